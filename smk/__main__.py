@@ -1,0 +1,5 @@
+import sys
+
+from smk.cli import main
+
+sys.exit(main())
