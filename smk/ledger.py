@@ -24,6 +24,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "out_of_range": ("value out of the allowed range", "valor fuera del rango permitido"),
     "unknown_question": ("question id not in the question bank", "pregunta desconocida en el banco de preguntas"),
     "empty_row": ("the row is empty", "la fila está vacía"),
+    "malformed_row": ("the row has the wrong number of fields", "la fila tiene un número de campos incorrecto"),
 }
 
 SET_ASIDE = "row_set_aside"

@@ -63,17 +63,17 @@ def lead_outcomes(leads_or_client, deals: pd.DataFrame | None = None, *, data_en
             has_won = leads["lead_id"].isin(dwon["lead_id"])
             won = won | has_won
             if first_won is not None:
-                fw = leads["lead_id"].map(first_won)
+                fw = _lookup(leads, first_won)
                 won_at = won_at.where(won_at.notna() & (fw.isna() | (won_at <= fw)), fw)  # earliest of both
             if amount is not None:
-                amt = leads["lead_id"].map(amount).astype(float)
+                amt = _lookup(leads, amount).astype(float)
                 revenue = amt.where(has_won & amt.notna(), revenue)
         # all deals lost (and none open / won) -> lost
         stages = d.groupby("lead_id")["stage"].agg(lambda s: "lost" if (s == "lost").all() else "other")
-        all_lost = leads["lead_id"].map(stages).eq("lost").fillna(False).astype(bool) & ~won
+        all_lost = _lookup(leads, stages).eq("lost").fillna(False).astype(bool) & ~won
         if "closed_at" in d:
             last_lost = d[d["stage"] == "lost"].groupby("lead_id")["closed_at"].max()
-            ll = leads["lead_id"].map(last_lost)
+            ll = _lookup(leads, last_lost)
             lost_at = lost_at.where(lost_at.notna() | ~all_lost, ll)
         lost = lost | all_lost
 
@@ -94,6 +94,11 @@ def lead_outcomes(leads_or_client, deals: pd.DataFrame | None = None, *, data_en
     out["duration_days"] = ((out["end_at"] - out["created_at"]).dt.total_seconds() / 86400).clip(lower=0)
     out["event"] = np.where(out["won"], "won", np.where(out["lost"], "lost", "censored"))
     return out[OUTCOME_COLUMNS].reset_index(drop=True)
+
+
+def _lookup(leads: pd.DataFrame, by_lead: pd.Series) -> pd.Series:
+    """Values of a per-lead Series (indexed by lead_id) aligned to the leads' rows."""
+    return pd.Series(by_lead.reindex(leads["lead_id"]).to_numpy(), index=leads.index, dtype=by_lead.dtype)
 
 
 def old_enough(outcomes: pd.DataFrame, data_end: pd.Timestamp, min_age_days: int) -> pd.Series:

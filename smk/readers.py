@@ -1,0 +1,225 @@
+"""Read exports as delivered (CSV in any common delimiter and encoding, XLSX, Parquet) and write
+spreadsheet-safe CSV/XLSX.
+
+Reading never changes the client's files. Every row read gets ``_source_row``: the row number a
+person sees when opening the file in a spreadsheet (header = row 1).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from smk.errors import DataError
+
+ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+DELIMITERS = ",;\t|"
+
+
+@dataclass
+class RawTable:
+    """A file read as text: every column a string column (native types for XLSX/Parquet)."""
+
+    frame: pd.DataFrame  # original column names + "_source_row"
+    path: Path
+    encoding: str | None = None
+    delimiter: str | None = None
+    bad_lines: list[tuple[int | None, str]] = field(default_factory=list)  # (row, text) not parseable
+    empty_rows: list[int] = field(default_factory=list)
+
+
+def detect_encoding(head: bytes) -> str:
+    """utf-8 (with or without BOM) if the bytes decode as such, else cp1252, else latin-1."""
+    for enc in ENCODINGS:
+        try:
+            head.decode(enc)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    return "latin-1"
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter among , ; tab | that splits the header and first lines most consistently."""
+    lines = [ln for ln in sample.splitlines()[:50] if ln.strip()]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: lines[0].count(d) for d in DELIMITERS}
+        return max(counts, key=lambda d: (counts[d], d == ","))
+
+
+def read_raw(path: str | Path, *, sheet: str | None = None, delimiter: str | None = None,
+             encoding: str | None = None) -> RawTable:
+    """Read one export file by its extension (.csv/.txt/.tsv, .xlsx/.xlsm, .parquet)."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError("file not found.", file=str(path),
+                        hint="Check `file:` for this table in client.yml (paths are relative to the client folder).")
+    ext = path.suffix.lower()
+    if ext in (".xlsx", ".xlsm", ".xls"):
+        return _read_xlsx(path, sheet)
+    if ext in (".parquet", ".pq"):
+        df = pd.read_parquet(path)
+        df = df.reset_index(drop=True)
+        df["_source_row"] = np.arange(2, len(df) + 2)
+        return RawTable(df, path)
+    return _read_csv(path, delimiter, encoding)
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
+    try:
+        df = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
+    except ValueError as exc:
+        raise DataError(f"cannot read sheet {sheet!r}: {exc}", file=str(path),
+                        hint="Set `sheet:` to an existing sheet name in client.yml.") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    df["_source_row"] = np.arange(2, len(df) + 2)
+    empty = df.drop(columns="_source_row").isna().all(axis=1)
+    raw = RawTable(df[~empty].reset_index(drop=True), path)
+    raw.empty_rows = df.loc[empty, "_source_row"].tolist()
+    return raw
+
+
+def _read_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawTable:
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    enc = encoding or detect_encoding(head)
+    if encoding is None and enc == "utf-8-sig" and len(head) == (1 << 20):
+        # the first MiB was utf-8; make sure the rest is too (else the file is cp1252)
+        try:
+            path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            enc = "cp1252"
+    text_head = head.decode(enc, errors="replace")
+    delim = delimiter or sniff_delimiter(text_head)
+    data = path.read_bytes()
+    has_blank = b"\n\n" in data or b"\n\r\n" in data
+    if not has_blank:
+        try:
+            return _read_csv_arrow(path, enc, delim)
+        except DataError:
+            raise
+        except Exception:  # noqa: BLE001 - fall back to the forgiving reader below
+            pass
+    return _read_csv_pandas(data, path, enc, delim)
+
+
+def _read_csv_arrow(path: Path, enc: str, delim: str) -> RawTable:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    bad: list[tuple[int | None, str]] = []
+
+    def on_invalid(row):
+        bad.append((row.number, row.text))
+        return "skip"
+
+    arrow_enc = {"utf-8-sig": "utf8", "cp1252": "cp1252", "latin-1": "latin1"}.get(enc, enc)
+    first = _header(path, enc, delim)
+    names = [n.strip() for n in first]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise DataError(f"the header repeats column name(s) {sorted(dup)}.", file=str(path),
+                        hint="Rename the duplicated columns in the export.")
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(encoding=arrow_enc, column_names=names, skip_rows=1, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=on_invalid),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                              strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    df = table.to_pandas()
+    if bad:
+        # pyarrow skips invalid rows: recompute spreadsheet row numbers with the forgiving reader
+        raise ValueError("invalid rows")
+    df["_source_row"] = np.arange(2, len(df) + 2)
+    return RawTable(df, path, enc, delim)
+
+
+def _header(path: Path, enc: str, delim: str) -> list[str]:
+    with open(path, encoding=enc, newline="") as fh:
+        reader = csv.reader(fh, delimiter=delim)
+        try:
+            return next(reader)
+        except StopIteration:
+            raise DataError("the file is empty (no header row).", file=str(path)) from None
+
+
+def _read_csv_pandas(data: bytes, path: Path, enc: str, delim: str) -> RawTable:
+    """Slower reader that keeps blank lines and rows with the wrong number of fields (for the ledger)."""
+    text = data.decode(enc, errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise DataError("the file is empty (no header row).", file=str(path)) from None
+    if header and header[0].startswith("\ufeff"):
+        header[0] = header[0][1:]
+    rows, src, bad, empty = [], [], [], []
+    width = len(header)
+    for i, rec in enumerate(reader, start=2):
+        if not rec or all(not c.strip() for c in rec):
+            empty.append(i)
+            continue
+        if len(rec) != width:
+            if len(rec) > width and all(not c.strip() for c in rec[width:]):
+                rec = rec[:width]  # trailing empty fields (a trailing delimiter)
+            else:
+                bad.append((i, delim.join(rec)))
+                continue
+        rows.append(rec)
+        src.append(i)
+    df = pd.DataFrame(rows, columns=header, dtype="str") if rows else pd.DataFrame(columns=header, dtype="str")
+    df["_source_row"] = np.array(src, dtype="int64")
+    return RawTable(df, path, enc, delim, bad_lines=bad, empty_rows=empty)
+
+
+# ---------------------------------------------------------------------------------------------
+# writing: spreadsheet-safe
+# ---------------------------------------------------------------------------------------------
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value):
+    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe (OWASP CSV
+    injection guidance): cells starting with = + - @ tab or carriage return. Numbers are untouched."""
+    if isinstance(value, str) and value.startswith(_DANGEROUS):
+        return "'" + value
+    return value
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells (and column names) cannot be run as formulas."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].astype("object").map(neutralise_cell, na_action="ignore")
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
+    return out
+
+
+def write_csv_safe(df: pd.DataFrame, path: str | Path, **kwargs) -> Path:
+    """Write a CSV that is safe to open in a spreadsheet (UTF-8 with BOM so Excel reads accents)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    safe_frame(df).to_csv(path, index=False, encoding="utf-8-sig", **kwargs)
+    return path
+
+
+def write_xlsx_safe(df: pd.DataFrame, path: str | Path, sheet_name: str = "data") -> Path:
+    """Write an XLSX whose text cells are stored as text, never as formulas."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    safe = safe_frame(df)
+    for col in safe.columns:
+        if pd.api.types.is_datetime64_any_dtype(safe[col].dtype) and getattr(safe[col].dt, "tz", None) is not None:
+            safe[col] = safe[col].dt.tz_localize(None)
+    safe.to_excel(path, index=False, sheet_name=sheet_name, engine="openpyxl")
+    return path
