@@ -1,0 +1,908 @@
+"""Notebook 03: which channels, offers, segments and reps turn leads into customers, how fast,
+and whether the differences are real.
+
+Method (../shared/docs/DOMAIN.md §1, §2, §5; seed 000 "sistema de reporte de ciclo cerrado" and
+"el ciclo de ventas"):
+
+- close rate = customers ÷ leads per group, Wilson 95 % interval, Fisher test of each group
+  against the rest with a Benjamini–Hochberg correction, chi-square test of "does the dimension
+  matter at all" (``smk.stats.rate_table``); groups under ``analysis.min_group_size`` are shown but
+  never called different;
+- censoring: by default a lead counts as a customer only if it was won within
+  ``analysis.close_window_days`` (N) of its creation, and only leads created at least N days
+  before ``client.data_end`` enter (``smk.outcomes.old_enough`` / ``won_within``). Cumulative
+  close curves are Aalen–Johansen incidences with *lost* as a competing event (``smk.survival``);
+- funnel by channel: visits → leads → MQL → SQL → customers, step rates against the overall step
+  rate (a channel "leaks" at a step when its rate is significantly below the overall one);
+- sales cycle: days from lead (or MQL) to won, quartiles among won leads, and a Kaplan–Meier
+  median where many leads are still open.
+
+Every function is vectorised (groupby / cumulative sums on event-time aggregates): no per-lead
+Python loops.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from smk import fmt, stats, survival
+from smk.errors import NotEnoughData
+from smk.features import activity_counts
+from smk.outcomes import lead_outcomes, old_enough, won_within
+
+#: Dimensions close rates can be broken down by (lead columns, plus derived ones).
+DIMENSIONS: tuple[str, ...] = ("channel", "offer", "activity", "industry", "size_band", "country", "owner",
+                               "team", "cohort")
+TOTAL = "(all)"
+MISSING = "(missing)"
+STEPS: tuple[str, ...] = ("visit_to_lead", "lead_to_mql", "mql_to_sql", "sql_to_customer")
+_STEP_COUNTS = {"visit_to_lead": ("visits", "leads"), "lead_to_mql": ("leads", "mqls"),
+                "mql_to_sql": ("mqls", "sqls"), "sql_to_customer": ("sqls", "customers")}
+
+#: Client-facing labels (columns, dimensions, steps), applied at display time.
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "dimension": "Dimension", "group": "Group", "n": "Leads", "successes": "Customers",
+        "rate": "Close rate", "ci_low": "95 % CI low", "ci_high": "95 % CI high", "lift": "vs overall (×)",
+        "pvalue": "p-value", "qvalue": "q-value (BH)", "too_small": "Too small to judge",
+        "significant": "Different from overall", "direction": "Direction",
+        "channel": "Channel", "offer": "Offer (first conversion)", "activity": "Activity",
+        "industry": "Industry", "size_band": "Company size", "country": "Country", "owner": "Sales rep",
+        "team": "Team", "cohort": "Month created",
+        "leads": "Leads", "won": "Customers", "lost": "Lost", "open": "Still open",
+        "naive_rate": "Customers ÷ leads (so far)", "decided_rate": "Won ÷ (won + lost)",
+        "window_rate": "Won within N days", "window_n": "Leads old enough",
+        "cif_window": "P(won by day N), Aalen–Johansen", "km_window": "1 − Kaplan–Meier at day N (biased)",
+        "median_days_to_won": "Median days to win", "median_days_to_lost": "Median days to loss",
+        "open_share": "Share still open",
+        "visits": "Visits", "mqls": "MQLs", "sqls": "SQLs", "customers": "Customers",
+        "visit_to_lead": "Visit → lead", "lead_to_mql": "Lead → MQL", "mql_to_sql": "MQL → SQL",
+        "sql_to_customer": "SQL → customer", "lead_to_customer": "Lead → customer",
+        "visits_per_lead": "Visits per lead", "leads_per_customer": "Leads per customer",
+        "step": "Step", "from_n": "Entered step", "to_n": "Passed step", "overall_rate": "Overall rate",
+        "diff": "Difference (pp)", "leak": "Leaks here",
+        "start": "From", "n_won": "Customers", "n_open": "Still open", "median_days": "Median days (won)",
+        "q1_days": "Q1 days (won)", "q3_days": "Q3 days (won)", "km_median_days": "Median days (Kaplan–Meier)",
+        "km_median_low": "KM median CI low", "km_median_high": "KM median CI high",
+        "time": "Days since lead created", "cif": "Cumulative close rate",
+        TOTAL: "All", MISSING: "(missing)", "lead": "lead created", "mql": "MQL",
+    },
+    "es": {
+        "dimension": "Dimensión", "group": "Grupo", "n": "Leads", "successes": "Clientes",
+        "rate": "Tasa de cierre", "ci_low": "IC 95 % inf.", "ci_high": "IC 95 % sup.", "lift": "vs. total (×)",
+        "pvalue": "valor p", "qvalue": "valor q (BH)", "too_small": "Muy pequeño para juzgar",
+        "significant": "Distinto del total", "direction": "Sentido",
+        "channel": "Canal", "offer": "Oferta (primera conversión)", "activity": "Actividad",
+        "industry": "Industria", "size_band": "Tamaño de empresa", "country": "País", "owner": "Vendedor",
+        "team": "Equipo", "cohort": "Mes de creación",
+        "leads": "Leads", "won": "Clientes", "lost": "Perdidos", "open": "Aún abiertos",
+        "naive_rate": "Clientes ÷ leads (hasta hoy)", "decided_rate": "Ganados ÷ (ganados + perdidos)",
+        "window_rate": "Ganados en N días", "window_n": "Leads con antigüedad suficiente",
+        "cif_window": "P(ganado al día N), Aalen–Johansen", "km_window": "1 − Kaplan–Meier al día N (sesgado)",
+        "median_days_to_won": "Mediana de días hasta ganar", "median_days_to_lost": "Mediana de días hasta perder",
+        "open_share": "Proporción aún abierta",
+        "visits": "Visitas", "mqls": "MQL", "sqls": "SQL", "customers": "Clientes",
+        "visit_to_lead": "Visita → lead", "lead_to_mql": "Lead → MQL", "mql_to_sql": "MQL → SQL",
+        "sql_to_customer": "SQL → cliente", "lead_to_customer": "Lead → cliente",
+        "visits_per_lead": "Visitas por lead", "leads_per_customer": "Leads por cliente",
+        "step": "Paso", "from_n": "Entraron al paso", "to_n": "Pasaron", "overall_rate": "Tasa total",
+        "diff": "Diferencia (pp)", "leak": "Fuga aquí",
+        "start": "Desde", "n_won": "Clientes", "n_open": "Aún abiertos", "median_days": "Mediana de días (ganados)",
+        "q1_days": "Q1 días (ganados)", "q3_days": "Q3 días (ganados)",
+        "km_median_days": "Mediana de días (Kaplan–Meier)",
+        "km_median_low": "IC inf. mediana KM", "km_median_high": "IC sup. mediana KM",
+        "time": "Días desde la creación del lead", "cif": "Tasa de cierre acumulada",
+        TOTAL: "Total", MISSING: "(sin dato)", "lead": "creación del lead", "mql": "MQL",
+    },
+}
+
+_DIRECTION = {"en": {"above": "above", "below": "below", "": ""},
+              "es": {"above": "por encima", "below": "por debajo", "": ""}}
+
+
+def label(key: str, lang: str = "en") -> str:
+    """Client-facing label of a column / dimension / step name (the key itself when unknown)."""
+    return LABELS[fmt.check_lang(lang)].get(key, key)
+
+
+# --------------------------------------------------------------------------------------------
+# the per-lead table
+# --------------------------------------------------------------------------------------------
+def size_band_labels(bands) -> list[str]:
+    """Labels for ``analysis.size_bands`` edges ``[0, 10, 50, 200, 1000]`` →
+    ``['0–9', '10–49', '50–199', '200–999', '1000+']`` (lower edge included, upper excluded)."""
+    edges = [float(b) for b in bands]
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        out.append(f"{lo:g}–{hi - 1:g}")
+    out.append(f"{edges[-1]:g}+")
+    return out
+
+
+def size_band(employees: pd.Series, bands) -> pd.Series:
+    """Company size band of each headcount (see :func:`size_band_labels`); missing stays missing."""
+    edges = [float(b) for b in bands] + [np.inf]
+    cut = pd.cut(pd.to_numeric(employees, errors="coerce"), bins=edges, right=False,
+                 labels=size_band_labels(bands))
+    return cut.astype(object).where(cut.notna(), None)
+
+
+def _month_labels(ts: pd.Series) -> pd.Series:
+    """'YYYY-MM' of each timestamp (vectorised through year·100 + month codes)."""
+    code = ts.dt.year * 100 + ts.dt.month
+    uniq = pd.unique(code.dropna())
+    names = {c: f"{int(c) // 100:04d}-{int(c) % 100:02d}" for c in uniq}
+    return code.map(names)
+
+
+def lead_table(client, outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per lead: :func:`smk.outcomes.lead_outcomes` plus the dimensions close rates are cut by
+    (``channel, offer, industry, country, owner, team`` when the leads table has them, ``size_band``
+    from ``employees`` and ``analysis.size_bands``, ``cohort`` = month of creation 'YYYY-MM') and, with
+    N = ``analysis.close_window_days``: ``old_enough`` (created ≥ N days before ``data_end``) and
+    ``won_in_window`` (won within N days of creation)."""
+    out = lead_outcomes(client) if outcomes is None else outcomes.copy()
+    leads = client.leads
+    for col in ("channel", "offer", "industry", "country", "owner", "team"):
+        if col in leads:
+            out[col] = leads[col].to_numpy()
+    if "employees" in leads:
+        out["size_band"] = size_band(leads["employees"], client.config.analysis.size_bands).to_numpy()
+    out["cohort"] = _month_labels(out["created_at"])
+    n_days = int(client.config.analysis.close_window_days)
+    out["old_enough"] = old_enough(out, client.data_end, n_days).to_numpy()
+    out["won_in_window"] = won_within(out, n_days).fillna(False).to_numpy(dtype=bool)
+    out.attrs["window_days"] = n_days
+    return out
+
+
+def available_dimensions(client) -> list[str]:
+    """The :data:`DIMENSIONS` this client's data can be cut by."""
+    leads = client.leads
+    have = []
+    for d in DIMENSIONS:
+        if d == "cohort":
+            have.append(d)
+        elif d == "size_band":
+            if "employees" in leads and leads["employees"].notna().any():
+                have.append(d)
+        elif d == "activity":
+            counters = [c for c in leads.columns if c.startswith("n_") and c not in ("n_attempts", "n_connects")]
+            if (client.activities is not None and len(client.activities)) or counters:
+                have.append(d)
+        elif d in leads and leads[d].notna().any():
+            have.append(d)
+    return have
+
+
+# --------------------------------------------------------------------------------------------
+# close rates by dimension
+# --------------------------------------------------------------------------------------------
+def _window(client, within_days) -> int | None:
+    if within_days == "config":
+        return int(client.config.analysis.close_window_days)
+    return None if within_days is None else int(within_days)
+
+
+def _sample(client, table: pd.DataFrame, days: int | None) -> tuple[pd.DataFrame, pd.Series]:
+    """Leads that enter a rate and their outcome: all leads and ``won`` (naive), or leads old enough
+    and won within ``days``."""
+    if days is None:
+        return table, table["won"]
+    keep = old_enough(table, client.data_end, days)
+    sub = table[keep.to_numpy()]
+    return sub, won_within(sub, days).fillna(False)
+
+
+def close_rates(client, by: str, *, within_days: int | Literal["config"] | None = "config",
+                outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Close rate per group of ``by`` (one of :data:`DIMENSIONS` or any leads column): a
+    ``smk.stats.rate_table`` with a leading ``dimension`` column.
+
+    Columns: ``dimension, group, n, successes, rate, ci_low, ci_high, lift, pvalue, qvalue, too_small,
+    significant, direction``. ``attrs``: ``overall_rate``, ``independence`` (chi-square / Fisher across
+    groups big enough to judge), ``window_days``, ``n_total``, ``excluded_recent`` (leads too young to
+    judge), ``dimension``.
+
+    ``within_days='config'`` (default): rate = won within N = ``analysis.close_window_days`` days,
+    among leads created at least N days before ``client.data_end`` (fair to recent leads);
+    ``within_days=None``: the naive "customers so far ÷ leads", biased low for recent leads.
+    ``by='activity'``: for each activity type, customers among the leads who did it (before they were
+    won) ÷ leads who did it, tested against leads who did not (groups overlap, so there is no
+    across-group test). Empty data gives an empty table, never an error.
+    """
+    table = lead_table(client, outcomes)
+    days = _window(client, within_days)
+    sample, y = _sample(client, table, days)
+    cfg = client.config.analysis
+    if by == "activity":
+        res = _activity_rates(client, sample, y, min_group_size=cfg.min_group_size, alpha=cfg.alpha)
+    else:
+        if by not in sample:
+            raise NotEnoughData([by], f"not enough data: the leads table has no {by!r} column")
+        df = pd.DataFrame({by: sample[by].to_numpy(), "y": y.to_numpy(dtype=bool)})
+        res = stats.rate_table(df, by, "y", min_group_size=cfg.min_group_size, alpha=cfg.alpha,
+                               missing_label=MISSING)
+        attrs = dict(res.attrs)
+        res = res.copy()
+        res.attrs = attrs
+    res.insert(0, "dimension", by)
+    res.attrs.update({"window_days": days, "dimension": by, "excluded_recent": int(len(table) - len(sample)),
+                      "n_leads": int(len(table))})
+    return res
+
+
+def _activity_rates(client, sample: pd.DataFrame, y: pd.Series, *, min_group_size: int, alpha: float) -> pd.DataFrame:
+    """Close rate among leads who did each activity (events before the lead was won)."""
+    leads = pd.DataFrame({"lead_id": sample["lead_id"].to_numpy()})
+    if client.activities is None:
+        src = client.leads.set_index("lead_id").reindex(leads["lead_id"]).reset_index()
+        counts = activity_counts(src, None)
+    else:
+        cut = pd.Series(sample["won_at"].to_numpy(), index=sample["lead_id"].to_numpy())
+        counts = activity_counts(leads, client.activities, by="activity_type", before=cut[cut.notna()])
+    yv = y.to_numpy(dtype=bool)
+    did = counts.to_numpy() > 0
+    n = did.sum(axis=0).astype(int)
+    k = (did & yv[:, None]).sum(axis=0).astype(int)
+    n_total, k_total = int(len(yv)), int(yv.sum())
+    res = pd.DataFrame({"group": list(counts.columns), "n": n, "successes": k})
+    overall = k_total / n_total if n_total else np.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        res["rate"] = res["successes"] / res["n"]
+    res["ci_low"], res["ci_high"] = stats.wilson_interval(res["successes"], res["n"], alpha)
+    res["lift"] = res["rate"] / overall if overall else np.nan
+    res["pvalue"] = [stats.group_vs_rest_pvalue(a, b, k_total, n_total) for a, b in zip(k, n)]  # per activity
+    res["too_small"] = res["n"] < min_group_size
+    res["qvalue"] = stats.bh_adjust(res["pvalue"].where(~res["too_small"]))
+    res["significant"] = (res["qvalue"] < alpha) & ~res["too_small"]
+    res["direction"] = np.where(res["significant"], np.where(res["rate"] > overall, "above", "below"), "")
+    res = res.sort_values(["rate", "group"], ascending=[False, True], kind="stable", na_position="last")
+    res = res.reset_index(drop=True)[["group", "n", "successes", "rate", "ci_low", "ci_high", "lift", "pvalue",
+                                      "qvalue", "too_small", "significant", "direction"]]
+    res.attrs.update({"overall_rate": overall, "n_total": n_total, "successes_total": k_total,
+                      "independence": {"test": "none (groups overlap)", "statistic": np.nan, "dof": 0,
+                                       "pvalue": np.nan, "groups": int(len(res))},
+                      "source": counts.attrs.get("source", "none")})
+    return res
+
+
+def close_rates_all(client, dims=None, *, within_days: int | Literal["config"] | None = "config") -> pd.DataFrame:
+    """:func:`close_rates` for several dimensions stacked (default: every available dimension);
+    ``attrs['tests']`` is :func:`dimension_tests` for the same dimensions."""
+    dims = available_dimensions(client) if dims is None else [d for d in dims if d in available_dimensions(client)]
+    outcomes = lead_outcomes(client)
+    parts, tests = [], []
+    for d in dims:  # a handful of dimensions, not leads
+        r = close_rates(client, d, within_days=within_days, outcomes=outcomes)
+        parts.append(r)
+        tests.append({"dimension": d, **r.attrs["independence"]})
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    out.attrs["tests"] = _tests_frame(tests, client.config.analysis.alpha)
+    out.attrs["dimensions"] = list(dims)
+    return out
+
+
+def _tests_frame(tests: list[dict], alpha: float) -> pd.DataFrame:
+    t = pd.DataFrame(tests, columns=["dimension", "test", "statistic", "dof", "pvalue", "groups"])
+    t["qvalue"] = stats.bh_adjust(t["pvalue"]) if len(t) else []
+    t["matters"] = t["qvalue"] < alpha
+    return t
+
+
+def dimension_tests(client, dims=None, *, within_days: int | Literal["config"] | None = "config") -> pd.DataFrame:
+    """Does each dimension matter at all? One row per dimension: ``dimension, test, statistic, dof,
+    pvalue, groups, qvalue`` (BH across dimensions), ``matters`` (q < alpha). Only groups big
+    enough to judge enter the test; ``activity`` has none (its groups overlap)."""
+    return close_rates_all(client, dims, within_days=within_days).attrs["tests"]
+
+
+def best_and_worst(rates: pd.DataFrame) -> dict:
+    """Best and worst group by close rate among groups big enough to judge (ties: by name).
+    Returns {'best': row dict | None, 'worst': row dict | None}."""
+    ok = rates[~rates["too_small"] & rates["rate"].notna()]
+    if ok.empty:
+        return {"best": None, "worst": None}
+    ok = ok.sort_values(["rate", "group"], ascending=[False, True], kind="stable")
+    return {"best": ok.iloc[0].to_dict(), "worst": ok.iloc[-1].to_dict() if len(ok) > 1 else None}
+
+
+# --------------------------------------------------------------------------------------------
+# censoring: cohorts, cumulative curves, naive vs fair
+# --------------------------------------------------------------------------------------------
+def cohort_table(client, outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per month of lead creation: ``cohort, leads, won, open, naive_rate (won so far ÷ leads) with
+    naive_ci_low/high, open_share, old_enough (whole cohort ≥ N days old), window_rate`` (won within N
+    days, only for cohorts old enough; NaN otherwise) ``with window_ci_low/high``.
+
+    The naive rate of recent cohorts is biased low: their leads have had less time to close.
+    """
+    t = lead_table(client, outcomes)
+    n_days = t.attrs["window_days"]
+    t = t.assign(is_open=t["status"].eq("open"), win_ok=t["won_in_window"] & t["old_enough"])
+    g = t.groupby("cohort", sort=True)
+    res = g.agg(leads=("lead_id", "size"), won=("won", "sum"), open=("is_open", "sum"),
+                old=("old_enough", "sum"), won_window=("win_ok", "sum")).reset_index()
+    res["naive_rate"] = res["won"] / res["leads"]
+    res["naive_ci_low"], res["naive_ci_high"] = stats.wilson_interval(res["won"], res["leads"])
+    res["open_share"] = res["open"] / res["leads"]
+    res["old_enough"] = res["old"] == res["leads"]
+    n_w = res["leads"].where(res["old_enough"], 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        res["window_rate"] = np.where(res["old_enough"], res["won_window"] / res["leads"], np.nan)
+    res["window_ci_low"], res["window_ci_high"] = stats.wilson_interval(res["won_window"].where(res["old_enough"], 0), n_w)
+    res.attrs["window_days"] = n_days
+    return res[["cohort", "leads", "won", "open", "naive_rate", "naive_ci_low", "naive_ci_high", "open_share",
+                "old_enough", "window_rate", "window_ci_low", "window_ci_high"]]
+
+
+def _days(duration_days: pd.Series) -> np.ndarray:
+    """Whole days, rounded up (an event after 0 < x ≤ 1 day is on day 1, consistent with
+    ``won_within``'s ≤ N days)."""
+    return np.ceil(duration_days.to_numpy(dtype=float) - 1e-9).clip(min=0)
+
+
+def close_curves(client, by: str | None = "channel", *, outcomes: pd.DataFrame | None = None,
+                 alpha: float | None = None) -> pd.DataFrame:
+    """Cumulative close rate over days since lead creation, per group: Aalen–Johansen incidence of
+    *won* with *lost* as a competing event and open leads censored at ``client.data_end``
+    (``smk.survival.cumulative_incidence``). Times are whole days (rounded up).
+    Leads won or lost without a date are left out (``attrs['undated']`` counts them)."""
+    t = lead_table(client, outcomes)
+    ok = t["duration_days"].notna()
+    t = t[ok]
+    groups = None if by is None else t[by].astype(object).where(t[by].notna(), MISSING).to_numpy()
+    res = survival.cumulative_incidence(_days(t["duration_days"]), t["event"].to_numpy(), event="won",
+                                        groups=groups, alpha=alpha or client.config.analysis.alpha)
+    res.attrs.update({"undated": int((~ok).sum()), "by": by})
+    return res
+
+
+def naive_vs_fair(client, by: str = "channel", *, outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Side by side per group, to show what censoring does to a close rate (N = close_window_days):
+
+    ``group, leads, won, lost, open, naive_rate`` (won ÷ leads, so far: biased low where many are
+    open), ``decided_rate`` (won ÷ (won + lost): flatters fast-closing groups, whose wins are already
+    in while slower groups' wins are still pending), ``window_n, window_rate`` (won within N days
+    among leads old enough: fair), ``cif_window`` with ``cif_low/cif_high`` (Aalen–Johansen P(won by
+    day N), uses every lead), ``km_window`` (1 − Kaplan–Meier with lost leads censored: overstates,
+    because it treats lost leads as if they could still win), ``median_days_to_won``,
+    ``median_days_to_lost`` (among decided leads).
+    """
+    t = lead_table(client, outcomes)
+    n_days = t.attrs["window_days"]
+    key = t[by].astype(object).where(t[by].notna(), MISSING) if by is not None else pd.Series(TOTAL, index=t.index)
+    t = t.assign(_g=key.to_numpy(), is_open=t["status"].eq("open"),
+                 win_ok=t["won_in_window"] & t["old_enough"],
+                 won_days=t["duration_days"].where(t["won"]), lost_days=t["duration_days"].where(t["lost"]))
+    g = t.groupby("_g", sort=True)
+    res = g.agg(leads=("lead_id", "size"), won=("won", "sum"), lost=("lost", "sum"), open=("is_open", "sum"),
+                window_n=("old_enough", "sum"), window_won=("win_ok", "sum"),
+                median_days_to_won=("won_days", "median"), median_days_to_lost=("lost_days", "median"))
+    res.index.name = "group"
+    res = res.reset_index()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        res["naive_rate"] = res["won"] / res["leads"]
+        dec = res["won"] + res["lost"]
+        res["decided_rate"] = np.where(dec > 0, res["won"] / dec.where(dec > 0, 1), np.nan)
+        res["window_rate"] = np.where(res["window_n"] > 0, res["window_won"] / res["window_n"].where(res["window_n"] > 0, 1), np.nan)
+    ok = t["duration_days"].notna()
+    days = _days(t.loc[ok, "duration_days"])
+    grp = t.loc[ok, "_g"].to_numpy()
+    cif = survival.cumulative_incidence(days, t.loc[ok, "event"].to_numpy(), event="won", groups=grp)
+    at = survival.value_at(cif, n_days).rename(columns={"cif": "cif_window", "ci_low": "cif_low", "ci_high": "cif_high"})
+    km = survival.kaplan_meier(days, t.loc[ok, "event"].eq("won").to_numpy(), groups=grp)
+    km_at = survival.value_at(km, n_days, columns=("survival",))
+    km_at["km_window"] = 1 - km_at["survival"]
+    res = res.merge(at, on="group", how="left").merge(km_at[["group", "km_window"]], on="group", how="left")
+    res.attrs["window_days"] = n_days
+    return res[["group", "leads", "won", "lost", "open", "naive_rate", "decided_rate", "window_n", "window_rate",
+                "cif_window", "cif_low", "cif_high", "km_window", "median_days_to_won", "median_days_to_lost"]]
+
+
+# --------------------------------------------------------------------------------------------
+# funnel
+# --------------------------------------------------------------------------------------------
+def funnel(client, by: str = "channel", *, outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Funnel counts and ratios per group, plus a last row ``group == '(all)'``.
+
+    Columns: ``group, visits, leads, mqls, sqls, customers, visit_to_lead, lead_to_mql, mql_to_sql,
+    sql_to_customer, lead_to_customer, visits_per_lead, leads_per_customer``.
+
+    A lead "reached" a stage if it has that stage's date or a later one (a customer without an
+    ``sql_at`` still passed SQL). ``visits`` come from ``web_traffic`` summed by channel over its own
+    date range and are compared with the leads created in that range (NaN without web traffic, or for
+    channels the traffic table does not list). MQL / SQL steps are NaN when the leads table has no
+    ``mql_at`` / ``sql_at`` column. Seed 000: visits per lead and leads per customer ("relación entre
+    visitas y leads").
+    """
+    t = lead_table(client, outcomes)
+    has_mql = "mql_at" in client.leads and client.leads["mql_at"].notna().any()
+    has_sql = "sql_at" in client.leads and client.leads["sql_at"].notna().any()
+    key = t[by].astype(object).where(t[by].notna(), MISSING) if by is not None else pd.Series(TOTAL, index=t.index)
+    cust = t["won"].to_numpy(dtype=bool)
+    sql = (t["sql_at"].notna().to_numpy() | cust) if has_sql else np.zeros(len(t), bool)
+    mql = (t["mql_at"].notna().to_numpy() | sql | cust) if has_mql else np.zeros(len(t), bool)
+    wt = client.web_traffic
+    in_range = np.zeros(len(t), bool)
+    if wt is not None and len(wt):
+        d0, d1 = pd.Timestamp(wt["date"].min()), pd.Timestamp(wt["date"].max()) + pd.Timedelta(days=1)
+        created_day = t["created_at"].dt.tz_localize(None) if t["created_at"].dt.tz is not None else t["created_at"]
+        in_range = ((created_day >= d0) & (created_day < d1)).to_numpy()
+    df = pd.DataFrame({"group": key.to_numpy(), "leads": 1, "mqls": mql, "sqls": sql, "customers": cust,
+                       "leads_traffic": in_range})
+    agg = df.groupby("group", sort=True)[["leads", "mqls", "sqls", "customers", "leads_traffic"]].sum()
+    total = agg.sum().rename(TOTAL)
+    if wt is not None and len(wt):
+        v = wt.groupby("channel", sort=True)["visits"].sum().astype(float) if by == "channel" else pd.Series(dtype=float)
+        agg["visits"] = agg.index.map(v).astype(float) if by == "channel" else np.nan
+        total["visits"] = float(wt["visits"].sum())
+    else:
+        agg["visits"] = np.nan
+        total["visits"] = np.nan
+    res = pd.concat([agg, total.to_frame().T]).reset_index(names="group")
+    for c in ("leads", "mqls", "sqls", "customers", "leads_traffic"):
+        res[c] = res[c].astype("int64")
+    if not has_mql:
+        res["mqls"] = pd.array([pd.NA] * len(res), dtype="Int64")
+    if not has_sql:
+        res["sqls"] = pd.array([pd.NA] * len(res), dtype="Int64")
+    f = res[["visits", "leads", "mqls", "sqls", "customers", "leads_traffic"]].astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        res["visit_to_lead"] = (f["leads_traffic"] / f["visits"]).where(f["visits"] > 0)
+        res["lead_to_mql"] = (f["mqls"] / f["leads"]).where(f["leads"] > 0)
+        res["mql_to_sql"] = (f["sqls"] / f["mqls"]).where(f["mqls"] > 0)
+        res["sql_to_customer"] = (f["customers"] / f["sqls"]).where(f["sqls"] > 0)
+        res["lead_to_customer"] = (f["customers"] / f["leads"]).where(f["leads"] > 0)
+        res["visits_per_lead"] = (f["visits"] / f["leads_traffic"]).where(f["leads_traffic"] > 0)
+        res["leads_per_customer"] = (f["leads"] / f["customers"]).where(f["customers"] > 0)
+    res.attrs.update({"by": by, "has_mql": bool(has_mql), "has_sql": bool(has_sql),
+                      "has_traffic": bool(wt is not None and len(wt))})
+    return res[["group", "visits", "leads", "leads_traffic", "mqls", "sqls", "customers", *STEPS, "lead_to_customer",
+                "visits_per_lead", "leads_per_customer"]]
+
+
+def funnel_steps(client, by: str = "channel", *, funnel_table: pd.DataFrame | None = None,
+                 outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each group's rate at each funnel step against the overall rate of that step (long table).
+
+    Columns: ``group, step, from_n, to_n, rate, ci_low, ci_high, overall_rate, diff (rate − overall),
+    pvalue`` (Fisher, group vs the other groups at that step), ``qvalue`` (BH over every group × step),
+    ``too_small`` (from_n < min_group_size), ``leak`` (significantly below the overall rate).
+    Steps whose counts are unknown (no traffic, no MQL dates) are left out; the visit → lead step is
+    left out for a group with more leads than visits (traffic not tagged with that channel).
+    """
+    ft = funnel(client, by, outcomes=outcomes) if funnel_table is None else funnel_table
+    cfg = client.config.analysis
+    groups = ft[ft["group"] != TOTAL]
+    total = ft[ft["group"] == TOTAL].iloc[0]
+    rows = []
+    for step in STEPS:  # four steps
+        a, b = _STEP_COUNTS[step]
+        a = "visits" if a == "visits" else a
+        b = "leads_traffic" if step == "visit_to_lead" else b
+        fa = pd.to_numeric(groups[a], errors="coerce").astype(float)
+        fb = pd.to_numeric(groups[b], errors="coerce").astype(float)
+        ok = fa.notna() & fb.notna() & (fa > 0) & (fb <= fa)
+        if not ok.any():
+            continue
+        part = pd.DataFrame({"group": groups.loc[ok, "group"].to_numpy(), "step": step,
+                             "from_n": fa[ok].to_numpy(), "to_n": fb[ok].to_numpy()})
+        n_tot, k_tot = part["from_n"].sum(), part["to_n"].sum()
+        part["overall_rate"] = k_tot / n_tot
+        part["pvalue"] = [stats.group_vs_rest_pvalue(int(k), int(n), int(k_tot), int(n_tot))
+                          for k, n in zip(part["to_n"], part["from_n"])]  # one test per group
+        rows.append(part)
+    cols = ["group", "step", "from_n", "to_n", "rate", "ci_low", "ci_high", "overall_rate", "diff", "pvalue",
+            "qvalue", "too_small", "leak"]
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    res = pd.concat(rows, ignore_index=True)
+    res["rate"] = res["to_n"] / res["from_n"]
+    res["ci_low"], res["ci_high"] = stats.wilson_interval(res["to_n"], res["from_n"], cfg.alpha)
+    res["diff"] = res["rate"] - res["overall_rate"]
+    res["too_small"] = res["from_n"] < cfg.min_group_size
+    res["qvalue"] = stats.bh_adjust(res["pvalue"].where(~res["too_small"]))
+    res["leak"] = (res["qvalue"] < cfg.alpha) & (res["diff"] < 0) & ~res["too_small"]
+    for c in ("from_n", "to_n"):
+        res[c] = res[c].astype("int64")
+    del total
+    return res[cols]
+
+
+def leaks(steps: pd.DataFrame) -> pd.DataFrame:
+    """Where each channel leaks: the steps significantly below the overall step rate, worst first
+    (``group, step, rate, overall_rate, diff, qvalue``)."""
+    lk = steps[steps["leak"]].sort_values(["diff", "group", "step"], kind="stable")
+    return lk[["group", "step", "rate", "overall_rate", "diff", "qvalue"]].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# sales cycle
+# --------------------------------------------------------------------------------------------
+def sales_cycle(client, by: str | None = None, *, start: Literal["lead", "mql"] = "lead",
+                outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Days from lead creation (``start='lead'``) or from MQL (``start='mql'``) to won, per group.
+
+    Columns: ``start, group, leads, n_won, n_open, open_share, median_days, q1_days, q3_days`` (among
+    won leads: what the seed calls the sales cycle), ``km_median_days, km_median_low, km_median_high``
+    (Kaplan–Meier median of time to win with still-open leads censored at ``data_end`` and lost leads
+    left out, on whole days; NaN = "not reached"). Where many leads are still open the won-only median
+    is too short (only the fast ones have closed yet) and the KM median is the better read; it assumes
+    open leads close like the ones already won, so it leans long. ``by=None`` gives one row
+    ``group == '(all)'``. Groups with no won lead have NaN medians.
+    """
+    t = lead_table(client, outcomes)
+    if start == "mql":
+        t = t[t["mql_at"].notna()]
+        origin = t["mql_at"]
+    elif start == "lead":
+        origin = t["created_at"]
+    else:
+        raise ValueError("start must be 'lead' or 'mql'")
+    key = (t[by].astype(object).where(t[by].notna(), MISSING) if by is not None
+           else pd.Series(TOTAL, index=t.index, dtype=object))
+    end = t["won_at"].where(t["won"], pd.Series(pd.Timestamp(client.data_end), index=t.index).astype(t["created_at"].dtype))
+    days = ((end - origin).dt.total_seconds() / 86400).clip(lower=0)
+    is_open = t["status"].eq("open")
+    d = pd.DataFrame({"group": key.to_numpy(), "days": days.to_numpy(float), "won": t["won"].to_numpy(bool),
+                      "open": is_open.to_numpy(bool)})
+    won_days = d["days"].where(d["won"])
+    g = d.assign(won_days=won_days).groupby("group", sort=True)
+    res = g.agg(leads=("won", "size"), n_won=("won", "sum"), n_open=("open", "sum"),
+                median_days=("won_days", "median"))
+    res["q1_days"] = g["won_days"].quantile(0.25)
+    res["q3_days"] = g["won_days"].quantile(0.75)
+    res = res.reset_index()
+    res["open_share"] = res["n_open"] / res["leads"]
+    km_in = d[(d["won"] | d["open"]) & d["days"].notna()]
+    if len(km_in):
+        km = survival.kaplan_meier(np.ceil(km_in["days"].to_numpy() - 1e-9).clip(min=0), km_in["won"].to_numpy(),
+                                   groups=km_in["group"].to_numpy())
+        q = survival.km_quantiles(km, quantiles=(0.5,)).rename(
+            columns={"q50": "km_median_days", "q50_low": "km_median_low", "q50_high": "km_median_high"})
+        res = res.merge(q, on="group", how="left")
+    else:
+        res["km_median_days"] = res["km_median_low"] = res["km_median_high"] = np.nan
+    res.insert(0, "start", start)
+    res.attrs["start"] = start
+    return res[["start", "group", "leads", "n_won", "n_open", "open_share", "median_days", "q1_days", "q3_days",
+                "km_median_days", "km_median_low", "km_median_high"]]
+
+
+# --------------------------------------------------------------------------------------------
+# words
+# --------------------------------------------------------------------------------------------
+def explain_censoring(lang: str = "en", *, window_days: int = 90, cohorts: pd.DataFrame | None = None) -> str:
+    """Why the naive close rate of recent cohorts is biased low (with the client's numbers when
+    ``cohorts`` from :func:`cohort_table` is given)."""
+    fmt.check_lang(lang)
+    if lang == "es":
+        text = (f"Un lead creado hace pocas semanas todavía no ha tenido tiempo de convertirse en cliente: "
+                f"muchos siguen abiertos y cuentan como «no ganados» aunque algunos se ganarán más adelante. "
+                f"Por eso la tasa «clientes ÷ leads» de los meses recientes sale más baja de lo que será. "
+                f"Para comparar con justicia usamos la tasa de cierre en {window_days} días, solo con leads "
+                f"que ya tienen al menos {window_days} días, y curvas acumuladas que tratan a los abiertos "
+                f"como «aún sin resultado», no como perdidos.")
+    else:
+        text = (f"A lead created a few weeks ago has not had time to become a customer yet: many are still "
+                f"open and count as \"not won\" although some will be won later. That is why the "
+                f"\"customers ÷ leads\" rate of recent months comes out lower than it will end up. To compare "
+                f"fairly we use the close rate within {window_days} days, only on leads at least "
+                f"{window_days} days old, and cumulative curves that treat open leads as \"no result yet\", "
+                f"not as lost.")
+    if cohorts is not None and len(cohorts):
+        old = cohorts[cohorts["old_enough"]]
+        recent = cohorts[~cohorts["old_enough"]]
+        if len(old) and len(recent):
+            o_rate = old["won"].sum() / old["leads"].sum()
+            r_rate = recent["won"].sum() / recent["leads"].sum()
+            r_open = recent["open"].sum() / recent["leads"].sum()
+            if lang == "es":
+                text += (f" En estos datos, los meses con leads de menos de {window_days} días muestran "
+                         f"{fmt.pct(r_rate, lang)} de clientes hasta hoy ({fmt.pct(r_open, lang)} sigue abierto), "
+                         f"frente a {fmt.pct(o_rate, lang)} en los meses anteriores.")
+            else:
+                text += (f" In this data, the months with leads younger than {window_days} days show "
+                         f"{fmt.pct(r_rate, lang)} customers so far ({fmt.pct(r_open, lang)} still open), "
+                         f"against {fmt.pct(o_rate, lang)} in earlier months.")
+    return text
+
+
+def explain_decided_ratio(lang: str = "en", *, table: pd.DataFrame | None = None) -> str:
+    """Why won ÷ (won + lost) flatters fast-closing channels (with the client's numbers when
+    ``table`` from :func:`naive_vs_fair` is given)."""
+    fmt.check_lang(lang)
+    if lang == "es":
+        text = ("«Ganados ÷ (ganados + perdidos)» solo mira los leads que ya tienen resultado. En un canal "
+                "rápido casi todas las ventas ya ocurrieron; en uno lento muchas ventas siguen pendientes "
+                "mientras que las pérdidas tempranas ya están contadas. Así el cociente favorece a los "
+                "canales rápidos y castiga a los lentos, aunque al final cierren igual. La probabilidad "
+                "acumulada de ganar (Aalen–Johansen, con «perdido» como evento competidor) compara a todos "
+                "en el mismo plazo.")
+    else:
+        text = ("\"Won ÷ (won + lost)\" only looks at leads that already have a result. In a fast channel "
+                "almost all sales have already happened; in a slow one many sales are still pending while "
+                "early losses are already counted. So the ratio favours fast channels and penalises slow "
+                "ones, even if in the end they close just as well. The cumulative probability of winning "
+                "(Aalen–Johansen, with \"lost\" as a competing event) compares everyone over the same time.")
+    if table is not None and len(table):
+        t = table.dropna(subset=["decided_rate", "cif_window", "median_days_to_won"])
+        t = t[t["won"] > 0]
+        if len(t) >= 2:
+            fast = t.sort_values(["median_days_to_won", "group"], kind="stable").iloc[0]
+            slow = t.sort_values(["median_days_to_won", "group"], kind="stable").iloc[-1]
+            n = table.attrs.get("window_days", 90)
+            if lang == "es":
+                text += (f" Aquí, {fast['group']} (mediana {fmt.number(fast['median_days_to_won'], lang)} días hasta "
+                         f"ganar) muestra {fmt.pct(fast['decided_rate'], lang)} ganados sobre decididos y "
+                         f"{fmt.pct(fast['cif_window'], lang)} de probabilidad de ganar en {n} días; "
+                         f"{slow['group']} (mediana {fmt.number(slow['median_days_to_won'], lang)} días) muestra "
+                         f"{fmt.pct(slow['decided_rate'], lang)} y {fmt.pct(slow['cif_window'], lang)}.")
+            else:
+                text += (f" Here, {fast['group']} (median {fmt.number(fast['median_days_to_won'], lang)} days to win) "
+                         f"shows {fmt.pct(fast['decided_rate'], lang)} won among decided leads and "
+                         f"{fmt.pct(fast['cif_window'], lang)} probability of winning within {n} days; "
+                         f"{slow['group']} (median {fmt.number(slow['median_days_to_won'], lang)} days) shows "
+                         f"{fmt.pct(slow['decided_rate'], lang)} and {fmt.pct(slow['cif_window'], lang)}.")
+    return text
+
+
+def describe_rates(rates: pd.DataFrame, lang: str = "en") -> str:
+    """One or two sentences on a :func:`close_rates` table: overall rate, whether the dimension matters,
+    which groups are above / below, how many are too small to judge."""
+    fmt.check_lang(lang)
+    dim = label(rates.attrs.get("dimension", "group"), lang).lower()
+    overall = rates.attrs.get("overall_rate", np.nan)
+    n_days = rates.attrs.get("window_days")
+    test = rates.attrs.get("independence", {}) or {}
+    p = test.get("pvalue", np.nan)
+    small = int(rates["too_small"].sum()) if len(rates) else 0
+    above = rates.loc[rates["direction"] == "above", "group"].astype(str).tolist()
+    below = rates.loc[rates["direction"] == "below", "group"].astype(str).tolist()
+    if lang == "es":
+        base = (f"Tasa de cierre global {fmt.pct(overall, lang)}"
+                + (f" (ganados en {n_days} días, leads con al menos {n_days} días)" if n_days else " (clientes hasta hoy)") + ". ")
+        if pd.notna(p):
+            base += (f"La {dim} {'sí' if p < 0.05 else 'no'} marca una diferencia clara (valor p {fmt.number(p, lang, 3)}). ")
+        if above:
+            base += f"Por encima del total: {', '.join(above)}. "
+        if below:
+            base += f"Por debajo: {', '.join(below)}. "
+        if small:
+            base += f"{small} grupo(s) son demasiado pequeños para juzgar."
+    else:
+        base = (f"Overall close rate {fmt.pct(overall, lang)}"
+                + (f" (won within {n_days} days, leads at least {n_days} days old)" if n_days else " (customers so far)") + ". ")
+        if pd.notna(p):
+            base += (f"The {dim} {'does' if p < 0.05 else 'does not'} make a clear difference (p-value {fmt.number(p, lang, 3)}). ")
+        if above:
+            base += f"Above overall: {', '.join(above)}. "
+        if below:
+            base += f"Below: {', '.join(below)}. "
+        if small:
+            base += f"{small} group(s) are too small to judge."
+    return base.strip()
+
+
+def headlines(client, lang: str = "en", *, rates: pd.DataFrame | None = None,
+              cycle: pd.DataFrame | None = None) -> list[dict]:
+    """Index-tile figures: best and worst channel by close rate (with intervals) and the median sales
+    cycle. Each item: ``{'key', 'label', 'value', 'detail'}`` in ``lang``."""
+    fmt.check_lang(lang)
+    rates = close_rates(client, "channel") if rates is None else rates
+    cycle = sales_cycle(client) if cycle is None else cycle
+    bw = best_and_worst(rates)
+    items = []
+    names = {"en": ("Best channel", "Worst channel", "Median sales cycle", "days"),
+             "es": ("Mejor canal", "Peor canal", "Ciclo de venta mediano", "días")}[lang]
+    for key, name in (("best", names[0]), ("worst", names[1])):
+        row = bw[key]
+        if row is None:
+            continue
+        items.append({"key": f"{key}_channel", "label": name,
+                      "value": f"{row['group']}: {fmt.pct(row['rate'], lang)}",
+                      "detail": fmt.ci(row["ci_low"], row["ci_high"], lang)})
+    if len(cycle):
+        row = cycle.iloc[0]
+        med = row["median_days"]
+        km = row["km_median_days"]
+        detail = (f"Q1–Q3 {fmt.number(row['q1_days'], lang)}–{fmt.number(row['q3_days'], lang)} {names[3]}"
+                  + (f"; Kaplan–Meier {fmt.number(km, lang)}" if pd.notna(km) else ""))
+        items.append({"key": "median_sales_cycle", "label": names[2],
+                      "value": f"{fmt.number(med, lang)} {names[3]}", "detail": detail})
+    return items
+
+
+# --------------------------------------------------------------------------------------------
+# display and plots
+# --------------------------------------------------------------------------------------------
+def for_display(df: pd.DataFrame, lang: str = "en", *, columns=None) -> pd.DataFrame:
+    """Client-facing copy: percentages and numbers formatted with ``smk.fmt``, column names from
+    :data:`LABELS`, group names like '(all)' translated."""
+    fmt.check_lang(lang)
+    pct_cols = {"rate", "ci_low", "ci_high", "overall_rate", "naive_rate", "decided_rate", "window_rate",
+                "cif_window", "cif_low", "cif_high", "km_window", "open_share", "naive_ci_low", "naive_ci_high",
+                "window_ci_low", "window_ci_high", *STEPS, "lead_to_customer", "cif"}
+    out = df[list(columns)] if columns is not None else df.copy()
+    res = pd.DataFrame(index=out.index)
+    for c in out.columns:
+        s = out[c]
+        if c in pct_cols:
+            res[c] = s.map(lambda v: fmt.pct(v, lang))
+        elif c == "diff":
+            res[c] = s.map(lambda v: fmt.pp(v, lang))
+        elif c in ("pvalue", "qvalue"):
+            res[c] = s.map(lambda v: fmt.number(v, lang, 3))
+        elif c == "lift":
+            res[c] = s.map(lambda v: fmt.number(v, lang, 2))
+        elif c in ("visits_per_lead", "leads_per_customer") or c.endswith("days") or c.endswith("_low") or c.endswith("_high"):
+            res[c] = s.map(lambda v: fmt.number(v, lang, 1))
+        elif c in ("too_small", "significant", "leak", "old_enough"):
+            res[c] = s.map(lambda v: ("sí" if lang == "es" else "yes") if bool(v) else "")
+        elif c == "direction":
+            res[c] = s.map(lambda v: _DIRECTION[lang].get(v, v))
+        elif c in ("group", "dimension", "step", "start"):
+            res[c] = s.map(lambda v: label(str(v), lang) if str(v) in LABELS[lang] and c != "group" or str(v) in (TOTAL, MISSING) else v)
+        elif pd.api.types.is_numeric_dtype(s):
+            res[c] = s.map(lambda v: fmt.number(v, lang, 0))
+        else:
+            res[c] = s
+    res.columns = [label(c, lang) for c in res.columns]
+    return res.reset_index(drop=True)
+
+
+def plot_rates(rates: pd.DataFrame, *, lang: str = "en", ax=None, title: str | None = None):
+    """Horizontal dot-and-interval chart of a :func:`close_rates` table; groups too small to judge in
+    grey, overall rate as a dashed line. Returns the Axes."""
+    import matplotlib.pyplot as plt
+
+    from smk import theme
+
+    fmt.check_lang(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=theme.figsize("normal"))
+    r = rates.iloc[::-1].reset_index(drop=True)
+    y = np.arange(len(r))
+    colors = np.where(r["too_small"], theme.COLORS["neutral"],
+                      np.where(r["direction"] == "above", theme.COLORS["good"],
+                               np.where(r["direction"] == "below", theme.COLORS["bad"], theme.COLORS["highlight"])))
+    err = np.vstack([(r["rate"] - r["ci_low"]).fillna(0).clip(lower=0), (r["ci_high"] - r["rate"]).fillna(0).clip(lower=0)])
+    for i in range(len(r)):  # one marker per group (a handful), colour by verdict
+        ax.errorbar(r["rate"].iloc[i], y[i], xerr=err[:, i:i + 1], fmt="o", color=colors[i], capsize=3)
+    overall = rates.attrs.get("overall_rate")
+    if overall is not None and pd.notna(overall):
+        ax.axvline(overall, ls="--", color=theme.COLORS["goal"], lw=1)
+    ax.set_yticks(y)
+    ax.set_yticklabels([label(str(g), lang) if g in (TOTAL, MISSING) else str(g) for g in r["group"]])
+    theme.format_axis(ax, "x", "pct", lang)
+    _ = ax.set_xlabel(label("rate", lang))
+    dim = rates.attrs.get("dimension", "")
+    _ = ax.set_title(title if title is not None else f"{label('rate', lang)}: {label(dim, lang).lower()}")
+    return ax
+
+
+def plot_close_curves(curves: pd.DataFrame, *, lang: str = "en", ax=None, max_days: float | None = None,
+                      window_days: int | None = None, band: bool = True):
+    """Step plot of :func:`close_curves` (cumulative close rate vs days), one line per group, with the
+    95 % band; a dotted vertical line at the close window. Returns the Axes."""
+    import matplotlib.pyplot as plt
+
+    from smk import theme
+
+    fmt.check_lang(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=theme.figsize("wide"))
+    c = survival.with_origin(curves, "cif", 0.0)
+    if max_days is not None:
+        c = c[c["time"] <= max_days]
+    groups = list(pd.unique(c["group"]))
+    for i, (g, colour) in enumerate(zip(groups, theme.palette(len(groups)))):  # one line per group
+        s = c[c["group"] == g]
+        ax.step(s["time"], s["cif"], where="post", color=colour, label=label(g, lang) if g in (TOTAL, MISSING) else g)
+        if band:
+            ax.fill_between(s["time"], s["ci_low"].fillna(s["cif"]), s["ci_high"].fillna(s["cif"]), step="post",
+                            color=colour, alpha=0.12, lw=0)
+    if window_days:
+        ax.axvline(window_days, ls=":", color=theme.COLORS["goal"], lw=1)
+    theme.format_axis(ax, "y", "pct", lang)
+    _ = ax.set_xlabel(label("time", lang))
+    _ = ax.set_ylabel(label("cif", lang))
+    _ = ax.set_title({"en": "Cumulative close rate (lost = competing event)",
+                      "es": "Tasa de cierre acumulada (perdido = evento competidor)"}[lang])
+    if len(groups) > 1:
+        ax.legend(loc="upper left", fontsize=9)
+    return ax
+
+
+def plot_cohorts(cohorts: pd.DataFrame, *, lang: str = "en", ax=None):
+    """Naive close rate (customers so far ÷ leads) and close rate within N days by month of creation:
+    the naive line falls for recent months because their leads are still open."""
+    import matplotlib.pyplot as plt
+
+    from smk import theme
+
+    fmt.check_lang(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=theme.figsize("wide"))
+    x = np.arange(len(cohorts))
+    n = cohorts.attrs.get("window_days", 90)
+    ax.plot(x, cohorts["naive_rate"], marker="o", color=theme.PALETTE[1], label=label("naive_rate", lang))
+    ax.plot(x, cohorts["window_rate"], marker="s", color=theme.PALETTE[0],
+            label=label("window_rate", lang).replace("N", str(n)))
+    ax.fill_between(x, cohorts["window_ci_low"], cohorts["window_ci_high"], color=theme.PALETTE[0], alpha=0.12, lw=0)
+    ax.set_xticks(x)
+    ax.set_xticklabels([fmt.month(m, lang, short=True) for m in cohorts["cohort"]], rotation=45, ha="right")
+    theme.format_axis(ax, "y", "pct", lang)
+    _ = ax.set_title({"en": "Close rate by month of lead creation", "es": "Tasa de cierre por mes de creación del lead"}[lang])
+    ax.legend(loc="best", fontsize=9)
+    return ax
+
+
+def plot_funnel(steps: pd.DataFrame, *, lang: str = "en", ax=None):
+    """Heat map of step rates (rows: groups, columns: steps); colour = rate ÷ overall rate of the step
+    (red: below, green: above); the cell text is the rate, with '!' on significant leaks."""
+    import matplotlib.pyplot as plt
+
+    from smk import theme
+
+    fmt.check_lang(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=theme.figsize("normal"))
+    steps_present = [s for s in STEPS if s in set(steps["step"])]
+    groups = sorted(pd.unique(steps["group"]).tolist(), key=str)
+    piv = steps.pivot(index="group", columns="step", values="rate").reindex(index=groups, columns=steps_present)
+    ovr = steps.groupby("step")["overall_rate"].first().reindex(steps_present)
+    lk = steps.pivot(index="group", columns="step", values="leak").reindex(index=groups, columns=steps_present)
+    ratio = np.log2((piv / ovr).astype(float))
+    ax.imshow(ratio.to_numpy(), cmap="RdYlGn", vmin=-1.5, vmax=1.5, aspect="auto")
+    for i in range(len(groups)):  # annotate cells (groups × 4 steps)
+        for j in range(len(steps_present)):
+            v = piv.iat[i, j]
+            txt = fmt.pct(v, lang) + (" !" if lk.iat[i, j] is True else "")
+            ax.text(j, i, txt, ha="center", va="center", fontsize=9)
+    ax.set_xticks(range(len(steps_present)))
+    ax.set_xticklabels([label(s, lang) for s in steps_present])
+    ax.set_yticks(range(len(groups)))
+    ax.set_yticklabels(groups)
+    ax.grid(False)
+    _ = ax.set_title({"en": "Funnel step rates by channel (red: below overall)",
+                      "es": "Tasas por paso del embudo y canal (rojo: por debajo del total)"}[lang])
+    return ax
+
+
+def plot_sales_cycle(cycle: pd.DataFrame, *, lang: str = "en", ax=None):
+    """Sales cycle per group: bar from Q1 to Q3 of days to win (won leads), dot at the median,
+    hollow diamond at the Kaplan–Meier median (open leads censored)."""
+    import matplotlib.pyplot as plt
+
+    from smk import theme
+
+    fmt.check_lang(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=theme.figsize("normal"))
+    c = cycle.iloc[::-1].reset_index(drop=True)
+    y = np.arange(len(c))
+    ax.barh(y, (c["q3_days"] - c["q1_days"]).fillna(0), left=c["q1_days"].fillna(0), color=theme.PALETTE[4],
+            alpha=0.5, label="Q1–Q3")
+    ax.plot(c["median_days"], y, "o", color=theme.PALETTE[0], label=label("median_days", lang))
+    ax.plot(c["km_median_days"], y, "D", mfc="none", color=theme.PALETTE[5], label=label("km_median_days", lang))
+    ax.set_yticks(y)
+    ax.set_yticklabels([label(str(g), lang) if g in (TOTAL, MISSING) else str(g) for g in c["group"]])
+    _ = ax.set_xlabel({"en": "Days to win", "es": "Días hasta ganar"}[lang])
+    start = cycle.attrs.get("start", "lead")
+    _ = ax.set_title({"en": f"Sales cycle (from {label(start, 'en')})",
+                      "es": f"Ciclo de venta (desde {label(start, 'es')})"}[lang])
+    ax.legend(loc="lower right", fontsize=9)
+    return ax
+
+
+__all__ = [
+    "DIMENSIONS", "LABELS", "available_dimensions", "best_and_worst", "close_curves", "close_rates",
+    "close_rates_all", "cohort_table", "describe_rates", "dimension_tests", "explain_censoring",
+    "explain_decided_ratio", "for_display", "funnel", "funnel_steps", "headlines", "label", "lead_table", "leaks",
+    "naive_vs_fair", "plot_close_curves", "plot_cohorts", "plot_funnel", "plot_rates", "plot_sales_cycle",
+    "sales_cycle", "size_band", "size_band_labels",
+]
