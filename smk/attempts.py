@@ -30,7 +30,7 @@ risk set. Attempts after ``won_at`` are not contact attempts (account work) and 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -133,16 +133,18 @@ def attempt_paths(leads: pd.DataFrame, attempts: pd.DataFrame | None, outcomes: 
         out["lead_type"] = "all"
     out["old_enough"] = old_enough(out, data_end, min_age_days).to_numpy()
     out["won"] = ids.map(oc["won"]).fillna(False).astype(bool).to_numpy()
-    out["won_at"] = ids.map(oc["won_at"]).astype(oc["won_at"].dtype).to_numpy()
-    out["won_at"] = out["won_at"].astype(oc["won_at"].dtype)
+    out["won_at"] = ids.map(oc["won_at"]).reset_index(drop=True)
     out["revenue"] = ids.map(oc["revenue"]).astype(float).fillna(0.0).to_numpy()
     wo = outcomes[["lead_id", "won", "won_at", "created_at"]]
     out["won_in_window"] = ids.map(pd.Series(won_within(wo, close_window_days).to_numpy(),
                                              index=wo["lead_id"])).fillna(False).astype(bool).to_numpy()
 
-    summary = contact_summary(leads, attempts)
-    out["hours_to_first_attempt"] = summary["hours_to_first_attempt"].to_numpy()
     has_log = attempts is not None and len(attempts) > 0
+    if has_log or "first_contact_at" in leads:
+        summary = contact_summary(leads, attempts)
+        out["hours_to_first_attempt"] = summary["hours_to_first_attempt"].to_numpy()
+    else:  # contact_summary cannot build a missing tz-aware first_contact_at column (reported)
+        out["hours_to_first_attempt"] = np.nan
     if has_log:
         cols = ["lead_id", "attempted_at"] + (["outcome"] if "outcome" in attempts else [])
         a = attempts[cols]
@@ -528,7 +530,8 @@ class AttemptsResult:
     cadence: pd.DataFrame | None
     recommendation: dict | None
     currency: str = "USD"
-    notes: dict = field(default_factory=dict)
+    rep_hourly_cost: float = 40.0
+    attempts_per_hour: float = 6.0
 
     def summary(self) -> pd.DataFrame:
         """One row per headline: name, value."""
@@ -573,7 +576,8 @@ def analyse(client, *, rep_hourly_cost: float | None = None, attempts_per_hour: 
     cad = cadence(paths, max(value.attrs["recommended"], 1)) if source == "log" else None
     res = AttemptsResult(source=source, has_connects=bool(paths.attrs.get("has_connects")), cost=c,
                          avg_revenue=R, paths=paths, naive=naive, hazard=hazard, value=value, boot=boot,
-                         by_type=by_type, speed=speed, cadence=cad, recommendation=None, currency=cfg.currency)
+                         by_type=by_type, speed=speed, cadence=cad, recommendation=None, currency=cfg.currency,
+                         rep_hourly_cost=float(hc), attempts_per_hour=float(aph))
     res.recommendation = _recommendation(res, cfg)
     return res
 
@@ -826,10 +830,9 @@ def cost_sliders(result: AttemptsResult, *, lang: str = "en"):
 
     hz, R = result.hazard, result.avg_revenue
     mg = result.value.attrs.get("min_group_size", 30)
-    aph0 = 6.0 if result.cost == 0 else None
-    hourly = widgets.FloatSlider(value=result.cost * (aph0 or 6.0), min=0.0, max=max(200.0, result.cost * 30), step=1.0,
-                                 description={"en": "Hourly cost", "es": "Costo por hora"}[lang])
-    per_hour = widgets.FloatSlider(value=6.0, min=0.5, max=30.0, step=0.5,
+    hourly = widgets.FloatSlider(value=result.rep_hourly_cost, min=0.0, max=max(200.0, 4 * result.rep_hourly_cost),
+                                 step=1.0, description={"en": "Hourly cost", "es": "Costo por hora"}[lang])
+    per_hour = widgets.FloatSlider(value=result.attempts_per_hour, min=0.5, max=max(30.0, 2 * result.attempts_per_hour), step=0.5,
                                    description={"en": "Attempts/hour", "es": "Intentos/hora"}[lang])
     out = widgets.Output()
 
