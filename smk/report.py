@@ -578,7 +578,8 @@ def plot_quality(summary: pd.DataFrame, *, lang: str = "en", ax=None):
     aside = summary[aside_col].astype(float) if aside_col else summary["rows_in"].astype(float) - summary[kept_col].astype(float)
     kept = summary[kept_col].astype(float) if kept_col else summary["rows_in"].astype(float) - aside
     if ax is None:
-        _, ax = plt.subplots(figsize=theme.figsize("wide"))
+        width = theme.figsize("wide")[0]
+        _, ax = plt.subplots(figsize=(width, 1.6 + 0.6 * len(summary)))
     labels = summary["table"].astype(str).tolist()
     words = QUALITY_LABELS[lang]
     ax.barh(labels, kept.to_numpy(), color=theme.COLORS["good"], label=words["rows_kept"])
@@ -587,7 +588,7 @@ def plot_quality(summary: pd.DataFrame, *, lang: str = "en", ax=None):
     ax.set_xlabel(words["rows"])
     ax.set_title({"en": "Rows read per table", "es": "Filas leídas por tabla"}[lang])
     theme.format_axis(ax, "x", "int", lang)
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(summary) < 3 else -0.15), ncol=2)
     return ax
 
 
