@@ -1,0 +1,297 @@
+"""Close rates by dimension, censoring, cohorts and sales cycle (smk/closerate.py) on hand-made data."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smk import closerate as cr
+from smk.client import Client
+from smk.config import ClientConfig
+from smk.ledger import Ledger
+
+UTC = "UTC"
+Z = 1.959963984540054
+
+
+def ts(s):
+    if isinstance(s, pd.Timestamp) and s.tzinfo is not None:
+        return s
+    return pd.Timestamp(s, tz=UTC) if s else pd.NaT
+
+
+def make_client(leads, *, data_end, deals=None, activities=None, web_traffic=None, **analysis) -> Client:
+    cfg = ClientConfig(name="test")
+    for k, v in analysis.items():
+        setattr(cfg.analysis, k, v)
+    tables = {"leads": leads}
+    for name, t in (("deals", deals), ("activities", activities), ("web_traffic", web_traffic)):
+        if t is not None:
+            tables[name] = t
+    return Client(config=cfg, tables=tables, ledger=Ledger(), rows_in={k: len(v) for k, v in tables.items()},
+                  data_end=ts(data_end))
+
+
+# Eight leads; data end 2025-07-01; N = 90 days, so only leads created on or before 2025-04-02 are old enough.
+#   id  channel   created     outcome                      employees  mql/sql
+#   A   email     2025-01-01  won 2025-01-31 (30 days)      5          mql, sql
+#   B   email     2025-01-10  lost 2025-02-01               10         mql
+#   C   email     2025-02-01  won 2025-06-01 (120 days)     49         mql, sql
+#   D   paid      2025-01-05  won 2025-01-15 (10 days)      50         mql, sql
+#   E   paid      2025-02-01  open                          1000       mql
+#   F   paid      2025-06-15  won 2025-06-20 (5 days)       nan        -        (too recent)
+#   G   referral  2025-05-01  open                          nan        -        (too recent)
+#   H   (none)    2025-01-01  lost 2025-03-01               nan        -
+ROWS = [
+    ("A", "email", "2025-01-01", "2025-01-31", None, "won", 5, "2025-01-02", "2025-01-05"),
+    ("B", "email", "2025-01-10", None, "2025-02-01", "lost", 10, "2025-01-11", None),
+    ("C", "email", "2025-02-01", "2025-06-01", None, "won", 49, "2025-02-02", "2025-02-10"),
+    ("D", "paid", "2025-01-05", "2025-01-15", None, "won", 50, "2025-01-06", "2025-01-07"),
+    ("E", "paid", "2025-02-01", None, None, "open", 1000, "2025-02-03", None),
+    ("F", "paid", "2025-06-15", "2025-06-20", None, "won", np.nan, None, None),
+    ("G", "referral", "2025-05-01", None, None, "open", np.nan, None, None),
+    ("H", None, "2025-01-01", None, "2025-03-01", "lost", np.nan, None, None),
+]
+
+
+def hand_leads() -> pd.DataFrame:
+    cols = ["lead_id", "channel", "created_at", "customer_at", "closed_at", "status", "employees", "mql_at", "sql_at"]
+    df = pd.DataFrame(ROWS, columns=cols)
+    for c in ("created_at", "customer_at", "closed_at", "mql_at", "sql_at"):
+        df[c] = pd.to_datetime(df[c]).dt.tz_localize(UTC)
+    df["channel"] = df["channel"].astype(object)
+    return df
+
+
+def hand_client(**kw) -> Client:
+    kw.setdefault("min_group_size", 2)
+    return make_client(hand_leads(), data_end="2025-07-01", **kw)
+
+
+def wilson(k, n):
+    p = k / n
+    denom = 1 + Z**2 / n
+    centre = (p + Z**2 / (2 * n)) / denom
+    half = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def test_close_rate_within_window_only_on_old_enough_leads():
+    r = cr.close_rates(hand_client(), "channel")
+    by = r.set_index("group")
+    # old enough: A B C D E H (F, G too recent). Won within 90 days: A (30 d), D (10 d); C took 120 d.
+    assert r.attrs["excluded_recent"] == 2
+    assert r.attrs["window_days"] == 90
+    assert by.loc["email", "n"] == 3 and by.loc["email", "successes"] == 1  # A of A, B, C
+    assert by.loc["paid", "n"] == 2 and by.loc["paid", "successes"] == 1  # D of D, E
+    assert by.loc["(missing)", "n"] == 1 and by.loc["(missing)", "successes"] == 0
+    assert "referral" not in by.index  # G is too recent: no old-enough referral lead
+    assert r.attrs["overall_rate"] == pytest.approx(2 / 6)
+    # Wilson 1/3: centre (1/3 + 3.8415/6)/(1 + 3.8415/3) = 0.42692; half 1.96·sqrt(2/27 + 3.8415/36)/2.2805 = 0.36543
+    assert by.loc["email", "ci_low"] == pytest.approx(0.06149, abs=1e-4)
+    assert by.loc["email", "ci_high"] == pytest.approx(0.79235, abs=1e-4)
+    assert by.loc["email", "lift"] == pytest.approx((1 / 3) / (2 / 6))
+    # the one-lead group is kept and flagged, never called significant
+    assert bool(by.loc["(missing)", "too_small"]) and not bool(by.loc["(missing)", "significant"])
+    assert (r["dimension"] == "channel").all()
+
+
+def test_naive_close_rate_counts_every_lead_and_size_one_groups():
+    r = cr.close_rates(hand_client(), "channel", within_days=None).set_index("group")
+    # customers so far: email A, C of 3; paid D, F of 3; referral 0 of 1; missing 0 of 1
+    assert (r.loc["email", "successes"], r.loc["email", "n"]) == (2, 3)
+    assert (r.loc["paid", "successes"], r.loc["paid", "n"]) == (2, 3)
+    assert (r.loc["referral", "successes"], r.loc["referral", "n"]) == (0, 1)
+    lo, hi = wilson(0, 1)  # 0/1: [0, 0.7935]
+    assert r.loc["referral", "ci_low"] == pytest.approx(lo) and r.loc["referral", "ci_high"] == pytest.approx(hi)
+    assert hi == pytest.approx(0.79346, abs=1e-4)
+
+
+def test_no_lead_old_enough_gives_empty_table_not_an_error():
+    c = make_client(hand_leads(), data_end="2025-07-01", close_window_days=400)
+    r = cr.close_rates(c, "channel")
+    assert r.empty and r.attrs["excluded_recent"] == 8
+    assert cr.best_and_worst(r) == {"best": None, "worst": None}
+    assert cr.describe_rates(r, "es")  # words, no crash
+
+
+def test_size_bands_from_config():
+    assert cr.size_band_labels([0, 10, 50, 200, 1000]) == ["0–9", "10–49", "50–199", "200–999", "1000+"]
+    r = cr.close_rates(hand_client(), "size_band", within_days=None).set_index("group")
+    # 5 → 0–9 (A); 10, 49 → 10–49 (B, C); 50 → 50–199 (D); 1000 → 1000+ (E); F G H missing
+    assert r["n"].to_dict() == {"0–9": 1, "10–49": 2, "50–199": 1, "1000+": 1, "(missing)": 3}
+    assert r.loc["10–49", "successes"] == 1  # C
+
+
+def test_cohort_table_shows_recent_months_biased_low():
+    co = cr.cohort_table(hand_client()).set_index("cohort")
+    # 2025-01: A B D H, won A D -> 2/4; 2025-02: C E -> 1/2; 2025-05: G -> 0/1; 2025-06: F -> 1/1
+    assert co.loc["2025-01", ["leads", "won"]].tolist() == [4, 2]
+    assert co.loc["2025-02", "naive_rate"] == pytest.approx(0.5)
+    assert co["old_enough"].to_dict() == {"2025-01": True, "2025-02": True, "2025-05": False, "2025-06": False}
+    # within 90 days: 2025-01 A, D -> 2/4; 2025-02 C took 120 days -> 0/2; recent months not judged
+    assert co.loc["2025-01", "window_rate"] == pytest.approx(0.5)
+    assert co.loc["2025-02", "window_rate"] == 0
+    assert np.isnan(co.loc["2025-05", "window_rate"])
+    assert co.loc["2025-05", "open_share"] == 1.0
+
+
+def test_sales_cycle_quartiles_and_kaplan_meier_median():
+    cyc = cr.sales_cycle(hand_client())
+    row = cyc.iloc[0]
+    # won: F 5, D 10, A 30, C 120 days → median 20; Q1 = 5 + 0.75·5 = 8.75; Q3 = 30 + 0.25·90 = 52.5
+    assert row["group"] == "(all)" and row["n_won"] == 4 and row["n_open"] == 2
+    assert row["median_days"] == pytest.approx(20)
+    assert row["q1_days"] == pytest.approx(8.75) and row["q3_days"] == pytest.approx(52.5)
+    # KM (won = event, open censored, lost left out): times 5, 10, 30, 61 (G open), 120, 150 (E open)
+    # S: 5/6, 4/6, 3/6 at day 30 → median 30 (longer than the won-only 20: open leads are still to close)
+    assert row["km_median_days"] == 30
+    by = cr.sales_cycle(hand_client(), "channel").set_index("group")
+    assert by.loc["email", "median_days"] == pytest.approx(75)  # (30 + 120) / 2
+    assert by.loc["paid", "median_days"] == pytest.approx(7.5)  # (5 + 10) / 2
+    assert np.isnan(by.loc["referral", "median_days"]) and by.loc["referral", "n_won"] == 0
+
+
+def test_sales_cycle_from_mql():
+    cyc = cr.sales_cycle(hand_client(), start="mql").iloc[0]
+    # leads with an MQL date: A (won 29 d after MQL), B (lost), C (won 119 d), D (won 9 d), E (open)
+    assert cyc["leads"] == 5 and cyc["n_won"] == 3
+    assert cyc["median_days"] == pytest.approx(29)
+    assert cyc["start"] == "mql"
+
+
+def test_naive_vs_fair_on_the_hand_case():
+    t = cr.naive_vs_fair(hand_client(), by=None).iloc[0]
+    # 8 leads: won A C D F, lost B H, open E G
+    assert (t["won"], t["lost"], t["open"]) == (4, 2, 2)
+    assert t["naive_rate"] == pytest.approx(4 / 8)
+    assert t["decided_rate"] == pytest.approx(4 / 6)
+    assert t["window_rate"] == pytest.approx(2 / 6)
+    # Aalen–Johansen at day 90, on whole days (won: F 5, D 10, A 30; lost: B 22, H 59; open: G 61, E 150;
+    # C wins on day 120). At risk 8: day5 won → F = 1/8; S = 7/8; day10 won (n = 7) → F += 7/8·1/7 = 1/8 → 0.25;
+    # S = 6/8; day22 lost (n 6) → S = 5/8; day30 won (n 5) → F += 5/8·1/5 = 1/8 → 0.375.
+    assert t["cif_window"] == pytest.approx(0.375)
+    # 1 − KM with lost censored at day 90: S = 7/8·6/7·4/5 (day30, n = 5) = 0.6 → 0.4 > 0.375
+    assert t["km_window"] == pytest.approx(0.4)
+
+
+def test_fast_channel_flattered_by_won_over_decided_planted():
+    """Planted: two channels with the same eventual win rate (30 %) and losses on day 20; 'fast' wins
+    on day 10, 'slow' on day 200. Leads created over the last 300 days: many slow wins are pending."""
+    rng = np.random.default_rng(7)
+    n = 2000
+    end = pd.Timestamp("2025-12-31", tz=UTC)
+    age = rng.uniform(0, 300, n)
+    created = end - pd.to_timedelta(age, unit="D")
+    channel = np.where(np.arange(n) % 2 == 0, "fast", "slow")
+    will_win = rng.random(n) < 0.3
+    days = np.where(will_win, np.where(channel == "fast", 10, 200), 20)
+    closes = created + pd.to_timedelta(days, unit="D")
+    done = closes <= end
+    leads = pd.DataFrame({"lead_id": [f"L{i}" for i in range(n)], "created_at": created, "channel": channel,
+                          "customer_at": pd.Series(closes).where(will_win & done),
+                          "closed_at": pd.Series(closes).where(~will_win & done),
+                          "status": np.where(done, np.where(will_win, "won", "lost"), "open")})
+    c = make_client(leads, data_end=end)
+    t = cr.naive_vs_fair(c).set_index("group")
+    assert t.loc["fast", "decided_rate"] > t.loc["slow", "decided_rate"] + 0.15
+    # within 90 days only the fast channel wins anything: the fair window says so explicitly
+    assert t.loc["slow", "window_rate"] == 0 and t.loc["slow", "cif_window"] == 0
+    assert t.loc["fast", "window_rate"] == pytest.approx(0.3, abs=0.05)
+    assert t.loc["fast", "cif_window"] == pytest.approx(0.3, abs=0.05)
+    text = cr.explain_decided_ratio("en", table=cr.naive_vs_fair(c))
+    assert "fast" in text and "slow" in text
+    assert "ganados" in cr.explain_decided_ratio("es")
+
+
+def test_close_curves_censor_open_leads():
+    curves = cr.close_curves(hand_client(), by=None)
+    # same Aalen–Johansen as in test_naive_vs_fair_on_the_hand_case: 0.375 by day 30
+    assert curves.loc[curves["time"] == 30, "cif"].iloc[0] == pytest.approx(0.375)
+    assert curves["cif"].max() < 1  # open leads never count as won
+    assert int(curves["censored"].sum()) == 2  # E and G
+
+
+def test_activity_close_rates_count_only_events_before_the_win():
+    leads = hand_leads()
+    acts = pd.DataFrame({
+        "lead_id": ["A", "A", "B", "C", "D", "E", "H"],
+        "occurred_at": [ts("2025-01-02"), ts("2025-02-15"), ts("2025-01-11"), ts("2025-02-05"), ts("2025-01-06"),
+                        ts("2025-02-02"), ts("2025-01-02")],
+        "activity_type": ["webinar_attended", "demo_request", "webinar_attended", "demo_request", "demo_request",
+                          "webinar_attended", "demo_request"],
+    })
+    c = make_client(leads, data_end="2025-07-01", activities=acts, min_group_size=1)
+    r = cr.close_rates(c, "activity", within_days=None).set_index("group")
+    # webinar: A, B, E did it → customers A → 1/3. demo: A's demo came after A was won (not counted);
+    # C, D, H → customers C, D → 2/3
+    assert (r.loc["webinar_attended", "successes"], r.loc["webinar_attended", "n"]) == (1, 3)
+    assert (r.loc["demo_request", "successes"], r.loc["demo_request", "n"]) == (2, 3)
+    assert r.attrs["independence"]["test"].startswith("none")
+
+
+def test_close_rates_all_and_dimension_tests():
+    c = hand_client()
+    allr = cr.close_rates_all(c, within_days=None)
+    assert set(allr["dimension"]) == {"channel", "size_band", "cohort"}
+    tests = allr.attrs["tests"]
+    assert list(tests["dimension"]) == ["channel", "size_band", "cohort"]
+    assert {"pvalue", "qvalue", "matters"} <= set(tests.columns)
+
+
+def test_planted_channel_difference_is_found_and_words_in_both_languages():
+    rng = np.random.default_rng(11)
+    n = 3000
+    end = pd.Timestamp("2025-12-31", tz=UTC)
+    created = end - pd.to_timedelta(rng.uniform(120, 400, n), unit="D")
+    channel = rng.choice(["email", "referral", "social"], n)
+    p = pd.Series(channel).map({"email": 0.10, "referral": 0.30, "social": 0.10}).to_numpy()
+    won = rng.random(n) < p
+    leads = pd.DataFrame({"lead_id": [f"L{i}" for i in range(n)], "created_at": created, "channel": channel,
+                          "customer_at": pd.Series(created + pd.to_timedelta(20, unit="D")).where(won),
+                          "status": np.where(won, "won", "lost"),
+                          "closed_at": pd.Series(created + pd.to_timedelta(20, unit="D")).where(~won)})
+    c = make_client(leads, data_end=end)
+    r = cr.close_rates(c, "channel")
+    by = r.set_index("group")
+    assert by.loc["referral", "direction"] == "above" and by.loc["referral", "ci_low"] > 0.25
+    assert r.attrs["independence"]["pvalue"] < 1e-6
+    bw = cr.best_and_worst(r)
+    assert bw["best"]["group"] == "referral"
+    assert bw["worst"]["group"] in ("email", "social")
+    h = cr.headlines(c, "es")
+    assert h[0]["label_es"].startswith("Mejor canal") and "referral" in h[0]["display"] and "%" in h[0]["display"]
+    assert h[-1]["label_en"].startswith("Median sales cycle") and h[-1]["value"] == pytest.approx(20)
+    assert "does make" in cr.describe_rates(r, "en") and "sí marca" in cr.describe_rates(r, "es")
+    assert "p < 0,001" in cr.describe_rates(r, "es")
+
+
+def test_explain_censoring_uses_the_cohorts():
+    c = hand_client()
+    text = cr.explain_censoring("en", window_days=90, cohorts=cr.cohort_table(c))
+    # recent months (2025-05, 2025-06): F won of F, G → 50.0 % so far; earlier: A C D of 6 → 50.0 %
+    assert "50.0 %" in text and "90 days" in text
+    assert "abiertos" in cr.explain_censoring("es")
+
+
+def test_localize_translates_playbook_values():
+    r = cr.sales_cycle(hand_client())
+    assert cr.localize(r, "es")["group"].iloc[0] == "Total"
+    assert cr.localize(r, "es")["start"].iloc[0] == "creación del lead"
+
+
+def test_plots_return_axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    c = hand_client()
+    for ax in (cr.plot_rates(cr.close_rates(c, "channel", within_days=None), lang="es"),
+               cr.plot_close_curves(cr.close_curves(c), lang="en", window_days=90),
+               cr.plot_cohorts(cr.cohort_table(c), lang="es"),
+               cr.plot_sales_cycle(cr.sales_cycle(c, "channel"), lang="en")):
+        assert ax.get_title()
+    plt.close("all")
