@@ -327,7 +327,7 @@ def _cross_checks(frames: dict[str, pd.DataFrame], cfg: ClientConfig, ledger: Le
         aside(table, unknown, "unknown_lead", spec.lead_ref)
         df = frames[table]
         if spec.event_time and spec.event_time in df:
-            lead_created = df[spec.lead_ref].map(created)
+            lead_created = pd.Series(created.reindex(df[spec.lead_ref]).to_numpy(), index=df.index, dtype=created.dtype)
             early = df[spec.event_time].notna() & lead_created.notna() & (df[spec.event_time] < lead_created)
             aside(table, early, "before_lead_created", spec.event_time)
 

@@ -32,6 +32,24 @@ _FALSE = {"false", "no", "n", "0", "falso", "f"}
 # ---------------------------------------------------------------------------------------------
 # strings and placeholders
 # ---------------------------------------------------------------------------------------------
+def _is_native_number(x) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+
+
+def _type_mask(obj: pd.Series, test) -> pd.Series:
+    """Boolean mask of cells holding native (non-string) values, e.g. numbers or dates from XLSX."""
+    if pd.api.types.is_string_dtype(obj.dtype) and obj.dtype != object:
+        return pd.Series(False, index=obj.index)
+    nonnull = obj.notna()
+    mask = pd.Series(False, index=obj.index)
+    if nonnull.any():
+        vals = obj[nonnull]
+        if not any(not isinstance(v, str) for v in vals.head(1000)) and all(isinstance(v, str) for v in vals):
+            return mask
+        mask[nonnull] = [bool(test(v)) for v in vals]
+    return mask
+
+
 def clean_strings(raw: pd.Series, placeholders) -> pd.Series:
     """Trim whitespace (incl. non-breaking spaces); placeholders (case-insensitive) become missing."""
     s = raw.astype("object").where(raw.notna(), None)
@@ -92,8 +110,7 @@ def parse_numbers(raw: pd.Series, decimal: str | None = None, *, file: str = "",
         return raw.astype("float64"), pd.Series(False, index=raw.index)
     present = raw.notna()
     obj = raw.astype("object").where(present, None)
-    native = obj.map(lambda x: isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool),
-                     na_action="ignore").fillna(False).astype(bool)
+    native = _type_mask(obj, _is_native_number)
     s = pd.Series(obj, dtype="str").str.replace("\u2212", "-", regex=False)  # unicode minus
     cleaned = s.str.replace(_NUM_CHARS, "", regex=True)
     negative = (cleaned.str.startswith("(") & cleaned.str.endswith(")")) | cleaned.str.endswith("-")
@@ -204,10 +221,8 @@ def parse_dates(raw: pd.Series, fmt: str | None = None, *, tz: str | ZoneInfo | 
             ts = _localize(ts, src_tz)
         return (_finish(ts, tz), pd.Series(False, index=raw.index))
     obj = raw.astype("object")
-    is_native_dt = obj.map(lambda x: isinstance(x, (pd.Timestamp, np.datetime64)) or hasattr(x, "year") and hasattr(x, "month"),
-                           na_action="ignore").fillna(False).astype(bool)
-    is_native_num = obj.map(lambda x: isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool),
-                            na_action="ignore").fillna(False).astype(bool)
+    is_native_dt = _type_mask(obj, lambda x: isinstance(x, (pd.Timestamp, np.datetime64)) or (hasattr(x, "year") and hasattr(x, "month")))
+    is_native_num = _type_mask(obj, _is_native_number)
     s = pd.Series(obj.where(present & ~is_native_dt & ~is_native_num, None), dtype="str").str.strip()
     parsed = target.copy()
     aware_parts: list[pd.Series] = []

@@ -1,0 +1,41 @@
+"""Shared fixtures: tiny clients written to disk the way CRMs export them."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATASETS = (ROOT.parent / "shared" / "datasets").resolve()
+
+
+def write_client(folder: Path, yml: str, files: dict[str, str | bytes]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "client.yml").write_text(textwrap.dedent(yml), encoding="utf-8")
+    for name, content in files.items():
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        (folder / name).write_bytes(data)
+    return folder
+
+
+@pytest.fixture
+def make_client(tmp_path):
+    """make_client(yml, {filename: content}) -> client folder."""
+    counter = {"n": 0}
+
+    def _make(yml: str, files: dict[str, str | bytes]) -> Path:
+        counter["n"] += 1
+        return write_client(tmp_path / f"client{counter['n']}", yml, files)
+
+    return _make
+
+
+def require_dataset(name: str) -> Path:
+    """Real public dataset folder, or skip with a printed reason when ../shared/datasets is absent."""
+    path = SHARED_DATASETS / name
+    if not path.exists():
+        reason = f"real dataset {path} is absent (../shared/datasets is not beside the project)"
+        print(f"SKIP: {reason}")
+        pytest.skip(reason)
+    return path
