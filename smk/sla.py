@@ -1,0 +1,727 @@
+"""04: the service level agreement between marketing and sales, in numbers.
+
+Method (seed 000 ch. 3; DOMAIN.md §3; seeds 001, 002):
+
+- **MQL value** per lead type (``client.config.sla.lead_type``: offer by default, or a segment
+  column) = average revenue per customer of that type × MQL→customer close rate of that type.
+  The seed's table: ebook $160,000 × 1 % = $1,600; webinar $100,000 × 1.5 % = $1,500 (the seed prints
+  $3,000: an arithmetic slip); demo $150,000 × 2 % = $3,000.
+- **MQLs needed** = marketing's share of the quota ÷ MQL value, per type and for the current mix
+  (mix value = Σ share_of_MQLs_t × value_t).
+- **Sales SLA**: first contact within H hours, K attempts within D days (client.yml ``sla``; notebook
+  05's recommendation, ``smk.attempts.recommend_sla``, when it exists).
+- **Commitments** of both sides with target and actual for a month, and the filled-in agreement
+  document (es/en) with measurement, remedy and review cadence (seed 001).
+
+The dashboards (pacing, first-contact and attempts compliance, breaching list) live in
+:mod:`smk.dashboards` and are re-exported here.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from string import Template
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _st
+
+from smk import fmt
+from smk.dashboards import (  # noqa: F401  (re-exported: smk.sla.pacing etc.)
+    ADVICE, Pacing, attempts_compliance, attempts_table, breaching_leads, elapsed_hours,
+    first_contact_compliance, first_contact_table, pacing, pacing_from_events, period_bounds,
+    plot_compliance, plot_first_contact, plot_pacing, sla_start,
+)
+from smk.errors import NotEnoughData
+from smk.stats import wilson_interval
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+#: Channels whose leads sales created itself (not marketing). Matched case-insensitively.
+#: client.yml key requested: ``marketing.sales_sourced_channels``.
+DEFAULT_SALES_SOURCED_CHANNELS: tuple[str, ...] = (
+    "sales_prospecting", "outbound", "prospecting", "sales", "sales_sourced", "cold_call", "cold_email",
+    "cold_outreach", "sdr", "bdr",
+)
+#: Share of new MQLs that must meet each sales SLA for the month to count as met.
+#: client.yml key requested: ``sla.compliance_target``.
+DEFAULT_COMPLIANCE_TARGET = 0.90
+MIX_ROW = "(mix)"
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "lead_type": "Lead type", "mqls": "MQLs (matured)", "customers": "Customers",
+        "close_rate": "MQL→customer close rate", "rate_low": "close rate CI low", "rate_high": "close rate CI high",
+        "avg_revenue": "Avg revenue per customer", "value": "Value per MQL", "value_low": "Value CI low",
+        "value_high": "Value CI high", "value_low_full": "Value CI low (incl. revenue)",
+        "value_high_full": "Value CI high (incl. revenue)", "mix_share": "Share of recent MQLs",
+        "mqls_needed": "MQLs needed", "mqls_needed_low": "MQLs needed (low)", "mqls_needed_high": "MQLs needed (high)",
+        "too_small": "Too few MQLs to judge", "side": "Side", "commitment": "Commitment", "target": "Target",
+        "actual": "Actual", "met": "Met", "first_contact_hours": "First contact within (hours)",
+        "attempts": "Attempts", "within_days": "Within (days)", "source": "Source",
+        "marketing": "Marketing", "sales": "Sales", MIX_ROW: "Current mix",
+    },
+    "es": {
+        "lead_type": "Tipo de lead", "mqls": "MQL (maduros)", "customers": "Clientes",
+        "close_rate": "% de cierre MQL→cliente", "rate_low": "IC inferior del cierre", "rate_high": "IC superior del cierre",
+        "avg_revenue": "Ingreso promedio por cliente", "value": "Valor por MQL", "value_low": "Valor IC inferior",
+        "value_high": "Valor IC superior", "value_low_full": "Valor IC inferior (con ingreso)",
+        "value_high_full": "Valor IC superior (con ingreso)", "mix_share": "% de los MQL recientes",
+        "mqls_needed": "MQL necesarios", "mqls_needed_low": "MQL necesarios (mín.)", "mqls_needed_high": "MQL necesarios (máx.)",
+        "too_small": "Muy pocos MQL para juzgar", "side": "Equipo", "commitment": "Compromiso", "target": "Objetivo",
+        "actual": "Real", "met": "Cumplido", "first_contact_hours": "Primer contacto en (horas)",
+        "attempts": "Intentos", "within_days": "En (días)", "source": "Fuente",
+        "marketing": "Marketing", "sales": "Ventas", MIX_ROW: "Mix actual",
+    },
+}
+
+
+# --------------------------------------------------------------------------------------------
+# MQL value
+# --------------------------------------------------------------------------------------------
+def mql_value(types: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Value of one MQL per lead type: ``value = avg_revenue × close_rate``.
+
+    Input columns: ``lead_type, avg_revenue, close_rate`` and optionally ``mqls, customers`` (to get a
+    Wilson interval on the close rate), ``rate_low, rate_high`` (given interval), ``revenue_se``
+    (standard error of the average revenue).
+    Output adds ``value``, ``value_low, value_high`` = avg_revenue × Wilson (or given) interval of the
+    close rate — the average revenue is taken as known — and ``value_low_full, value_high_full``, which
+    also carry the uncertainty of the average revenue (delta method for a product of independent
+    estimates: se² = R²·se_p² + p²·se_R², normal interval clipped at 0), when ``revenue_se`` is given.
+
+    Seed 000 ch. 3: ``mql_value(pd.DataFrame({'lead_type': ['ebook'], 'avg_revenue': [160_000],
+    'close_rate': [0.01]}))['value'] == 1600``.
+    """
+    out = types.copy()
+    R = out["avg_revenue"].astype(float)
+    p = out["close_rate"].astype(float)
+    out["value"] = R * p
+    if "rate_low" not in out or "rate_high" not in out:
+        if {"mqls", "customers"} <= set(out.columns):
+            out["rate_low"], out["rate_high"] = wilson_interval(out["customers"].astype(float),
+                                                                out["mqls"].astype(float), alpha)
+        else:
+            out["rate_low"], out["rate_high"] = np.nan, np.nan
+    out["value_low"] = R * out["rate_low"].astype(float)
+    out["value_high"] = R * out["rate_high"].astype(float)
+    if "revenue_se" in out and "mqls" in out:
+        z = _st.norm.ppf(1 - alpha / 2)
+        n = out["mqls"].astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            se_p = np.sqrt(p * (1 - p) / n)
+            se = np.sqrt((R * se_p) ** 2 + (p * out["revenue_se"].astype(float)) ** 2)
+        out["value_low_full"] = np.clip(out["value"] - z * se, 0, None)
+        out["value_high_full"] = out["value"] + z * se
+    return out
+
+
+def _lead_type_col(client, lead_type: str | None) -> str:
+    col = lead_type or client.config.sla.lead_type
+    return col
+
+
+def _as_of(client, period: str | None) -> pd.Timestamp:
+    """The goal of a month is what could have been set at its start: data up to the period start
+    (or ``data_end`` if earlier)."""
+    end = pd.Timestamp(client.data_end)
+    end = end.tz_localize(client.tz) if end.tzinfo is None else end.tz_convert(client.tz)
+    if period is None:
+        return end
+    p0, _ = period_bounds(period, client.tz)
+    return min(end, p0)
+
+
+def mql_value_table(client, *, period: str | None = None, lead_type: str | None = None,
+                    window_days: int | None = None, mix_months: int = 3,
+                    close_rates: Mapping[str, float] | None = None,
+                    avg_revenue: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """MQL value per lead type from the client's data (seed 000 ch. 3, steps 1–3).
+
+    As of the start of ``period`` (no look-ahead; default: ``data_end``):
+    - cohort: MQLs (``mql_at``, else every lead at ``created_at``) at least ``window_days``
+      (``analysis.close_window_days``) old, so each had the same chance to close;
+    - close_rate = cohort MQLs that became customers within ``window_days`` ÷ cohort MQLs (Wilson CI);
+    - avg_revenue = mean revenue of customers of the type won before the as-of date (with its standard
+      error ``revenue_se`` = sd/√n);
+    - mix_share = share of the type among MQLs of the ``mix_months`` months before the as-of date
+      (all MQLs when none).
+    ``close_rates`` / ``avg_revenue`` override the data per type (the notebook's sliders).
+    Columns: ``lead_type, mqls, customers, close_rate, rate_low, rate_high, avg_revenue, revenue_se,
+    value, value_low, value_high, value_low_full, value_high_full, mix_share, too_small``.
+    """
+    from smk.outcomes import lead_outcomes
+
+    col = _lead_type_col(client, lead_type)
+    leads = client.leads
+    tz = client.tz
+    w = int(window_days or client.config.analysis.close_window_days)
+    as_of = _as_of(client, period)
+    start, basis = sla_start(leads)
+    start = _to_tz(start, tz)
+    oc = lead_outcomes(client)
+    won_at = _to_tz(oc["won_at"], tz)
+    types = leads[col].astype("object") if col in leads else pd.Series("all", index=leads.index, dtype="object")
+    types = types.where(types.notna(), "(missing)").reset_index(drop=True)
+    df = pd.DataFrame({"lead_type": types, "start": start.reset_index(drop=True),
+                       "won": oc["won"].to_numpy(), "won_at": won_at.reset_index(drop=True),
+                       "revenue": oc["revenue"].to_numpy(float)})
+    df = df[df["start"].notna()]
+    age = (as_of - df["start"]).dt.total_seconds() / 86400
+    cohort = df[age >= w].copy()
+    dt = (cohort["won_at"] - cohort["start"]).dt.total_seconds() / 86400
+    cohort["closed"] = cohort["won"] & (dt <= w).fillna(False) & (cohort["won_at"] <= as_of).fillna(False)
+    cust = df[df["won"] & (df["won_at"] <= as_of).fillna(False) & (df["revenue"] > 0)]
+    g = cohort.groupby("lead_type", sort=True).agg(mqls=("closed", "size"), customers=("closed", "sum"))
+    r = cust.groupby("lead_type", sort=True)["revenue"].agg(["mean", "std", "size"])
+    out = g.join(r, how="outer").fillna({"mqls": 0, "customers": 0})
+    out = out.rename(columns={"mean": "avg_revenue"})
+    out["revenue_se"] = out["std"] / np.sqrt(out["size"])
+    out = out.drop(columns=["std", "size"]).reset_index().rename(columns={"index": "lead_type"})
+    out["mqls"] = out["mqls"].astype("int64")
+    out["customers"] = out["customers"].astype("int64")
+    out["close_rate"] = np.where(out["mqls"] > 0, out["customers"] / out["mqls"].where(out["mqls"] > 0, 1), np.nan)
+    out["avg_revenue"] = out["avg_revenue"].fillna(0.0)
+    if close_rates:
+        for t, v in close_rates.items():
+            out.loc[out["lead_type"] == t, "close_rate"] = float(v)
+    if avg_revenue:
+        for t, v in avg_revenue.items():
+            out.loc[out["lead_type"] == t, "avg_revenue"] = float(v)
+    out = mql_value(out, alpha=client.config.analysis.alpha)
+    if close_rates:  # an assumed rate is not an estimate: no sampling interval
+        for t, v in close_rates.items():
+            m = out["lead_type"] == t
+            for c in ("rate_low", "rate_high"):
+                out.loc[m, c] = float(v)
+            for c in ("value_low", "value_high", "value_low_full", "value_high_full"):
+                if c in out:
+                    out.loc[m, c] = out.loc[m, "avg_revenue"] * float(v)
+    # current mix
+    recent0 = (pd.Timestamp(as_of.tz_localize(None)).to_period("M") - mix_months).start_time
+    recent0 = recent0.tz_localize(tz, nonexistent="shift_forward", ambiguous=False)
+    recent = df[(df["start"] >= recent0) & (df["start"] < as_of)]
+    if recent.empty:
+        recent = df
+    mix = recent["lead_type"].value_counts(normalize=True)
+    out["mix_share"] = out["lead_type"].map(mix).fillna(0.0)
+    out["too_small"] = out["mqls"] < client.config.analysis.min_group_size
+    out = out.sort_values(["value", "lead_type"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out.attrs.update({"lead_type": col, "basis": basis, "window_days": w, "as_of": as_of,
+                      "mix_from": recent0, "mix_months": mix_months})
+    return out[["lead_type", "mqls", "customers", "close_rate", "rate_low", "rate_high", "avg_revenue",
+                "revenue_se", "value", "value_low", "value_high",
+                *[c for c in ("value_low_full", "value_high_full") if c in out], "mix_share", "too_small"]]
+
+
+def _to_tz(s: pd.Series, tz) -> pd.Series:
+    s = pd.Series(s)
+    if s.dt.tz is None:
+        return s.dt.tz_localize(tz)
+    return s.dt.tz_convert(tz)
+
+
+# --------------------------------------------------------------------------------------------
+# MQLs needed
+# --------------------------------------------------------------------------------------------
+def mqls_needed(marketing_share: float, values: pd.DataFrame, mix: Mapping[str, float] | pd.Series | None = None
+                ) -> pd.DataFrame:
+    """MQLs marketing must deliver: ``marketing_share ÷ value`` per type, and for the mix.
+
+    ``values``: output of :func:`mql_value` (``lead_type, value`` and optionally ``value_low,
+    value_high``). ``mix``: share of MQLs per type (default: ``values['mix_share']``; normalised to
+    sum 1). The mix row's value is Σ share × value; its interval uses every type at its low (high)
+    bound together, a conservative (wider than 95 %) range.
+    Interval of MQLs needed: share ÷ value_high … share ÷ value_low. ``mqls_needed_ceil`` rounds up
+    (you cannot deliver a fraction of an MQL). Rows with value 0 need ``inf``.
+
+    Hand check (seed 000): $200,000 ÷ $1,600 = 125 ebook MQLs; ÷ $1,500 = 133.3 → 134 webinar MQLs;
+    ÷ $3,000 = 66.7 → 67 demo MQLs.
+    """
+    share = float(marketing_share)
+    v = values.copy()
+    for c in ("value_low", "value_high"):
+        if c not in v:
+            v[c] = np.nan
+    if mix is None:
+        mix_s = v.set_index("lead_type")["mix_share"] if "mix_share" in v else None
+    else:
+        mix_s = pd.Series(mix, dtype=float)
+    rows = []
+    for r in v.itertuples(index=False):
+        rows.append({"kind": "type", "lead_type": r.lead_type, "value": r.value, "value_low": r.value_low,
+                     "value_high": r.value_high})
+    out = pd.DataFrame(rows)
+    if mix_s is not None and mix_s.sum() > 0:
+        w = mix_s.reindex(out["lead_type"]).fillna(0.0).to_numpy()
+        w = w / w.sum()
+        out["mix_share"] = w
+        mix_row = {"kind": "mix", "lead_type": MIX_ROW, "value": float(np.sum(w * out["value"])),
+                   "value_low": float(np.sum(w * out["value_low"])), "value_high": float(np.sum(w * out["value_high"])),
+                   "mix_share": 1.0}
+        out = pd.concat([out, pd.DataFrame([mix_row])], ignore_index=True)
+
+    def div(den):
+        den = den.astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(den > 0, share / den.where(den > 0, 1.0), np.where(den == 0, np.inf, np.nan))
+
+    out["marketing_share"] = share
+    out["mqls_needed"] = div(out["value"])
+    out["mqls_needed_low"] = div(out["value_high"])
+    out["mqls_needed_high"] = div(out["value_low"])
+    out["mqls_needed_ceil"] = [math.ceil(round(x, 9)) if np.isfinite(x) else np.nan for x in out["mqls_needed"]]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# quota, shares, goal
+# --------------------------------------------------------------------------------------------
+def quota_for_period(client, period: str) -> tuple[float | None, str]:
+    """The sales quota of the month and where it came from.
+
+    From the quotas table: company-wide rows (no owner, no team) if there are any for the month,
+    else team rows (team, no owner), else the sum of rep rows — never two levels added together.
+    Else ``marketing.monthly_quota``. Returns (amount or None, 'quotas:company'|'quotas:team'|
+    'quotas:owner'|'config'|'none').
+    """
+    q = client.quotas
+    if q is not None and len(q):
+        per = pd.to_datetime(q["period"]).dt.to_period("M").astype(str)
+        m = q[per == str(pd.Period(period, freq="M"))]
+        if len(m):
+            owner = m["owner"].notna() if "owner" in m else pd.Series(False, index=m.index)
+            team = m["team"].notna() if "team" in m else pd.Series(False, index=m.index)
+            for name, mask in (("company", ~owner & ~team), ("team", team & ~owner), ("owner", owner)):
+                if mask.any():
+                    return float(m.loc[mask, "amount"].sum()), f"quotas:{name}"
+    if client.config.marketing.monthly_quota is not None:
+        return float(client.config.marketing.monthly_quota), "config"
+    return None, "none"
+
+
+def lead_sources(client, *, period: str | None = None, months: int = 3,
+                 sales_sourced_channels: Sequence[str] | None = None) -> dict:
+    """Who creates and who influences the leads (seed 000 ch. 3's questions).
+
+    Over leads created in the ``months`` months before the start of ``period`` (default: before
+    ``data_end``; all leads when that window is empty):
+    - created by marketing: channel not in ``sales_sourced_channels`` (case-insensitive); leads without
+      a channel are left out of the share;
+    - influenced by marketing: created by marketing, or with any marketing activity (activities log, or
+      any ``n_*`` activity counter > 0) — "even when a lead comes from another source, marketing may take
+      it until it becomes an MQL".
+    Returns {'leads', 'with_channel', 'created_by_marketing', 'share_created', 'influenced',
+    'share_influenced', 'sales_sourced_channels', 'from', 'to'}.
+    """
+    from smk.features import activity_counts
+
+    leads = client.leads
+    tz = client.tz
+    ch = [c.lower() for c in (sales_sourced_channels or DEFAULT_SALES_SOURCED_CHANNELS)]
+    to = _as_of(client, period)
+    frm = (pd.Timestamp(to.tz_localize(None)).to_period("M") - months).start_time.tz_localize(
+        tz, nonexistent="shift_forward", ambiguous=False)
+    created = _to_tz(leads["created_at"], tz)
+    sel = (created >= frm) & (created < to)
+    if not sel.any():
+        sel = pd.Series(True, index=leads.index)
+    L = leads[sel.to_numpy()]
+    chan = L["channel"].astype("object").str.lower() if "channel" in L else pd.Series(np.nan, index=L.index)
+    known = chan.notna()
+    mkt = known & ~chan.isin(ch)
+    counts = activity_counts(L, client.activities)
+    touched = (counts.sum(axis=1) > 0).to_numpy() if counts.shape[1] else np.zeros(len(L), bool)
+    influenced = mkt.to_numpy() | touched
+    n_known = int(known.sum())
+    return {
+        "leads": int(len(L)), "with_channel": n_known, "created_by_marketing": int(mkt.sum()),
+        "share_created": (mkt.sum() / n_known) if n_known else float("nan"),
+        "influenced": int(influenced.sum()),
+        "share_influenced": float(influenced.mean()) if len(L) else float("nan"),
+        "activity_source": counts.attrs.get("source", "none"),
+        "sales_sourced_channels": list(ch), "from": frm, "to": to,
+    }
+
+
+def monthly_mql_goal(client, period: str | None = None, *, quota: float | None = None,
+                     quota_share: float | None = None, close_rates: Mapping[str, float] | None = None,
+                     mix: Mapping[str, float] | None = None, lead_type: str | None = None,
+                     sales_sourced_channels: Sequence[str] | None = None) -> dict:
+    """The marketing SLA of a month in MQLs (seed 000 ch. 3).
+
+    marketing_share = quota × ``marketing.quota_share``; MQLs needed = marketing_share ÷ mix value
+    (and per type). Leads sales needs for the whole quota = quota ÷ mix value. ``marketing.mql_goal``
+    in client.yml, when set, is the goal; otherwise the goal is the mix's MQLs needed rounded up.
+    Keyword arguments override the data / client.yml (the notebook's sliders).
+
+    Returns a dict: ``period, quota, quota_source, quota_share, marketing_share, values`` (DataFrame of
+    :func:`mql_value_table`), ``needed`` (DataFrame of :func:`mqls_needed`), ``mix_value,
+    mix_value_low, mix_value_high, mqls_needed, mqls_needed_low, mqls_needed_high,
+    leads_for_whole_quota, goal, goal_source ('config'|'mql_value'|'none'), sources`` (dict of
+    :func:`lead_sources`).
+    """
+    period = period or client.default_period()
+    q, q_src = (float(quota), "given") if quota is not None else quota_for_period(client, period)
+    qs = float(client.config.marketing.quota_share if quota_share is None else quota_share)
+    values = mql_value_table(client, period=period, lead_type=lead_type, close_rates=close_rates)
+    share = q * qs if q is not None else float("nan")
+    needed = mqls_needed(share, values, mix=mix)
+    mix_row = needed[needed["kind"] == "mix"]
+    res: dict[str, Any] = {
+        "period": str(pd.Period(period, freq="M")), "quota": q, "quota_source": q_src, "quota_share": qs,
+        "marketing_share": share, "values": values, "needed": needed,
+        "lead_type": values.attrs.get("lead_type"),
+    }
+    if len(mix_row):
+        mr = mix_row.iloc[0]
+        res.update({"mix_value": mr["value"], "mix_value_low": mr["value_low"], "mix_value_high": mr["value_high"],
+                    "mqls_needed": mr["mqls_needed"], "mqls_needed_low": mr["mqls_needed_low"],
+                    "mqls_needed_high": mr["mqls_needed_high"]})
+    else:
+        res.update({k: float("nan") for k in ("mix_value", "mix_value_low", "mix_value_high", "mqls_needed",
+                                               "mqls_needed_low", "mqls_needed_high")})
+    mv = res["mix_value"]
+    res["leads_for_whole_quota"] = (q / mv) if (q is not None and mv and np.isfinite(mv) and mv > 0) else float("nan")
+    cfg_goal = client.config.marketing.mql_goal
+    if cfg_goal is not None and quota is None and quota_share is None and close_rates is None and mix is None:
+        res["goal"], res["goal_source"] = float(cfg_goal), "config"
+    elif np.isfinite(res["mqls_needed"]):
+        res["goal"], res["goal_source"] = float(math.ceil(round(res["mqls_needed"], 9))), "mql_value"
+    else:
+        res["goal"], res["goal_source"] = None, "none"
+    res["sources"] = lead_sources(client, period=period, sales_sourced_channels=sales_sourced_channels)
+    return res
+
+
+# --------------------------------------------------------------------------------------------
+# sales SLA terms
+# --------------------------------------------------------------------------------------------
+def _recommendation(client) -> dict | None:
+    """``smk.attempts.recommend_sla(client)`` when notebook 05's module exists and can recommend."""
+    try:
+        from smk import attempts as _attempts  # written by another analysis; may not exist yet
+    except ImportError:
+        return None
+    fn = getattr(_attempts, "recommend_sla", None)
+    if fn is None:
+        return None
+    try:
+        rec = fn(client)
+    except NotEnoughData:
+        return None
+    if not rec or not all(k in rec for k in ("first_contact_hours", "attempts", "within_days")):
+        return None
+    return rec
+
+
+def sales_sla(client, *, lead_types: Sequence[str] | None = None, use_recommendation: bool = True,
+              overrides: Mapping[str, Mapping[str, float]] | None = None) -> pd.DataFrame:
+    """The sales SLA per lead type: first contact within H hours, K attempts within D days.
+
+    Terms in force come from client.yml (``sla.first_contact_hours``, ``sla.attempts``,
+    ``sla.attempts_within_days``); ``overrides`` ({lead_type: {key: value}}) changes them per type.
+    When ``use_recommendation`` and ``smk.attempts.recommend_sla(client)`` returns a recommendation
+    (notebook 05: where the profitability of one more attempt levels off), it fills the
+    ``recommended_*`` columns and ``evidence_en/es``. Columns: ``lead_type, first_contact_hours,
+    attempts, within_days, source, recommended_first_contact_hours, recommended_attempts,
+    recommended_within_days``; ``attrs['evidence_en'/'evidence_es']``.
+    """
+    cfg = client.config.sla
+    if lead_types is None:
+        col = cfg.lead_type
+        lt = client.leads[col].dropna().astype(str).unique().tolist() if col in client.leads else ["all"]
+        lead_types = sorted(lt)
+    rec = _recommendation(client) if use_recommendation else None
+    rows = []
+    for t in lead_types:
+        row = {"lead_type": t, "first_contact_hours": float(cfg.first_contact_hours), "attempts": int(cfg.attempts),
+               "within_days": float(cfg.attempts_within_days), "source": "client.yml"}
+        if overrides and t in overrides:
+            row.update({k: v for k, v in overrides[t].items() if k in ("first_contact_hours", "attempts", "within_days")})
+            row["source"] = "override"
+        row["recommended_first_contact_hours"] = float(rec["first_contact_hours"]) if rec else np.nan
+        row["recommended_attempts"] = float(rec["attempts"]) if rec else np.nan
+        row["recommended_within_days"] = float(rec["within_days"]) if rec else np.nan
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs["evidence_en"] = rec.get("evidence_en", "") if rec else ""
+    out.attrs["evidence_es"] = rec.get("evidence_es", "") if rec else ""
+    out.attrs["recommended"] = rec is not None
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# commitments and the agreement
+# --------------------------------------------------------------------------------------------
+def commitments(client, period: str | None = None, *, target: float = DEFAULT_COMPLIANCE_TARGET,
+                goal: dict | None = None) -> pd.DataFrame:
+    """Both sides' commitments for a month with target, actual and met / missed (seed 000 ch. 3,
+    seed 002): marketing delivers the MQL goal and the MQL value (marketing's share of the quota, in
+    money: MQLs delivered per type × value per MQL); sales contacts ≥ ``target`` of new MQLs within H
+    hours and makes K attempts within D days on ≥ ``target`` of them.
+
+    Columns: ``side, commitment, label_en, label_es, target, actual, unit ('count'|'money'|'share'),
+    met`` (NA while the month is not complete or nothing can be judged), ``complete``, ``on_track``
+    (marketing: pacing says not behind; sales: actual ≥ target so far).
+    """
+    period = period or client.default_period()
+    g = goal or monthly_mql_goal(client, period)
+    p = pacing(client, period, goal=g["goal"])
+    cfg = client.config.sla
+    fc = first_contact_compliance(client, period, by=None)
+    rows = []
+    values = g["values"].set_index("lead_type")["value"]
+    start, _ = sla_start(client.leads)
+    p0, p1 = period_bounds(period, client.tz)
+    st = _to_tz(start, client.tz)
+    col = g.get("lead_type") or cfg.lead_type
+    in_month = (st >= p0) & (st < p1)
+    types = client.leads.loc[in_month.to_numpy(), col] if col in client.leads else pd.Series(
+        "all", index=client.leads.index[in_month.to_numpy()])
+    delivered_value = float(types.astype("object").map(values).fillna(0.0).sum())
+    complete = p.complete
+
+    def met(actual, tgt):
+        if not complete or actual is None or tgt is None or not np.isfinite(actual) or not np.isfinite(tgt):
+            return pd.NA
+        return bool(actual >= tgt)
+
+    rows.append({"side": "marketing", "commitment": "mqls",
+                 "label_en": "MQLs delivered in the month", "label_es": "MQL entregados en el mes",
+                 "target": g["goal"] if g["goal"] is not None else np.nan, "actual": float(p.mqls_so_far),
+                 "unit": "count", "met": met(float(p.mqls_so_far), g["goal"]),
+                 "on_track": p.status in ("on_track", "ahead")})
+    rows.append({"side": "marketing", "commitment": "mql_value",
+                 "label_en": "Value of the MQLs delivered (marketing's share of the quota)",
+                 "label_es": "Valor de los MQL entregados (parte de la cuota de marketing)",
+                 "target": g["marketing_share"], "actual": delivered_value, "unit": "money",
+                 "met": met(delivered_value, g["marketing_share"]),
+                 "on_track": bool(np.isfinite(g["marketing_share"]) and p.goal_to_date > 0 and
+                                  delivered_value >= g["marketing_share"] * p.elapsed_units / p.total_units
+                                  * (1 - p.tolerance))})
+    fc_rate = float(fc["rate"].iloc[0]) if len(fc) else np.nan
+    rows.append({"side": "sales", "commitment": "first_contact",
+                 "label_en": f"New MQLs first contacted within {fmt.number(cfg.first_contact_hours, 'en', 0)} h",
+                 "label_es": f"MQL nuevos contactados en {fmt.number(cfg.first_contact_hours, 'es', 0)} h",
+                 "target": target, "actual": fc_rate, "unit": "share", "met": met(fc_rate, target),
+                 "on_track": bool(np.isfinite(fc_rate) and fc_rate >= target)})
+    try:
+        at = attempts_compliance(client, period, by=None)
+        at_rate = float(at["rate"].iloc[0]) if len(at) else np.nan
+        at_judged = int(at["evaluable"].iloc[0]) if len(at) else 0
+        at_pending = int(at["pending"].iloc[0]) if len(at) else 0
+    except NotEnoughData:
+        at_rate, at_judged, at_pending = np.nan, 0, 0
+    at_complete = complete and at_pending == 0
+    rows.append({"side": "sales", "commitment": "attempts",
+                 "label_en": f"New MQLs with {cfg.attempts} attempts within {fmt.number(cfg.attempts_within_days, 'en', 0)} days",
+                 "label_es": f"MQL nuevos con {cfg.attempts} intentos en {fmt.number(cfg.attempts_within_days, 'es', 0)} días",
+                 "target": target, "actual": at_rate, "unit": "share",
+                 "met": (bool(at_rate >= target) if (at_complete and np.isfinite(at_rate)) else pd.NA),
+                 "on_track": bool(np.isfinite(at_rate) and at_rate >= target)})
+    out = pd.DataFrame(rows)
+    out["met"] = out["met"].astype("boolean")
+    out["complete"] = complete
+    out.attrs.update({"period": str(pd.Period(period, freq="M")), "pacing_status": p.status,
+                      "attempts_judged": at_judged, "attempts_pending": at_pending})
+    return out
+
+
+def _template(lang: str) -> Template:
+    path = DATA_DIR / f"sla_agreement_{fmt.check_lang(lang)}.md"
+    return Template(path.read_text(encoding="utf-8"))
+
+
+def agreement(client, period: str | None = None, *, lang: str = "en", target: float = DEFAULT_COMPLIANCE_TARGET,
+              goal: dict | None = None, use_recommendation: bool = True) -> str:
+    """The filled-in SLA document (markdown, ``lang`` es/en), ready to paste into a proposal.
+
+    Parties and purpose; definitions (MQL, lead type); marketing's commitment (MQLs per month, the
+    value table, the quota share); sales' commitment (first contact within H hours, K attempts within
+    D days — notebook 05's recommendation when it exists); how compliance is measured; the remedy
+    when a side misses; changing definitions; review cadence and a pilot (seed 001). Template:
+    ``smk/data/sla_agreement_{en,es}.md`` (``string.Template`` placeholders).
+    """
+    fmt.check_lang(lang)
+    period = period or client.default_period()
+    g = goal or monthly_mql_goal(client, period)
+    cur = client.config.currency
+    s = sales_sla(client, use_recommendation=use_recommendation)
+    cfg = client.config.sla
+    rec = bool(s.attrs.get("recommended"))
+    if rec:
+        r = s.iloc[0]
+        h, k, d = r["recommended_first_contact_hours"], int(r["recommended_attempts"]), r["recommended_within_days"]
+        origin = s.attrs.get(f"evidence_{lang}") or ""
+    else:
+        h, k, d = cfg.first_contact_hours, cfg.attempts, cfg.attempts_within_days
+        origin = ""
+    L = LABELS[lang]
+    vt = g["values"]
+    needed = g["needed"].set_index("lead_type")
+    lines = [f"| {L['lead_type']} | {L['avg_revenue']} | {L['close_rate']} | {L['value']} | {L['mqls_needed']} |",
+             "|---|---:|---:|---:|---:|"]
+    for r in vt.itertuples(index=False):
+        n = needed.loc[r.lead_type, "mqls_needed_ceil"] if r.lead_type in needed.index else np.nan
+        lines.append(f"| {r.lead_type} | {fmt.money(r.avg_revenue, cur, lang)} | {fmt.pct(r.close_rate, lang, 1)} | "
+                     f"{fmt.money(r.value, cur, lang)} | {fmt.number(n, lang, 0)} |")
+    if MIX_ROW in needed.index:
+        m = needed.loc[MIX_ROW]
+        lines.append(f"| **{L[MIX_ROW]}** | | | **{fmt.money(m['value'], cur, lang)}** | "
+                     f"**{fmt.number(m['mqls_needed_ceil'], lang, 0)}** |")
+    src = g["sources"]
+    bh = cfg.business_hours
+    hours_word = ({"en": f"working hours only ({bh} on working days)", "es": f"horario laboral ({bh} en días laborables)"}
+                  if bh else {"en": "clock hours: nights and weekends count", "es": "horas de reloj: noches y fines de semana cuentan"})[lang]
+    if np.isfinite(src["share_created"]):
+        sources_sentence = {
+            "en": f"Today Marketing creates {fmt.pct(src['share_created'], lang, 0)} of the leads and influences "
+                  f"{fmt.pct(src['share_influenced'], lang, 0)} of them (created, or any marketing touch).",
+            "es": f"Hoy Marketing crea el {fmt.pct(src['share_created'], lang, 0)} de los leads e influye en el "
+                  f"{fmt.pct(src['share_influenced'], lang, 0)} (los crea, o hay algún contacto de marketing)."}[lang]
+    else:
+        sources_sentence = {
+            "en": f"The data has no lead channel, so the share of leads Marketing creates is unknown; Marketing "
+                  f"influences at least {fmt.pct(src['share_influenced'], lang, 0)} of them (any marketing touch).",
+            "es": f"Los datos no tienen el canal de los leads, así que no se sabe qué parte crea Marketing; Marketing "
+                  f"influye en al menos el {fmt.pct(src['share_influenced'], lang, 0)} (algún contacto de marketing)."}[lang]
+    mapping = {
+        "client": client.name,
+        "period": fmt.month(period, lang),
+        "quota": fmt.money(g["quota"], cur, lang),
+        "quota_share": fmt.pct(g["quota_share"], lang, 0),
+        "marketing_share": fmt.money(g["marketing_share"], cur, lang),
+        "lead_type": g.get("lead_type") or cfg.lead_type,
+        "value_table": "\n".join(lines),
+        "mix_value": fmt.money(g["mix_value"], cur, lang),
+        "mix_value_ci": fmt.ci(g["mix_value_low"], g["mix_value_high"], lang, kind="money", decimals=0, currency=cur),
+        "mql_goal": fmt.number(g["goal"], lang, 0),
+        "mqls_range": fmt.ci(g["mqls_needed_low"], g["mqls_needed_high"], lang, kind="number", decimals=0),
+        "leads_for_quota": fmt.number(g["leads_for_whole_quota"], lang, 0),
+        "sources_sentence": sources_sentence,
+        "hours": fmt.number(h, lang, 0),
+        "attempts": str(k),
+        "days": fmt.number(d, lang, 0),
+        "hours_basis": hours_word,
+        "target": fmt.pct(target, lang, 0),
+        "timezone": client.config.timezone,
+        "sla_origin": origin,
+        "window_days": str(vt.attrs.get("window_days", "")),
+    }
+    return _template(lang).substitute(mapping).strip() + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# headlines, labels, plot, widgets
+# --------------------------------------------------------------------------------------------
+def headlines(client, period: str | None = None, *, lang: str = "en", goal: dict | None = None,
+              pace: Pacing | None = None, first_contact: pd.DataFrame | None = None) -> list[dict]:
+    """Index-tile figures: MQLs needed this month, pacing status, first-contact compliance.
+    Each item: {'id', 'label', 'value', 'text'} in ``lang``."""
+    fmt.check_lang(lang)
+    period = period or client.default_period()
+    g = goal or monthly_mql_goal(client, period)
+    p = pace or pacing(client, period, goal=g["goal"])
+    fc = first_contact if first_contact is not None else first_contact_compliance(client, period, by=None)
+    rate = float(fc["rate"].iloc[0]) if len(fc) else float("nan")
+    h = client.config.sla.first_contact_hours
+    return [
+        {"id": "mqls_needed", "value": g["goal"],
+         "label": {"en": "MQLs needed this month", "es": "MQL necesarios este mes"}[lang],
+         "text": fmt.number(g["goal"], lang, 0)},
+        {"id": "pacing_status", "value": p.status,
+         "label": {"en": "Marketing pacing", "es": "Ritmo de marketing"}[lang],
+         "text": f"{p.status_text(lang)} ({fmt.number(p.mqls_so_far, lang, 0)} / {fmt.number(g['goal'], lang, 0)})"},
+        {"id": "first_contact_compliance", "value": rate,
+         "label": {"en": f"First contact within {fmt.number(h, 'en', 0)} h",
+                   "es": f"Primer contacto en {fmt.number(h, 'es', 0)} h"}[lang],
+         "text": fmt.pct(rate, lang, 0)},
+    ]
+
+
+def labels(lang: str = "en") -> dict[str, str]:
+    """Column labels of this module's and the dashboards' tables, in ``lang``."""
+    from smk.dashboards import LABELS as DL
+
+    return {**DL[fmt.check_lang(lang)], **LABELS[lang]}
+
+
+def plot_mql_value(values: pd.DataFrame, *, lang: str = "en", currency: str = "USD", ax=None):
+    """Value per MQL by lead type (bars) with the 95 % interval carried from the close rate."""
+    import matplotlib.pyplot as plt
+
+    from smk import theme
+
+    fmt.check_lang(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=theme.figsize("normal"))
+    t = values.sort_values(["value", "lead_type"], ascending=[True, True], kind="stable")
+    y = np.arange(len(t))
+    ax.barh(y, t["value"], color=theme.COLORS["marketing"], alpha=0.85)
+    lo = (t["value"] - t["value_low"]).clip(lower=0).fillna(0)
+    hi = (t["value_high"] - t["value"]).clip(lower=0).fillna(0)
+    ax.errorbar(t["value"], y, xerr=[lo, hi], fmt="none", ecolor="#333333", capsize=3, lw=1)
+    ax.set_yticks(y, [str(v) for v in t["lead_type"]])
+    theme.format_axis(ax, "x", "money", lang, currency)
+    ax.set_xlabel(LABELS[lang]["value"])
+    _ = ax.set_title({"en": "Value of one MQL by lead type", "es": "Valor de un MQL por tipo de lead"}[lang])
+    return ax
+
+
+def goal_explorer(client, period: str | None = None, *, lang: str = "en"):
+    """JupyterLab widget: sliders for the quota, marketing's share and each type's close rate; the MQL
+    goal table updates live. Returns an ``ipywidgets.VBox`` (use only when ``ctx.interactive``)."""
+    import ipywidgets as W
+    from IPython.display import HTML, display
+
+    fmt.check_lang(lang)
+    period = period or client.default_period()
+    g = monthly_mql_goal(client, period)
+    cur = client.config.currency
+    q0 = g["quota"] if g["quota"] is not None and np.isfinite(g["quota"]) else 100_000.0
+    quota = W.FloatSlider(value=q0, min=0, max=max(q0 * 3, 1.0), step=max(q0 / 100, 1.0),
+                          description={"en": "Quota", "es": "Cuota"}[lang], readout_format=",.0f",
+                          layout=W.Layout(width="520px"), style={"description_width": "160px"})
+    share = W.FloatSlider(value=g["quota_share"], min=0, max=1, step=0.05,
+                          description={"en": "Marketing share", "es": "Parte de marketing"}[lang],
+                          readout_format=".0%", layout=W.Layout(width="520px"), style={"description_width": "160px"})
+    vt = g["values"]
+    rates = {}
+    for r in vt.itertuples(index=False):
+        base = float(r.close_rate) if np.isfinite(r.close_rate) else 0.0
+        rates[r.lead_type] = W.FloatSlider(value=base, min=0, max=max(0.1, base * 3), step=0.001,
+                                           description=f"{r.lead_type}", readout_format=".1%",
+                                           layout=W.Layout(width="520px"), style={"description_width": "160px"})
+    out = W.Output()
+
+    def update(_=None):
+        v = vt.copy()
+        v["close_rate"] = [rates[t].value for t in v["lead_type"]]
+        v = mql_value(v.drop(columns=["value", "value_low", "value_high", "rate_low", "rate_high"]),
+                      alpha=client.config.analysis.alpha)
+        n = mqls_needed(quota.value * share.value, v)
+        out.clear_output()
+        with out:
+            L = labels(lang)
+            rows = "".join(
+                f"<tr><td>{L.get(t, t)}</td><td>{fmt.money(val, cur, lang)}</td>"
+                f"<td>{fmt.number(m, lang, 0)}</td></tr>"
+                for t, val, m in zip(n["lead_type"], n["value"], n["mqls_needed_ceil"]))
+            display(HTML(f"<table><tr><th>{L['lead_type']}</th><th>{L['value']}</th><th>{L['mqls_needed']}</th></tr>"
+                         f"{rows}</table>"))
+
+    for w in [quota, share, *rates.values()]:
+        w.observe(update, names="value")
+    update()
+    return W.VBox([quota, share, *rates.values(), out])
+
+
+__all__ = [
+    "DEFAULT_COMPLIANCE_TARGET", "DEFAULT_SALES_SOURCED_CHANNELS", "LABELS", "Pacing", "agreement",
+    "attempts_compliance", "attempts_table", "breaching_leads", "commitments", "first_contact_compliance",
+    "first_contact_table", "goal_explorer", "headlines", "labels", "lead_sources", "monthly_mql_goal",
+    "mql_value", "mql_value_table", "mqls_needed", "pacing", "plot_compliance", "plot_first_contact",
+    "plot_mql_value", "plot_pacing", "quota_for_period", "sales_sla",
+]

@@ -1,0 +1,253 @@
+"""04: MQL value, MQLs needed, quota share, goal, sales SLA terms, commitments and the agreement.
+
+Values are worked out by hand in the comments (seed 000 ch. 3 for the value table).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smk import sla
+from smk.client import Client
+from smk.config import ClientConfig, MarketingConfig
+from smk.ledger import Ledger
+
+TZ = "Europe/Madrid"
+
+
+def make_client(leads: pd.DataFrame, *, data_end: str, tables: dict | None = None, **cfg) -> Client:
+    """A Client from hand-made canonical frames (datetimes localised to Europe/Madrid)."""
+    leads = leads.copy()
+    for c in ("created_at", "mql_at", "customer_at", "sql_at", "closed_at", "first_contact_at"):
+        if c in leads:
+            leads[c] = pd.to_datetime(leads[c]).dt.tz_localize(TZ)
+    t = {"leads": leads}
+    for name, df in (tables or {}).items():
+        df = df.copy()
+        for c in ("attempted_at", "occurred_at", "created_at", "closed_at"):
+            if c in df:
+                df[c] = pd.to_datetime(df[c]).dt.tz_localize(TZ)
+        t[name] = df
+    config = ClientConfig(name="Test client", timezone=TZ, **cfg)
+    return Client(config=config, tables=t, ledger=Ledger(), rows_in={k: len(v) for k, v in t.items()},
+                  data_end=pd.Timestamp(data_end, tz=TZ))
+
+
+SEED = pd.DataFrame({"lead_type": ["ebook", "webinar", "demo"],
+                     "avg_revenue": [160_000.0, 100_000.0, 150_000.0],
+                     "close_rate": [0.01, 0.015, 0.02]})
+
+
+def test_seed_value_table_with_corrected_webinar():
+    v = sla.mql_value(SEED)
+    # ebook 160,000 × 1 % = 1,600; webinar 100,000 × 1.5 % = 1,500 (the seed prints 3,000); demo 150,000 × 2 % = 3,000
+    assert v["value"].tolist() == pytest.approx([1600.0, 1500.0, 3000.0])
+    assert v.loc[v["lead_type"] == "webinar", "value"].item() != pytest.approx(3000.0)
+
+
+def test_value_interval_is_revenue_times_wilson_interval_of_close_rate():
+    t = SEED.iloc[[0]].assign(mqls=1000, customers=10)
+    v = sla.mql_value(t)
+    # Wilson by hand for k=10, n=1000, z=1.959964: p=0.01; z²=3.841459
+    z = 1.959963984540054
+    p, n = 0.01, 1000
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    assert v["value_low"].item() == pytest.approx(160_000 * (centre - half))
+    assert v["value_high"].item() == pytest.approx(160_000 * (centre + half))
+    # roughly [0.54 %, 1.83 %] × 160,000 = [~870, ~2,930]
+    assert 850 < v["value_low"].item() < 900 and 2900 < v["value_high"].item() < 2960
+
+
+def test_full_interval_adds_revenue_uncertainty():
+    t = SEED.iloc[[0]].assign(mqls=1000, customers=10, revenue_se=20_000.0)
+    v = sla.mql_value(t)
+    # se_p = sqrt(.01·.99/1000) = 0.0031464; se = sqrt((160000·0.0031464)² + (0.01·20000)²)
+    #      = sqrt(503.42² + 200²) = 541.70; 1,600 ± 1.96·541.70 = [538.3, 2661.7]
+    assert v["value_low_full"].item() == pytest.approx(1600 - 1.959964 * 541.70, abs=0.5)
+    assert v["value_high_full"].item() == pytest.approx(1600 + 1.959964 * 541.70, abs=0.5)
+
+
+def test_mqls_needed_for_200k_by_hand():
+    v = sla.mql_value(SEED)
+    n = sla.mqls_needed(200_000, v, mix={"ebook": 0.5, "webinar": 0.3, "demo": 0.2})
+    by = n.set_index("lead_type")
+    # 200,000 / 1,600 = 125 ; / 1,500 = 133.33 → 134 ; / 3,000 = 66.67 → 67
+    assert by.loc["ebook", "mqls_needed"] == pytest.approx(125.0)
+    assert by.loc["ebook", "mqls_needed_ceil"] == 125
+    assert by.loc["webinar", "mqls_needed"] == pytest.approx(133.3333, rel=1e-5)
+    assert by.loc["webinar", "mqls_needed_ceil"] == 134
+    assert by.loc["demo", "mqls_needed"] == pytest.approx(66.6667, rel=1e-5)
+    assert by.loc["demo", "mqls_needed_ceil"] == 67
+    # mix value = .5·1,600 + .3·1,500 + .2·3,000 = 800 + 450 + 600 = 1,850 → 200,000 / 1,850 = 108.1 → 109
+    assert by.loc[sla.MIX_ROW, "value"] == pytest.approx(1850.0)
+    assert by.loc[sla.MIX_ROW, "mqls_needed"] == pytest.approx(108.108, rel=1e-4)
+    assert by.loc[sla.MIX_ROW, "mqls_needed_ceil"] == 109
+
+
+def test_mqls_needed_zero_value_is_infinite_not_an_error():
+    v = sla.mql_value(pd.DataFrame({"lead_type": ["x"], "avg_revenue": [0.0], "close_rate": [0.0]}))
+    n = sla.mqls_needed(1000, v, mix={"x": 1.0})
+    assert np.isinf(n.loc[n["lead_type"] == "x", "mqls_needed"].item())
+
+
+def _value_client(**cfg) -> Client:
+    """Two offers. As of 2026-05-01, the cohort (mql ≥ 90 days old) are the 2026-01 MQLs.
+
+    ebook: 100 MQLs on 2026-01-10, 2 won within 90 days (revenue 100,000 and 60,000),
+           1 more won after 120 days (revenue 200,000, still won before 2026-05-01: counts for revenue,
+           not for the 90-day close rate).
+    demo:  40 MQLs on 2026-01-10, 4 won within 90 days at 50,000 each.
+    recent MQLs (mix, Feb–Apr 2026): 30 ebook, 10 demo.
+    """
+    rows = []
+    for i in range(100):
+        won_at = None
+        rev = None
+        if i == 0:
+            won_at, rev = "2026-02-10 10:00", 100_000.0
+        elif i == 1:
+            won_at, rev = "2026-03-10 10:00", 60_000.0
+        elif i == 2:
+            won_at, rev = "2026-05-10 10:00", 999_999.0  # after the as-of date: ignored entirely
+        elif i == 3:
+            won_at, rev = "2026-04-20 10:00", 200_000.0  # 100 days after MQL: revenue yes, 90-day rate no
+        rows.append({"lead_id": f"e{i}", "created_at": "2026-01-10 09:00", "mql_at": "2026-01-10 09:00",
+                     "offer": "ebook", "customer_at": won_at, "revenue": rev})
+    for i in range(40):
+        won = i < 4
+        rows.append({"lead_id": f"d{i}", "created_at": "2026-01-10 09:00", "mql_at": "2026-01-10 09:00",
+                     "offer": "demo", "customer_at": "2026-02-01 12:00" if won else None,
+                     "revenue": 50_000.0 if won else None})
+    for i in range(30):
+        rows.append({"lead_id": f"re{i}", "created_at": "2026-03-05 09:00", "mql_at": "2026-03-05 09:00",
+                     "offer": "ebook", "customer_at": None, "revenue": None})
+    for i in range(10):
+        rows.append({"lead_id": f"rd{i}", "created_at": "2026-03-05 09:00", "mql_at": "2026-03-05 09:00",
+                     "offer": "demo", "customer_at": None, "revenue": None})
+    leads = pd.DataFrame(rows)
+    return make_client(leads, data_end="2026-05-20 12:00", **cfg)
+
+
+def test_mql_value_table_from_data_by_hand():
+    c = _value_client()
+    v = sla.mql_value_table(c, period="2026-05").set_index("lead_type")
+    # ebook: cohort 100 (Jan MQLs; the 30 March MQLs are < 90 days old on 2026-05-01); closed within 90 d: 2 → 2 %
+    assert v.loc["ebook", "mqls"] == 100 and v.loc["ebook", "customers"] == 2
+    assert v.loc["ebook", "close_rate"] == pytest.approx(0.02)
+    # avg revenue of ebook customers won before 2026-05-01: (100,000 + 60,000 + 200,000) / 3 = 120,000
+    assert v.loc["ebook", "avg_revenue"] == pytest.approx(120_000.0)
+    # value = 120,000 × 2 % = 2,400
+    assert v.loc["ebook", "value"] == pytest.approx(2400.0)
+    # demo: 4 / 40 = 10 %, 50,000 → 5,000
+    assert v.loc["demo", "close_rate"] == pytest.approx(0.10)
+    assert v.loc["demo", "value"] == pytest.approx(5000.0)
+    # mix over Feb–Apr 2026 (3 months before May): 30 ebook, 10 demo → 75 % / 25 %
+    assert v.loc["ebook", "mix_share"] == pytest.approx(0.75)
+    assert v.loc["demo", "mix_share"] == pytest.approx(0.25)
+    assert bool(v.loc["demo", "too_small"]) is False  # 40 ≥ 30
+
+
+def test_monthly_goal_from_quotas_and_share():
+    quotas = pd.DataFrame({"period": pd.to_datetime(["2026-05-01", "2026-05-01", "2026-05-01", "2026-04-01"]),
+                           "owner": [None, "ana", "luis", None], "team": [None, "A", "B", None],
+                           "amount": [400_000.0, 150_000.0, 250_000.0, 1.0]})
+    c = _value_client()
+    c.tables["quotas"] = quotas
+    g = sla.monthly_mql_goal(c, "2026-05")
+    # company row wins over rep rows (never added together): 400,000 × 0.5 (default share) = 200,000
+    assert g["quota"] == 400_000 and g["quota_source"] == "quotas:company"
+    assert g["marketing_share"] == pytest.approx(200_000)
+    # mix value = .75 · 2,400 + .25 · 5,000 = 1,800 + 1,250 = 3,050 → 200,000 / 3,050 = 65.57 → goal 66
+    assert g["mix_value"] == pytest.approx(3050.0)
+    assert g["mqls_needed"] == pytest.approx(65.5738, rel=1e-4)
+    assert g["goal"] == 66 and g["goal_source"] == "mql_value"
+    # whole quota: 400,000 / 3,050 = 131.1 MQLs
+    assert g["leads_for_whole_quota"] == pytest.approx(131.148, rel=1e-4)
+    # sliders: a 60 % share and a 4 % ebook close rate → ebook value 4,800; mix .75·4,800 + .25·5,000 = 4,850
+    g2 = sla.monthly_mql_goal(c, "2026-05", quota_share=0.6, close_rates={"ebook": 0.04})
+    assert g2["mix_value"] == pytest.approx(4850.0)
+    assert g2["goal"] == math.ceil(240_000 / 4850)  # 49.48 → 50
+
+
+def test_quota_fallbacks_team_rows_and_config():
+    c = _value_client(marketing=MarketingConfig(monthly_quota=90_000.0, quota_share=0.5))
+    assert sla.quota_for_period(c, "2026-05") == (90_000.0, "config")
+    c.tables["quotas"] = pd.DataFrame({"period": pd.to_datetime(["2026-05-01"] * 3), "owner": [None, None, "x"],
+                                       "team": ["A", "B", "A"], "amount": [10.0, 20.0, 5.0]})
+    # team rows (10 + 20) are used, not the rep row
+    assert sla.quota_for_period(c, "2026-05") == (30.0, "quotas:team")
+    # a month without rows falls back to client.yml
+    assert sla.quota_for_period(c, "2026-06") == (90_000.0, "config")
+    c2 = _value_client()
+    assert sla.quota_for_period(c2, "2026-05") == (None, "none")
+    assert sla.monthly_mql_goal(c2, "2026-05")["goal"] is None
+
+
+def test_config_mql_goal_wins_when_set():
+    c = _value_client(marketing=MarketingConfig(monthly_quota=100_000.0, mql_goal=77))
+    g = sla.monthly_mql_goal(c, "2026-05")
+    assert g["goal"] == 77 and g["goal_source"] == "config"
+
+
+def test_lead_sources_created_and_influenced():
+    leads = pd.DataFrame({
+        "lead_id": ["a", "b", "c", "d", "e"],
+        "created_at": ["2026-04-02 10:00"] * 5,
+        "channel": ["organic_search", "Outbound", "sales_prospecting", "email", None],
+    })
+    acts = pd.DataFrame({"lead_id": ["b"], "occurred_at": ["2026-04-03 10:00"], "activity_type": ["content_download"]})
+    c = make_client(leads, data_end="2026-05-20 12:00", tables={"activities": acts})
+    s = sla.lead_sources(c, period="2026-05")
+    # with a channel: a, b, c, d (4); marketing-created: a, d (Outbound matched case-insensitively) → 2 / 4
+    assert s["with_channel"] == 4 and s["created_by_marketing"] == 2
+    assert s["share_created"] == pytest.approx(0.5)
+    # influenced: a, d (created) + b (content download) = 3 of 5 leads
+    assert s["influenced"] == 3 and s["share_influenced"] == pytest.approx(0.6)
+    # a custom list: only 'sales_prospecting' is sales → a, b, d are marketing's
+    s2 = sla.lead_sources(c, period="2026-05", sales_sourced_channels=["sales_prospecting"])
+    assert s2["created_by_marketing"] == 3
+
+
+def test_sales_sla_terms_from_config_and_overrides():
+    c = _value_client()
+    s = sla.sales_sla(c, overrides={"demo": {"first_contact_hours": 1}}, use_recommendation=False)
+    by = s.set_index("lead_type")
+    assert by.loc["ebook", "first_contact_hours"] == 4.0 and by.loc["ebook", "attempts"] == 8
+    assert by.loc["ebook", "within_days"] == 14.0 and by.loc["ebook", "source"] == "client.yml"
+    assert by.loc["demo", "first_contact_hours"] == 1 and by.loc["demo", "source"] == "override"
+
+
+def test_commitments_and_agreement_on_a_complete_month():
+    c = _value_client(marketing=MarketingConfig(monthly_quota=100_000.0))
+    # May is not complete on 2026-05-20: met is NA; April is complete
+    com = sla.commitments(c, "2026-05")
+    assert com["met"].isna().all() and not com["complete"].any()
+    # as of 2026-04-01 no MQL is 90 days old: no MQL value, so no derived goal; a fixed goal from client.yml
+    assert sla.monthly_mql_goal(c, "2026-04")["goal"] is None
+    c4 = _value_client(marketing=MarketingConfig(monthly_quota=100_000.0, mql_goal=10))
+    com4 = sla.commitments(c4, "2026-04")
+    assert com4["complete"].all()
+    mk = com4.set_index("commitment")
+    # no MQLs in April 2026 → marketing missed its goal of 10; March's 40 MQLs are not April's
+    assert mk.loc["mqls", "actual"] == 0 and mk.loc["mqls", "target"] == 10
+    assert mk.loc["mqls", "met"] == False  # noqa: E712
+    # no new MQLs → nothing to judge for sales: met stays NA
+    assert pd.isna(mk.loc["first_contact", "met"]) and pd.isna(mk.loc["attempts", "met"])
+    for lang, words in (("en", ["Marketing will deliver", "Remedy", "Review cadence", "within **4 hours**"]),
+                        ("es", ["Marketing entregará", "Remedio", "Revisión", "en **4 horas**"])):
+        doc = sla.agreement(c, "2026-05", lang=lang)
+        for w in words:
+            assert w in doc
+        assert "$" in doc and "${" not in doc  # every placeholder filled
+
+
+def test_headlines_bilingual():
+    c = _value_client(marketing=MarketingConfig(monthly_quota=100_000.0))
+    en = sla.headlines(c, "2026-05", lang="en")
+    es = sla.headlines(c, "2026-05", lang="es")
+    assert [h["id"] for h in en] == ["mqls_needed", "pacing_status", "first_contact_compliance"]
+    assert en[0]["label"] == "MQLs needed this month" and es[0]["label"] == "MQL necesarios este mes"
