@@ -650,6 +650,13 @@ def explain_decided_ratio(lang: str = "en", *, table: pd.DataFrame | None = None
     return text
 
 
+def _ptext(p: float, lang: str) -> str:
+    """'p < 0.001' / 'p = 0.034' in the report language."""
+    if p < 0.001:
+        return f"p < {fmt.number(0.001, lang, 3)}"
+    return f"p = {fmt.number(p, lang, 3)}"
+
+
 def describe_rates(rates: pd.DataFrame, lang: str = "en") -> str:
     """One or two sentences on a :func:`close_rates` table: overall rate, whether the dimension matters,
     which groups are above / below, how many are too small to judge."""
@@ -666,7 +673,7 @@ def describe_rates(rates: pd.DataFrame, lang: str = "en") -> str:
         base = (f"Tasa de cierre global {fmt.pct(overall, lang)}"
                 + (f" (ganados en {n_days} días, leads con al menos {n_days} días)" if n_days else " (clientes hasta hoy)") + ". ")
         if pd.notna(p):
-            base += (f"La {dim} {'sí' if p < 0.05 else 'no'} marca una diferencia clara (valor p {fmt.number(p, lang, 3)}). ")
+            base += (f"La dimensión «{dim}» {'sí' if p < 0.05 else 'no'} marca una diferencia clara ({_ptext(p, lang)}). ")
         if above:
             base += f"Por encima del total: {', '.join(above)}. "
         if below:
@@ -677,7 +684,7 @@ def describe_rates(rates: pd.DataFrame, lang: str = "en") -> str:
         base = (f"Overall close rate {fmt.pct(overall, lang)}"
                 + (f" (won within {n_days} days, leads at least {n_days} days old)" if n_days else " (customers so far)") + ". ")
         if pd.notna(p):
-            base += (f"The {dim} {'does' if p < 0.05 else 'does not'} make a clear difference (p-value {fmt.number(p, lang, 3)}). ")
+            base += (f"The dimension \"{dim}\" {'does' if p < 0.05 else 'does not'} make a clear difference ({_ptext(p, lang)}). ")
         if above:
             base += f"Above overall: {', '.join(above)}. "
         if below:
@@ -690,70 +697,61 @@ def describe_rates(rates: pd.DataFrame, lang: str = "en") -> str:
 def headlines(client, lang: str = "en", *, rates: pd.DataFrame | None = None,
               cycle: pd.DataFrame | None = None) -> list[dict]:
     """Index-tile figures: best and worst channel by close rate (with intervals) and the median sales
-    cycle. Each item: ``{'key', 'label', 'value', 'detail'}`` in ``lang``."""
+    cycle, as ``smk.report`` headline items ``{'label_en', 'label_es', 'value', 'display'}`` (display
+    in ``lang``)."""
     fmt.check_lang(lang)
     rates = close_rates(client, "channel") if rates is None else rates
     cycle = sales_cycle(client) if cycle is None else cycle
     bw = best_and_worst(rates)
     items = []
-    names = {"en": ("Best channel", "Worst channel", "Median sales cycle", "days"),
-             "es": ("Mejor canal", "Peor canal", "Ciclo de venta mediano", "días")}[lang]
-    for key, name in (("best", names[0]), ("worst", names[1])):
+    for key, en, es in (("best", "Best channel (close rate)", "Mejor canal (tasa de cierre)"),
+                        ("worst", "Worst channel (close rate)", "Peor canal (tasa de cierre)")):
         row = bw[key]
         if row is None:
             continue
-        items.append({"key": f"{key}_channel", "label": name,
-                      "value": f"{row['group']}: {fmt.pct(row['rate'], lang)}",
-                      "detail": fmt.ci(row["ci_low"], row["ci_high"], lang)})
-    if len(cycle):
+        items.append({"label_en": en, "label_es": es, "value": float(row["rate"]),
+                      "display": f"{row['group']}: {fmt.pct(row['rate'], lang)} {fmt.ci(row['ci_low'], row['ci_high'], lang)}"})
+    if len(cycle) and pd.notna(cycle["median_days"].iloc[0]):
         row = cycle.iloc[0]
-        med = row["median_days"]
-        km = row["km_median_days"]
-        detail = (f"Q1–Q3 {fmt.number(row['q1_days'], lang)}–{fmt.number(row['q3_days'], lang)} {names[3]}"
-                  + (f"; Kaplan–Meier {fmt.number(km, lang)}" if pd.notna(km) else ""))
-        items.append({"key": "median_sales_cycle", "label": names[2],
-                      "value": f"{fmt.number(med, lang)} {names[3]}", "detail": detail})
+        unit = "días" if lang == "es" else "days"
+        display = (f"{fmt.number(row['median_days'], lang)} {unit} "
+                   f"(Q1–Q3 {fmt.number(row['q1_days'], lang)}–{fmt.number(row['q3_days'], lang)})")
+        items.append({"label_en": "Median sales cycle (lead to won)", "label_es": "Ciclo de venta mediano (lead a ganado)",
+                      "value": float(row["median_days"]), "display": display})
     return items
+
+
+def localize(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Copy with the playbook's own values translated for display: ``(all)`` / ``(missing)`` groups,
+    dimension, step and start names. Column names are left alone (``ctx.table(..., labels=LABELS)``)."""
+    fmt.check_lang(lang)
+    out = df.copy()
+    for c in ("group", "key"):
+        if c in out:
+            out[c] = out[c].map(lambda v: label(v, lang) if v in (TOTAL, MISSING) else v)
+    for c in ("dimension", "step", "start"):
+        if c in out:
+            out[c] = out[c].map(lambda v: label(str(v), lang))
+    if "direction" in out:
+        out["direction"] = out["direction"].map(lambda v: _DIRECTION[lang].get(v, v))
+    return out
+
+
+#: ``ctx.table`` formats for the tables of this module.
+FORMATS: dict[str, str] = {
+    "rate": "pct", "ci": "ci", "lift": "number:2", "pvalue": "number:3", "qvalue": "number:3",
+    "naive_rate": "pct", "decided_rate": "pct", "window_rate": "pct", "cif_window": "pct", "km_window": "pct",
+    "open_share": "pct", "overall_rate": "pct", "diff": "pp", "visit_to_lead": "pct", "lead_to_mql": "pct",
+    "mql_to_sql": "pct", "sql_to_customer": "pct", "lead_to_customer": "pct", "visits_per_lead": "number:1",
+    "leads_per_customer": "number:1", "median_days": "number:0", "q1_days": "number:0", "q3_days": "number:0",
+    "km_median_days": "number:0", "km_median_low": "number:0", "km_median_high": "number:0",
+    "median_days_to_won": "number:0", "median_days_to_lost": "number:0", "visits": "int",
+}
 
 
 # --------------------------------------------------------------------------------------------
 # display and plots
 # --------------------------------------------------------------------------------------------
-def for_display(df: pd.DataFrame, lang: str = "en", *, columns=None) -> pd.DataFrame:
-    """Client-facing copy: percentages and numbers formatted with ``smk.fmt``, column names from
-    :data:`LABELS`, group names like '(all)' translated."""
-    fmt.check_lang(lang)
-    pct_cols = {"rate", "ci_low", "ci_high", "overall_rate", "naive_rate", "decided_rate", "window_rate",
-                "cif_window", "cif_low", "cif_high", "km_window", "open_share", "naive_ci_low", "naive_ci_high",
-                "window_ci_low", "window_ci_high", *STEPS, "lead_to_customer", "cif"}
-    out = df[list(columns)] if columns is not None else df.copy()
-    res = pd.DataFrame(index=out.index)
-    for c in out.columns:
-        s = out[c]
-        if c in pct_cols:
-            res[c] = s.map(lambda v: fmt.pct(v, lang))
-        elif c == "diff":
-            res[c] = s.map(lambda v: fmt.pp(v, lang))
-        elif c in ("pvalue", "qvalue"):
-            res[c] = s.map(lambda v: fmt.number(v, lang, 3))
-        elif c == "lift":
-            res[c] = s.map(lambda v: fmt.number(v, lang, 2))
-        elif c in ("visits_per_lead", "leads_per_customer") or c.endswith("days") or c.endswith("_low") or c.endswith("_high"):
-            res[c] = s.map(lambda v: fmt.number(v, lang, 1))
-        elif c in ("too_small", "significant", "leak", "old_enough"):
-            res[c] = s.map(lambda v: ("sí" if lang == "es" else "yes") if bool(v) else "")
-        elif c == "direction":
-            res[c] = s.map(lambda v: _DIRECTION[lang].get(v, v))
-        elif c in ("group", "dimension", "step", "start"):
-            res[c] = s.map(lambda v: label(str(v), lang) if str(v) in LABELS[lang] and c != "group" or str(v) in (TOTAL, MISSING) else v)
-        elif pd.api.types.is_numeric_dtype(s):
-            res[c] = s.map(lambda v: fmt.number(v, lang, 0))
-        else:
-            res[c] = s
-    res.columns = [label(c, lang) for c in res.columns]
-    return res.reset_index(drop=True)
-
-
 def plot_rates(rates: pd.DataFrame, *, lang: str = "en", ax=None, title: str | None = None):
     """Horizontal dot-and-interval chart of a :func:`close_rates` table; groups too small to judge in
     grey, overall rate as a dashed line. Returns the Axes."""
@@ -856,8 +854,10 @@ def plot_funnel(steps: pd.DataFrame, *, lang: str = "en", ax=None):
     piv = steps.pivot(index="group", columns="step", values="rate").reindex(index=groups, columns=steps_present)
     ovr = steps.groupby("step")["overall_rate"].first().reindex(steps_present)
     lk = steps.pivot(index="group", columns="step", values="leak").reindex(index=groups, columns=steps_present)
-    ratio = np.log2((piv / ovr).astype(float))
-    ax.imshow(ratio.to_numpy(), cmap="RdYlGn", vmin=-1.5, vmax=1.5, aspect="auto")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.log2((piv / ovr).astype(float).to_numpy())
+    ratio = np.clip(np.nan_to_num(ratio, nan=0.0, neginf=-1.5, posinf=1.5), -1.5, 1.5)
+    ax.imshow(ratio, cmap="RdYlGn", vmin=-1.5, vmax=1.5, aspect="auto")
     for i in range(len(groups)):  # annotate cells (groups × 4 steps)
         for j in range(len(steps_present)):
             v = piv.iat[i, j]
@@ -902,7 +902,7 @@ def plot_sales_cycle(cycle: pd.DataFrame, *, lang: str = "en", ax=None):
 __all__ = [
     "DIMENSIONS", "LABELS", "available_dimensions", "best_and_worst", "close_curves", "close_rates",
     "close_rates_all", "cohort_table", "describe_rates", "dimension_tests", "explain_censoring",
-    "explain_decided_ratio", "for_display", "funnel", "funnel_steps", "headlines", "label", "lead_table", "leaks",
+    "explain_decided_ratio", "FORMATS", "localize", "funnel", "funnel_steps", "headlines", "label", "lead_table", "leaks",
     "naive_vs_fair", "plot_close_curves", "plot_cohorts", "plot_funnel", "plot_rates", "plot_sales_cycle",
     "sales_cycle", "size_band", "size_band_labels",
 ]

@@ -1,0 +1,137 @@
+"""Funnel by channel and leaks (smk/closerate.py funnel, funnel_steps, leaks)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smk import closerate as cr
+from smk.client import Client
+from smk.config import ClientConfig
+from smk.ledger import Ledger
+
+UTC = "UTC"
+
+
+def make_client(leads, *, data_end, web_traffic=None, **analysis) -> Client:
+    cfg = ClientConfig(name="test")
+    for k, v in analysis.items():
+        setattr(cfg.analysis, k, v)
+    tables = {"leads": leads}
+    if web_traffic is not None:
+        tables["web_traffic"] = web_traffic
+    return Client(config=cfg, tables=tables, ledger=Ledger(), rows_in={k: len(v) for k, v in tables.items()},
+                  data_end=pd.Timestamp(data_end, tz=UTC))
+
+
+def hand_leads() -> pd.DataFrame:
+    # id channel created     mql         sql         won at
+    # A  email   2025-01-01  2025-01-02  2025-01-05  2025-01-31
+    # B  email   2025-01-10  2025-01-11  -           -
+    # C  email   2025-02-01  2025-02-02  2025-02-10  2025-06-01
+    # D  paid    2025-01-05  2025-01-06  2025-01-07  2025-01-15
+    # E  paid    2025-02-01  2025-02-03  -           -
+    # F  paid    2025-06-15  -           -           2025-06-20   (won without MQL/SQL dates: still passed them)
+    # G  referral 2025-05-01 -           -           -
+    # H  (none)  2025-01-01  -           -           -
+    rows = [("A", "email", "2025-01-01", "2025-01-02", "2025-01-05", "2025-01-31"),
+            ("B", "email", "2025-01-10", "2025-01-11", None, None),
+            ("C", "email", "2025-02-01", "2025-02-02", "2025-02-10", "2025-06-01"),
+            ("D", "paid", "2025-01-05", "2025-01-06", "2025-01-07", "2025-01-15"),
+            ("E", "paid", "2025-02-01", "2025-02-03", None, None),
+            ("F", "paid", "2025-06-15", None, None, "2025-06-20"),
+            ("G", "referral", "2025-05-01", None, None, None),
+            ("H", None, "2025-01-01", None, None, None)]
+    df = pd.DataFrame(rows, columns=["lead_id", "channel", "created_at", "mql_at", "sql_at", "customer_at"])
+    for c in ("created_at", "mql_at", "sql_at", "customer_at"):
+        df[c] = pd.to_datetime(df[c]).dt.tz_localize(UTC)
+    df["channel"] = df["channel"].astype(object)
+    return df
+
+
+def traffic() -> pd.DataFrame:
+    # January 2025 only: email 100 visits, paid 50 (one row per day would be the same after summing)
+    return pd.DataFrame({"date": pd.to_datetime(["2025-01-01", "2025-01-31", "2025-01-15"]),
+                         "channel": ["email", "email", "paid"], "visits": [60, 40, 50]})
+
+
+def test_funnel_counts_and_ratios_by_hand():
+    c = make_client(hand_leads(), data_end="2025-07-01", web_traffic=traffic())
+    f = cr.funnel(c).set_index("group")
+    # reached a stage = has its date or a later one: F (won) counts as MQL and SQL
+    assert f.loc["email", ["leads", "mqls", "sqls", "customers"]].tolist() == [3, 3, 2, 2]
+    assert f.loc["paid", ["leads", "mqls", "sqls", "customers"]].tolist() == [3, 3, 2, 2]
+    assert f.loc["referral", ["leads", "mqls", "sqls", "customers"]].tolist() == [1, 0, 0, 0]
+    assert f.loc["(all)", ["leads", "mqls", "sqls", "customers"]].tolist() == [8, 6, 4, 4]
+    # leads created in the traffic period (January): email A, B; paid D; H (no channel)
+    assert f.loc["email", "leads_traffic"] == 2 and f.loc["paid", "leads_traffic"] == 1
+    assert f.loc["email", "visits"] == 100 and f.loc["paid", "visits"] == 50
+    assert np.isnan(f.loc["referral", "visits"])  # not in the traffic table: unknown, not zero
+    assert f.loc["email", "visit_to_lead"] == pytest.approx(2 / 100)
+    assert f.loc["email", "visits_per_lead"] == pytest.approx(50)
+    assert f.loc["paid", "visits_per_lead"] == pytest.approx(50)
+    assert f.loc["(all)", "visits"] == 150 and f.loc["(all)", "visits_per_lead"] == pytest.approx(150 / 4)
+    assert f.loc["email", "mql_to_sql"] == pytest.approx(2 / 3)
+    assert f.loc["email", "sql_to_customer"] == pytest.approx(1.0)
+    assert f.loc["email", "leads_per_customer"] == pytest.approx(1.5)
+    assert f.loc["(all)", "leads_per_customer"] == pytest.approx(2.0)
+    assert np.isnan(f.loc["referral", "leads_per_customer"])  # no customer: no ratio, no crash
+
+
+def test_funnel_without_traffic_or_mql_dates():
+    leads = hand_leads().drop(columns=["mql_at", "sql_at"])
+    f = cr.funnel(make_client(leads, data_end="2025-07-01"))
+    assert f["visits"].isna().all() and f["lead_to_mql"].isna().all()
+    assert f.attrs["has_mql"] is False and f.attrs["has_traffic"] is False
+    steps = cr.funnel_steps(make_client(leads, data_end="2025-07-01"))
+    assert steps.empty  # no step can be measured: no crash
+
+
+def test_funnel_steps_against_overall_by_hand():
+    c = make_client(hand_leads(), data_end="2025-07-01", web_traffic=traffic(), min_group_size=1)
+    s = cr.funnel_steps(c)
+    m = s[s["step"] == "mql_to_sql"].set_index("group")
+    # MQL → SQL: email 2/3, paid 2/3; overall over groups with MQLs: 4/6
+    assert m.loc["email", "rate"] == pytest.approx(2 / 3)
+    assert m.loc["email", "overall_rate"] == pytest.approx(4 / 6)
+    assert m.loc["email", "diff"] == pytest.approx(0)
+    assert "referral" not in m.index  # 0 MQLs: nothing enters the step
+    v = s[s["step"] == "visit_to_lead"].set_index("group")
+    assert set(v.index) == {"email", "paid"}
+    assert v.loc["paid", "rate"] == pytest.approx(1 / 50)
+    assert v.loc["paid", "overall_rate"] == pytest.approx(3 / 150)
+
+
+def test_planted_leak_is_found():
+    """Planted: 'social' passes lead → MQL at 20 %, the others at 60 %; everything else equal."""
+    rng = np.random.default_rng(5)
+    n = 1500
+    ch = np.repeat(["email", "paid", "social"], n // 3)
+    created = pd.Timestamp("2025-01-01", tz=UTC) + pd.to_timedelta(rng.uniform(0, 200, n), unit="D")
+    p_mql = np.where(ch == "social", 0.2, 0.6)
+    mql = rng.random(n) < p_mql
+    sql = mql & (rng.random(n) < 0.5)
+    won = sql & (rng.random(n) < 0.4)
+    leads = pd.DataFrame({"lead_id": [f"L{i}" for i in range(n)], "created_at": created, "channel": ch,
+                          "mql_at": pd.Series(created + pd.Timedelta(days=1)).where(mql),
+                          "sql_at": pd.Series(created + pd.Timedelta(days=5)).where(sql),
+                          "customer_at": pd.Series(created + pd.Timedelta(days=30)).where(won)})
+    c = make_client(leads, data_end="2025-12-31")
+    steps = cr.funnel_steps(c)
+    lk = cr.leaks(steps)
+    assert lk.iloc[0]["group"] == "social" and lk.iloc[0]["step"] == "lead_to_mql"
+    assert set(lk["step"]) == {"lead_to_mql"}  # later steps were planted equal
+    social = steps[(steps["group"] == "social") & (steps["step"] == "lead_to_mql")].iloc[0]
+    assert social["ci_low"] < 0.2 < social["ci_high"]
+
+
+def test_plot_funnel():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    c = make_client(hand_leads(), data_end="2025-07-01", web_traffic=traffic(), min_group_size=1)
+    ax = cr.plot_funnel(cr.funnel_steps(c), lang="es")
+    assert "embudo" in ax.get_title()
+    plt.close("all")
