@@ -290,3 +290,54 @@ def test_smk_run_on_the_demo_client(tmp_path, capsys):
     assert (out / runner.LEDGER_CSV).exists()
     assert (out / "00.headlines.json").exists()
     assert index.count('<article class="smk-tile') == len(specs)
+
+
+# --- smk refresh and nbval on a planted notebook -------------------------------------------------
+
+def test_refresh_in_place_then_nbval_passes_and_catches_a_changed_output(tiny_client, tmp_path):
+    import os
+    import subprocess
+
+    d = tmp_path / "nbs"
+    d.mkdir()
+    params = (f'client_dir = "{tiny_client}"  # client folder\nperiod = "2026-01"  # YYYY-MM\n'
+              f'lang = "en"  # es or en\noutput_dir = "{tmp_path / "out"}"  # report folder')
+    nb = make_nb([
+        SETUP,
+        new_code_cell("ctx.table(ctx.client.leads[['lead_id', 'owner']])"),
+        tag(new_code_cell("print('widgets here')"), "interactive", "nbval-skip"),
+        new_code_cell("import warnings\nwarnings.warn('planted warning')"),
+        new_code_cell("len(ctx.client.leads)"),
+    ])
+    nb.cells[2].source = params
+    path = d / "05_refresh.ipynb"
+    nbformat.write(nb, path)
+    assert runner.check_notebook(path) == []
+
+    code = runner.run_refresh(argparse.Namespace(only=None, notebooks=str(d), timeout=120))
+    assert code == 0
+    done = nbformat.read(path, as_version=4)
+    code_cells = [c for c in done.cells if c.cell_type == "code"]
+    # parameters 1, setup 2, table 3, (interactive skipped), warning 4, len 5
+    assert [c.execution_count for c in code_cells] == [1, 2, 3, None, 4, 5]
+    assert code_cells[3].outputs == []
+    assert code_cells[5].outputs[0]["data"]["text/plain"] == "4"  # 5 rows read, 1 duplicate set aside
+    assert "<td class=\"txt\">L4</td>" in code_cells[2].outputs[0]["data"]["text/html"]
+    assert all("execution" not in c.metadata for c in code_cells)
+    warning = code_cells[4].outputs[0]
+    assert warning["name"] == "stderr" and "planted warning" in warning["text"]
+
+    env = {**os.environ, **runner.kernel_env()}
+    env.pop("PYTEST_ADDOPTS", None)
+    proc = subprocess.run(runner.nbval_command([path]), cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    # the warning's /tmp/ipykernel_<pid>/<n>.py path differs per run: the sanitizer makes it pass
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert re.search(r"\b5 passed, 1 skipped\b", proc.stdout), proc.stdout[-1000:]
+
+    # a stored output that no longer matches makes nbval fail
+    done.cells[-1].outputs[0]["data"]["text/plain"] = "5"
+    nbformat.write(done, path)
+    proc = subprocess.run(runner.nbval_command([path]), cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 1 and "1 failed" in proc.stdout
