@@ -1,0 +1,405 @@
+"""Tests of smk.monthly (notebook 06) on a hand-made two-month client.
+
+The client (timezone America/Guayaquil, UTC−5, no DST) has January and February 2026 complete
+and data up to 2 March 2026 10:00 (data_end), so the default report month is February.
+Every expected value below is worked out by hand in the comments.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smk import fmt
+from smk import monthly as mo
+from smk.client import Client
+from smk.config import parse_config
+from smk.ledger import Ledger
+
+TZ = "America/Guayaquil"
+
+
+def ts(values):
+    """Local wall-clock strings -> tz-aware Series in the client's timezone (None -> NaT)."""
+    return pd.to_datetime(pd.Series(values, dtype="object")).dt.tz_localize(TZ)
+
+
+def make_client(*, quotas: bool = True, traffic: bool = True, mql_goal: float | None = 4,
+                monthly_quota: float | None = None) -> Client:
+    leads = pd.DataFrame({
+        "lead_id": [f"L{i}" for i in range(1, 12)],
+        "created_at": ts([
+            "2026-01-05 10:00", "2026-01-10 09:00", "2026-01-15 10:00",
+            "2026-01-31 21:00",  # = 2026-02-01 02:00 UTC: a January lead in the client's timezone
+            "2026-02-02 10:00", "2026-02-03 10:00", "2026-02-10 09:00", "2026-02-12 09:00",
+            "2026-02-14 10:00", "2026-02-20 10:00", "2026-03-02 10:00"]),
+        "channel": ["organic", "paid", "organic", "email", "organic", "paid", "organic", "email", "paid",
+                    "organic", "organic"],
+        "team": ["A", "B", "A", "B", "A", "B", "A", "B", "B", "A", "A"],
+        "owner": ["ana", "bob", "ana", "bob", "ana", "bob", "ana", "bob", "bob", "ana", "ana"],
+        "mql_at": ts([
+            "2026-01-05 12:00", "2026-01-10 09:00", None, "2026-01-31 21:00",
+            "2026-02-02 10:00", "2026-02-03 11:00", "2026-02-10 09:00", "2026-02-12 09:00", None,
+            "2026-02-20 10:00", None]),
+    })
+    deals = pd.DataFrame({
+        "deal_id": ["D1", "D2", "D3", "D4", "D5", "D6", "D7"],
+        "lead_id": ["L1", "L5", "L6", "L2", "L7", "L8", "L3"],
+        "created_at": ts(["2026-01-06 10:00", "2026-02-05 10:00", "2026-02-06 10:00", "2026-01-20 09:00",
+                          "2026-02-15 10:00", "2026-02-20 10:00", "2026-01-16 10:00"]),
+        "closed_at": ts(["2026-01-20 10:00", "2026-02-20 10:00", "2026-02-25 10:00", "2026-02-10 09:00",
+                         None, None, "2026-02-05 10:00"]),
+        "stage": ["won", "won", "won", "won", "open", "open", "lost"],
+        "pipeline_stage": ["closed_won", "closed_won", "closed_won", "closed_won", "proposal", "discovery",
+                           "closed_lost"],
+        "amount": [1000.0, 3000.0, 2000.0, 500.0, 4000.0, 1000.0, 800.0],
+        "team": ["A", "A", "B", "B", "A", "B", "A"],
+        "owner": ["ana", "ana", "bob", "bob", "ana", "bob", "ana"],
+    })
+    attempts = pd.DataFrame({
+        "lead_id": ["L1", "L2", "L4", "L5", "L6", "L7", "L8"],
+        "attempted_at": ts(["2026-01-05 14:00",   # L1: 2 h after MQL -> met
+                            "2026-01-10 15:00",   # L2: 6 h -> missed
+                            "2026-02-01 00:30",   # L4: 3.5 h (across midnight and month) -> met
+                            "2026-02-02 11:00",   # L5: 1 h -> met
+                            "2026-02-03 12:00",   # L6: 1 h -> met
+                            "2026-02-10 09:30",   # L7: 0.5 h -> met
+                            "2026-02-13 09:00"]),  # L8: 24 h -> missed; L10 never -> missed
+        "outcome": ["connected", "no_answer", "connected", "connected", "connected", "no_answer", "no_answer"],
+    })
+    activities = pd.DataFrame({
+        "lead_id": ["L5", "L5", "L7", "L10", "L8", "L8", "L6", "L1"],
+        "occurred_at": ts(["2026-02-02 09:50", "2026-02-02 09:55", "2026-02-10 08:00", "2026-02-20 09:00",
+                           "2026-02-12 08:00", "2026-02-12 08:30", "2026-02-03 09:00", "2026-01-05 09:00"]),
+        "activity_type": ["page_view", "form_submission", "page_view", "page_view", "page_view", "demo_request",
+                          "page_view", "form_submission"],
+        "asset": ["lp-ebook", "lp-ebook", "lp-ebook", "lp-ebook", "pricing", "pricing", "pricing", "lp-ebook"],
+    })
+    tables = {"leads": leads, "deals": deals, "contact_attempts": attempts, "activities": activities}
+    if traffic:
+        tables["web_traffic"] = pd.DataFrame({
+            "date": pd.to_datetime(["2026-01-05", "2026-01-20", "2026-01-10", "2026-02-02", "2026-02-03",
+                                    "2026-02-12"]),
+            "channel": ["organic", "organic", "paid", "organic", "paid", "email"],
+            "visits": pd.array([100, 100, 50, 300, 100, 50], dtype="Int64"),
+            "spend": [np.nan, np.nan, 200.0, np.nan, 500.0, np.nan],
+        })
+    if quotas:
+        tables["quotas"] = pd.DataFrame({
+            "period": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-02-01", "2026-02-01"]),
+            "owner": pd.Series([None, None, None, None], dtype="object"),
+            "team": ["A", "B", "A", "B"],
+            "amount": [1500.0, 1000.0, 4000.0, 2000.0],
+        })
+    marketing = {"mql_goal": mql_goal}
+    if monthly_quota is not None:
+        marketing["monthly_quota"] = monthly_quota
+    cfg = parse_config({"name": "Hand-made", "timezone": TZ, "currency": "USD",
+                        "tables": {"leads": {"file": "leads.csv"}},
+                        "sla": {"first_contact_hours": 4, "attempts": 8, "attempts_within_days": 14},
+                        "marketing": marketing})
+    return Client(config=cfg, tables=tables, ledger=Ledger(), rows_in={k: len(v) for k, v in tables.items()},
+                  data_end=pd.Timestamp("2026-03-02 10:00", tz=TZ))
+
+
+@pytest.fixture(scope="module")
+def client():
+    return make_client()
+
+
+@pytest.fixture(scope="module")
+def feb(client):
+    return mo.kpis(client, "2026-02").set_index("kpi")
+
+
+# --- the month --------------------------------------------------------------------------------
+def test_month_is_defined_in_client_timezone(client):
+    m = mo.month_info(client, "2026-01")
+    assert m.start == pd.Timestamp("2026-01-01", tz=TZ) and m.end == pd.Timestamp("2026-02-01", tz=TZ)
+    assert m.status == "complete" and m.fraction == 1.0
+    # default period: last complete month before data_end (2 March) = February
+    assert client.default_period() == "2026-02"
+
+
+def test_partial_and_empty_months(client):
+    m = mo.month_info(client, "2026-03")
+    # 1 March 00:00 -> 2 March 10:00 = 34 h of 31 × 24 = 744 h
+    assert m.status == "partial" and m.fraction == pytest.approx(34 / 744)
+    assert mo.month_info(client, "2026-05").status == "no_data"
+    assert mo.month_info(client, "2025-12").status == "no_data"
+
+
+# --- every KPI ----------------------------------------------------------------------------------
+def test_kpis_february(feb):
+    # leads created in Feb: L5..L10 = 6 (L4 was created 31 Jan 21:00 local)
+    assert feb.loc["leads", "value"] == 6
+    # MQLs in Feb: L5, L6, L7, L8, L10 = 5
+    assert feb.loc["mqls", "value"] == 5
+    # customers won in Feb: L5 (D2), L6 (D3), L2 (D4, a January lead) = 3
+    assert feb.loc["customers", "value"] == 3
+    # revenue: 3000 + 2000 + 500 = 5500
+    assert feb.loc["revenue", "value"] == 5500
+    # % of quota: company quota = team rows 4000 + 2000 = 6000; 5500 / 6000
+    assert feb.loc["pct_quota", "value"] == pytest.approx(5500 / 6000)
+    # first contact ≤ 4 h: L5 1 h, L6 1 h, L7 0.5 h met; L8 24 h, L10 never -> 3 / 5
+    assert feb.loc["first_contact_compliance", "value"] == pytest.approx(0.6)
+    # MQL goal 4 (client.yml); complete month -> 5 / 4
+    assert feb.loc["mql_pacing", "value"] == pytest.approx(1.25)
+
+
+def test_kpis_previous_month_and_changes(feb):
+    # January: leads L1..L4 = 4, MQLs L1, L2, L4 = 3, customers L1 = 1, revenue 1000,
+    # quota 1500 + 1000 = 2500 -> 40 %, first contact L1 2 h, L4 3.5 h met, L2 6 h missed -> 2/3, pace 3/4
+    assert feb["previous"].tolist() == pytest.approx([4, 3, 1, 1000, 0.4, 2 / 3, 0.75])
+    assert feb.loc["leads", "change_prev"] == pytest.approx(0.5)         # (6 − 4) / 4
+    assert feb.loc["mqls", "change_prev"] == pytest.approx(2 / 3)        # (5 − 3) / 3
+    assert feb.loc["customers", "change_prev"] == pytest.approx(2.0)     # (3 − 1) / 1
+    assert feb.loc["revenue", "change_prev"] == pytest.approx(4.5)       # (5500 − 1000) / 1000
+    assert feb.loc["first_contact_compliance", "diff_prev"] == pytest.approx(0.6 - 2 / 3)
+    # z-scores: counts (x − y)/√(x + y); revenue 4500/√(3000² + 2000² + 500² + 1000²);
+    # compliance: pooled p = 5/8, se = √(5/8 · 3/8 · (1/5 + 1/3)) = √0.125
+    assert feb.loc["leads", "z_prev"] == pytest.approx(2 / np.sqrt(10))
+    assert feb.loc["mqls", "z_prev"] == pytest.approx(2 / np.sqrt(8))
+    assert feb.loc["customers", "z_prev"] == pytest.approx(1.0)
+    assert feb.loc["revenue", "z_prev"] == pytest.approx(4500 / np.sqrt(14.25e6))
+    assert feb.loc["first_contact_compliance", "z_prev"] == pytest.approx((0.6 - 2 / 3) / np.sqrt(0.125))
+    # February 2025 is not in the data: no year-over-year figures
+    assert feb["last_year"].isna().all()
+
+
+def test_notes_february(client):
+    t = mo.kpis(client, "2026-02")
+    codes = [n["code"] for n in t.attrs["notes"]]
+    assert codes == ["no_last_year"]
+    assert all(n["en"] and n["es"] for n in t.attrs["notes"])
+
+
+# --- narrative ----------------------------------------------------------------------------------
+def test_movements_rank_by_z(feb):
+    # |z|: revenue 1.192, customers 1.0, MQLs 0.707, leads 0.632, compliance 0.189
+    mv = mo.movements(feb.reset_index())
+    assert mv["kpi"].tolist() == ["revenue", "customers", "mqls"]
+    assert not mv["clear"].any()
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_narrative_numbers_match_table(client, lang):
+    t = mo.kpis(client, "2026-02")
+    sentences = mo.narrative(t, lang)
+    assert len(sentences) == 3
+    rows = t.set_index("kpi")
+    # revenue: +450.0 %, $5,500 (es: $5.500), previous $1,000
+    assert fmt.signed_change(rows.loc["revenue", "change_prev"], lang) in sentences[0]
+    assert fmt.money(5500, "USD", lang) in sentences[0] and fmt.money(1000, "USD", lang) in sentences[0]
+    assert ("+450.0 %" if lang == "en" else "+450,0 %") in sentences[0]
+    # customers 3 from 1 (+200.0 %), MQLs 5 from 3 (+66.7 %)
+    assert fmt.signed_change(2.0, lang) in sentences[1] and " 3 " in sentences[1] and ": 1)" in sentences[1]
+    assert ("+66.7 %" if lang == "en" else "+66,7 %") in sentences[2] and ": 3)" in sentences[2]
+
+
+def test_narrative_calls_a_clear_change_clear():
+    # Poisson z: 100 vs 50 leads -> 50/√150 = 4.08 ≥ 1.96
+    t = pd.DataFrame({"kpi": ["leads"], "kind": ["count"], "value": [100.0], "previous": [50.0],
+                      "change_prev": [1.0], "diff_prev": [50.0], "z_prev": [50 / np.sqrt(150)]})
+    t.attrs["month"] = mo.Month(pd.Period("2026-02", "M"), None, None, "complete", 1.0, None, None)
+    assert mo.narrative(t, "en") == ["Leads rose +100.0 % to 100 (previous month: 50); a clear change."]
+    assert mo.narrative(t, "es")[0].endswith("un cambio claro.")
+
+
+# --- edge months -----------------------------------------------------------------------------------
+def test_partial_month_prorates(client):
+    t = mo.kpis(client, "2026-03").set_index("kpi")
+    f = 34 / 744
+    assert t.loc["leads", "value"] == 1                       # L11
+    assert t.loc["leads", "previous"] == pytest.approx(6 * f)  # February's 6 leads pro-rated
+    assert t.loc["revenue", "previous"] == pytest.approx(5500 * f)
+    assert t.loc["leads", "prorated"] and not t.loc["first_contact_compliance", "prorated"]
+    # Poisson z with pro-rating: (1 − 6f) / √(1 + 6f²)
+    assert t.loc["leads", "z_prev"] == pytest.approx((1 - 6 * f) / np.sqrt(1 + 6 * f * f))
+    notes = mo.kpis(client, "2026-03").attrs["notes"]
+    assert notes[0]["code"] == "partial" and "2 Mar 2026" in notes[0]["en"] and "2 mar 2026" in notes[0]["es"]
+    assert len(mo.narrative(mo.kpis(client, "2026-03"), "es")) >= 1
+
+
+def test_no_data_month_renders(client):
+    t = mo.kpis(client, "2026-06")
+    assert t.attrs["month"].status == "no_data"
+    assert t.set_index("kpi").loc["leads", "value"] == 0
+    s = mo.narrative(t, "en")
+    assert len(s) == 1 and "no data" in s[0].lower()
+    assert mo.narrative(t, "es")[0].startswith("No hay datos")
+    ag = mo.agenda(client, "2026-06", "en")
+    assert len(ag["weekly"]) >= 1 and len(ag["monthly"]) >= 1
+    assert mo.quota_attainment(client, "2026-06").attrs["reason"] == "no_quota"
+
+
+def test_first_month_has_no_previous(client):
+    t = mo.kpis(client, "2026-01")
+    assert [n["code"] for n in t.attrs["notes"]][0] == "first_month"
+    assert t["previous"].isna().all()
+    assert mo.movements(t).empty
+    assert "No previous month" in mo.narrative(t, "en")[0]
+
+
+def test_no_quotas_and_no_traffic():
+    c = make_client(quotas=False, traffic=False)
+    t = mo.kpis(c, "2026-02")
+    assert np.isnan(t.set_index("kpi").loc["pct_quota", "value"])
+    assert "no_quota" in [n["code"] for n in t.attrs["notes"]]
+    assert mo.quota_attainment(c, "2026-02").empty
+    src = mo.by_source(c, "2026-02")
+    assert not src.attrs["has_traffic"] and src["visits"].isna().all()
+    assert mo.headlines(t, "es")[0]["value"] == fmt.MISSING
+
+
+def test_monthly_quota_from_config_when_no_table():
+    c = make_client(quotas=False, monthly_quota=5000)
+    # 5500 / 5000 = 110 %
+    assert mo.kpis(c, "2026-02").set_index("kpi").loc["pct_quota", "value"] == pytest.approx(1.1)
+
+
+# --- marketing -------------------------------------------------------------------------------------
+def test_by_source(client):
+    s = mo.by_source(client, "2026-02", months=2).set_index(["month", "channel"])
+    # Feb organic: leads L5, L7, L10 = 3; customers L5 = 1 (3000); visits 300
+    assert s.loc[("2026-02", "organic"), ["leads", "customers", "revenue", "visits"]].tolist() == [3, 1, 3000, 300]
+    # Feb paid: leads L6, L9 = 2; customers L6 and L2 (a January paid lead won in Feb) = 2;
+    # revenue 2000 + 500 = 2500; spend 500 -> return (2500 − 500) / 500 = 4.0; visit->lead 2 / 100
+    paid = s.loc[("2026-02", "paid")]
+    assert (paid["leads"], paid["customers"], paid["revenue"]) == (2, 2, 2500)
+    assert paid["roi"] == pytest.approx(4.0) and paid["visit_to_lead"] == pytest.approx(0.02)
+    # January organic: leads L1, L3 = 2; visits 100 + 100; no spend -> no return
+    assert s.loc[("2026-01", "organic"), "visits"] == 200 and np.isnan(s.loc[("2026-01", "organic"), "roi"])
+
+
+def test_asset_conversion(client):
+    a = mo.asset_conversion(client, "2026-02").set_index("asset")
+    # pricing: engaged L8, L6 = 2; converted L8 (demo_request) = 1 -> 0.5
+    # lp-ebook: engaged L5, L7, L10 = 3 (L1's event is in January); converted L5 = 1 -> 1/3
+    assert a.index.tolist() == ["pricing", "lp-ebook"]
+    assert a["engaged"].tolist() == [2, 3] and a["converted"].tolist() == [1, 1]
+    assert a.loc["lp-ebook", "rate"] == pytest.approx(1 / 3)
+    assert a["too_small"].all()
+
+
+def test_follow_up_time(client):
+    f = mo.follow_up_time(client, "2026-02", months=1).set_index("group")
+    # hours from MQL to first attempt: L5 1, L6 1, L7 0.5, L8 24, L10 none
+    assert f.loc["all", ["n", "contacted"]].tolist() == [5, 4]
+    assert f.loc["all", "median_hours"] == pytest.approx(1.0)     # median of 0.5, 1, 1, 24
+    assert f.loc["all", "within_sla"] == pytest.approx(0.75)      # 3 of 4 within 4 h
+    assert f.loc["email", "median_hours"] == pytest.approx(24.0)  # L8
+
+
+# --- sales -----------------------------------------------------------------------------------------
+def test_quota_attainment(client):
+    q = mo.quota_attainment(client, "2026-02", by="team").set_index("group")
+    # A: D2 3000 of 4000 -> 75 %, gap 1000; B: D3 2000 + D4 500 = 2500 of 2000 -> 125 %, gap −500
+    assert q.loc["A", "pct"] == pytest.approx(0.75) and q.loc["A", "gap"] == 1000
+    assert q.loc["B", "pct"] == pytest.approx(1.25) and q.loc["B", "gap"] == -500
+    assert q.loc["total", ["quota", "revenue"]].tolist() == [6000, 5500]
+    reps = mo.quota_attainment(client, "2026-02", by="owner").set_index("group")
+    # no rep quotas: revenue per rep, quota unknown
+    assert reps.loc["bob", "revenue"] == 2500 and np.isnan(reps.loc["bob", "quota"])
+
+
+def test_pipeline(client):
+    p = mo.pipeline(client, "2026-02").set_index("pipeline_stage")
+    # open at 1 March 00:00: D5 proposal 4000, D6 discovery 1000
+    assert p["deals"].to_dict() == {"discovery": 1, "proposal": 1}
+    assert p["amount"].to_dict() == {"discovery": 1000, "proposal": 4000}
+    # at the end of January: D5 and D6 not created yet; D4 (created 20 Jan, won 10 Feb) and
+    # D7 (created 16 Jan, lost 5 Feb) were open -> their export stages
+    pj = mo.pipeline(client, "2026-01").set_index("pipeline_stage")
+    assert pj["deals"].to_dict() == {"closed_lost": 1, "closed_won": 1}
+
+
+def test_won_cycle(client):
+    w = mo.won_cycle(client, "2026-02").set_index("group")
+    # L5 2 Feb -> 20 Feb = 18 d; L6 3 Feb -> 25 Feb = 22 d; L2 10 Jan -> 10 Feb = 31 d
+    assert w.loc["all", "n"] == 3
+    assert w.loc["all", "median_days"] == pytest.approx(22)
+    # quartiles (linear): 18 + 0.5·(22 − 18) = 20; 22 + 0.5·(31 − 22) = 26.5
+    assert w.loc["all", ["p25_days", "p75_days"]].tolist() == pytest.approx([20, 26.5])
+    assert w.loc["paid", "median_days"] == pytest.approx(26.5)  # L6 22 d, L2 31 d
+    # history (12 months before Feb): L1 5 Jan 10:00 -> 20 Jan 10:00 = 15 d
+    assert w.loc["all", "history_median_days"] == pytest.approx(15)
+
+
+# --- SLA and agenda ----------------------------------------------------------------------------------
+def test_commitments(client):
+    c = mo.commitments(client, "2026-02").set_index("commitment")
+    # marketing: 5 MQLs ≥ goal 4 -> met
+    assert c.loc["mqls", ["target", "actual", "status"]].tolist() == [4, 5, "met"]
+    # first contact 60 % < 90 % -> missed
+    assert c.loc["first_contact", "actual"] == pytest.approx(0.6) and c.loc["first_contact", "status"] == "missed"
+    # attempts: window closed (clock + 14 d ≤ 2 Mar 10:00) for L5, L6, L7, L8; L5, L6 reached -> met,
+    # L7, L8 one unanswered attempt -> missed; L10 (20 Feb + 14 d = 6 Mar) pending -> 2 / 4 so far:
+    # not final while L10's window is open, and below 90 % -> "behind"
+    assert c.loc["attempts", "actual"] == pytest.approx(0.5) and c.loc["attempts", "status"] == "behind"
+
+
+def test_agenda_lists_sla_status_and_highlights(client):
+    ag = mo.agenda(client, "2026-02", "es")
+    w = ag["weekly"]
+    com = mo.commitments(client, "2026-02")
+    assert len(w) == len(com) + 3  # one line per commitment, then the three highlights
+    assert w["detail"].iloc[0] == "5 / 4 → cumplido"
+    assert w["detail"].tail(3).tolist() == mo.narrative(mo.kpis(client, "2026-02"), "es")
+    m = ag["monthly"]
+    issues = m.loc[m["item"] == "Problema con el ANS", "detail"]
+    assert issues.str.startswith("MQL nuevos contactados en 4 h: 60,0 % / 90,0 %").sum() == 1
+    assert issues.str.contains("50,0 % / 90,0 % \\(atrasado\\)").sum() == 1
+
+
+def test_quality_dispute_needs_a_significant_fall():
+    # channel "paid": baseline (Nov–Jan) 120 leads, 72 MQLs (60 %); February 40 leads, 8 MQLs (20 %)
+    # channel "organic": 60 % in both -> no dispute. Fisher exact on [[8, 32], [72, 48]] is tiny.
+    rows = []
+    def add(month, channel, n, k):
+        for i in range(n):
+            day = pd.Timestamp(f"{month}-{1 + i % 27:02d} 10:00")
+            rows.append({"created_at": day, "channel": channel, "mql_at": day if i < k else pd.NaT})
+    for mth in ("2025-11", "2025-12", "2026-01"):
+        add(mth, "paid", 40, 24)
+        add(mth, "organic", 40, 24)
+    add("2026-02", "paid", 40, 8)
+    add("2026-02", "organic", 40, 24)
+    leads = pd.DataFrame(rows)
+    leads["lead_id"] = [f"L{i}" for i in range(len(leads))]
+    leads["created_at"] = leads["created_at"].dt.tz_localize(TZ)
+    leads["mql_at"] = leads["mql_at"].dt.tz_localize(TZ)
+    cfg = parse_config({"name": "d", "timezone": TZ, "tables": {"leads": {"file": "x.csv"}}})
+    c = Client(config=cfg, tables={"leads": leads}, ledger=Ledger(), rows_in={},
+               data_end=pd.Timestamp("2026-03-01 09:00", tz=TZ))
+    d = mo.quality_disputes(c, "2026-02")
+    mr = d[d["metric"] == "mql_rate"].set_index("group")
+    assert mr.loc["paid", "recent_rate"] == pytest.approx(0.2) and mr.loc["paid", "baseline_rate"] == pytest.approx(0.6)
+    assert mr.loc["paid", "dispute"] and not mr.loc["organic", "dispute"]
+    ag = mo.agenda(c, "2026-02", "en")["monthly"]
+    assert ag["detail"].str.contains("paid: lead → MQL rate fell to 20.0 %").any()
+
+
+def test_headlines(client):
+    h = mo.headlines(mo.kpis(client, "2026-02"), "en")
+    assert [x["key"] for x in h] == ["pct_quota", "mqls_vs_goal", "sla_compliance"]
+    assert [x["value"] for x in h] == ["92 %", "5 / 4", "60 %"]
+
+
+def test_monthly_series(client):
+    s = mo.monthly_series(client, months=3).set_index("month")
+    assert s.index.tolist() == ["2026-01", "2026-02", "2026-03"]
+    assert s["leads"].tolist() == [4, 6, 1] and s["won_deals"].tolist() == [1, 3, 0]
+    assert s["revenue"].tolist() == [1000, 5500, 0]
+
+
+def test_plots_run(client):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    for lang in ("en", "es"):
+        mo.plot_series(mo.monthly_series(client, 3), metric="mqls", period="2026-02", lang=lang)
+        mo.plot_by_source(mo.by_source(client, "2026-02"), lang=lang)
+        mo.plot_quota(mo.quota_attainment(client, "2026-02"), lang=lang)
+        mo.plot_mql_pacing(client, "2026-03", lang=lang)
+    plt.close("all")
