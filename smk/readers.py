@@ -209,6 +209,8 @@ def write_csv_safe(df: pd.DataFrame, path: str | Path, **kwargs) -> Path:
     """Write a CSV that is safe to open in a spreadsheet (UTF-8 with BOM so Excel reads accents)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # CRLF line ends (RFC 4180) also make the writer quote any field holding a bare carriage return
+    kwargs.setdefault("lineterminator", "\r\n")
     safe_frame(df).to_csv(path, index=False, encoding="utf-8-sig", **kwargs)
     return path
 
