@@ -220,48 +220,48 @@ def resolve_field(field: str, columns: Iterable[str]) -> str:
 
 
 def _text(s: pd.Series) -> pd.Series:
-    """Lower-cased, trimmed text; missing values become None."""
-    vals = [None if _missing(v) else str(v).strip().lower() for v in s.tolist()]
-    return pd.Series(vals, index=s.index, dtype="object")
+    """Lower-cased, trimmed text (pandas ``string`` dtype); missing values stay missing."""
+    return s.astype("string").str.strip().str.lower()
 
 
-def _missing(v: Any) -> bool:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return True
-    if isinstance(v, float) and np.isnan(v):
-        return True
-    return isinstance(v, str) and not v.strip()
+def _known(column: pd.Series) -> pd.Series:
+    """Not missing and not blank text."""
+    known = column.notna()
+    if not pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_datetime64_any_dtype(column):
+        known = known & column.astype("string").str.strip().ne("").fillna(False).astype(bool)
+    return known.astype(bool)
 
 
 def evaluate(rule: Rule, column: pd.Series) -> pd.Series:
     """Boolean Series: does each value satisfy the rule's condition? Missing values never satisfy a
-    comparison (only ``is unknown``), as CRMs do."""
+    comparison (only ``is unknown``), as CRMs do. Text comparisons ignore case and outer spaces."""
     op, v = rule.operator, rule.value
-    known = pd.Series([not _missing(x) for x in column.tolist()], index=column.index, dtype=bool)
+    known = _known(column)
     if op == "is known":
-        return known.astype(bool)
+        return known
     if op == "is unknown":
-        return (~known).astype(bool)
+        return ~known
     if op in NUMERIC_OPERATORS:
         num = pd.to_numeric(column, errors="coerce").astype(float)
         res = {">": num > v, ">=": num >= v, "<": num < v, "<=": num <= v}[op]
         return res.fillna(False).astype(bool)
     txt = _text(column)
     if op in ("contains", "not contains"):
-        needle = str(v).strip().lower()
-        hit = txt.map(lambda x: x is not None and needle in x)
-        return (hit if op == "contains" else known & ~hit).astype(bool)
+        hit = txt.str.contains(str(v).strip().lower(), regex=False).fillna(False).astype(bool)
+        return hit if op == "contains" else (known & ~hit)
     if op in ("=", "≠"):
-        num = pd.to_numeric(column, errors="coerce") if isinstance(v, (int, float)) or _is_number(v) else None
-        if num is not None and num.notna().any():
-            eq = (num.astype(float) == float(v)).fillna(False)
-        else:
-            eq = txt.map(lambda x: x is not None and x == str(v).strip().lower())
-        return (eq if op == "=" else known & ~eq).astype(bool)
+        eq = None
+        if (isinstance(v, (int, float)) and not isinstance(v, bool)) or _is_number(v):
+            num = pd.to_numeric(column, errors="coerce")
+            if num.notna().any():
+                eq = (num.astype(float) == float(v)).fillna(False).astype(bool)
+        if eq is None:
+            eq = txt.eq(str(v).strip().lower()).fillna(False).astype(bool)
+        return eq if op == "=" else (known & ~eq)
     if op in ("in", "not in"):
-        options = {str(o).strip().lower() for o in v}
-        hit = txt.map(lambda x: x is not None and x in options)
-        return (hit if op == "in" else known & ~hit).astype(bool)
+        options = [str(o).strip().lower() for o in v]
+        hit = txt.isin(options).fillna(False).astype(bool)
+        return hit if op == "in" else (known & ~hit)
     raise ConfigError(f"unknown operator {op!r}")  # pragma: no cover (parse_rule normalises)
 
 

@@ -14,7 +14,8 @@ Method (seed 000 ch. 2 "decide on data"; seed 004 "predictive lead scoring"):
    whose levels is won by every lead, triggers a :class:`LeakageWarning` naming it (and is excluded
    unless ``leakage='flag'``).
 3. Too-sparse features (fewer than ``min_support`` leads) and collinear ones (|r| ≥ 0.95 with a
-   kept feature, or linearly dependent) are reported, never silently dropped.
+   kept feature, or linearly dependent) are reported, never silently dropped; so are the features
+   removed by backward elimination (p ≥ 0.10), which keeps the scorecard short enough to type in.
 4. Label: won within N days of creation (``analysis.close_window_days``); leads younger than N days
    at ``data_end`` are excluded from the label (they have not had N days). Without dates the label
    is "won" and the report says so.
@@ -96,6 +97,8 @@ REASON_TEXT = {
     "sparse": ("too few leads to estimate", "demasiado pocos leads para estimar"),
     "collinear": ("carries the same information as another feature", "aporta la misma información que otra variable"),
     "constant": ("the same for every lead", "igual para todos los leads"),
+    "not_significant": ("no clear effect once the other rules are counted (left out to keep the scorecard short)",
+                        "sin efecto claro una vez contadas las demás reglas (se omite para que la tabla sea corta)"),
 }
 
 
@@ -449,30 +452,58 @@ class Scorecard:
 
 
 def _prune(X: pd.DataFrame, corr_limit: float = 0.95) -> tuple[list[str], list[dict]]:
-    """Keep features in order unless constant, collinear (|r| ≥ limit with a kept one) or linearly
-    dependent on the kept ones (with the intercept)."""
+    """Keep features in order unless constant, collinear (|r| ≥ ``corr_limit`` with a kept one) or
+    linearly dependent on the kept ones and the intercept (R² of the feature on them ≥ 1 − 1e-8).
+
+    Works on the k × k covariance matrix, so it is cheap for many leads."""
     kept: list[str] = []
     dropped: list[dict] = []
-    for c in X.columns:
-        v = X[c].to_numpy(dtype=float)
-        if v.std() == 0:
+    if X.shape[1] == 0:
+        return kept, dropped
+    A = X.to_numpy(dtype=float)
+    C = np.cov(A, rowvar=False, ddof=0).reshape(A.shape[1], A.shape[1])
+    var = np.diag(C)
+    cols = list(X.columns)
+    for j, c in enumerate(cols):
+        if var[j] <= 1e-12:
             dropped.append({"feature": c, "reason": "constant", "detail": ""})
             continue
+        idx = [cols.index(k) for k in kept]
         partner = None
-        for k in kept:
-            r = np.corrcoef(v, X[k].to_numpy(dtype=float))[0, 1]
-            if abs(r) >= corr_limit:
-                partner = k
-                break
-        if partner is None:
-            M = np.column_stack([np.ones(len(X)), X[kept].to_numpy(dtype=float), v]) if kept else np.column_stack([np.ones(len(X)), v])
-            if np.linalg.matrix_rank(M) < M.shape[1]:
-                partner = "(combination of other features)"
+        if idx:
+            r = C[j, idx] / np.sqrt(var[j] * var[idx])
+            big = np.flatnonzero(np.abs(r) >= corr_limit)
+            if len(big):
+                partner = kept[int(big[0])]
+            else:
+                Ckk = C[np.ix_(idx, idx)]
+                ckj = C[idx, j]
+                beta = np.linalg.lstsq(Ckk, ckj, rcond=None)[0]
+                r2 = float(ckj @ beta) / var[j]
+                if r2 >= 1 - 1e-8:
+                    partner = "(combination of other features)"
         if partner is not None:
             dropped.append({"feature": c, "reason": "collinear", "detail": partner})
             continue
         kept.append(c)
     return kept, dropped
+
+
+def _backward(y: np.ndarray, X: pd.DataFrame, p_remove: float):
+    """Backward elimination: refit without the least significant feature while its p ≥ ``p_remove``.
+    Returns (fit, kept columns, removed [(feature, p)])."""
+    removed: list[tuple[str, float]] = []
+    res = _fit_logit(y, X)
+    while X.shape[1] > 0:
+        pv = res.pvalues.drop("const", errors="ignore")
+        pv = pv.fillna(1.0)
+        worst = pv.sort_values(ascending=False, kind="stable").index[0]
+        if pv[worst] < p_remove:
+            break
+        removed.append((worst, float(pv[worst])))
+        X = X.drop(columns=worst)
+        res = _fit_logit(y, X)
+    return res, X, removed
 
 
 def _fit_logit(y: np.ndarray, X: pd.DataFrame):
@@ -493,12 +524,16 @@ def learn_scorecard(leads: pd.DataFrame, outcomes: pd.DataFrame, activities: pd.
                     exclude_features: list[str] | None = None, leakage: str = "exclude",
                     allow_leaky: bool = False, points_to_double_odds: float = 20.0, base_points: float = 0.0,
                     min_support: int = 30, test_share: float = 0.3, seed: int = 0,
-                    columns: list[str] | None = None, alpha: float = 0.05) -> Scorecard:
+                    columns: list[str] | None = None, alpha: float = 0.05,
+                    p_remove: float | None = 0.10) -> Scorecard:
     """Learn a points scorecard (see the module docstring for the method).
 
     ``leakage='exclude'`` (default) leaves out every column the guard flags; ``'flag'`` keeps
     AUC/separation-flagged columns in the model but still warns. ``allow_leaky=True`` keeps even the
     configured / name-matched columns (used to show how much a leaky field inflates the AUC).
+    ``p_remove``: backward elimination keeps the scorecard short — the least significant feature is
+    removed and the model refitted while its p-value is ≥ ``p_remove`` (None keeps every feature);
+    removed features are reported in ``excluded`` (reason ``not_significant``).
     Issues a :class:`LeakageWarning` naming each column flagged by AUC or separation."""
     if leakage not in ("exclude", "flag"):
         raise ValueError("leakage must be 'exclude' or 'flag'")
@@ -550,6 +585,10 @@ def learn_scorecard(leads: pd.DataFrame, outcomes: pd.DataFrame, activities: pd.
         excluded_rows += [{"feature": c, "reason": "separation", "auc": np.nan, "detail": "coefficient diverges"} for c in big]
         X = X.drop(columns=big)
         res = _fit_logit(y_train, X)
+    if p_remove is not None and p_remove < 1:
+        res, X, removed = _backward(y_train, X, p_remove)
+        excluded_rows += [{"feature": c, "reason": "not_significant", "auc": np.nan, "detail": f"p = {p:.2f}"}
+                          for c, p in removed]
     ci = res.conf_int(alpha)
     factor = points_to_double_odds / math.log(2)
     coef_rows = []
@@ -567,6 +606,7 @@ def learn_scorecard(leads: pd.DataFrame, outcomes: pd.DataFrame, activities: pd.
                           "odds_ratio": math.exp(beta), "pvalue": float(res.pvalues[c]), "points": pts})
         if pts != 0:
             rules.append(Rule(cand.rule.field, cand.rule.operator, cand.rule.value, float(pts), group=cand.rule.group))
+    rules.sort(key=lambda r: (r.group != "interest", -r.points, r.text))
     coefs = pd.DataFrame(coef_rows, columns=["rule", "field", "operator", "value", "group", "n", "won", "rate", "beta",
                                              "se", "ci_low", "ci_high", "odds_ratio", "pvalue", "points"])
     coefs = coefs.sort_values(["points", "rule"], ascending=[False, True], kind="stable").reset_index(drop=True)
