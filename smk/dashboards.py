@@ -389,9 +389,12 @@ def first_contact_compliance(client, period: str | None = None, by: str | Sequen
     contacted = pl[pl["first_contact_at"].notna()].copy()
     contacted["time"] = _time_label(contacted["start_at"], freq)
     if keys:
-        q = contacted.groupby(keys, sort=True, dropna=False)["hours_to_first_contact"].quantile([0.5, 0.9]).unstack()
-        q.columns = ["median_hours", "p90_hours"]
-        out = out.join(q, on=keys)
+        grp = contacted.groupby(keys, sort=True, dropna=False)["hours_to_first_contact"]
+        q = pd.DataFrame({"median_hours": grp.median(), "p90_hours": grp.quantile(0.9)})
+        if len(q) and len(out):
+            out = out.join(q, on=keys)
+        else:
+            out["median_hours"], out["p90_hours"] = np.nan, np.nan
     else:
         out["median_hours"] = contacted["hours_to_first_contact"].median()
         out["p90_hours"] = contacted["hours_to_first_contact"].quantile(0.9) if len(contacted) else np.nan

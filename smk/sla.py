@@ -618,8 +618,8 @@ def agreement(client, period: str | None = None, *, lang: str = "en", target: fl
 # --------------------------------------------------------------------------------------------
 def headlines(client, period: str | None = None, *, lang: str = "en", goal: dict | None = None,
               pace: Pacing | None = None, first_contact: pd.DataFrame | None = None) -> list[dict]:
-    """Index-tile figures: MQLs needed this month, pacing status, first-contact compliance.
-    Each item: {'id', 'label', 'value', 'text'} in ``lang``."""
+    """Index-tile figures (the format of ``ctx.save_headlines``): MQLs needed this month, pacing
+    status, first-contact compliance. Each item: ``label_en, label_es, value, display`` (in ``lang``)."""
     fmt.check_lang(lang)
     period = period or client.default_period()
     g = goal or monthly_mql_goal(client, period)
@@ -627,17 +627,15 @@ def headlines(client, period: str | None = None, *, lang: str = "en", goal: dict
     fc = first_contact if first_contact is not None else first_contact_compliance(client, period, by=None)
     rate = float(fc["rate"].iloc[0]) if len(fc) else float("nan")
     h = client.config.sla.first_contact_hours
+    goal_v = g["goal"]
     return [
-        {"id": "mqls_needed", "value": g["goal"],
-         "label": {"en": "MQLs needed this month", "es": "MQL necesarios este mes"}[lang],
-         "text": fmt.number(g["goal"], lang, 0)},
-        {"id": "pacing_status", "value": p.status,
-         "label": {"en": "Marketing pacing", "es": "Ritmo de marketing"}[lang],
-         "text": f"{p.status_text(lang)} ({fmt.number(p.mqls_so_far, lang, 0)} / {fmt.number(g['goal'], lang, 0)})"},
-        {"id": "first_contact_compliance", "value": rate,
-         "label": {"en": f"First contact within {fmt.number(h, 'en', 0)} h",
-                   "es": f"Primer contacto en {fmt.number(h, 'es', 0)} h"}[lang],
-         "text": fmt.pct(rate, lang, 0)},
+        {"label_en": "MQLs needed this month", "label_es": "MQL necesarios este mes",
+         "value": goal_v, "display": fmt.number(goal_v, lang, 0)},
+        {"label_en": "Marketing pacing", "label_es": "Ritmo de marketing", "value": p.status,
+         "display": f"{p.status_text(lang)} ({fmt.number(p.mqls_so_far, lang, 0)} / {fmt.number(goal_v, lang, 0)})"},
+        {"label_en": f"First contact within {fmt.number(h, 'en', 0)} h",
+         "label_es": f"Primer contacto en {fmt.number(h, 'es', 0)} h",
+         "value": None if not np.isfinite(rate) else rate, "display": fmt.pct(rate, lang, 0)},
     ]
 
 

@@ -249,5 +249,8 @@ def test_headlines_bilingual():
     c = _value_client(marketing=MarketingConfig(monthly_quota=100_000.0))
     en = sla.headlines(c, "2026-05", lang="en")
     es = sla.headlines(c, "2026-05", lang="es")
-    assert [h["id"] for h in en] == ["mqls_needed", "pacing_status", "first_contact_compliance"]
-    assert en[0]["label"] == "MQLs needed this month" and es[0]["label"] == "MQL necesarios este mes"
+    assert [h["label_en"] for h in en] == ["MQLs needed this month", "Marketing pacing", "First contact within 4 h"]
+    assert es[0]["label_es"] == "MQL necesarios este mes"
+    # 100,000 × 50 % / 3,050 = 16.39 → 17
+    assert en[0]["value"] == 17 and en[0]["display"] == "17"
+    assert es[1]["display"].startswith(("por debajo", "en línea", "por encima"))
