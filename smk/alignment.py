@@ -86,6 +86,7 @@ ONE_SIDE_CAP = 3  # without answers from both sales and marketing the level is a
 #: Rules of thumb for the data indicators (status 'weak' when crossed). Parameters of data_evidence.
 THRESHOLDS: dict[str, float] = {
     "contacted_share_min": 0.90,  # share of MQLs ever contacted
+    "within_sla_share_min": 0.80,  # share of MQLs first contacted within sla.first_contact_hours
     "mql_lift_min": 1.5,  # MQL→customer rate ÷ other leads' rate
     "source_share_min": 0.90,  # leads with a recorded source
     "linked_share_min": 0.90,  # deals linked to a lead
@@ -195,11 +196,12 @@ def dimensions(bank: pd.DataFrame) -> pd.DataFrame:
 # 2. Cleaning (ledger)
 # --------------------------------------------------------------------------------------------
 def _survey_file(client) -> str:
-    src = getattr(client, "sources", {}) or {}
-    if "survey" in src:
-        return str(src["survey"])
+    """The survey file as client.yml names it (what the loader writes in the ledger)."""
     tc = client.config.tables.get("survey")
-    return tc.file if tc is not None else "survey"
+    if tc is not None:
+        return tc.file
+    src = getattr(client, "sources", {}) or {}
+    return str(src.get("survey", "survey"))
 
 
 def _empty_answers() -> pd.DataFrame:
@@ -418,6 +420,9 @@ def data_evidence(client, *, thresholds: dict[str, float] | None = None) -> pd.D
     - ``mql_contacted`` (follow_up): share of MQLs at least ``sla.attempts_within_days`` old that
       received at least one contact attempt (Wilson 95 %); weak below ``contacted_share_min``.
       Without ``mql_at`` every lead counts as an MQL (said in the sentence).
+    - ``contacted_within_sla`` (follow_up): share of those MQLs first contacted within
+      ``sla.first_contact_hours`` of the MQL date (never contacted = not within; Wilson 95 %), with
+      the slowest team when ``leads.team`` exists; weak below ``within_sla_share_min``.
     - ``hours_to_first_contact`` (follow_up): median hours from MQL (else creation) to the first
       attempt, among contacted MQLs (attempts before the MQL date count as 0 h); weak above
       ``sla.first_contact_hours``.
@@ -456,12 +461,41 @@ def data_evidence(client, *, thresholds: dict[str, float] | None = None) -> pd.D
         if n:
             share = k / n
             lo, hi = wilson_interval(k, n)
+            weak = share < th["contacted_share_min"]
             rows.append(_indicator(
-                "mql_contacted", "follow_up", share, "weak" if share < th["contacted_share_min"] else "ok", n,
-                f"{fmt.pct(1 - share, 'en')} of {who_en} at least {days} days old were never contacted "
-                f"({fmt.number(n - k, 'en')} of {fmt.number(n, 'en')})",
-                f"el {fmt.pct(1 - share, 'es')} de los {who_es} con al menos {days} días nunca fue contactado "
-                f"({fmt.number(n - k, 'es')} de {fmt.number(n, 'es')})", lo, hi))
+                "mql_contacted", "follow_up", share, "weak" if weak else "ok", n,
+                (f"{fmt.pct(1 - share, 'en')} of {who_en} at least {days} days old were never contacted "
+                 f"({fmt.number(n - k, 'en')} of {fmt.number(n, 'en')})") if weak else
+                (f"{fmt.pct(share, 'en')} of {who_en} at least {days} days old were contacted at least once "
+                 f"({fmt.number(n - k, 'en')} never)"),
+                (f"el {fmt.pct(1 - share, 'es')} de los {who_es} con al menos {days} días nunca fue contactado "
+                 f"({fmt.number(n - k, 'es')} de {fmt.number(n, 'es')})") if weak else
+                (f"el {fmt.pct(share, 'es')} de los {who_es} con al menos {days} días fue contactado al menos una vez "
+                 f"({fmt.number(n - k, 'es')} nunca)"), lo, hi))
+            # first contact within the SLA hours (all MQLs old enough; never contacted = not within)
+            sla_h = float(cfg.sla.first_contact_hours)
+            first = pd.Series(cs["first_attempt_at"].to_numpy(), index=leads.index)
+            delay = ((first - mql_start).dt.total_seconds() / 3600).clip(lower=0)
+            within = (delay <= sla_h).fillna(False).to_numpy(bool)
+            kw = int(within[old.to_numpy()].sum())
+            share_w = kw / n
+            lo_w, hi_w = wilson_interval(kw, n)
+            worst_en = worst_es = ""
+            if "team" in leads and leads["team"].notna().any():
+                per = pd.DataFrame({"team": leads["team"].to_numpy(), "w": within, "old": old.to_numpy()})
+                per = per[per["old"] & per["team"].notna()].groupby("team", sort=True)["w"].agg(["mean", "size"])
+                per = per[per["size"] >= cfg.analysis.min_group_size]
+                if len(per) > 1:
+                    wt = per.sort_values("mean", kind="stable").index[0]
+                    worst_en = f"; team {wt}: {fmt.pct(per.loc[wt, 'mean'], 'en')}"
+                    worst_es = f"; equipo {wt}: {fmt.pct(per.loc[wt, 'mean'], 'es')}"
+            rows.append(_indicator(
+                "contacted_within_sla", "follow_up", share_w,
+                "weak" if share_w < th["within_sla_share_min"] else "ok", n,
+                f"{fmt.pct(share_w, 'en')} of {who_en} were first contacted within the SLA's "
+                f"{fmt.number(sla_h, 'en')} h{worst_en}",
+                f"el {fmt.pct(share_w, 'es')} de los {who_es} recibió el primer contacto dentro de las "
+                f"{fmt.number(sla_h, 'es')} h del SLA{worst_es}", lo_w, hi_w))
         first = pd.Series(cs["first_attempt_at"].to_numpy(), index=leads.index)
         hours = ((first - mql_start).dt.total_seconds() / 3600).clip(lower=0)[mql_mask & first.notna()]
         if len(hours):
@@ -487,16 +521,21 @@ def data_evidence(client, *, thresholds: dict[str, float] | None = None) -> pd.D
                 o = (~mql_mask.to_numpy()) & age_ok
                 k0, n0 = int(out["won"].to_numpy()[o].sum()), int(o.sum())
                 rate0 = k0 / n0 if n0 else float("nan")
-                lift = rate / rate0 if n0 and rate0 > 0 else float("nan")
-                status = "weak" if (not math.isnan(lift) and lift < th["mql_lift_min"]) else ("ok" if not math.isnan(lift) else "info")
-                lift_en = f"{fmt.number(lift, 'en', 1)}×" if not math.isnan(lift) else fmt.MISSING
-                lift_es = f"{fmt.number(lift, 'es', 1)}×" if not math.isnan(lift) else fmt.MISSING
+                if n0 and rate0 > 0:
+                    lift = rate / rate0
+                    status = "weak" if lift < th["mql_lift_min"] else "ok"
+                    tail_en = f"MQLs convert {fmt.number(lift, 'en', 1)}× as often"
+                    tail_es = f"los MQL convierten {fmt.number(lift, 'es', 1)} veces más"
+                else:  # no comparison group, or every customer went through the MQL stage
+                    status = "info"
+                    tail_en = "no lead without an MQL date became a customer" if n0 else "no other leads to compare"
+                    tail_es = "ningún lead sin fecha de MQL se convirtió en cliente" if n0 else "sin otros leads con los que comparar"
                 rows.append(_indicator(
                     "mql_conversion", "lead_quality", rate, status, n,
-                    f"{fmt.pct(rate, 'en')} of MQLs became customers vs {fmt.pct(rate0, 'en')} of other leads "
-                    f"(MQLs convert {lift_en} as often)",
-                    f"el {fmt.pct(rate, 'es')} de los MQL se convirtió en cliente frente al {fmt.pct(rate0, 'es')} "
-                    f"del resto de leads (los MQL convierten {lift_es} más)", lo, hi))
+                    f"{fmt.pct(rate, 'en')} of MQLs at least {cfg.analysis.min_age_days} days old became customers "
+                    f"vs {fmt.pct(rate0, 'en')} of other leads ({tail_en})",
+                    f"el {fmt.pct(rate, 'es')} de los MQL con al menos {cfg.analysis.min_age_days} días se convirtió en cliente "
+                    f"frente al {fmt.pct(rate0, 'es')} del resto de leads ({tail_es})", lo, hi))
             else:
                 rows.append(_indicator(
                     "mql_conversion", "lead_quality", rate, "info", n,
@@ -573,6 +612,13 @@ def format_value(row: pd.Series | dict, lang: str = "en") -> str:
     return fmt.signed_change(v, lang)
 
 
+def _lc(label: str) -> str:
+    """Lower-case the first letter of a label for use mid-sentence, keeping acronyms (``SLA``)."""
+    if len(label) > 1 and label[1].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
 def compare_evidence(evidence: pd.DataFrame, summary: pd.DataFrame, *, high: float = 3.5,
                      low: float = 3.0) -> pd.DataFrame:
     """Put each indicator next to its survey dimension: adds ``score, relation ('confirms' |
@@ -602,26 +648,26 @@ def compare_evidence(evidence: pd.DataFrame, summary: pd.DataFrame, *, high: flo
         ss = lambda v: fmt.number(v, "es", 1)  # noqa: E731
         if r["status"] == "weak" and team_means[top_t] >= high:
             rel.append("contradicts")
-            sen.append(f"{TEAM_LABELS['en'][top_t].capitalize()} rates {le.lower()} {se(team_means[top_t])}/5, but {fe}.")
-            ses.append(f"{TEAM_LABELS['es'][top_t].capitalize()} puntúa «{ls.lower()}» con {ss(team_means[top_t])}/5, pero {fs}.")
+            sen.append(f"{TEAM_LABELS['en'][top_t].capitalize()} rates {_lc(le)} {se(team_means[top_t])}/5, but {fe}.")
+            ses.append(f"{TEAM_LABELS['es'][top_t].capitalize()} puntúa «{_lc(ls)}» con {ss(team_means[top_t])}/5, pero {fs}.")
         elif r["status"] == "weak" and bal < low:
             rel.append("confirms")
-            sen.append(f"{fe[0].upper() + fe[1:]}: this confirms the low score for {le.lower()} ({se(bal)}/5).")
-            ses.append(f"{fs[0].upper() + fs[1:]}: confirma la baja puntuación de «{ls.lower()}» ({ss(bal)}/5).")
+            sen.append(f"{fe[0].upper() + fe[1:]}: this confirms the low score for {_lc(le)} ({se(bal)}/5).")
+            ses.append(f"{fs[0].upper() + fs[1:]}: confirma la baja puntuación de «{_lc(ls)}» ({ss(bal)}/5).")
         elif r["status"] == "ok" and bal >= high:
             rel.append("confirms")
-            sen.append(f"{fe[0].upper() + fe[1:]}, in line with the score for {le.lower()} ({se(bal)}/5).")
-            ses.append(f"{fs[0].upper() + fs[1:]}, en línea con la puntuación de «{ls.lower()}» ({ss(bal)}/5).")
+            sen.append(f"{fe[0].upper() + fe[1:]}, in line with the score for {_lc(le)} ({se(bal)}/5).")
+            ses.append(f"{fs[0].upper() + fs[1:]}, en línea con la puntuación de «{_lc(ls)}» ({ss(bal)}/5).")
         elif r["status"] == "ok" and bal < low:
             rel.append("contradicts")
-            sen.append(f"{TEAM_LABELS['en'][low_t].capitalize()} rates {le.lower()} {se(team_means[low_t])}/5, yet {fe}: "
+            sen.append(f"{TEAM_LABELS['en'][low_t].capitalize()} rates {_lc(le)} {se(team_means[low_t])}/5, yet {fe}: "
                        "the data look better than the perception.")
-            ses.append(f"{TEAM_LABELS['es'][low_t].capitalize()} puntúa «{ls.lower()}» con {ss(team_means[low_t])}/5, y sin embargo "
+            ses.append(f"{TEAM_LABELS['es'][low_t].capitalize()} puntúa «{_lc(ls)}» con {ss(team_means[low_t])}/5, y sin embargo "
                        f"{fs}: los datos están mejor que la percepción.")
         else:
             rel.append("info" if r["status"] in ("info", "n/a") else "mixed")
-            sen.append(f"{fe[0].upper() + fe[1:]} (survey: {le.lower()} {se(bal)}/5).")
-            ses.append(f"{fs[0].upper() + fs[1:]} (encuesta: «{ls.lower()}» {ss(bal)}/5).")
+            sen.append(f"{fe[0].upper() + fe[1:]} (survey: {_lc(le)} {se(bal)}/5).")
+            ses.append(f"{fs[0].upper() + fs[1:]} (encuesta: «{_lc(ls)}» {ss(bal)}/5).")
     out["score"], out["relation"], out["sentence_en"], out["sentence_es"] = score, rel, sen, ses
     return out
 
@@ -857,11 +903,11 @@ def priority_table(a: AlignmentAudit, lang: str = "en") -> pd.DataFrame:
 
 
 INDICATOR_NAMES = {
-    "en": {"mql_contacted": "MQLs ever contacted", "hours_to_first_contact": "Median time to first contact",
+    "en": {"mql_contacted": "MQLs ever contacted", "contacted_within_sla": "MQLs contacted within the SLA", "hours_to_first_contact": "Median time to first contact",
            "mql_conversion": "MQL → customer", "mql_recorded": "Leads with an MQL date",
            "sales_cycle": "Median sales cycle", "source_recorded": "Leads with a recorded source",
            "deals_linked": "Deals linked to a lead", "lead_volume": "Lead volume trend"},
-    "es": {"mql_contacted": "MQL contactados alguna vez", "hours_to_first_contact": "Mediana hasta el primer contacto",
+    "es": {"mql_contacted": "MQL contactados alguna vez", "contacted_within_sla": "MQL contactados dentro del SLA", "hours_to_first_contact": "Mediana hasta el primer contacto",
            "mql_conversion": "MQL → cliente", "mql_recorded": "Leads con fecha de MQL",
            "sales_cycle": "Mediana del ciclo de venta", "source_recorded": "Leads con origen registrado",
            "deals_linked": "Oportunidades vinculadas a un lead", "lead_volume": "Tendencia del volumen de leads"},
@@ -899,7 +945,7 @@ def narrative(a: AlignmentAudit, lang: str = "en") -> dict[str, str]:
     if len(t):
         w = t.sort_values(["score", "dimension"], kind="stable").iloc[0]
         out["weakest"] = (f"La dimensión más débil es «{w['label_es']}» ({fmt.number(w['score'], 'es', 1)}/5)." if es
-                          else f"The weakest dimension is {w['label_en'].lower()} ({fmt.number(w['score'], 'en', 1)}/5).")
+                          else f"The weakest dimension is {_lc(w['label_en'])} ({fmt.number(w['score'], 'en', 1)}/5).")
     else:
         out["weakest"] = ""
     g = largest_gap(a)
@@ -919,7 +965,7 @@ def narrative(a: AlignmentAudit, lang: str = "en") -> dict[str, str]:
                                   f"{fmt.number(g[hi], 'es', 1)} y {TEAM_LABELS['es'][lo]} {fmt.number(g[lo], 'es', 1)} "
                                   f"({fmt.number(abs(g['gap']), 'es', 1)} puntos; q = {q}); la diferencia {sig}.")
         else:
-            out["largest_gap"] = (f"The largest perception gap is on {lab.lower()}: {hi} scores "
+            out["largest_gap"] = (f"The largest perception gap is on {_lc(lab)}: {hi} scores "
                                   f"{fmt.number(g[hi], 'en', 1)} and {lo} {fmt.number(g[lo], 'en', 1)} "
                                   f"({fmt.number(abs(g['gap']), 'en', 1)} points; q = {q}); the difference {sig}.")
     return out
@@ -933,29 +979,72 @@ def largest_gap(a: AlignmentAudit) -> pd.Series | None:
     return g.sort_values("abs_gap", ascending=False, kind="stable").iloc[0]
 
 
-def headlines(a: AlignmentAudit, lang: str = "en") -> list[dict[str, str]]:
-    """Headline figures for the index tile: maturity level, weakest dimension, largest perception gap.
-    Each item: ``{'label', 'value', 'note'}`` in ``lang``."""
+def headlines(a: AlignmentAudit, lang: str = "en") -> list[dict[str, Any]]:
+    """Headline figures for the index tile (``ctx.save_headlines('01', ...)``): maturity level,
+    weakest dimension, largest perception gap. Each item: ``label_en, label_es, value, display``
+    (``display`` in ``lang``). Items that cannot be computed are left out."""
     fmt.check_lang(lang)
     es = lang == "es"
-    items = []
+    items: list[dict[str, Any]] = []
     v = a.verdict
-    items.append({"label": "Nivel de madurez" if es else "Maturity level",
-                  "value": f"{v.level}/5 · {v.name(lang)}" if v.level else fmt.MISSING,
-                  "note": " ".join(v.cautions_es if es else v.cautions_en)})
+    if v.level is not None:
+        items.append({"label_en": "Maturity level", "label_es": "Nivel de madurez", "value": int(v.level),
+                      "display": f"{v.level}/5 · {v.name(lang)}"})
     t = a.dimension_table
     if len(t):
         w = t.sort_values(["score", "dimension"], kind="stable").iloc[0]
-        items.append({"label": "Dimensión más débil" if es else "Weakest dimension",
-                      "value": f"{w[f'label_{lang}']} ({fmt.number(w['score'], lang, 1)}/5)", "note": ""})
+        items.append({"label_en": "Weakest dimension", "label_es": "Dimensión más débil",
+                      "value": round(float(w["score"]), 2),
+                      "display": f"{w[f'label_{lang}']} ({fmt.number(w['score'], lang, 1)}/5)"})
     g = largest_gap(a)
     if g is not None:
         lab = a.dims.set_index("dimension").loc[g["dimension"], f"label_{lang}"]
-        items.append({"label": "Mayor brecha de percepción" if es else "Largest perception gap",
-                      "value": f"{lab} ({fmt.number(abs(g['gap']), lang, 1)} {'puntos' if es else 'points'})",
-                      "note": (f"ventas {fmt.number(g['sales'], lang, 1)} · marketing {fmt.number(g['marketing'], lang, 1)}" if es
-                               else f"sales {fmt.number(g['sales'], lang, 1)} · marketing {fmt.number(g['marketing'], lang, 1)}")})
+        items.append({"label_en": "Largest perception gap", "label_es": "Mayor brecha de percepción",
+                      "value": round(float(g["gap"]), 2),
+                      "display": (f"{lab}: ventas {fmt.number(g['sales'], lang, 1)} · marketing {fmt.number(g['marketing'], lang, 1)}"
+                                  if es else
+                                  f"{lab}: sales {fmt.number(g['sales'], lang, 1)} · marketing {fmt.number(g['marketing'], lang, 1)}")})
     return items
+
+
+def say(a: AlignmentAudit, *keys: str, lang: str = "en"):
+    """The :func:`narrative` sentences ``keys`` as one paragraph for the notebook (``smk.report.Html``)."""
+    import html as _html
+
+    from smk.report import Html
+
+    n = narrative(a, lang)
+    text = " ".join(n[k] for k in keys if n.get(k))
+    return Html(f"<p>{_html.escape(text)}</p>", text)
+
+
+def verdict_box(a: AlignmentAudit, lang: str = "en"):
+    """The verdict as a boxed note: level and name, how it was derived, cautions (``smk.report.Html``)."""
+    import html as _html
+
+    from smk.report import Html
+
+    n = narrative(a, lang)
+    parts = [f"<p><strong>{_html.escape(n['verdict'])}</strong></p>"]
+    if n["derivation"]:
+        parts.append(f"<p>{_html.escape(n['derivation'])}</p>")
+    if n["cautions"]:
+        parts.append(f"<p><em>{_html.escape(n['cautions'])}</em></p>")
+    text = "\n".join(x for x in (n["verdict"], n["derivation"], n["cautions"]) if x)
+    return Html('<div class="smk-note smk-note">' + "".join(parts) + "</div>", text)
+
+
+def set_aside_answers(client, lang: str = "en") -> pd.DataFrame:
+    """Survey rows set aside in the ledger (after :func:`clean_survey`): row in the file, column,
+    value and the reason in ``lang``."""
+    from smk.ledger import REASONS
+
+    fmt.check_lang(lang)
+    led = client.ledger.set_aside("survey")
+    i = 0 if lang == "en" else 1
+    cols = {"en": ["Row in the file", "Column", "Value", "Reason"], "es": ["Fila en el archivo", "Columna", "Valor", "Motivo"]}[lang]
+    return pd.DataFrame({cols[0]: led["source_row"].astype("Int64").to_numpy(), cols[1]: led["column"].to_numpy(),
+                         cols[2]: led["value"].to_numpy(), cols[3]: led["reason"].map(lambda r: REASONS[r][i]).to_numpy()})
 
 
 # --------------------------------------------------------------------------------------------
@@ -1160,7 +1249,7 @@ def questionnaire_form(client, *, lang: str = "en", answered_at: Any = None):
 __all__ = [
     "AlignmentAudit", "LABELS", "MATURITY", "NOTEBOOKS", "THRESHOLDS", "Verdict", "audit", "clean_survey",
     "compare_evidence", "data_evidence", "dimension_summary", "dimensions", "evidence_table", "gap_table", "gap_test",
-    "headlines", "largest_gap", "level_from_score", "maturity", "narrative", "perception_gaps", "plot_dimension_scores",
+    "headlines", "largest_gap", "say", "set_aside_answers", "verdict_box", "level_from_score", "maturity", "narrative", "perception_gaps", "plot_dimension_scores",
     "priorities", "priority_table", "question_bank", "questionnaire_form", "respondent_scores", "save_answers",
     "score_table", "t_interval", "team_scores",
 ]
