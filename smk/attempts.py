@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from smk import fmt
-from smk.contacts import CONNECTED_OUTCOMES, contact_summary
+from smk.contacts import CONNECTED_OUTCOMES
 from smk.outcomes import lead_outcomes, old_enough, won_within
 from smk.stats import wilson_interval
 
@@ -82,7 +82,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-PATH_COLUMNS = ["lead_id", "created_at", "lead_type", "old_enough", "n_attempts", "hours_to_first_attempt",
+PATH_COLUMNS = ["lead_id", "created_at", "start_at", "handed_over", "lead_type", "old_enough", "n_attempts",
+                "hours_to_first_attempt",
                 "first_connect", "close_attempt", "exit_attempt", "success_days", "won", "won_at", "revenue",
                 "won_in_window"]
 
@@ -108,12 +109,14 @@ def attempt_paths(leads: pd.DataFrame, attempts: pd.DataFrame | None, outcomes: 
                   connected_outcomes: tuple[str, ...] = CONNECTED_OUTCOMES) -> pd.DataFrame:
     """One row per lead: its attempt "path" (who reached which attempt, and what succeeded where).
 
-    Columns: ``lead_id, created_at, lead_type, old_enough (created ≥ min_age_days before data_end),
-    n_attempts (attempts at or before won_at), hours_to_first_attempt, first_connect (number of the
+    Columns: ``lead_id, created_at, start_at (when the sales clock starts: the MQL date when known,
+    else creation), handed_over (the lead reached sales: has an MQL date, or every lead when the data
+    has no MQL dates), lead_type, old_enough (created ≥ min_age_days before data_end),
+    n_attempts (attempts at or before won_at), hours_to_first_attempt (from start_at, ≥ 0), first_connect (number of the
     first connected attempt; NaN: none or unknown), close_attempt (number of the attempt the sale is
     credited to, 0 = won before any attempt, NaN = not won), exit_attempt (last attempt at which the
     lead was still "unreached": min(first_connect, close_attempt, n_attempts)), success_days (days from
-    creation to the successful attempt: the first connect, else the credited close; log only),
+    start_at to the successful attempt: the first connect, else the credited close; log only),
     won, won_at, revenue, won_in_window (won within close_window_days)``.
 
     From a log (``attempts`` with lead_id, attempted_at, optional outcome) the attempts are numbered
@@ -132,6 +135,9 @@ def attempt_paths(leads: pd.DataFrame, attempts: pd.DataFrame | None, outcomes: 
     else:
         out["lead_type"] = "all"
     out["old_enough"] = old_enough(out, data_end, min_age_days).to_numpy()
+    mql_at = ids.map(oc["mql_at"]).reset_index(drop=True)
+    out["start_at"] = mql_at.where(mql_at.notna(), out["created_at"])
+    out["handed_over"] = mql_at.notna().to_numpy() if mql_at.notna().any() else True
     out["won"] = ids.map(oc["won"]).fillna(False).astype(bool).to_numpy()
     out["won_at"] = ids.map(oc["won_at"]).reset_index(drop=True)
     out["revenue"] = ids.map(oc["revenue"]).astype(float).fillna(0.0).to_numpy()
@@ -140,10 +146,19 @@ def attempt_paths(leads: pd.DataFrame, attempts: pd.DataFrame | None, outcomes: 
                                              index=wo["lead_id"])).fillna(False).astype(bool).to_numpy()
 
     has_log = attempts is not None and len(attempts) > 0
-    if has_log or "first_contact_at" in leads:
-        summary = contact_summary(leads, attempts)
-        out["hours_to_first_attempt"] = summary["hours_to_first_attempt"].to_numpy()
-    else:  # contact_summary cannot build a missing tz-aware first_contact_at column (reported)
+    # first attempt: from the log, else the lead's first_contact_at (same rule as smk.contacts.contact_summary,
+    # computed here because contact_summary fails on logs without a connected outcome; reported)
+    if has_log:
+        la = attempts[attempts["lead_id"].isin(ids)]
+        first_at = ids.map(la.groupby("lead_id", sort=False)["attempted_at"].min()).reset_index(drop=True)
+    elif "first_contact_at" in leads:
+        first_at = leads["first_contact_at"].reset_index(drop=True)
+    else:
+        first_at = None
+    if first_at is not None and first_at.notna().any():
+        first_at = pd.to_datetime(first_at)
+        out["hours_to_first_attempt"] = ((first_at - out["start_at"]).dt.total_seconds() / 3600).clip(lower=0).to_numpy()
+    else:
         out["hours_to_first_attempt"] = np.nan
     if has_log:
         cols = ["lead_id", "attempted_at"] + (["outcome"] if "outcome" in attempts else [])
@@ -172,7 +187,7 @@ def attempt_paths(leads: pd.DataFrame, attempts: pd.DataFrame | None, outcomes: 
         sk = pd.MultiIndex.from_arrays([ids.to_numpy()[s_ok], succ[s_ok].astype(int)])
         s_at = pd.Series(pd.NaT, index=out.index, dtype=out["created_at"].dtype)
         s_at.iloc[np.flatnonzero(s_ok)] = when.reindex(sk).to_numpy()
-        out["success_days"] = ((s_at - out["created_at"]).dt.total_seconds() / 86400).to_numpy()
+        out["success_days"] = ((s_at - out["start_at"]).dt.total_seconds() / 86400).clip(lower=0).to_numpy()
         source = "log"
     else:
         raw = leads["n_attempts"] if "n_attempts" in leads else pd.Series(np.nan, index=leads.index)
@@ -437,14 +452,15 @@ def speed_bucket(hours: pd.Series) -> pd.Series:
 
 
 def speed_to_lead(paths: pd.DataFrame, *, alpha: float = 0.05, min_group_size: int = 30) -> pd.DataFrame:
-    """Close rate (won within the close window) by delay to the first attempt, old-enough leads.
+    """Close rate (won within the close window) by delay to the first attempt, for old-enough leads
+    handed to sales (MQLs when the data has MQL dates; the delay runs from the MQL date).
 
     Buckets: < 5 min, 5–30 min, 30 min–4 h, 4–24 h, > 24 h, never attempted (lower edges
     inclusive). Columns: ``bucket, max_hours (upper edge), n_leads, n_won, close_rate, ci_low, ci_high,
     too_small``. Observational: fast leads may differ (hotter, better-staffed hours), so this shows an
     association, not the effect of answering faster.
     """
-    p = paths[paths["old_enough"]]
+    p = paths[paths["old_enough"] & paths["handed_over"]]
     b = speed_bucket(p["hours_to_first_attempt"])
     t = (pd.DataFrame({"bucket": b, "won": p["won_in_window"].astype(int)})
          .groupby("bucket").agg(n_leads=("won", "size"), n_won=("won", "sum"))
@@ -486,7 +502,8 @@ CADENCE_DAYS: tuple[float, ...] = (1, 2, 3, 5, 7, 10, 14, 21, 30, 45, 60, 90)
 
 
 def cadence(paths: pd.DataFrame, attempts: int, *, quantile: float = 0.9) -> pd.DataFrame:
-    """When successful attempts happen: days from lead creation to the successful attempt (first
+    """When successful attempts happen: days from the start of the sales clock (MQL date when known,
+    else creation) to the successful attempt (first
     connect; else the attempt credited with the sale), for successes at attempt ≤ ``attempts``.
 
     Returns cumulative shares at day marks (``day, successes, cum_share``); ``attrs['within_days']``
@@ -548,6 +565,11 @@ class AttemptsResult:
         return pd.DataFrame(rows, columns=["name", "value"])
 
 
+def _span(a, b) -> str:
+    """'8' when both ends agree, else '7–9'."""
+    return str(a) if a == b else f"{a}–{b}"
+
+
 def _hours_text(h: float, lang: str) -> str:
     if h < 1:
         return f"{fmt.number(h * 60, lang, 0)} min"
@@ -598,32 +620,38 @@ def _recommendation(res: AttemptsResult, cfg) -> dict | None:
     D = int(cfg.sla.attempts_within_days) if D is None else int(D)
     q = res.cadence.attrs["quantile"] if res.cadence is not None else 0.9
     ev = {}
+    bl, bh = res.boot.get("low"), res.boot.get("high")
+    hz = res.value["close_hazard"].iloc[K - 1]
     for lang in ("en", "es"):
-        m = lambda x: fmt.money(x, cur, lang)  # noqa: E731
-        bl, bh = res.boot.get("low"), res.boot.get("high")
+        m = lambda x, d=0: fmt.money(x, cur, lang, d)  # noqa: E731
+        rates = ""
+        if res.speed is not None:
+            sp = res.speed[~res.speed["too_small"] & (res.speed["bucket"] != "never")]
+            rates = "; ".join(f"{SPEED_LABELS[lang][b]} {fmt.pct(r, lang)}" for b, r in zip(sp["bucket"], sp["close_rate"]))
         if lang == "en":
-            k_txt = (f"K = {K}: attempt {K} still returns {m(v['value_last'])} of expected revenue "
-                     f"(P(sale) {fmt.pct(res.value['close_hazard'].iloc[K - 1], lang)} among leads still unreached × "
-                     f"{m(res.avg_revenue)} per customer) against {m(res.cost)} per attempt; "
-                     f"interval bounds give {v['recommended_low']}–{v['recommended_high']}, a bootstrap over leads "
-                     f"{bl}–{bh}.")
-            h_txt = (f"H = {_hours_text(H, lang)}: the slowest first-response delay whose close rate is not clearly "
-                     f"below the fastest leads' (observational)." if H_from_data else
+            k_txt = (f"K = {K}: attempt {K} still brings {m(v['value_last'])} of expected revenue "
+                     f"(P(sale at attempt {K}) {fmt.pct(hz, lang)} among leads not reached before × "
+                     f"{m(res.avg_revenue)} per customer) against {m(res.cost, 2)} per attempt, and no later attempt "
+                     f"with enough leads pays; the 95 % interval bounds give {_span(v['recommended_low'], v['recommended_high'])}"
+                     f" attempts, a bootstrap over leads {_span(bl, bh)}.")
+            h_txt = (f"H = {_hours_text(H, lang)}: the longest delay to the first attempt whose close rate is not clearly "
+                     f"below that of the fastest-contacted leads ({rates}; observational)." if H_from_data else
                      f"H = {_hours_text(H, lang)}: kept from the current SLA (the data has no first-attempt times).")
             d_txt = (f"D = {D} days: {fmt.pct(q, lang, 0)} of the successful attempts among the first {K} happened "
-                     f"within {D} days of the lead's creation." if D_from_data else
-                     f"D = {D} days: kept from the current SLA (needs the attempts log with dates).")
+                     f"within {D} days of the lead reaching sales (MQL date, else creation)." if D_from_data else
+                     f"D = {D} days: kept from the current SLA (this needs the attempts log with dates).")
         else:
             k_txt = (f"K = {K}: el intento {K} todavía aporta {m(v['value_last'])} de ingreso esperado "
-                     f"(P(venta) {fmt.pct(res.value['close_hazard'].iloc[K - 1], lang)} entre los leads aún sin contacto × "
-                     f"{m(res.avg_revenue)} por cliente) frente a {m(res.cost)} por intento; "
-                     f"los límites de los intervalos dan {v['recommended_low']}–{v['recommended_high']}, un bootstrap "
-                     f"sobre los leads {bl}–{bh}.")
-            h_txt = (f"H = {_hours_text(H, lang)}: el mayor retraso del primer contacto cuya tasa de cierre no es "
-                     f"claramente inferior a la de los leads atendidos más rápido (observacional)." if H_from_data else
+                     f"(P(venta en el intento {K}) {fmt.pct(hz, lang)} entre los leads no contactados antes × "
+                     f"{m(res.avg_revenue)} por cliente) frente a {m(res.cost, 2)} por intento, y ningún intento posterior "
+                     f"con suficientes leads se paga; los límites de los intervalos del 95 % dan "
+                     f"{_span(v['recommended_low'], v['recommended_high'])} intentos, un bootstrap sobre los leads {_span(bl, bh)}.")
+            h_txt = (f"H = {_hours_text(H, lang)}: el mayor retraso del primer intento cuya tasa de cierre no es "
+                     f"claramente inferior a la de los leads contactados más rápido ({rates}; observacional)." if H_from_data else
                      f"H = {_hours_text(H, lang)}: se mantiene el ANS actual (los datos no tienen la hora del primer intento).")
             d_txt = (f"D = {D} días: el {fmt.pct(q, lang, 0)} de los intentos exitosos entre los primeros {K} ocurrió "
-                     f"en los {D} días siguientes a la creación del lead." if D_from_data else
+                     f"en los {D} días siguientes a la llegada del lead a ventas (fecha de MQL, si no, de creación)."
+                     if D_from_data else
                      f"D = {D} días: se mantiene el ANS actual (hace falta el registro de intentos con fechas).")
         ev[lang] = {"attempts": k_txt, "first_contact_hours": h_txt, "within_days": d_txt}
     line_en = f"First attempt within {_hours_text(H, 'en')}, {K} attempts within {D} days."
