@@ -64,7 +64,8 @@ LABELS: dict[str, dict[str, str]] = {
         "step": "Step", "from_n": "Entered step", "to_n": "Passed step", "overall_rate": "Overall rate",
         "diff": "Difference (pp)", "leak": "Leaks here",
         "start": "From", "n_won": "Customers", "n_open": "Still open", "median_days": "Median days (won)",
-        "q1_days": "Q1 days (won)", "q3_days": "Q3 days (won)", "km_median_days": "Median days (Kaplan–Meier)",
+        "q1_days": "Q1 days (won)", "q3_days": "Q3 days (won)",
+        "adj_median_days": "Median days, adjusted for open leads", "km_median_days": "Median days (Kaplan–Meier)",
         "km_median_low": "KM median CI low", "km_median_high": "KM median CI high",
         "time": "Days since lead created", "cif": "Cumulative close rate",
         TOTAL: "All", MISSING: "(missing)", "lead": "lead created", "mql": "MQL",
@@ -91,6 +92,7 @@ LABELS: dict[str, dict[str, str]] = {
         "diff": "Diferencia (pp)", "leak": "Fuga aquí",
         "start": "Desde", "n_won": "Clientes", "n_open": "Aún abiertos", "median_days": "Mediana de días (ganados)",
         "q1_days": "Q1 días (ganados)", "q3_days": "Q3 días (ganados)",
+        "adj_median_days": "Mediana de días, ajustada por abiertos",
         "km_median_days": "Mediana de días (Kaplan–Meier)",
         "km_median_low": "IC inf. mediana KM", "km_median_high": "IC sup. mediana KM",
         "time": "Días desde la creación del lead", "cif": "Tasa de cierre acumulada",
@@ -526,13 +528,20 @@ def sales_cycle(client, by: str | None = None, *, start: Literal["lead", "mql"] 
                 outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Days from lead creation (``start='lead'``) or from MQL (``start='mql'``) to won, per group.
 
-    Columns: ``start, group, leads, n_won, n_open, open_share, median_days, q1_days, q3_days`` (among
-    won leads: what the seed calls the sales cycle), ``km_median_days, km_median_low, km_median_high``
-    (Kaplan–Meier median of time to win with still-open leads censored at ``data_end`` and lost leads
-    left out, on whole days; NaN = "not reached"). Where many leads are still open the won-only median
-    is too short (only the fast ones have closed yet) and the KM median is the better read; it assumes
-    open leads close like the ones already won, so it leans long. ``by=None`` gives one row
-    ``group == '(all)'``. Groups with no won lead have NaN medians.
+    Columns:
+    - ``start, group, leads, n_won, n_open, open_share``;
+    - ``median_days, q1_days, q3_days``: among won leads (what seed 000 calls the sales cycle);
+    - ``adj_median_days``: median adjusted for leads still open, from the Aalen–Johansen cumulative
+      incidence F of winning (lost competing, open censored at ``data_end``, whole days): the first day
+      t with F(t) ≥ ½·F(t_max), i.e. the median time to win among leads that win within the longest
+      follow-up, with recent leads weighted in through the product-limit instead of being dropped;
+    - ``km_median_days, km_median_low, km_median_high``: Kaplan–Meier median of time to win with open
+      leads censored and lost leads left out (log(−log) 95 % interval). It assumes every open lead will
+      eventually win, so it leans long and is "not reached" (NaN) when fewer than half of the non-lost
+      leads ever win (typical of lead-level data full of silent leads).
+    Where many leads are still open, the won-only median is too short (only the fast ones have closed
+    yet); the adjusted median is the better read. ``by=None`` gives one row ``group == '(all)'``.
+    Groups with no won lead have NaN medians. Durations before the start are clipped to 0.
     """
     t = lead_table(client, outcomes)
     if start == "mql":
@@ -544,23 +553,31 @@ def sales_cycle(client, by: str | None = None, *, start: Literal["lead", "mql"] 
         raise ValueError("start must be 'lead' or 'mql'")
     key = (t[by].astype(object).where(t[by].notna(), MISSING) if by is not None
            else pd.Series(TOTAL, index=t.index, dtype=object))
-    end = t["won_at"].where(t["won"], pd.Series(pd.Timestamp(client.data_end), index=t.index).astype(t["created_at"].dtype))
+    data_end = pd.Series(pd.Timestamp(client.data_end), index=t.index).astype(t["created_at"].dtype)
+    end = t["won_at"].where(t["won"], t["lost_at"].where(t["lost"], data_end))
     days = ((end - origin).dt.total_seconds() / 86400).clip(lower=0)
-    is_open = t["status"].eq("open")
     d = pd.DataFrame({"group": key.to_numpy(), "days": days.to_numpy(float), "won": t["won"].to_numpy(bool),
-                      "open": is_open.to_numpy(bool)})
-    won_days = d["days"].where(d["won"])
-    g = d.assign(won_days=won_days).groupby("group", sort=True)
+                      "open": t["status"].eq("open").to_numpy(bool), "event": t["event"].to_numpy()})
+    g = d.assign(won_days=d["days"].where(d["won"])).groupby("group", sort=True)
     res = g.agg(leads=("won", "size"), n_won=("won", "sum"), n_open=("open", "sum"),
                 median_days=("won_days", "median"))
     res["q1_days"] = g["won_days"].quantile(0.25)
     res["q3_days"] = g["won_days"].quantile(0.75)
     res = res.reset_index()
     res["open_share"] = res["n_open"] / res["leads"]
-    km_in = d[(d["won"] | d["open"]) & d["days"].notna()]
-    if len(km_in):
-        km = survival.kaplan_meier(np.ceil(km_in["days"].to_numpy() - 1e-9).clip(min=0), km_in["won"].to_numpy(),
-                                   groups=km_in["group"].to_numpy())
+    dated = d[d["days"].notna()]
+    whole = np.ceil(dated["days"].to_numpy() - 1e-9).clip(min=0)
+    res["adj_median_days"] = np.nan
+    if len(dated):
+        cif = survival.cumulative_incidence(whole, dated["event"].to_numpy(), event="won",
+                                            groups=dated["group"].to_numpy())
+        fmax = cif.groupby("group", sort=False)["cif"].transform("max")
+        hit = cif[(fmax > 0) & (cif["cif"] >= 0.5 * fmax - 1e-12)]
+        res["adj_median_days"] = res["group"].map(hit.groupby("group")["time"].min()).astype(float)
+    km_mask = (dated["won"] | dated["open"]).to_numpy()
+    if km_mask.any():
+        km = survival.kaplan_meier(whole[km_mask], dated["won"].to_numpy()[km_mask],
+                                   groups=dated["group"].to_numpy()[km_mask])
         q = survival.km_quantiles(km, quantiles=(0.5,)).rename(
             columns={"q50": "km_median_days", "q50_low": "km_median_low", "q50_high": "km_median_high"})
         res = res.merge(q, on="group", how="left")
@@ -569,7 +586,7 @@ def sales_cycle(client, by: str | None = None, *, start: Literal["lead", "mql"] 
     res.insert(0, "start", start)
     res.attrs["start"] = start
     return res[["start", "group", "leads", "n_won", "n_open", "open_share", "median_days", "q1_days", "q3_days",
-                "km_median_days", "km_median_low", "km_median_high"]]
+                "adj_median_days", "km_median_days", "km_median_low", "km_median_high"]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -744,7 +761,7 @@ FORMATS: dict[str, str] = {
     "open_share": "pct", "overall_rate": "pct", "diff": "pp", "visit_to_lead": "pct", "lead_to_mql": "pct",
     "mql_to_sql": "pct", "sql_to_customer": "pct", "lead_to_customer": "pct", "visits_per_lead": "number:1",
     "leads_per_customer": "number:1", "median_days": "number:0", "q1_days": "number:0", "q3_days": "number:0",
-    "km_median_days": "number:0", "km_median_low": "number:0", "km_median_high": "number:0",
+    "km_median_days": "number:0", "adj_median_days": "number:0", "km_median_low": "number:0", "km_median_high": "number:0",
     "median_days_to_won": "number:0", "median_days_to_lost": "number:0", "visits": "int",
 }
 
@@ -875,7 +892,7 @@ def plot_funnel(steps: pd.DataFrame, *, lang: str = "en", ax=None):
 
 def plot_sales_cycle(cycle: pd.DataFrame, *, lang: str = "en", ax=None):
     """Sales cycle per group: bar from Q1 to Q3 of days to win (won leads), dot at the median,
-    hollow diamond at the Kaplan–Meier median (open leads censored)."""
+    hollow diamond at the median adjusted for open leads (``adj_median_days``)."""
     import matplotlib.pyplot as plt
 
     from smk import theme
@@ -888,7 +905,7 @@ def plot_sales_cycle(cycle: pd.DataFrame, *, lang: str = "en", ax=None):
     ax.barh(y, (c["q3_days"] - c["q1_days"]).fillna(0), left=c["q1_days"].fillna(0), color=theme.PALETTE[4],
             alpha=0.5, label="Q1–Q3")
     ax.plot(c["median_days"], y, "o", color=theme.PALETTE[0], label=label("median_days", lang))
-    ax.plot(c["km_median_days"], y, "D", mfc="none", color=theme.PALETTE[5], label=label("km_median_days", lang))
+    ax.plot(c["adj_median_days"], y, "D", mfc="none", color=theme.PALETTE[5], label=label("adj_median_days", lang))
     ax.set_yticks(y)
     ax.set_yticklabels([label(str(g), lang) if g in (TOTAL, MISSING) else str(g) for g in c["group"]])
     _ = ax.set_xlabel({"en": "Days to win", "es": "Días hasta ganar"}[lang])

@@ -148,6 +148,10 @@ def test_sales_cycle_quartiles_and_kaplan_meier_median():
     # KM (won = event, open censored, lost left out): times 5, 10, 30, 61 (G open), 120, 150 (E open)
     # S: 5/6, 4/6, 3/6 at day 30 → median 30 (longer than the won-only 20: open leads are still to close)
     assert row["km_median_days"] == 30
+    # adjusted median (Aalen–Johansen, lost competing, whole days): won F5, D10, A30, C120; lost B22, H59;
+    # open G61, E150. F: 1/8 (day 5), 1/4 (day 10), 3/8 (day 30, n = 5, S = 5/8), then day 120: n = 2,
+    # S = 3/8 → F = 3/8 + 3/8·1/2 = 9/16. Half of 9/16 is 9/32 = 0.28: first reached on day 30.
+    assert row["adj_median_days"] == 30
     by = cr.sales_cycle(hand_client(), "channel").set_index("group")
     assert by.loc["email", "median_days"] == pytest.approx(75)  # (30 + 120) / 2
     assert by.loc["paid", "median_days"] == pytest.approx(7.5)  # (5 + 10) / 2
