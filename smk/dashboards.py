@@ -604,7 +604,8 @@ def pacing_from_events(events: pd.Series, period: str, goal: float | None, *, tz
 
     Goal line: goal × (units elapsed by the end of each day ÷ units in the month), units = calendar days
     or working days (``rule``). ``as_of`` (default: the end of the month) cuts the month: events after it
-    are ignored and the day of ``as_of`` counts by the fraction of it elapsed (local time).
+    are ignored and the day of ``as_of`` counts by the fraction of it elapsed (local time); an ``as_of``
+    in the last minute of the month (exports often stop at 23:59) counts as the whole month.
     Projection: k MQLs in t elapsed units → k·T/t; 95 % interval from the Poisson–Gamma predictive
     (Jeffreys prior): future count ~ NegBin(k + ½, t / T) — it includes both the uncertainty of the
     daily rate and the randomness of the days left. Status from the projection ÷ goal (= MQLs so far ÷
@@ -620,6 +621,8 @@ def pacing_from_events(events: pd.Series, period: str, goal: float | None, *, tz
     ev = _local(pd.Series(events).dropna(), tz)
     as_of_ts = p1 if as_of is None else _local(pd.Series([pd.Timestamp(as_of)]), tz).iloc[0]
     cut = min(max(as_of_ts, p0), p1)
+    if p1 - cut <= pd.Timedelta(minutes=1):  # data ending at 23:59(:59) on the last day: the whole month
+        cut = p1
     ev = ev[(ev >= p0) & (ev < p1) & (ev <= cut)]
     day_of = ev.dt.tz_localize(None).dt.normalize()
     counts = day_of.value_counts().reindex(days, fill_value=0).astype("int64").to_numpy()

@@ -306,3 +306,44 @@ def test_counters_only_attempts():
     assert t.attrs["source"] == "counters"
     # 5 ≥ 3 taken as met; 1 < 3 a sure breach; missing counter = 0 attempts → breach
     assert t["status"].to_dict() == {"x": "met", "y": "breaching", "z": "breaching"}
+
+
+def test_data_ending_at_2359_on_the_last_day_is_a_complete_month():
+    ev = _events({"2026-04-30": 3}, hour=23)
+    p = db.pacing_from_events(ev, "2026-04", 3, tz=TZ, as_of=ts("2026-04-30 23:59:59"))
+    assert p.complete and p.mqls_so_far == 3 and p.projection == 3 and p.status == "on_track"
+
+
+# ------------------------------------------------------------------------------ demo client
+@pytest.fixture(scope="module")
+def demo():
+    from pathlib import Path
+
+    import smk
+
+    return smk.load_client(Path(__file__).resolve().parents[1] / "data" / "demo")
+
+
+def test_demo_planted_slow_team_is_found(demo):
+    # smk/synth.py plants Cobalt's first attempts at a median of 600 min (10 h) against 25–30 min for
+    # Atlas and Boreal; with the 4 h SLA Cobalt must be the one team significantly below the rest.
+    fc = sla.first_contact_compliance(demo, by="team").set_index("team")
+    below = fc.index[fc["significant"] & (fc["direction"] == "below")].tolist()
+    assert below == ["Cobalt"]
+    assert fc.loc["Cobalt", "rate"] < 0.35 and fc.loc[["Atlas", "Boreal"], "rate"].min() > 0.8
+    assert 6 < fc.loc["Cobalt", "median_hours"] < 16
+    # the same team stands out per rep: every Cobalt rep is below every Atlas/Boreal rep
+    per_rep = db.first_contact_table(demo).merge(
+        sla.first_contact_compliance(demo, by="owner")[["owner", "rate"]], on="owner")
+    cobalt_max = per_rep.loc[per_rep["team"] == "Cobalt", "rate"].max()
+    others_min = per_rep.loc[per_rep["team"] != "Cobalt", "rate"].min()
+    assert cobalt_max < others_min
+
+
+def test_demo_never_attempted_mqls_are_kept(demo):
+    at = db.attempts_table(demo)
+    start, _ = db.sla_start(demo.leads)
+    # every MQL is in the table, attempted or not
+    assert len(at) == int(start.notna().sum())
+    zero = at[at["attempts_so_far"] == 0]
+    assert (zero.loc[zero["age_days"] >= 14, "status"].isin(["breaching", "reached"])).all()
