@@ -291,7 +291,7 @@ def first_contact_table(client, period: str | None = None, *, hours: float | Non
         first = first.where(first.isna() | (first >= base["start_at"]), base["start_at"])
         source = "counters"
     else:
-        source = "none"
+        raise NotEnoughData(["attempts"], "first-contact times need a contact-attempts log or the leads' first_contact_at")
     base["first_contact_at"] = first
     base["hours_to_first_contact"] = elapsed_hours(base["start_at"], base["first_contact_at"], tz=tz,
                                                    business_hours=bh, working_days=wd, holidays=holidays).to_numpy()

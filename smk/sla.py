@@ -639,6 +639,11 @@ def headlines(client, period: str | None = None, *, lang: str = "en", goal: dict
     ]
 
 
+def table_labels() -> dict[str, dict[str, str]]:
+    """``{"en": {...}, "es": {...}}`` for ``ctx.table(..., labels=...)``."""
+    return {"en": labels("en"), "es": labels("es")}
+
+
 def labels(lang: str = "en") -> dict[str, str]:
     """Column labels of this module's and the dashboards' tables, in ``lang``."""
     from smk.dashboards import LABELS as DL
@@ -666,6 +671,178 @@ def plot_mql_value(values: pd.DataFrame, *, lang: str = "en", currency: str = "U
     ax.set_xlabel(LABELS[lang]["value"])
     _ = ax.set_title({"en": "Value of one MQL by lead type", "es": "Valor de un MQL por tipo de lead"}[lang])
     return ax
+
+
+def _para(text: str):
+    import html as _html
+
+    from smk.report import Html
+
+    return Html(f"<p>{_html.escape(text)}</p>", text)
+
+
+def say_values(goal: dict, *, lang: str = "en", currency: str = "USD"):
+    """One paragraph: what an MQL of each type is worth and which types are too small to trust."""
+    fmt.check_lang(lang)
+    v = goal["values"]
+    if v.empty or not np.isfinite(v["value"]).any():
+        return _para({"en": "There are not yet MQLs old enough to have had the chance to close, so no MQL value can be computed.",
+                      "es": "Todavía no hay MQL con antigüedad suficiente para haber podido cerrar: no se puede calcular su valor."}[lang])
+    top = v.iloc[0]
+    low = v.iloc[-1]
+    small = v.loc[v["too_small"], "lead_type"].astype(str).tolist()
+    w = v.attrs.get("window_days", "")
+    en = (f"An MQL from {top['lead_type']} is worth {fmt.money(top['value'], currency, 'en')} "
+          f"({fmt.money(top['avg_revenue'], currency, 'en')} per customer × {fmt.pct(top['close_rate'], 'en')} close within {w} days); "
+          f"one from {low['lead_type']} only {fmt.money(low['value'], currency, 'en')}. "
+          f"The mix of the last months is worth {fmt.money(goal['mix_value'], currency, 'en')} per MQL.")
+    es = (f"Un MQL de {top['lead_type']} vale {fmt.money(top['value'], currency, 'es')} "
+          f"({fmt.money(top['avg_revenue'], currency, 'es')} por cliente × {fmt.pct(top['close_rate'], 'es')} que cierra en {w} días); "
+          f"uno de {low['lead_type']} solo {fmt.money(low['value'], currency, 'es')}. "
+          f"El mix de los últimos meses vale {fmt.money(goal['mix_value'], currency, 'es')} por MQL.")
+    if small:
+        en += f" Too few matured MQLs to trust: {', '.join(small)}."
+        es += f" Hay muy pocos MQL maduros para fiarse de: {', '.join(small)}."
+    return _para(en if lang == "en" else es)
+
+
+def say_goal(goal: dict, *, lang: str = "en", currency: str = "USD"):
+    """One paragraph: the month's marketing SLA in money and MQLs, and who creates the leads."""
+    fmt.check_lang(lang)
+    if goal["goal"] is None:
+        return _para({"en": "No MQL goal can be set for this month: there is no quota (quotas table or "
+                            "marketing.monthly_quota) or no MQL value yet.",
+                      "es": "No se puede fijar una meta de MQL para este mes: no hay cuota (tabla de cuotas o "
+                            "marketing.monthly_quota) o todavía no hay valor del MQL."}[lang])
+    src = goal["sources"]
+    m = fmt.month(goal["period"], lang)
+    n, lo, hi = goal["goal"], goal["mqls_needed_low"], goal["mqls_needed_high"]
+    if goal["goal_source"] == "config":
+        en = f"The MQL goal for {m} is {fmt.number(n, 'en')} (fixed in client.yml)."
+        es = f"La meta de MQL de {m} es {fmt.number(n, 'es')} (fijada en client.yml)."
+    else:
+        en = (f"Marketing answers for {fmt.pct(goal['quota_share'], 'en', 0)} of the {fmt.money(goal['quota'], currency, 'en')} "
+              f"quota of {m}: {fmt.money(goal['marketing_share'], currency, 'en')}. At {fmt.money(goal['mix_value'], currency, 'en')} "
+              f"per MQL that is {fmt.number(n, 'en')} MQLs (between {fmt.number(lo, 'en')} and {fmt.number(hi, 'en')} "
+              f"given the uncertainty of the close rates); the whole quota would need about "
+              f"{fmt.number(goal['leads_for_whole_quota'], 'en')}.")
+        es = (f"Marketing responde del {fmt.pct(goal['quota_share'], 'es', 0)} de la cuota de {fmt.money(goal['quota'], currency, 'es')} "
+              f"de {m}: {fmt.money(goal['marketing_share'], currency, 'es')}. A {fmt.money(goal['mix_value'], currency, 'es')} "
+              f"por MQL son {fmt.number(n, 'es')} MQL (entre {fmt.number(lo, 'es')} y {fmt.number(hi, 'es')} "
+              f"por la incertidumbre de las tasas de cierre); la cuota completa necesitaría unos "
+              f"{fmt.number(goal['leads_for_whole_quota'], 'es')}.")
+    if np.isfinite(src["share_created"]):
+        en += (f" In the last three months marketing created {fmt.pct(src['share_created'], 'en', 0)} of the leads "
+               f"and influenced {fmt.pct(src['share_influenced'], 'en', 0)}.")
+        es += (f" En los últimos tres meses marketing creó el {fmt.pct(src['share_created'], 'es', 0)} de los leads "
+               f"e influyó en el {fmt.pct(src['share_influenced'], 'es', 0)}.")
+    return _para(en if lang == "en" else es)
+
+
+def say_pacing(p: Pacing, *, lang: str = "en"):
+    """One paragraph: MQLs so far against the goal, the projection with its interval, and the advice."""
+    fmt.check_lang(lang)
+    if p.status in ("not_started", "no_goal"):
+        return _para(p.advice(lang))
+    m = fmt.month(p.period, lang)
+    if p.complete:
+        en = f"{m}: {fmt.number(p.mqls_so_far, 'en')} MQLs against a goal of {fmt.number(p.goal, 'en')}."
+        es = f"{m}: {fmt.number(p.mqls_so_far, 'es')} MQL frente a una meta de {fmt.number(p.goal, 'es')}."
+    else:
+        en = (f"{m} so far: {fmt.number(p.mqls_so_far, 'en')} MQLs against {fmt.number(p.goal_to_date, 'en')} expected by now; "
+              f"at this pace the month ends with about {fmt.number(p.projection, 'en')} "
+              f"(95 % range {fmt.number(p.projection_low, 'en')}–{fmt.number(p.projection_high, 'en')}) against a goal of "
+              f"{fmt.number(p.goal, 'en')}; chance of reaching it {fmt.pct(p.prob_reaching_goal, 'en', 0)}.")
+        es = (f"{m} hasta ahora: {fmt.number(p.mqls_so_far, 'es')} MQL frente a {fmt.number(p.goal_to_date, 'es')} esperados a esta fecha; "
+              f"a este ritmo el mes termina con unos {fmt.number(p.projection, 'es')} "
+              f"(rango del 95 % {fmt.number(p.projection_low, 'es')}–{fmt.number(p.projection_high, 'es')}) frente a una meta de "
+              f"{fmt.number(p.goal, 'es')}; probabilidad de alcanzarla {fmt.pct(p.prob_reaching_goal, 'es', 0)}.")
+    status = p.status_text(lang)
+    en += f" Status: {status}. {p.advice('en')}" if lang == "en" else ""
+    es += f" Estado: {status}. {p.advice('es')}" if lang == "es" else ""
+    return _para(en if lang == "en" else es)
+
+
+def say_compliance(table: pd.DataFrame, *, kind: str = "first_contact", by: str = "team", lang: str = "en"):
+    """One paragraph on a compliance table: overall share meeting the rule and the groups below the rest."""
+    fmt.check_lang(lang)
+    if table.empty or table["evaluable"].sum() == 0:
+        return _para({"en": "No new MQLs to judge in this period.", "es": "No hay MQL nuevos que evaluar en este periodo."}[lang])
+    ok, n = int(table["ok"].sum()), int(table["evaluable"].sum())
+    h = fmt.number(table.attrs.get("hours", 0), lang)
+    k = table.attrs.get("attempts", "")
+    d = fmt.number(table.attrs.get("within_days", 0), lang)
+    if kind == "first_contact":
+        en = f"{fmt.pct(ok / n, 'en', 0)} of the {fmt.number(n, 'en')} new MQLs judged were first contacted within {h} h."
+        es = f"El {fmt.pct(ok / n, 'es', 0)} de los {fmt.number(n, 'es')} MQL nuevos evaluados se contactó en {h} h."
+    else:
+        en = (f"{fmt.pct(ok / n, 'en', 0)} of the {fmt.number(n, 'en')} new MQLs judged got {k} attempts within {d} days "
+              f"or were reached sooner.")
+        es = (f"El {fmt.pct(ok / n, 'es', 0)} de los {fmt.number(n, 'es')} MQL nuevos evaluados recibió {k} intentos en {d} días "
+              f"o se contactó antes.")
+    pend = int(table["pending"].sum())
+    if pend:
+        en += f" {fmt.number(pend, 'en')} more are still inside their window and not judged yet."
+        es += f" Otros {fmt.number(pend, 'es')} siguen dentro de su plazo y aún no se juzgan."
+    if "direction" in table:
+        below = table[table["direction"] == "below"]
+        if len(below):
+            names = ", ".join(f"{r[by]} ({fmt.pct(r['rate'], lang, 0)})" for _, r in below.iterrows())
+            en += f" Clearly below the rest: {names}."
+            es += f" Claramente por debajo del resto: {names}."
+        else:
+            en += " No group is clearly below the rest."
+            es += " Ningún grupo está claramente por debajo del resto."
+    return _para(en if lang == "en" else es)
+
+
+def say_sales_sla(terms: pd.DataFrame, client, *, lang: str = "en"):
+    """One paragraph: the sales SLA in force (client.yml) and notebook 05's recommendation, if any."""
+    fmt.check_lang(lang)
+    cfg = client.config.sla
+    en = (f"The sales SLA in client.yml: first contact within {fmt.number(cfg.first_contact_hours, 'en')} h, "
+          f"{cfg.attempts} attempts within {fmt.number(cfg.attempts_within_days, 'en')} days; the dashboards below measure it.")
+    es = (f"El SLA de ventas de client.yml: primer contacto en {fmt.number(cfg.first_contact_hours, 'es')} h, "
+          f"{cfg.attempts} intentos en {fmt.number(cfg.attempts_within_days, 'es')} días; los cuadros de mando de abajo lo miden.")
+    if terms.attrs.get("recommended"):
+        r = terms.iloc[0]
+        en += (f" The contact-attempt analysis (notebook 05) recommends {fmt.number(r['recommended_first_contact_hours'], 'en')} h, "
+               f"{int(r['recommended_attempts'])} attempts within {fmt.number(r['recommended_within_days'], 'en')} days; "
+               f"the proposed agreement below uses it.")
+        es += (f" El análisis de intentos de contacto (cuaderno 05) recomienda {fmt.number(r['recommended_first_contact_hours'], 'es')} h, "
+               f"{int(r['recommended_attempts'])} intentos en {fmt.number(r['recommended_within_days'], 'es')} días; "
+               f"el acuerdo propuesto abajo lo usa.")
+    return _para(en if lang == "en" else es)
+
+
+def say_breaching(table: pd.DataFrame, *, lang: str = "en"):
+    """One paragraph on the early-warning list."""
+    fmt.check_lang(lang)
+    n = len(table)
+    if n == 0:
+        return _para({"en": "No open lead is breaching the sales SLA right now.",
+                      "es": "Ningún lead abierto incumple ahora el SLA de ventas."}[lang])
+    owners = table["owner"].value_counts().sort_index(kind="stable")
+    top = owners.sort_values(ascending=False, kind="stable").index[0]
+    as_of = fmt.date(table.attrs.get("as_of"), lang)
+    en = (f"On {as_of}, {fmt.number(n, 'en')} open leads breach the sales SLA, held by {len(owners)} reps "
+          f"(most: {top}, {owners[top]}). Reassign or work them today.")
+    es = (f"A {as_of}, {fmt.number(n, 'es')} leads abiertos incumplen el SLA de ventas, de {len(owners)} comerciales "
+          f"(más: {top}, {owners[top]}). Reasignarlos o trabajarlos hoy.")
+    return _para(en if lang == "en" else es)
+
+
+def agreement_markdown(client, period: str | None = None, *, lang: str = "en", output_dir=None, **kwargs: Any):
+    """The agreement as an IPython Markdown display; also written to ``<output_dir>/sla_agreement_<lang>.md``
+    when ``output_dir`` is given (to paste into a proposal)."""
+    from IPython.display import Markdown
+
+    text = agreement(client, period, lang=lang, **kwargs)
+    if output_dir is not None:
+        path = Path(output_dir) / f"sla_agreement_{lang}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return Markdown(text)
 
 
 def goal_explorer(client, period: str | None = None, *, lang: str = "en"):
@@ -718,6 +895,7 @@ def goal_explorer(client, period: str | None = None, *, lang: str = "en"):
 
 __all__ = [
     "DEFAULT_COMPLIANCE_TARGET", "DEFAULT_SALES_SOURCED_CHANNELS", "LABELS", "Pacing", "agreement",
+    "agreement_markdown", "say_breaching", "say_compliance", "say_sales_sla", "say_goal", "say_pacing", "say_values", "table_labels",
     "attempts_compliance", "attempts_table", "breaching_leads", "commitments", "first_contact_compliance",
     "first_contact_table", "goal_explorer", "headlines", "labels", "lead_sources", "monthly_mql_goal",
     "mql_value", "mql_value_table", "mqls_needed", "pacing", "plot_compliance", "plot_first_contact",
