@@ -180,6 +180,9 @@ def _default_kind(s: pd.Series) -> str:
         return "date"
     if isinstance(s.dtype, pd.PeriodDtype):
         return "month"
+    values = s.dropna()
+    if s.dtype == object and len(values) and all(isinstance(v, pd.Timestamp) for v in values):
+        return "date"  # mixed timezones (tz-aware datetimes beside naive months) end up as object
     return "text"
 
 
@@ -561,34 +564,34 @@ def capability_table(caps: Mapping[str, bool], lang: str = "en") -> pd.DataFrame
 
 
 def plot_quality(summary: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Horizontal bars per table: rows kept and rows set aside (stacked).
+    """Horizontal bars: rows set aside per table, each labelled with its count and its share of
+    the rows read (set aside ÷ rows read).
 
-    ``summary`` needs ``table`` and either ``rows_kept`` + ``rows_set_aside`` or ``rows_in`` +
-    one of them. Returns the Axes.
+    ``summary`` needs ``table``, ``rows_in`` and ``rows_set_aside`` (smk.validate.table_summary).
+    Returns the Axes.
     """
     import matplotlib.pyplot as plt
 
     from smk import theme
 
     fmt.check_lang(lang)
-    kept_col = "rows_kept" if "rows_kept" in summary else None
-    aside_col = next((c for c in ("rows_set_aside", "set_aside") if c in summary), None)
-    if kept_col is None and aside_col is None:
-        raise KeyError("summary needs rows_kept or rows_set_aside")
-    aside = summary[aside_col].astype(float) if aside_col else summary["rows_in"].astype(float) - summary[kept_col].astype(float)
-    kept = summary[kept_col].astype(float) if kept_col else summary["rows_in"].astype(float) - aside
+    aside = summary["rows_set_aside"].astype(float).to_numpy()
+    rows_in = summary["rows_in"].astype(float).to_numpy()
     if ax is None:
-        width = theme.figsize("wide")[0]
-        _, ax = plt.subplots(figsize=(width, 1.6 + 0.6 * len(summary)))
+        _, ax = plt.subplots(figsize=(theme.figsize("wide")[0], 1.2 + 0.45 * len(summary)))
     labels = summary["table"].astype(str).tolist()
     words = QUALITY_LABELS[lang]
-    ax.barh(labels, kept.to_numpy(), color=theme.COLORS["good"], label=words["rows_kept"])
-    ax.barh(labels, aside.to_numpy(), left=kept.to_numpy(), color=theme.COLORS["bad"], label=words["rows_set_aside"])
+    bars = ax.barh(labels, aside, color=theme.COLORS["bad"])
     ax.invert_yaxis()
-    ax.set_xlabel(words["rows"])
-    ax.set_title({"en": "Rows read per table", "es": "Filas leídas por tabla"}[lang])
+    texts = [f"{fmt.number(a, lang)} ({fmt.pct(a / n if n else float('nan'), lang, 2)})" for a, n in zip(aside, rows_in)]
+    ax.bar_label(bars, labels=texts, padding=4, fontsize=9)
+    top = max(aside.max() if len(aside) else 0, 1)
+    ax.set_xlim(0, top * 1.35)
+    ax.set_xlabel(words["rows_set_aside"])
+    ax.set_title({"en": "Rows set aside per table (share of rows read)",
+                  "es": "Filas apartadas por tabla (proporción de las filas leídas)"}[lang])
     theme.format_axis(ax, "x", "int", lang)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(summary) < 3 else -0.15), ncol=2)
+    ax.grid(axis="y", visible=False)
     return ax
 
 

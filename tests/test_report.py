@@ -229,13 +229,20 @@ def test_theme_formatters_follow_language_and_currency():
     assert tuple(matplotlib.rcParams["figure.figsize"]) == theme.FIGSIZE["normal"]
 
 
-def test_plot_quality_stacks_kept_and_set_aside():
+def test_plot_quality_bars_are_rows_set_aside_with_share():
     import matplotlib.pyplot as plt
 
-    summary = pd.DataFrame({"table": ["leads", "deals"], "rows_in": [5, 10], "rows_kept": [3, 9]})
+    summary = pd.DataFrame({"table": ["leads", "deals"], "rows_in": [5, 400], "rows_set_aside": [2, 1]})
     ax = report.plot_quality(summary, lang="es")
-    widths = [p.get_width() for p in ax.patches]
-    # kept bars 3 and 9, then set-aside bars 5−3 = 2 and 10−9 = 1
-    assert widths == [3.0, 9.0, 2.0, 1.0]
-    assert "Filas leídas por tabla" in (ax.get_title("left"), ax.get_title("center"))  # theme titles left
+    assert [p.get_width() for p in ax.patches] == [2.0, 1.0]
+    # 2 / 5 = 40,00 %; 1 / 400 = 0,25 %
+    assert [t.get_text() for t in ax.texts] == ["2 (40,00 %)", "1 (0,25 %)"]
+    assert "Filas apartadas por tabla" in ax.get_title("left") + ax.get_title("center")  # theme titles left
     plt.close(ax.figure)
+
+
+def test_tables_format_object_columns_of_timestamps_as_dates():
+    # table_summary mixes tz-aware first dates with naive months → object dtype
+    df = pd.DataFrame({"first": pd.Series([pd.Timestamp("2025-05-01 04:04", tz="Europe/Madrid"),
+                                           pd.Timestamp("2025-05-01")], dtype="object")})
+    assert repr(report.format_table(df, lang="en")).splitlines()[1:] == ["1 May 2025", "1 May 2025"]
