@@ -108,8 +108,8 @@ LABELS: dict[str, dict[str, str]] = {
         "pvalue": "p-value", "qvalue": "q-value (BH)", "caution": "Caution", "significant": "Significant",
         "indicator": "Indicator", "value": "Value", "status": "Status", "relation": "Survey vs data",
         "sentence": "What it means", "rank": "#", "priority_score": "Priority score",
-        "notebook": "Notebook", "why": "Why", "action": "What to do", "question_id": "Question",
-        "text": "Question", "respondents": "Respondents", "answers": "Answers",
+        "notebook": "Notebook", "why": "Why", "action": "What to do", "question_id": "Question id",
+        "text": "Statement", "respondents": "Respondents", "answers": "Answers",
     },
     "es": {
         "dimension": "Dimensión", "label": "Dimensión", "team": "Equipo", "n": "Encuestados",
@@ -119,8 +119,8 @@ LABELS: dict[str, dict[str, str]] = {
         "pvalue": "valor p", "qvalue": "valor q (BH)", "caution": "Precaución", "significant": "Significativa",
         "indicator": "Indicador", "value": "Valor", "status": "Estado", "relation": "Encuesta frente a datos",
         "sentence": "Qué significa", "rank": "#", "priority_score": "Puntuación de prioridad",
-        "notebook": "Cuaderno", "why": "Por qué", "action": "Qué hacer", "question_id": "Pregunta",
-        "text": "Pregunta", "respondents": "Encuestados", "answers": "Respuestas",
+        "notebook": "Cuaderno", "why": "Por qué", "action": "Qué hacer", "question_id": "Id de pregunta",
+        "text": "Afirmación", "respondents": "Encuestados", "answers": "Respuestas",
     },
 }
 
@@ -848,6 +848,16 @@ def score_table(a: AlignmentAudit, lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _signed(x: float, lang: str, decimals: int = 1) -> str:
+    """A signed score difference: ``+1.7``, ``−2.6``, ``0.0`` (no ``-0.0``)."""
+    if pd.isna(x):
+        return fmt.MISSING
+    r = round(float(x), decimals)
+    if r == 0:
+        return fmt.number(0, lang, decimals)
+    return ("+" if r > 0 else "−") + fmt.number(abs(r), lang, decimals)
+
+
 def gap_table(a: AlignmentAudit, lang: str = "en") -> pd.DataFrame:
     """Per dimension: sales and marketing means, gap, p-value, BH q-value, caution — formatted."""
     fmt.check_lang(lang)
@@ -861,7 +871,7 @@ def gap_table(a: AlignmentAudit, lang: str = "en") -> pd.DataFrame:
             L["dimension"]: labels[g["dimension"]],
             L["sales"]: f"{fmt.number(g['sales'], lang, 1)} (n={g['n_sales']})",
             L["marketing"]: f"{fmt.number(g['marketing'], lang, 1)} (n={g['n_marketing']})",
-            L["gap"]: ("+" if g["gap"] > 0 else "") + fmt.number(g["gap"], lang, 1) if pd.notna(g["gap"]) else fmt.MISSING,
+            L["gap"]: _signed(g["gap"], lang),
             L["pvalue"]: fmt.number(g["pvalue"], lang, 3),
             L["qvalue"]: fmt.number(g["qvalue"], lang, 3),
             L["significant"]: yes if g["significant"] else no,
@@ -899,6 +909,22 @@ def priority_table(a: AlignmentAudit, lang: str = "en") -> pd.DataFrame:
         L["why"]: a.priorities[f"why_{lang}"],
         L["action"]: a.priorities[f"action_{lang}"],
         L["notebook"]: a.priorities[f"notebook_{lang}"],
+    })
+
+
+def question_table(a: AlignmentAudit, lang: str = "en") -> pd.DataFrame:
+    """The questionnaire as asked: dimension, question id, statement in ``lang``, respondents and
+    mean answer (answers 1–5: 1 = strongly disagree, 5 = strongly agree)."""
+    fmt.check_lang(lang)
+    L = LABELS[lang]
+    per_q = a.answers.groupby("question_id")["answer"].agg(["size", "mean"]) if len(a.answers) else pd.DataFrame(
+        columns=["size", "mean"])
+    return pd.DataFrame({
+        L["dimension"]: a.bank[f"label_{lang}"].to_numpy(),
+        L["question_id"]: a.bank["id"].to_numpy(),
+        L["text"] + (" (1–5)" if lang == "en" else " (1–5)"): a.bank[f"text_{lang}"].to_numpy(),
+        L["answers"]: [int(per_q["size"].get(q, 0)) for q in a.bank["id"]],
+        L["mean"]: [fmt.number(per_q["mean"].get(q, float("nan")), lang, 1) for q in a.bank["id"]],
     })
 
 
@@ -1250,6 +1276,6 @@ __all__ = [
     "AlignmentAudit", "LABELS", "MATURITY", "NOTEBOOKS", "THRESHOLDS", "Verdict", "audit", "clean_survey",
     "compare_evidence", "data_evidence", "dimension_summary", "dimensions", "evidence_table", "gap_table", "gap_test",
     "headlines", "largest_gap", "say", "set_aside_answers", "verdict_box", "level_from_score", "maturity", "narrative", "perception_gaps", "plot_dimension_scores",
-    "priorities", "priority_table", "question_bank", "questionnaire_form", "respondent_scores", "save_answers",
+    "priorities", "priority_table", "question_bank", "question_table", "questionnaire_form", "respondent_scores", "save_answers",
     "score_table", "t_interval", "team_scores",
 ]

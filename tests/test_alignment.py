@@ -300,6 +300,11 @@ def test_headlines_and_narrative(hand_audit):
     hs = al.headlines(hand_audit, "es")
     assert hs[0]["display"] == "3/5 · Cooperando" and hs[2]["display"] == "Seguimiento de leads: ventas 4,3 · marketing 1,7"
     assert hs[0]["label_es"] == "Nivel de madurez"
+    gt = al.gap_table(hand_audit, "es").set_index("Dimensión")
+    assert gt.loc["Seguimiento de leads", "Brecha (ventas − marketing)"] == "+2,7"
+    assert gt.loc["Calidad de los leads", "Brecha (ventas − marketing)"] == "−2,5"
+    assert gt.loc["Calidad de los leads", "Precaución"] == "pocos encuestados"
+    assert al._signed(-0.02, "en") == "0.0"
     n = al.narrative(hand_audit, "es")
     assert n["respondents"].startswith("7 personas respondieron (ventas 3, marketing 3, dirección 1)")
     assert "no es estadísticamente significativa" in n["largest_gap"]
