@@ -470,7 +470,10 @@ def commitments(client, period: str | None = None, *, target: float = DEFAULT_CO
     g = goal or monthly_mql_goal(client, period)
     p = pacing(client, period, goal=g["goal"])
     cfg = client.config.sla
-    fc = first_contact_compliance(client, period, by=None)
+    try:
+        fc = first_contact_compliance(client, period, by=None)
+    except NotEnoughData:
+        fc = pd.DataFrame({"rate": [np.nan]})
     rows = []
     values = g["values"].set_index("lead_type")["value"]
     start, _ = sla_start(client.leads)
@@ -624,7 +627,13 @@ def headlines(client, period: str | None = None, *, lang: str = "en", goal: dict
     period = period or client.default_period()
     g = goal or monthly_mql_goal(client, period)
     p = pace or pacing(client, period, goal=g["goal"])
-    fc = first_contact if first_contact is not None else first_contact_compliance(client, period, by=None)
+    if first_contact is not None:
+        fc = first_contact
+    else:
+        try:
+            fc = first_contact_compliance(client, period, by=None)
+        except NotEnoughData:
+            fc = pd.DataFrame({"rate": [np.nan]})
     rate = float(fc["rate"].iloc[0]) if len(fc) else float("nan")
     h = client.config.sla.first_contact_hours
     goal_v = g["goal"]
