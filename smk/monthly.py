@@ -6,8 +6,9 @@ chapters 4–5. Everything is computed for one calendar month **in the client's 
 
 Month status (:func:`month_info`):
 
-- ``complete``: ``data_end`` is at or after the end of the month;
-- ``partial``: ``data_end`` falls inside the month; the covered share of the month is
+- ``complete``: ``data_end`` reaches the month's last day (the rule of ``Client.default_period``:
+  an export taken on the last day counts as the whole month);
+- ``partial``: ``data_end`` falls before the month's last day; the covered share of the month is
   ``f = (data_end − month_start) / (month_end − month_start)`` and every comparison month's
   *additive* figures (counts, money) are pro-rated by ``f`` (value × f), so "this month so far"
   is compared with the same share of the previous month / of last year's month;
@@ -51,7 +52,7 @@ from scipy import stats as _st
 from smk import fmt
 from smk.contacts import contact_summary
 from smk.outcomes import lead_outcomes
-from smk.stats import bh_adjust, wilson_interval
+from smk.stats import bh_adjust, rate_table, wilson_interval
 
 #: KPI order (tiles, tables, tie-break of the ranking).
 KPIS = ("leads", "mqls", "customers", "revenue", "pct_quota", "first_contact_compliance", "mql_pacing")
@@ -61,7 +62,8 @@ KPI_KIND = {"leads": "count", "mqls": "count", "customers": "count", "revenue": 
 #: KPIs ranked as movements in the narrative (the others are derived from them).
 RANKED = ("leads", "mqls", "customers", "revenue", "first_contact_compliance")
 #: activity types that count as a conversion on an asset (the rest are views / engagement).
-CONVERSION_TYPES = ("form_submission", "content_download", "demo_request", "webinar_registration")
+CONVERSION_TYPES = ("form_submission", "content_download", "demo_request", "webinar_registration",
+                    "webinar_attended")
 Z_CLEAR = 1.96
 
 LABELS: dict[str, dict[str, str]] = {
@@ -171,7 +173,7 @@ def month_info(client, period: str | pd.Period | None = None) -> Month:
     d_start = data_start(client)
     if d_start is None or d_end < start or d_start >= end:
         status, frac = "no_data", 0.0
-    elif d_end >= end:
+    elif d_end >= end - pd.Timedelta(days=1):  # reaches the last day: complete (as Client.default_period)
         status, frac = "complete", 1.0
     else:
         status = "partial"
@@ -326,19 +328,35 @@ def first_contact_compliance(client, period=None, by: str | None = "team") -> pd
             out = pd.DataFrame({
                 "group": t[by].astype("object").to_numpy() if by is not None else ["all"] * len(t),
                 "judged": t["evaluable"].to_numpy(), "met": t["ok"].to_numpy(), "compliance": t["rate"].to_numpy(),
-                "ci_low": t["ci_low"].to_numpy(), "ci_high": t["ci_high"].to_numpy(), "pending": t["pending"].to_numpy()})
+                "ci_low": t["ci_low"].to_numpy(), "ci_high": t["ci_high"].to_numpy(), "pending": t["pending"].to_numpy(),
+                "too_small": t["too_small"].to_numpy() if "too_small" in t else False,
+                "qvalue": t["qvalue"].to_numpy() if "qvalue" in t else np.nan,
+                "direction": t["direction"].to_numpy() if "direction" in t else ""})
             out.attrs.update({"source": "smk.sla", "contact_source": t.attrs.get("source", "")})
             return out
         except Exception:
             pass
     clock = sla_clock(client)
     st = first_contact_status(client, m, clock)
+    cols = ["group", "judged", "met", "compliance", "ci_low", "ci_high", "pending", "too_small", "qvalue", "direction"]
+    min_n = client.config.analysis.min_group_size
     if by is None:
         out = pd.DataFrame([{"group": "all", **_compliance_row(st["sla_status"])}])
+        out["qvalue"], out["direction"] = np.nan, ""
     else:
         g = st[by].astype("object").where(st[by].notna(), "(missing)") if by in st else pd.Series("(missing)", index=st.index)
         rows = [{"group": k, **_compliance_row(v["sla_status"])} for k, v in st.groupby(g, sort=True)]
-        out = pd.DataFrame(rows, columns=["group", "judged", "met", "compliance", "ci_low", "ci_high", "pending"])
+        out = pd.DataFrame(rows, columns=cols[:7])
+        judged = st[st["sla_status"].isin(["met", "missed"])]
+        if len(out) > 1 and len(judged):
+            rt = rate_table(judged.assign(_g=g[judged.index], _ok=judged["sla_status"].eq("met")), "_g", "_ok",
+                            min_group_size=min_n, alpha=client.config.analysis.alpha).set_index("group")
+            out["qvalue"] = out["group"].map(rt["qvalue"])
+            out["direction"] = out["group"].map(rt["direction"]).fillna("")
+        else:
+            out["qvalue"], out["direction"] = np.nan, ""
+    out["too_small"] = out["judged"] < min_n
+    out = out[cols]
     out.attrs["source"] = "local"
     out.attrs["contact_source"] = clock.attrs["contact_source"]
     return out
@@ -854,31 +872,72 @@ def by_source(client, period=None, months: int = 3) -> pd.DataFrame:
     return out
 
 
-def asset_conversion(client, period=None, *, conversion_types: tuple[str, ...] = CONVERSION_TYPES) -> pd.DataFrame:
-    """Marketing assets (pages, CTAs, offers) by conversion rate in the month, from the activities log.
+def asset_conversion(client, period=None, *, conversion_types: tuple[str, ...] = CONVERSION_TYPES,
+                     within_days: float = 7.0, new_lead_hours: float = 1.0) -> pd.DataFrame:
+    """Marketing assets (pages, CTAs, offers) by conversion rate in the month, from the activities log
+    (seed 000 ch. 4: conversion rates of landing pages and calls to action).
 
-    Per asset with events in the month: ``engaged`` = distinct leads with any event on it,
-    ``converted`` = distinct leads with a conversion event (``conversion_types``) on it,
-    ``rate = converted / engaged`` with a Wilson 95 % interval; ``too_small`` when engaged <
-    ``analysis.min_group_size``. Sorted by rate, then asset. Empty with ``attrs['reason']`` when there
-    is no dated log with assets (per-lead counters carry neither assets nor dates).
+    Two kinds of asset, told apart by their events in the month:
+
+    - ``page`` (has views / engagement events): ``engaged`` = distinct leads with an event on it in the
+      month; ``converted`` = those who made a conversion (``conversion_types``, on any asset) within
+      ``within_days`` after their event on the page (next conversion found per lead with
+      ``merge_asof``); ``rate = converted / engaged`` with a Wilson 95 % interval; ``too_small`` when
+      engaged < ``analysis.min_group_size``. Conversions late in the month have less time to happen
+      (the last days are censored the same way for every page, so the ranking stays fair).
+    - ``offer`` (only conversion events: ebook, webinar, form): ``converted`` = distinct leads who
+      converted on it; ``new_leads`` = of those, leads created within ``new_lead_hours`` of that
+      conversion (the offer brought a new contact); ``rate`` = new_leads / converted.
+
+    Columns: ``asset, kind, engaged, converted, rate, ci_low, ci_high, new_leads, too_small``; pages
+    first, each kind by rate then asset. Empty with ``attrs['reason']`` when there is no dated log
+    with assets (per-lead counters carry neither assets nor dates).
     """
     m = month_info(client, period)
     act = client.activities
-    cols = ["asset", "engaged", "converted", "rate", "ci_low", "ci_high", "too_small"]
+    cols = ["asset", "kind", "engaged", "converted", "rate", "ci_low", "ci_high", "new_leads", "too_small"]
     if act is None or len(act) == 0 or not _has_values(act, "asset"):
         out = pd.DataFrame(columns=cols)
         out.attrs["reason"] = "no_asset_log"
         return out
-    a = act[m.contains(act["occurred_at"]) & act["asset"].notna()]
-    eng = a.groupby("asset")["lead_id"].nunique()
-    conv = a[a["activity_type"].isin(conversion_types)].groupby("asset")["lead_id"].nunique()
-    out = pd.DataFrame({"asset": eng.index.astype(str), "engaged": eng.to_numpy(dtype=int)})
-    out["converted"] = out["asset"].map(conv).fillna(0).astype(int)
-    out["rate"] = out["converted"] / out["engaged"]
-    out["ci_low"], out["ci_high"] = wilson_interval(out["converted"], out["engaged"])
-    out["too_small"] = out["engaged"] < client.config.analysis.min_group_size
-    out = out.sort_values(["rate", "asset"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    a = act[m.contains(act["occurred_at"]) & act["asset"].notna()][["lead_id", "occurred_at", "activity_type", "asset"]]
+    a = a.assign(asset=a["asset"].astype(str), conv=a["activity_type"].isin(conversion_types).to_numpy())
+    is_offer = a.groupby("asset")["conv"].all()
+    rows = []
+    # pages: view -> next conversion of the same lead within the window
+    views = a[a["asset"].map(is_offer).eq(False)].sort_values("occurred_at", kind="stable")
+    conv_all = act[act["activity_type"].isin(conversion_types)][["lead_id", "occurred_at"]].rename(
+        columns={"occurred_at": "next_conv"}).sort_values("next_conv", kind="stable")
+    if len(views):
+        v = views[["lead_id", "occurred_at", "asset"]].copy()
+        v["lead_id"] = v["lead_id"].astype(str)
+        cz = conv_all.assign(lead_id=conv_all["lead_id"].astype(str))
+        cz = cz.assign(next_conv=cz["next_conv"].astype(v["occurred_at"].dtype))
+        mm = pd.merge_asof(v, cz, left_on="occurred_at", right_on="next_conv", by="lead_id", direction="forward",
+                           allow_exact_matches=True)
+        mm["ok"] = (mm["next_conv"] - mm["occurred_at"]) <= pd.Timedelta(days=within_days)
+        eng = mm.groupby("asset")["lead_id"].nunique()
+        cv = mm[mm["ok"].fillna(False).astype(bool)].groupby("asset")["lead_id"].nunique()
+        for asset, n in eng.items():
+            k = int(cv.get(asset, 0))
+            rows.append({"asset": asset, "kind": "page", "engaged": int(n), "converted": k, "success": k, "base": int(n)})
+    offers = a[a["asset"].map(is_offer).eq(True)]
+    if len(offers):
+        created = offers["lead_id"].map(client.leads.set_index("lead_id")["created_at"])
+        offers = offers.assign(new=((offers["occurred_at"] - created).abs() <= pd.Timedelta(hours=new_lead_hours)).fillna(False))
+        conv = offers.groupby("asset")["lead_id"].nunique()
+        new = offers[offers["new"].astype(bool)].groupby("asset")["lead_id"].nunique()
+        for asset, n in conv.items():
+            k = int(new.get(asset, 0))
+            rows.append({"asset": asset, "kind": "offer", "engaged": int(n), "converted": int(n), "new_leads": k,
+                         "success": k, "base": int(n)})
+    out = pd.DataFrame(rows, columns=cols + ["success", "base"])
+    out["rate"] = out["success"] / out["base"].where(out["base"] > 0)
+    lo, hi = wilson_interval(out["success"].astype(float), out["base"].astype(float))
+    out["ci_low"], out["ci_high"] = lo, hi
+    out["too_small"] = out["base"] < client.config.analysis.min_group_size
+    out["kind_order"] = out["kind"].map({"page": 0, "offer": 1})
+    out = out.sort_values(["kind_order", "rate", "asset"], ascending=[True, False, True], kind="stable").reset_index(drop=True)
     out.attrs["reason"] = "" if len(out) else "no_events"
     return out[cols]
 
@@ -1237,6 +1296,17 @@ def agenda(client, period=None, lang: str = "en", *, table: pd.DataFrame | None 
                                    f"{r['group']}: la {what[1]} bajó a {fmt.pct(r['recent_rate'], lang)} "
                                    f"(n = {fmt.number(r['recent_n'], lang)}) desde {fmt.pct(r['baseline_rate'], lang)} "
                                    f"en los {baseline_months} meses anteriores (Fisher exacto, q = {fmt.number(r['qvalue'], lang, 3)}).")})
+    if m.status != "no_data":
+        fc = first_contact_compliance(client, m.period, by="team")
+        for _, r in fc[fc["direction"].eq("below")].iterrows():
+            monthly.append({"item": "Dispute: follow-up" if lang == "en" else "Disputa: seguimiento",
+                            "detail": (f"Team {r['group']}: {fmt.pct(r['compliance'], lang)} of new MQLs first contacted "
+                                       f"in time (n = {fmt.number(r['judged'], lang)}), significantly below the other teams "
+                                       f"(Fisher exact vs the rest, q = {fmt.number(r['qvalue'], lang, 3)})."
+                                       if lang == "en" else
+                                       f"Equipo {r['group']}: {fmt.pct(r['compliance'], lang)} de los MQL nuevos contactados "
+                                       f"a tiempo (n = {fmt.number(r['judged'], lang)}), claramente por debajo del resto de "
+                                       f"equipos (Fisher exacto frente al resto, q = {fmt.number(r['qvalue'], lang, 3)}).")})
     rec = _reuse("attempts", "recommend_sla")
     if rec is not None:
         try:

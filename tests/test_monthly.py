@@ -68,12 +68,14 @@ def make_client(*, quotas: bool = True, traffic: bool = True, mql_goal: float | 
         "outcome": ["connected", "no_answer", "connected", "connected", "connected", "no_answer", "no_answer"],
     })
     activities = pd.DataFrame({
-        "lead_id": ["L5", "L5", "L7", "L10", "L8", "L8", "L6", "L1"],
+        "lead_id": ["L5", "L5", "L7", "L10", "L8", "L8", "L6", "L1", "L9", "L7"],
         "occurred_at": ts(["2026-02-02 09:50", "2026-02-02 09:55", "2026-02-10 08:00", "2026-02-20 09:00",
-                           "2026-02-12 08:00", "2026-02-12 08:30", "2026-02-03 09:00", "2026-01-05 09:00"]),
+                           "2026-02-12 08:00", "2026-02-12 08:30", "2026-02-03 09:00", "2026-01-05 09:00",
+                           "2026-02-14 10:00", "2026-02-20 12:00"]),
         "activity_type": ["page_view", "form_submission", "page_view", "page_view", "page_view", "demo_request",
-                          "page_view", "form_submission"],
-        "asset": ["lp-ebook", "lp-ebook", "lp-ebook", "lp-ebook", "pricing", "pricing", "pricing", "lp-ebook"],
+                          "page_view", "form_submission", "content_download", "content_download"],
+        "asset": ["lp-ebook", "lp-ebook", "lp-ebook", "lp-ebook", "pricing", "pricing", "pricing", "lp-ebook",
+                  "ebook-x", "ebook-x"],
     })
     tables = {"leads": leads, "deals": deals, "contact_attempts": attempts, "activities": activities}
     if traffic:
@@ -274,11 +276,17 @@ def test_by_source(client):
 
 def test_asset_conversion(client):
     a = mo.asset_conversion(client, "2026-02").set_index("asset")
-    # pricing: engaged L8, L6 = 2; converted L8 (demo_request) = 1 -> 0.5
-    # lp-ebook: engaged L5, L7, L10 = 3 (L1's event is in January); converted L5 = 1 -> 1/3
-    assert a.index.tolist() == ["pricing", "lp-ebook"]
-    assert a["engaged"].tolist() == [2, 3] and a["converted"].tolist() == [1, 1]
+    # pages (views and conversions): a view converts when the lead converts (anywhere) within 7 days.
+    # pricing: L8 viewed 08:00 and requested a demo 08:30 -> converted; L6 viewed, never converted -> 1 / 2
+    # lp-ebook: L5 viewed 09:50, form 09:55 -> converted; L7 viewed 10 Feb, downloaded 20 Feb (10 days:
+    # too late); L10 never -> 1 / 3 (L1's event is in January)
+    # ebook-x has only conversion events -> an offer: L9 downloaded at its creation (new lead), L7 days
+    # after its creation -> converted 2, new leads 1, rate 1 / 2
+    assert a.index.tolist() == ["pricing", "lp-ebook", "ebook-x"]
+    assert a["kind"].tolist() == ["page", "page", "offer"]
+    assert a["engaged"].tolist() == [2, 3, 2] and a["converted"].tolist() == [1, 1, 2]
     assert a.loc["lp-ebook", "rate"] == pytest.approx(1 / 3)
+    assert a.loc["ebook-x", "new_leads"] == 1 and a.loc["ebook-x", "rate"] == pytest.approx(0.5)
     assert a["too_small"].all()
 
 
@@ -403,3 +411,26 @@ def test_plots_run(client):
         mo.plot_quota(mo.quota_attainment(client, "2026-02"), lang=lang)
         mo.plot_mql_pacing(client, "2026-03", lang=lang)
     plt.close("all")
+
+
+# --- local fallbacks (used when 03/04 modules are missing) agree with the reused functions ------
+def test_local_fallbacks_agree(client, monkeypatch):
+    reused = mo.kpis(client, "2026-02")
+    rc = mo.commitments(client, "2026-02").set_index("commitment")
+    rw = mo.won_cycle(client, "2026-02")
+    rt = mo.first_contact_compliance(client, "2026-02", by="team")
+    assert rw.attrs["source"] == "smk.closerate" and rt.attrs["source"] == "smk.sla"
+    monkeypatch.setattr(mo, "_reuse", lambda module, func: None)
+    local = mo.kpis(client, "2026-02")
+    pd.testing.assert_frame_equal(reused, local)
+    lc = mo.commitments(client, "2026-02").set_index("commitment")
+    assert (lc["source"] == "local").all()
+    for k in ("mqls", "first_contact", "attempts"):
+        assert lc.loc[k, "status"] == rc.loc[k, "status"]
+        assert lc.loc[k, "actual"] == pytest.approx(rc.loc[k, "actual"])
+    lw = mo.won_cycle(client, "2026-02")
+    assert lw.attrs["source"] == "local"
+    pd.testing.assert_frame_equal(rw.reset_index(drop=True), lw.reset_index(drop=True), check_dtype=False)
+    lt = mo.first_contact_compliance(client, "2026-02", by="team")
+    # team A: L5, L7 in time, L10 never -> 2/3; team B: L6 in time, L8 late -> 1/2
+    assert lt["compliance"].tolist() == pytest.approx([2 / 3, 0.5]) == rt["compliance"].tolist()
