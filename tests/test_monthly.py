@@ -434,3 +434,42 @@ def test_local_fallbacks_agree(client, monkeypatch):
     lt = mo.first_contact_compliance(client, "2026-02", by="team")
     # team A: L5, L7 in time, L10 never -> 2/3; team B: L6 in time, L8 late -> 1/2
     assert lt["compliance"].tolist() == pytest.approx([2 / 3, 0.5]) == rt["compliance"].tolist()
+
+
+# --- the demo client: planted effects (docs/demo-data.md) -------------------------------------------
+@pytest.fixture(scope="module")
+def demo():
+    import smk
+    from smk.report import PROJECT_ROOT
+
+    return smk.load_client(PROJECT_ROOT / "data" / "demo")
+
+
+def test_demo_leads_per_month_and_august_dip(demo):
+    # docs/demo-data.md §7, measured on the raw files: leads per month, August at 60 % of trend
+    s = mo.monthly_series(demo, months=18).set_index("month")["leads"]
+    assert s.tolist() == [172, 197, 191, 109, 215, 221, 223, 254, 241, 208, 227, 260, 254, 271, 250, 160, 258, 289]
+    # the dip shows in the right month: August 2026 is the top movement, a clear fall of leads
+    aug = mo.kpis(demo, "2026-08")
+    top = mo.movements(aug).iloc[0]
+    assert top["kpi"] == "leads" and top["diff_prev"] == 160 - 250 and top["clear"]
+    # z = (160 − 250) / √(160 + 250)
+    assert top["z_prev"] == pytest.approx(-90 / np.sqrt(410))
+    assert mo.narrative(aug, "en")[0].startswith("Leads fell −36.0 % to 160 (previous month: 250); a clear change.")
+    # and September recovers: +61.3 % (258 vs 160)
+    sep = mo.kpis(demo, "2026-09").set_index("kpi")
+    assert sep.loc["leads", "change_prev"] == pytest.approx(258 / 160 - 1) and sep.loc["leads", "z_prev"] > 1.96
+
+
+def test_demo_october_sales_and_follow_up(demo):
+    # quotas §10: €78,000 per team in 2026-10 (three teams); pipeline §8: 48 open deals by stage
+    q = mo.quota_attainment(demo, "2026-10").set_index("group")
+    assert q.loc["total", "quota"] == 3 * 78000 and q.loc[["Atlas", "Boreal", "Cobalt"], "quota"].tolist() == [78000] * 3
+    p = mo.pipeline(demo, "2026-10").set_index("pipeline_stage")["deals"]
+    assert p.to_dict() == {"Appointment Scheduled": 13, "Contract Sent": 12, "Decision Maker Bought-In": 6,
+                           "Presentation Scheduled": 7, "Qualified To Buy": 10}
+    # §6: Cobalt misses the first-contact SLA -> a follow-up dispute on the management agenda, and
+    # no other team is flagged
+    ag = mo.agenda(demo, "2026-10", "en")["monthly"]
+    disputes = ag[ag["item"] == "Dispute: follow-up"]["detail"].tolist()
+    assert len(disputes) == 1 and disputes[0].startswith("Team Cobalt:")
