@@ -165,6 +165,7 @@ def landing_pages(client, *, view: str = "page_view", submit: str = "form_submis
     lo, hi = stats.wilson_interval(res["submissions"].where(ok, 0), res["views"].where(ok, 0))
     res["ci_low"], res["ci_high"] = lo, hi
     res = res.sort_values(["submission_rate", "asset"], ascending=[False, True], kind="stable", na_position="last")
+    res.attrs["paired"] = int(((res["views"] > 0) & (res["submissions"] > 0)).sum())
     return res[["asset", "views", "viewers", "submissions", "submitters", "submission_rate", "ci_low", "ci_high",
                 "new_contacts", "contact_rate"]].reset_index(drop=True)
 
@@ -212,6 +213,7 @@ def attribution(client, by: str = "channel", *, outcomes: pd.DataFrame | None = 
     ev = acts[acts["lead_id"].isin(won["lead_id"])]
     cut = ev["lead_id"].map(won.set_index("lead_id")["won_at"])
     ev = ev[cut.notna() & (ev["occurred_at"] < cut)]
+    touch_channel = "activity" if "channel" in ev and ev["channel"].notna().any() else "lead"
     if by == "channel":
         lead_ch = ev["lead_id"].map(leads["channel"]) if "channel" in leads else pd.Series(np.nan, index=ev.index)
         key = ev["channel"].where(ev["channel"].notna(), lead_ch) if "channel" in ev else lead_ch
@@ -245,7 +247,7 @@ def attribution(client, by: str = "channel", *, outcomes: pd.DataFrame | None = 
     res = res.sort_values(["model", "credit_customers", "key"], ascending=[True, False, True], kind="stable")
     res["model"] = res["model"].astype(str)
     res.attrs.update({"by": by, "customers": n_won, "revenue": float(won["revenue"].sum()),
-                      "no_touch": int(len(missing))})
+                      "no_touch": int(len(missing)), "touch_channel": touch_channel})
     return res.reset_index(drop=True)
 
 
@@ -264,6 +266,14 @@ def describe_attribution(wide: pd.DataFrame, lang: str = "en", *, total: float |
     fmt.check_lang(lang)
     if wide.empty:
         return ""
+    if float(wide["spread"].max()) == 0:
+        if lang == "es":
+            return ("Los cuatro modelos dan el mismo reparto: cada cliente tuvo un solo contacto o todos sus contactos "
+                    "llevan el mismo valor (por ejemplo, el registro de actividad no trae canal propio y cada contacto "
+                    "hereda el canal de origen del lead).")
+        return ("All four models give the same split: each customer had a single touch or all of its touches carry "
+                "the same value (for example, the activity log has no channel of its own and every touch inherits "
+                "the lead's original channel).")
     top = wide.sort_values(["spread", "key"], ascending=[False, True], kind="stable").iloc[0]
     lo, hi = min(top[m] for m in MODELS), max(top[m] for m in MODELS)
     lo_m = min(MODELS, key=lambda m: (top[m], m))
@@ -276,6 +286,46 @@ def describe_attribution(wide: pd.DataFrame, lang: str = "en", *, total: float |
     return (f"The model matters: {top['key']} gets between {fmt.number(lo, lang, 1)} ({lab[lo_m].lower()}) and "
             f"{fmt.number(hi, lang, 1)} ({lab[hi_m].lower()}) depending on the model. No model is \"the true one\": "
             f"decisions that flip from one model to another deserve caution.")
+
+
+def describe_landing_pages(lp: pd.DataFrame, lang: str = "en") -> str:
+    """What the landing-page table can and cannot say."""
+    fmt.check_lang(lang)
+    paired = lp.attrs.get("paired", int(((lp["views"] > 0) & (lp["submissions"] > 0)).sum()))
+    if paired == 0:
+        if lang == "es":
+            return ("El registro de actividad no une los envíos de formularios con la página en la que se hicieron "
+                    "(ningún activo tiene a la vez vistas y envíos), así que no se puede calcular la tasa de envío "
+                    "por landing page. Pida al cliente la exportación de formularios con la URL de la página.")
+        return ("The activity log does not tie form submissions to the page they were made on (no asset has both "
+                "views and submissions), so submission rates per landing page cannot be computed. Ask the client "
+                "for the forms export with the page URL.")
+    ok = lp.dropna(subset=["submission_rate"])
+    top = ok.iloc[0]
+    if lang == "es":
+        return (f"{paired} página(s) tienen vistas y envíos. La mejor tasa de envío es la de {top['asset']}: "
+                f"{fmt.pct(top['submission_rate'], lang)} {fmt.ci(top['ci_low'], top['ci_high'], lang)} de "
+                f"{fmt.number(top['views'], lang)} vistas.")
+    return (f"{paired} page(s) have both views and submissions. The best submission rate is {top['asset']}'s: "
+            f"{fmt.pct(top['submission_rate'], lang)} {fmt.ci(top['ci_low'], top['ci_high'], lang)} of "
+            f"{fmt.number(top['views'], lang)} views.")
+
+
+def describe_assists(assists: pd.DataFrame, lang: str = "en", top: int = 3) -> str:
+    """The assets customers touched significantly more (or less) often than non-customers."""
+    fmt.check_lang(lang)
+    pos = assists[assists["significant"] & (assists["difference"] > 0)].head(top)
+    if pos.empty:
+        return ("Ningún activo fue tocado por los clientes claramente más que por los no clientes." if lang == "es"
+                else "No asset was touched by customers clearly more often than by non-customers.")
+    parts = [f"{r.asset} ({fmt.pct(r.share_customers, lang, 0)} vs {fmt.pct(r.share_non_customers, lang, 0)}, "
+             f"{fmt.pp(r.difference, lang)} [{fmt.pp(r.diff_low, lang)}, {fmt.pp(r.diff_high, lang)}])"
+             for r in pos.itertuples()]  # a few rows
+    if lang == "es":
+        return ("Activos ganadores (clientes que lo tocaron antes de comprar vs no clientes): " + "; ".join(parts)
+                + ". Una asistencia no prueba causa: los leads ya interesados visitan estas páginas.")
+    return ("Winning assets (customers who touched it before buying vs non-customers): " + "; ".join(parts)
+            + ". An assist is not proof of cause: leads already interested visit these pages.")
 
 
 def plot_assists(assists: pd.DataFrame, *, lang: str = "en", ax=None, top: int = 15):
@@ -329,5 +379,5 @@ def plot_attribution(table: pd.DataFrame, *, lang: str = "en", ax=None, value: s
     return ax
 
 
-__all__ = ["LABELS", "MODELS", "attribution", "attribution_wide", "conversion_assists", "describe_attribution",
+__all__ = ["LABELS", "MODELS", "attribution", "attribution_wide", "conversion_assists", "describe_assists", "describe_attribution", "describe_landing_pages",
            "landing_pages", "newcombe_interval", "plot_assists", "plot_attribution", "touch_credits"]

@@ -22,6 +22,7 @@ Python loops.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -100,8 +101,34 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+_TESTS = {
+    "en": {"chi_square": "Chi-square", "fisher_exact": "Fisher exact", "none": "not testable",
+           "none (groups overlap)": "none (groups overlap)",
+           "chi_square (some expected counts < 5: approximate)": "Chi-square (approximate: small expected counts)"},
+    "es": {"chi_square": "Chi-cuadrado", "fisher_exact": "Exacta de Fisher", "none": "no se puede probar",
+           "none (groups overlap)": "ninguna (grupos solapados)",
+           "chi_square (some expected counts < 5: approximate)": "Chi-cuadrado (aproximada: frecuencias esperadas pequeñas)"},
+}
+_EXTRA_LABELS = {
+    "en": {"test": "Test", "groups": "Groups judged", "statistic": "Statistic", "matters": "Makes a difference",
+           "diff_ci": "Difference 95 % CI", "cif_window_ci": "95 % CI", "window_ci": "95 % CI",
+           "spread": "Spread across models", "ci": "95 % CI", "step_rate": "Step rate",
+           "real_difference": "Real difference"},
+    "es": {"test": "Prueba", "groups": "Grupos evaluados", "statistic": "Estadístico", "matters": "Marca diferencia",
+           "diff_ci": "IC 95 % diferencia", "cif_window_ci": "IC 95 %", "window_ci": "IC 95 %",
+           "spread": "Diferencia entre modelos", "ci": "IC 95 %", "step_rate": "Tasa del paso",
+           "real_difference": "Diferencia real"},
+}
+
 _DIRECTION = {"en": {"above": "above", "below": "below", "": ""},
               "es": {"above": "por encima", "below": "por debajo", "": ""}}
+
+
+def _merge_labels() -> None:
+    from smk import attribution as _attr
+
+    for lg in ("en", "es"):
+        LABELS[lg] = {**_attr.LABELS[lg], **_EXTRA_LABELS[lg], **LABELS[lg]}
 
 
 def label(key: str, lang: str = "en") -> str:
@@ -271,11 +298,12 @@ def _activity_rates(client, sample: pd.DataFrame, y: pd.Series, *, min_group_siz
     return res
 
 
-def close_rates_all(client, dims=None, *, within_days: int | Literal["config"] | None = "config") -> pd.DataFrame:
+def close_rates_all(client, dims=None, *, within_days: int | Literal["config"] | None = "config",
+                    outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`close_rates` for several dimensions stacked (default: every available dimension);
     ``attrs['tests']`` is :func:`dimension_tests` for the same dimensions."""
     dims = available_dimensions(client) if dims is None else [d for d in dims if d in available_dimensions(client)]
-    outcomes = lead_outcomes(client)
+    outcomes = lead_outcomes(client) if outcomes is None else outcomes
     parts, tests = [], []
     for d in dims:  # a handful of dimensions, not leads
         r = close_rates(client, d, within_days=within_days, outcomes=outcomes)
@@ -754,6 +782,55 @@ def localize(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return out
 
 
+_VIEWS: dict[str, list[str]] = {
+    "rates": ["group", "n", "successes", "rate", "ci_low", "ci_high", "lift", "qvalue", "too_small", "direction"],
+    "rates_long": ["dimension", "group", "n", "successes", "rate", "ci_low", "ci_high", "qvalue", "too_small",
+                   "direction"],
+    "tests": ["dimension", "test", "groups", "statistic", "pvalue", "qvalue", "matters"],
+    "cohorts": ["cohort", "leads", "won", "open_share", "naive_rate", "window_rate", "window_ci_low", "window_ci_high"],
+    "naive_fair": ["group", "leads", "won", "lost", "open", "naive_rate", "decided_rate", "window_rate", "cif_window",
+                   "cif_window_ci_low", "cif_window_ci_high", "km_window", "median_days_to_won", "median_days_to_lost"],
+    "funnel": ["group", "visits", "leads", "mqls", "sqls", "customers", "visit_to_lead", "lead_to_mql", "mql_to_sql",
+               "sql_to_customer", "visits_per_lead", "leads_per_customer"],
+    "leaks": ["group", "step", "step_rate", "overall_rate", "diff", "qvalue"],
+    "cycle": ["group", "leads", "n_won", "open_share", "median_days", "q1_days", "q3_days", "adj_median_days",
+              "km_median_days"],
+    "assists": ["asset", "customers_touched", "share_customers", "non_customers_touched", "share_non_customers",
+                "difference", "diff_ci_low", "diff_ci_high", "qvalue", "real_difference"],
+    "landing": ["asset", "views", "submissions", "submission_rate", "ci_low", "ci_high", "new_contacts"],
+    "attribution": ["key", "first_touch", "last_touch", "linear", "u_shaped", "spread"],
+}
+
+
+def view(df: pd.DataFrame | None, kind: str, lang: str = "en", *, max_rows: int | None = None) -> pd.DataFrame:
+    """The columns of a result table that the notebook shows, with playbook values translated
+    (:func:`localize`); ``None`` (part not available) gives an empty table with those columns.
+    ``kind``: rates, rates_long, tests, cohorts, naive_fair, funnel, leaks, cycle, assists, landing,
+    attribution (a :func:`smk.attribution.attribution` long table, shown side by side)."""
+    from smk import attribution as attr
+
+    cols = _VIEWS[kind]
+    if df is None:
+        return pd.DataFrame(columns=cols)
+    d = df
+    if kind == "attribution":
+        d = attr.attribution_wide(df)
+    elif kind == "naive_fair":
+        d = df.rename(columns={"cif_low": "cif_window_ci_low", "cif_high": "cif_window_ci_high"})
+    elif kind == "assists":
+        d = df.rename(columns={"diff_low": "diff_ci_low", "diff_high": "diff_ci_high", "significant": "real_difference"})
+    elif kind == "leaks":
+        d = df.rename(columns={"rate": "step_rate"})
+    elif kind == "tests":
+        d = df.assign(test=df["test"].map(lambda v: _TESTS[lang].get(v, v)))
+    elif kind == "cohorts":
+        d = df.assign(cohort=df["cohort"].map(lambda m: fmt.month(m, lang, short=True)))
+    out = localize(d[[c for c in cols if c in d.columns]], lang)
+    if kind == "attribution":
+        out["key"] = out["key"].map(lambda v: label(v, lang) if v in LABELS[lang] and v.startswith("(") else v)
+    return out.head(max_rows) if max_rows else out
+
+
 #: ``ctx.table`` formats for the tables of this module.
 FORMATS: dict[str, str] = {
     "rate": "pct", "ci": "ci", "lift": "number:2", "pvalue": "number:3", "qvalue": "number:3",
@@ -763,7 +840,206 @@ FORMATS: dict[str, str] = {
     "leads_per_customer": "number:1", "median_days": "number:0", "q1_days": "number:0", "q3_days": "number:0",
     "km_median_days": "number:0", "adj_median_days": "number:0", "km_median_low": "number:0", "km_median_high": "number:0",
     "median_days_to_won": "number:0", "median_days_to_lost": "number:0", "visits": "int",
+    "window_ci": "ci", "cif_window_ci": "ci", "statistic": "number:1", "share_customers": "pct",
+    "share_non_customers": "pct", "difference": "pp", "diff_ci": "ci", "submission_rate": "pct",
+    "first_touch": "number:1", "last_touch": "number:1", "linear": "number:1", "u_shaped": "number:1",
+    "spread": "number:1", "mqls": "int", "sqls": "int", "step_rate": "pct",
 }
+
+#: formats per view (``ctx.table(view(df, kind), formats=FORMATS_BY_VIEW[kind], labels=LABELS)``)
+FORMATS_BY_VIEW: dict[str, dict[str, str]] = {
+    kind: {**{k: v for k, v in FORMATS.items() if k in cols},
+           **({"ci": "ci"} if "ci_low" in cols else {}),
+           **({"window_ci": "ci"} if "window_ci_low" in cols else {}),
+           **({"cif_window_ci": "ci"} if "cif_window_ci_low" in cols else {}),
+           **({"diff_ci": "ci"} if "diff_ci_low" in cols else {})}
+    for kind, cols in _VIEWS.items()
+}
+
+
+# --------------------------------------------------------------------------------------------
+# the whole analysis in one call (the notebook's data)
+# --------------------------------------------------------------------------------------------
+@dataclass
+class CloseRateResult:
+    """Everything notebook 03 shows; tables are None when the client's data cannot support them."""
+
+    lang_default: str
+    window_days: int
+    outcomes: pd.DataFrame
+    channel: pd.DataFrame | None = None
+    offer: pd.DataFrame | None = None
+    others: pd.DataFrame | None = None
+    tests: pd.DataFrame | None = None
+    cohorts: pd.DataFrame | None = None
+    naive_fair: pd.DataFrame | None = None
+    curves: pd.DataFrame | None = None
+    funnel: pd.DataFrame | None = None
+    steps: pd.DataFrame | None = None
+    leaks: pd.DataFrame | None = None
+    cycle_channel: pd.DataFrame | None = None
+    cycle_offer: pd.DataFrame | None = None
+    cycle_segment: pd.DataFrame | None = None
+    cycle_all: pd.DataFrame | None = None
+    cycle_mql: pd.DataFrame | None = None
+    assists: pd.DataFrame | None = None
+    landing: pd.DataFrame | None = None
+    attribution_channel: pd.DataFrame | None = None
+    attribution_asset: pd.DataFrame | None = None
+    missing: list[str] = field(default_factory=list)
+
+    def summary(self) -> pd.DataFrame:
+        """Which parts were computed (``part, available``)."""
+        parts = [f for f in self.__dataclass_fields__ if f not in ("lang_default", "window_days", "outcomes", "missing")]
+        return pd.DataFrame({"part": parts, "available": [getattr(self, p) is not None for p in parts]})
+
+
+def analyse(client) -> CloseRateResult:
+    """Run every part of notebook 03 on ``client`` (lead outcomes computed once)."""
+    from smk import attribution as attr
+
+    o = lead_outcomes(client)
+    dims = available_dimensions(client)
+    res = CloseRateResult(lang_default=client.config.lang, window_days=int(client.config.analysis.close_window_days),
+                          outcomes=o)
+    if "channel" in dims:
+        res.channel = close_rates(client, "channel", outcomes=o)
+    if "offer" in dims:
+        res.offer = close_rates(client, "offer", outcomes=o)
+    others = [d for d in dims if d not in ("channel", "offer")]
+    allr = close_rates_all(client, ["channel", "offer", *others], outcomes=o)
+    res.tests = allr.attrs["tests"]
+    res.others = allr[allr["dimension"].isin(others)].reset_index(drop=True) if others else None
+    res.cohorts = cohort_table(client, o)
+    by = "channel" if "channel" in dims else None
+    res.naive_fair = naive_vs_fair(client, by, outcomes=o)
+    res.curves = close_curves(client, by, outcomes=o)
+    res.funnel = funnel(client, by, outcomes=o)
+    res.steps = funnel_steps(client, by, funnel_table=res.funnel, outcomes=o)
+    res.leaks = leaks(res.steps)
+    res.cycle_all = sales_cycle(client, None, outcomes=o)
+    res.cycle_channel = sales_cycle(client, by, outcomes=o) if by else None
+    res.cycle_offer = sales_cycle(client, "offer", outcomes=o) if "offer" in dims else None
+    seg = next((d for d in ("size_band", "industry") if d in dims), None)
+    res.cycle_segment = sales_cycle(client, seg, outcomes=o) if seg else None
+    if o["mql_at"].notna().any():
+        res.cycle_mql = sales_cycle(client, None, start="mql", outcomes=o)
+    for name, fn in (("assists", lambda: attr.conversion_assists(client, outcomes=o)),
+                     ("landing", lambda: attr.landing_pages(client)),
+                     ("attribution_channel", lambda: attr.attribution(client, "channel", outcomes=o)),
+                     ("attribution_asset", lambda: attr.attribution(client, "asset", outcomes=o))):
+        try:
+            setattr(res, name, fn())
+        except NotEnoughData:
+            res.missing.append(name)
+    return res
+
+
+def _p(text: str):
+    from smk.report import Html
+    import html as _html
+
+    return Html(f"<p>{_html.escape(text)}</p>", text)
+
+
+def describe_curves(nf: pd.DataFrame, lang: str = "en") -> str:
+    """P(won by day N) per group from :func:`naive_vs_fair`: highest and lowest with intervals."""
+    fmt.check_lang(lang)
+    n = nf.attrs.get("window_days", 90)
+    t = nf.dropna(subset=["cif_window"]).sort_values(["cif_window", "group"], ascending=[False, True], kind="stable")
+    if t.empty:
+        return ""
+    hi, lo = t.iloc[0], t.iloc[-1]
+    g = lambda r: label(r["group"], lang) if r["group"] in (TOTAL, MISSING) else r["group"]  # noqa: E731
+    if lang == "es":
+        return (f"Probabilidad de ganar en {n} días (Aalen–Johansen): la más alta es {g(hi)}, "
+                f"{fmt.pct(hi['cif_window'], lang)} {fmt.ci(hi['cif_low'], hi['cif_high'], lang)}; la más baja, {g(lo)}, "
+                f"{fmt.pct(lo['cif_window'], lang)} {fmt.ci(lo['cif_low'], lo['cif_high'], lang)}. Una curva que sigue "
+                f"subiendo a la derecha indica leads que se cierran después de {n} días.")
+    return (f"Probability of winning within {n} days (Aalen–Johansen): highest {g(hi)}, "
+            f"{fmt.pct(hi['cif_window'], lang)} {fmt.ci(hi['cif_low'], hi['cif_high'], lang)}; lowest {g(lo)}, "
+            f"{fmt.pct(lo['cif_window'], lang)} {fmt.ci(lo['cif_low'], lo['cif_high'], lang)}. A curve still rising on "
+            f"the right means leads keep closing after {n} days.")
+
+
+def describe_funnel(ft: pd.DataFrame, lk: pd.DataFrame, lang: str = "en") -> str:
+    """Where channels leak (steps significantly below the overall step rate) and the seed's ratios."""
+    fmt.check_lang(lang)
+    parts = [f"{r.group}: {label(r.step, lang)} ({fmt.pct(r.rate, lang)} vs {fmt.pct(r.overall_rate, lang)})"
+             for r in lk.itertuples()]  # one per leak
+    tot = ft[ft["group"] == TOTAL].iloc[0]
+    ratios_en = (f"Overall, {fmt.number(tot['visits_per_lead'], lang, 1)} visits per lead and "
+                 f"{fmt.number(tot['leads_per_customer'], lang, 1)} leads per customer.")
+    ratios_es = (f"En total, {fmt.number(tot['visits_per_lead'], lang, 1)} visitas por lead y "
+                 f"{fmt.number(tot['leads_per_customer'], lang, 1)} leads por cliente.")
+    if lang == "es":
+        head = ("Fugas (pasos con tasa claramente por debajo del total, tras corrección BH): " + "; ".join(parts) + "."
+                if parts else "Ningún canal está claramente por debajo del total en ningún paso.")
+        return f"{head} {ratios_es}" if pd.notna(tot["visits_per_lead"]) else f"{head} En total, {fmt.number(tot['leads_per_customer'], lang, 1)} leads por cliente."
+    head = ("Leaks (steps with a rate clearly below the overall rate, after BH correction): " + "; ".join(parts) + "."
+            if parts else "No channel is clearly below the overall rate at any step.")
+    return f"{head} {ratios_en}" if pd.notna(tot["visits_per_lead"]) else f"{head} Overall, {fmt.number(tot['leads_per_customer'], lang, 1)} leads per customer."
+
+
+def describe_cycle(all_: pd.DataFrame, by: pd.DataFrame | None, lang: str = "en") -> str:
+    """Median sales cycle (won-only and adjusted for open leads), fastest and slowest group."""
+    fmt.check_lang(lang)
+    r = all_.iloc[0]
+    unit = "días" if lang == "es" else "days"
+    if pd.isna(r["median_days"]):
+        return "Aún no hay clientes ganados." if lang == "es" else "No customer has been won yet."
+    if lang == "es":
+        text = (f"Ciclo de venta mediano {fmt.number(r['median_days'], lang)} {unit} (Q1–Q3 "
+                f"{fmt.number(r['q1_days'], lang)}–{fmt.number(r['q3_days'], lang)}) entre los {fmt.number(r['n_won'], lang)} "
+                f"clientes; ajustado por el {fmt.pct(r['open_share'], lang, 0)} de leads aún abiertos, "
+                f"{fmt.number(r['adj_median_days'], lang)} {unit}.")
+    else:
+        text = (f"Median sales cycle {fmt.number(r['median_days'], lang)} {unit} (Q1–Q3 "
+                f"{fmt.number(r['q1_days'], lang)}–{fmt.number(r['q3_days'], lang)}) among the {fmt.number(r['n_won'], lang)} "
+                f"customers; adjusted for the {fmt.pct(r['open_share'], lang, 0)} of leads still open, "
+                f"{fmt.number(r['adj_median_days'], lang)} {unit}.")
+    if by is not None:
+        b = by[by["n_won"] >= 5].dropna(subset=["median_days"]).sort_values(["median_days", "group"], kind="stable")
+        if len(b) >= 2:
+            f, s_ = b.iloc[0], b.iloc[-1]
+            text += (f" Más rápido: {f['group']} ({fmt.number(f['median_days'], lang)} {unit}); más lento: {s_['group']} "
+                     f"({fmt.number(s_['median_days'], lang)} {unit}); solo grupos con al menos 5 clientes."
+                     if lang == "es" else
+                     f" Fastest: {f['group']} ({fmt.number(f['median_days'], lang)} {unit}); slowest: {s_['group']} "
+                     f"({fmt.number(s_['median_days'], lang)} {unit}); groups with at least 5 customers only.")
+    return text
+
+
+def say(res: CloseRateResult, part: str, lang: str = "en"):
+    """A sentence (HTML paragraph) saying what a result means, in ``lang``.
+
+    ``part``: channel, offer, cohorts, decided, curves, funnel, cycle, assists, landing,
+    attribution_channel, attribution_asset.
+    """
+    from smk import attribution as attr
+
+    fmt.check_lang(lang)
+    if part in ("channel", "offer"):
+        t = getattr(res, part)
+        return _p(describe_rates(t, lang) if t is not None else "")
+    if part == "cohorts":
+        return _p(explain_censoring(lang, window_days=res.window_days, cohorts=res.cohorts))
+    if part == "decided":
+        return _p(explain_decided_ratio(lang, table=res.naive_fair))
+    if part == "curves":
+        return _p(describe_curves(res.naive_fair, lang))
+    if part == "funnel":
+        return _p(describe_funnel(res.funnel, res.leaks, lang))
+    if part == "cycle":
+        return _p(describe_cycle(res.cycle_all, res.cycle_channel, lang))
+    if part == "assists":
+        return _p(attr.describe_assists(res.assists, lang) if res.assists is not None else "")
+    if part == "landing":
+        return _p(attr.describe_landing_pages(res.landing, lang) if res.landing is not None else "")
+    if part in ("attribution_channel", "attribution_asset"):
+        t = getattr(res, part)
+        return _p(attr.describe_attribution(attr.attribution_wide(t), lang) if t is not None else "")
+    raise ValueError(f"unknown part {part!r}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -917,9 +1193,12 @@ def plot_sales_cycle(cycle: pd.DataFrame, *, lang: str = "en", ax=None):
 
 
 __all__ = [
-    "DIMENSIONS", "LABELS", "available_dimensions", "best_and_worst", "close_curves", "close_rates",
+    "CloseRateResult", "DIMENSIONS", "LABELS", "analyse", "available_dimensions", "describe_curves", "describe_cycle",
+    "describe_funnel", "say", "best_and_worst", "close_curves", "close_rates",
     "close_rates_all", "cohort_table", "describe_rates", "dimension_tests", "explain_censoring",
-    "explain_decided_ratio", "FORMATS", "localize", "funnel", "funnel_steps", "headlines", "label", "lead_table", "leaks",
+    "explain_decided_ratio", "FORMATS", "FORMATS_BY_VIEW", "localize", "view", "funnel", "funnel_steps", "headlines", "label", "lead_table", "leaks",
     "naive_vs_fair", "plot_close_curves", "plot_cohorts", "plot_funnel", "plot_rates", "plot_sales_cycle",
     "sales_cycle", "size_band", "size_band_labels",
 ]
+
+_merge_labels()
