@@ -233,9 +233,13 @@ def clean_survey(client, bank: pd.DataFrame | None = None) -> pd.DataFrame:
     done = done[(done["table"] == "survey") & (done["action"] == SET_ASIDE)]
     seen = set(zip(done["source_row"].astype("float").tolist(), done["reason"]))
 
+    tc = client.config.tables.get("survey")
+    source_col = (lambda c: tc.columns.get(c, c)) if tc is not None else (lambda c: c)
+
     def record(rows: pd.DataFrame, column: str, reason: str, detail: str) -> None:
+        """Ledger rows name the client's own column (as the loader does); the value comes from ours."""
         fresh = rows[[(float(r), reason) not in seen for r in rows["_source_row"]]]
-        client.ledger.add_many("survey", file, fresh, column, reason, detail=detail)
+        client.ledger.add_many("survey", file, fresh, source_col(column), reason, detail=detail, value_column=column)
 
     qid = s["question_id"].astype("object").where(s["question_id"].notna(), None).map(
         lambda v: None if v is None else str(v).strip())
@@ -1107,8 +1111,9 @@ def plot_dimension_scores(a: AlignmentAudit, *, lang: str = "en", ax=None):
     ax.set_xticks([1, 2, 3, 4, 5])
     _ = ax.set_xlabel("Puntuación media (1 = nada de acuerdo, 5 = totalmente de acuerdo)" if lang == "es"
                       else "Mean score (1 = strongly disagree, 5 = strongly agree)")
-    _ = ax.set_title("Alineación por dimensión y equipo" if lang == "es" else "Alignment by dimension and team")
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(teams), frameon=False)
+    _ = ax.set_title("Alineación por dimensión y equipo" if lang == "es" else "Alignment by dimension and team", pad=28)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=max(len(teams), 1), frameon=False,
+              borderaxespad=0.2)
     return ax
 
 

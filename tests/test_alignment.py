@@ -168,6 +168,9 @@ def test_bad_answers_go_to_the_ledger_once():
     again = al.clean_survey(client)
     assert len(client.ledger) == 5
     pd.testing.assert_frame_equal(clean, again)
+    shown = al.set_aside_answers(client, "es")
+    assert shown["Fila en el archivo"].tolist() == [3, 4, 5, 6, 7]
+    assert shown.loc[0, "Motivo"] == "pregunta desconocida en el banco de preguntas" and shown.loc[0, "Valor"] == "coffee_quality"
     # invariant: rows read == rows kept + rows set aside
     assert len(s) == len(clean) + len(client.ledger.set_aside("survey"))
 
