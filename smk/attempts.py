@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from smk import fmt
 from smk.contacts import CONNECTED_OUTCOMES
@@ -63,8 +64,10 @@ LABELS: dict[str, dict[str, str]] = {
         "value_low": "Value, CI low", "value_high": "Value, CI high", "cost": "Cost per attempt",
         "pays": "Pays for itself", "cum_close": "P(sale by attempt k)",
         "net_value_per_lead": "Net value per lead, k attempts", "lead_type": "Lead type",
-        "bucket": "First attempt after", "day": "Days since creation", "successes": "Successful attempts",
-        "cum_share": "Cumulative share", "recommended": "Recommended attempts",
+        "bucket": "First attempt after", "day": "Days since reaching sales", "successes": "Successful attempts",
+        "cum_share": "Cumulative share", "recommended": "Recommended attempts", "ci": "95 % CI",
+        "connect": "95 % CI", "close": "95 % CI", "element": "SLA element", "value_text": "Recommended",
+        "evidence": "Evidence",
     },
     "es": {
         "attempts": "Intentos", "n_leads": "Leads", "n_won": "Clientes", "close_rate": "Tasa de cierre",
@@ -77,9 +80,23 @@ LABELS: dict[str, dict[str, str]] = {
         "value_low": "Valor, IC inf.", "value_high": "Valor, IC sup.", "cost": "Costo por intento",
         "pays": "Se paga solo", "cum_close": "P(venta hasta el intento k)",
         "net_value_per_lead": "Valor neto por lead, k intentos", "lead_type": "Tipo de lead",
-        "bucket": "Primer intento tras", "day": "Días desde la creación", "successes": "Intentos exitosos",
-        "cum_share": "Proporción acumulada", "recommended": "Intentos recomendados",
+        "bucket": "Primer intento tras", "day": "Días desde la llegada a ventas", "successes": "Intentos exitosos",
+        "cum_share": "Proporción acumulada", "recommended": "Intentos recomendados", "ci": "IC 95 %",
+        "connect": "IC 95 %", "close": "IC 95 %", "element": "Elemento del ANS", "value_text": "Recomendado",
+        "evidence": "Evidencia",
     },
+}
+
+#: ``ctx.table`` formats of the views below.
+FORMATS: dict[str, dict[str, str]] = {
+    "naive": {"attempts": "int", "n_leads": "int", "n_won": "int", "close_rate": "pct", "ci": "ci",
+              "avg_revenue": "money", "calling_cost": "money:2", "profitability": "number:1", "too_small": "bool"},
+    "value": {"attempts": "int", "at_risk": "int", "connect_rate": "pct", "connect": "ci", "closes": "int",
+              "close_hazard": "pct:2", "close": "ci:2", "value": "money", "cost": "money:2", "pays": "bool",
+              "too_small": "bool"},
+    "speed": {"bucket": "text", "n_leads": "int", "n_won": "int", "close_rate": "pct", "ci": "ci", "too_small": "bool"},
+    "cadence": {"day": "int", "successes": "int", "cum_share": "pct"},
+    "recommendation": {"element": "text", "value_text": "text", "evidence": "text"},
 }
 
 PATH_COLUMNS = ["lead_id", "created_at", "start_at", "handed_over", "lead_type", "old_enough", "n_attempts",
@@ -499,6 +516,9 @@ def first_contact_window(speed: pd.DataFrame) -> float | None:
 # 4. cadence
 # --------------------------------------------------------------------------------------------
 CADENCE_DAYS: tuple[float, ...] = (1, 2, 3, 5, 7, 10, 14, 21, 30, 45, 60, 90)
+#: what the cadence table looks like when it cannot be computed (no log)
+CADENCE_EMPTY = pd.DataFrame({"day": pd.Series(dtype=float), "successes": pd.Series(dtype=int),
+                              "cum_share": pd.Series(dtype=float)})
 
 
 def cadence(paths: pd.DataFrame, attempts: int, *, quantile: float = 0.9) -> pd.DataFrame:
@@ -522,7 +542,9 @@ def cadence(paths: pd.DataFrame, attempts: int, *, quantile: float = 0.9) -> pd.
     cnt = np.searchsorted(d, marks, side="right")
     t = pd.DataFrame({"day": marks, "successes": cnt, "cum_share": cnt / len(d)})
     D = int(math.ceil(float(np.quantile(d, quantile, method="inverted_cdf"))))
-    t.attrs.update(within_days=max(D, 1), n=int(len(d)), quantile=quantile)
+    days = np.arange(0, 4 * int(min(max(3 * D, 14), 90)) + 1, dtype=float) / 4  # every 6 hours
+    daily = pd.DataFrame({"day": days, "cum_share": np.searchsorted(d, days, side="right") / len(d)})
+    t.attrs.update(within_days=max(D, 1), n=int(len(d)), quantile=quantile, daily=daily)
     return t
 
 
@@ -725,8 +747,189 @@ def data_notes(paths: pd.DataFrame, lang: str = "en") -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------
+# views and sentences for the notebook
+# --------------------------------------------------------------------------------------------
+def naive_view(naive: pd.DataFrame) -> pd.DataFrame:
+    """The seed's table as shown (format with ``FORMATS['naive']``, ``LABELS``)."""
+    return naive[["attempts", "n_leads", "n_won", "close_rate", "ci_low", "ci_high", "avg_revenue",
+                  "calling_cost", "profitability", "too_small"]]
+
+
+def value_view(value: pd.DataFrame) -> pd.DataFrame:
+    """The life table with values (format with ``FORMATS['value']``)."""
+    return value[["attempts", "at_risk", "connect_rate", "connect_low", "connect_high", "closes", "close_hazard",
+                  "close_low", "close_high", "value", "cost", "pays", "too_small"]]
+
+
+def speed_view(speed: pd.DataFrame | None, lang: str = "en") -> pd.DataFrame:
+    """Speed-to-lead table with bucket labels in ``lang`` (empty buckets dropped)."""
+    if speed is None:
+        return pd.DataFrame(columns=["bucket", "n_leads", "n_won", "close_rate", "ci_low", "ci_high", "too_small"])
+    s = speed[speed["n_leads"] > 0].copy()
+    s["bucket"] = s["bucket"].map(SPEED_LABELS[fmt.check_lang(lang)])
+    return s[["bucket", "n_leads", "n_won", "close_rate", "ci_low", "ci_high", "too_small"]]
+
+
+def recommendation_view(rec: dict | None, lang: str = "en") -> pd.DataFrame:
+    """One row per SLA number: element, recommended value, evidence (in ``lang``)."""
+    fmt.check_lang(lang)
+    if rec is None:
+        return pd.DataFrame(columns=["element", "value_text", "evidence"])
+    names = {"en": ("First attempt within", "Attempts per lead", "Attempts made within"),
+             "es": ("Primer intento antes de", "Intentos por lead", "Intentos realizados en")}[lang]
+    days = "days" if lang == "en" else "días"
+    vals = (_hours_text(rec["first_contact_hours"], lang), str(rec["attempts"]), f"{rec['within_days']} {days}")
+    ev = rec["evidence"][lang]
+    keys = ("first_contact_hours", "attempts", "within_days")
+    return pd.DataFrame({"element": names, "value_text": vals, "evidence": [ev[k] for k in keys]})
+
+
+def _p(text: str):
+    import html
+
+    from smk.report import Html
+
+    return Html(f"<p>{html.escape(text)}</p>", text)
+
+
+def say(res: AttemptsResult, part: str, lang: str = "en"):
+    """A sentence (HTML paragraph) saying what a result means, in ``lang``.
+
+    ``part``: data, naive, compare, value, by_type, speed, cadence, recommendation.
+    """
+    fmt.check_lang(lang)
+    en = lang == "en"
+    cur = res.currency
+    m = lambda x, d=0: fmt.money(x, cur, lang, d)  # noqa: E731
+    if part == "data":
+        return _p(" ".join(data_notes(res.paths, lang)))
+    if part == "naive":
+        n = res.naive
+        k = n.attrs.get("levels_off")
+        cost_txt = f"{m(res.cost, 2)} = {m(res.rep_hourly_cost, 2)} ÷ {fmt.number(res.attempts_per_hour, lang, 1)}"
+        if en:
+            return _p(f"Cost per attempt: {cost_txt} (rep hourly cost ÷ attempts per hour). "
+                      + (f"The seed's profitability line levels off at {k} attempts (from there on it stays within "
+                         f"{fmt.pct(n.attrs['tol'], lang, 0)} of its range). " if k else "The line has too few usable groups to level off. ")
+                      + "Read literally, revenue per customer ÷ the cost of k calls falls like 1/k whenever customers "
+                        "are worth about the same in every group, so where it levels off says more about arithmetic "
+                        "than about the leads; the close-rate column is the informative part, and it is biased (next section).")
+        return _p(f"Costo por intento: {cost_txt} (costo por hora del vendedor ÷ intentos por hora). "
+                  + (f"La línea de rentabilidad de la guía se nivela en {k} intentos (desde ahí no se aleja más del "
+                     f"{fmt.pct(n.attrs['tol'], lang, 0)} de su rango). " if k else "La línea tiene pocos grupos utilizables para nivelarse. ")
+                  + "Leída al pie de la letra, ingreso por cliente ÷ costo de k llamadas baja como 1/k cuando los clientes "
+                    "valen más o menos lo mismo en cada grupo, así que su nivelación dice más de la aritmética que de los "
+                    "leads; la columna de tasa de cierre es la informativa, y está sesgada (siguiente sección).")
+    if part == "compare":
+        n, h = res.naive, res.hazard
+        if len(n) == 0 or len(h) == 0:
+            return _p("–")
+        g1, h1 = n["close_rate"].iloc[0], h["close_hazard"].iloc[0]
+        p = res.paths[res.paths["old_enough"] & (res.paths["n_attempts"] == 1)]
+        share = float(((p["first_connect"] == 1) | (p["close_attempt"] == 1)).mean()) if len(p) else float("nan")
+        if en:
+            return _p(f"Leads called once closed at {fmt.pct(g1, lang)}, yet the first attempt brought a sale to only "
+                      f"{fmt.pct(h1, lang, 2)} of the leads that received it: {fmt.pct(share, lang, 0)} of the 'called once' "
+                      f"group had succeeded at that attempt, which is why nobody called them again. The corrected line "
+                      f"counts every lead that reached attempt k still unreached, so it measures what attempt k adds.")
+        return _p(f"Los leads llamados una vez cerraron un {fmt.pct(g1, lang)}, pero el primer intento trajo una venta "
+                  f"solo al {fmt.pct(h1, lang, 2)} de los leads que lo recibieron: el {fmt.pct(share, lang, 0)} del grupo "
+                  f"'llamados una vez' había tenido éxito en ese intento, y por eso nadie volvió a llamarlos. La línea "
+                  f"corregida cuenta a todos los leads que llegaron al intento k sin contacto, así que mide lo que "
+                  f"aporta el intento k.")
+    if part == "value":
+        v = res.value.attrs if len(res.value) else {}
+        K = v.get("recommended", 0)
+        span_i = _span(v.get("recommended_low"), v.get("recommended_high"))
+        span_b = _span(res.boot.get("low"), res.boot.get("high"))
+        if not K:
+            return _p("No attempt's expected value exceeds its cost with these numbers: the data do not support an "
+                      "attempts rule." if en else
+                      "Con estas cifras ningún intento tiene un valor esperado mayor que su costo: los datos no "
+                      "justifican una regla de intentos.")
+        if en:
+            return _p(f"Recommended: {K} attempts. Attempt {K} is the last whose expected value ({m(v['value_last'])}) "
+                      f"exceeds its cost ({m(res.cost, 2)}). Using the 95 % interval bounds instead of the estimate "
+                      f"gives {span_i} attempts; a bootstrap over leads ({res.boot.get('n_boot')} resamples, seed "
+                      f"{res.boot.get('seed')}) gives {span_b} ({fmt.pct(res.boot.get('level', 0.9), lang, 0)} range).")
+        return _p(f"Recomendado: {K} intentos. El intento {K} es el último cuyo valor esperado ({m(v['value_last'])}) "
+                  f"supera su costo ({m(res.cost, 2)}). Con los límites de los intervalos del 95 % en lugar de la "
+                  f"estimación salen {span_i} intentos; un bootstrap sobre los leads ({res.boot.get('n_boot')} "
+                  f"remuestreos, semilla {res.boot.get('seed')}) da {span_b} (rango del {fmt.pct(res.boot.get('level', 0.9), lang, 0)}).")
+    if part == "by_type":
+        rec = res.by_type.attrs.get("recommended", {})
+        if not rec:
+            return _p("No lead type has enough leads for its own line." if en else
+                      "Ningún tipo de lead tiene leads suficientes para su propia línea.")
+        items = "; ".join(f"{t}: {k}" for t, k in rec.items())
+        if en:
+            return _p(f"Recommended attempts per lead type ({items}). Each type uses its own revenue per customer; "
+                      f"types with few leads are noisy, so prefer one company-wide number unless a type differs clearly.")
+        return _p(f"Intentos recomendados por tipo de lead ({items}). Cada tipo usa su propio ingreso por cliente; "
+                  f"los tipos con pocos leads son ruidosos: mejor un número común salvo que un tipo difiera claramente.")
+    if part == "speed":
+        if res.speed is None:
+            return _p(data_notes(res.paths, lang)[-1])
+        s = res.speed[~res.speed["too_small"] & (res.speed["bucket"] != "never")]
+        if len(s) < 2:
+            return _p("Too few leads per delay bucket to compare." if en else "Muy pocos leads por tramo de retraso para comparar.")
+        f, sl = s.iloc[0], s.iloc[-1]
+        H = first_contact_window(res.speed)
+        lab = SPEED_LABELS[lang]
+        if en:
+            return _p(f"Leads first attempted {lab[f['bucket']]} after reaching sales closed at {fmt.pct(f['close_rate'], lang)} "
+                      f"{fmt.ci(f['ci_low'], f['ci_high'], lang)}; those attempted {lab[sl['bucket']]} at "
+                      f"{fmt.pct(sl['close_rate'], lang)} {fmt.ci(sl['ci_low'], sl['ci_high'], lang)}. The longest delay not "
+                      f"clearly worse than the fastest is {_hours_text(H, lang) if H else '–'}.")
+        return _p(f"Los leads con el primer intento {lab[f['bucket']]} tras llegar a ventas cerraron un "
+                  f"{fmt.pct(f['close_rate'], lang)} {fmt.ci(f['ci_low'], f['ci_high'], lang)}; los contactados {lab[sl['bucket']]}, un "
+                  f"{fmt.pct(sl['close_rate'], lang)} {fmt.ci(sl['ci_low'], sl['ci_high'], lang)}. El mayor retraso no claramente "
+                  f"peor que el más rápido es {_hours_text(H, lang) if H else '–'}.")
+    if part == "cadence":
+        if res.cadence is None or not res.cadence.attrs.get("n"):
+            return _p(data_notes(res.paths, lang)[0] if res.source != "log" else
+                      ("No successful attempts to time." if en else "No hay intentos exitosos que fechar."))
+        c = res.cadence.attrs
+        K = max(res.value.attrs.get("recommended", 0), 1)
+        if en:
+            return _p(f"{fmt.pct(c['quantile'], lang, 0)} of the {fmt.number(c['n'], lang)} successful attempts among the "
+                      f"first {K} happened within {c['within_days']} days of the lead reaching sales: D = {c['within_days']}.")
+        return _p(f"El {fmt.pct(c['quantile'], lang, 0)} de los {fmt.number(c['n'], lang)} intentos exitosos entre los "
+                  f"primeros {K} ocurrió en los {c['within_days']} días siguientes a la llegada del lead a ventas: D = {c['within_days']}.")
+    if part == "recommendation":
+        r = res.recommendation
+        if r is None:
+            return _p("The data cannot support a sales SLA on attempts (see above); keep the current one."
+                      if en else "Los datos no permiten recomendar un ANS de intentos (ver arriba); mantenga el actual.")
+        return _p(r["line_en"] if en else r["line_es"])
+    raise ValueError(f"unknown part {part!r}")
+
+
+def headlines(res: AttemptsResult, lang: str = "en") -> list[dict]:
+    """Index-tile items: recommended attempts, first-contact window, value of the last recommended attempt."""
+    r = res.recommendation or {}
+    K = r.get("attempts")
+    H = r.get("first_contact_hours")
+    v = r.get("value_last_attempt")
+    return [
+        {"label_en": "Recommended attempts", "label_es": "Intentos recomendados", "value": K,
+         "display": fmt.MISSING if K is None else f"{K} / {r['within_days']} {'days' if lang == 'en' else 'días'}"},
+        {"label_en": "First-contact window", "label_es": "Plazo del primer contacto", "value": H,
+         "display": fmt.MISSING if H is None else _hours_text(H, lang)},
+        {"label_en": "Value of the last recommended attempt", "label_es": "Valor del último intento recomendado",
+         "value": None if v is None else float(v), "display": fmt.money(v, res.currency, lang)},
+    ]
+
+
+# --------------------------------------------------------------------------------------------
 # plots
 # --------------------------------------------------------------------------------------------
+def _yerr(y, low, high) -> np.ndarray:
+    """Error-bar lengths (Wilson bounds can sit a rounding error beyond the estimate)."""
+    y, low, high = (np.asarray(x, dtype=float) for x in (y, low, high))
+    return np.clip(np.vstack([y - low, high - y]), 0, None)
+
+
 def _ax(ax, size="normal"):
     if ax is None:
         import matplotlib.pyplot as plt
@@ -765,45 +968,56 @@ def plot_value(value: pd.DataFrame, *, lang: str = "en", currency: str = "USD", 
     optional lines per lead type; the recommended K marked."""
     from smk import theme
 
-    ax = _ax(ax)
+    ax = _ax(ax, "wide")
     v = value[~value["too_small"]]
     ax.fill_between(v["attempts"], v["value_low"], v["value_high"], color=theme.COLORS["highlight"], alpha=0.15, linewidth=0)
-    ax.plot(v["attempts"], v["value"], marker="o", color=theme.COLORS["highlight"],
-            label={"en": "all leads", "es": "todos los leads"}[lang])
+    ax.plot(v["attempts"], v["value"], marker="o", linewidth=2.5, color=theme.COLORS["highlight"],
+            label={"en": "all leads", "es": "todos los leads"}[lang], zorder=3)
     if by_type is not None and len(by_type):
         for i, (typ, g) in enumerate(by_type[~by_type["too_small"]].groupby("lead_type", sort=True)):
-            ax.plot(g["attempts"], g["value"], linewidth=1.2, color=theme.palette(i + 2)[-1], label=str(typ))
-    ax.axhline(value.attrs["cost"], color=theme.COLORS["bad"], linestyle="--", linewidth=1,
+            ax.plot(g["attempts"], g["value"], linewidth=1.0, alpha=0.8, color=theme.palette(i + 2)[-1], label=str(typ))
+    cost = value.attrs["cost"]
+    ax.axhline(cost, color=theme.COLORS["bad"], linestyle="--", linewidth=1.5,
                label={"en": "cost per attempt", "es": "costo por intento"}[lang])
     k = value.attrs.get("recommended")
     if k:
         ax.axvline(k, color=theme.COLORS["goal"], linestyle=":", linewidth=1)
+    # values span orders of magnitude (a few € of cost, hundreds of € of value): log scale above the cost,
+    # linear below it, so "above / below the cost line" stays readable
+    ax.set_yscale("symlog", linthresh=max(cost, 1e-9), linscale=0.5)
+    ax.set_ylim(bottom=0)
+    top = ax.get_ylim()[1]
+    if cost > 0 and top > cost:
+        decades = range(int(math.ceil(math.log10(cost))), int(math.floor(math.log10(top))) + 1)
+        ax.set_yticks([0.0] + [10.0 ** d for d in decades])
     ax.set_xlabel(LABELS[lang]["attempts"])
     ax.set_ylabel(LABELS[lang]["value"])
     theme.format_axis(ax, "y", "money", lang, currency)
-    ax.legend()
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _ = ax.set_title({"en": f"Value of the k-th attempt vs its cost (recommended: {k})",
                       "es": f"Valor del intento k frente a su costo (recomendado: {k})"}[lang])
     return ax
 
 
-def plot_compare(naive: pd.DataFrame, hazard: pd.DataFrame, *, lang: str = "en", ax=None):
+def plot_compare(naive: pd.DataFrame, hazard: pd.DataFrame, *, lang: str = "en", ax=None, min_group_size: int = 30):
     """Why the naive grouping misleads: close rate of the group 'called k times' against the
     probability that attempt k brings the sale for leads still unreached (with intervals)."""
     from smk import theme
 
     ax = _ax(ax)
     n = naive[~naive["too_small"]]
-    h = hazard[hazard["at_risk"] >= 1]
-    ax.errorbar(n["attempts"], n["close_rate"], yerr=[n["close_rate"] - n["ci_low"], n["ci_high"] - n["close_rate"]],
+    h = hazard[hazard["at_risk"] >= min_group_size]
+    ax.errorbar(n["attempts"], n["close_rate"], yerr=_yerr(n["close_rate"], n["ci_low"], n["ci_high"]),
                 marker="o", capsize=2, color=theme.COLORS["neutral"],
                 label={"en": "naive: close rate of leads called k times", "es": "ingenuo: cierre de leads llamados k veces"}[lang])
-    ax.errorbar(h["attempts"], h["close_hazard"], yerr=[h["close_hazard"] - h["close_low"], h["close_high"] - h["close_hazard"]],
+    ax.errorbar(h["attempts"], h["close_hazard"], yerr=_yerr(h["close_hazard"], h["close_low"], h["close_high"]),
                 marker="s", capsize=2, color=theme.COLORS["highlight"],
                 label={"en": "corrected: P(sale at attempt k | unreached before)",
                        "es": "corregido: P(venta en el intento k | sin contacto antes)"}[lang])
     ax.set_xlabel(LABELS[lang]["attempts"])
-    theme.format_axis(ax, "y", "pct", lang)
+    theme.format_axis(ax, "y", "pct", lang, decimals=1)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend()
     _ = ax.set_title({"en": "Naive vs corrected", "es": "Ingenuo frente a corregido"}[lang])
     return ax
@@ -818,23 +1032,25 @@ def plot_speed(speed: pd.DataFrame, *, lang: str = "en", ax=None):
     x = np.arange(len(s))
     colors = [theme.COLORS["neutral"] if t else theme.COLORS["highlight"] for t in s["too_small"]]
     ax.bar(x, s["close_rate"], color=colors)
-    ax.errorbar(x, s["close_rate"], yerr=[s["close_rate"] - s["ci_low"], s["ci_high"] - s["close_rate"]],
+    ax.errorbar(x, s["close_rate"], yerr=_yerr(s["close_rate"], s["ci_low"], s["ci_high"]),
                 fmt="none", ecolor=theme.COLORS["goal"], capsize=3)
     ax.set_xticks(x, [SPEED_LABELS[lang][b] for b in s["bucket"]])
     ax.set_xlabel(LABELS[lang]["bucket"])
     ax.set_ylabel(LABELS[lang]["close_rate"])
-    theme.format_axis(ax, "y", "pct", lang)
+    theme.format_axis(ax, "y", "pct", lang, decimals=1)
     _ = ax.set_title({"en": "Speed to lead: close rate by delay to first attempt",
                       "es": "Velocidad de respuesta: cierre según el retraso del primer intento"}[lang])
     return ax
 
 
 def plot_cadence(cad: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Cumulative share of successful attempts by days since lead creation; D marked."""
+    """Cumulative share of successful attempts by days since the lead reached sales (daily); D marked."""
     from smk import theme
 
     ax = _ax(ax)
-    ax.step(cad["day"], cad["cum_share"], where="post", color=theme.COLORS["highlight"], marker="o")
+    daily = cad.attrs.get("daily")
+    curve = daily if daily is not None else cad
+    ax.plot(curve["day"], curve["cum_share"], color=theme.COLORS["highlight"], drawstyle="steps-post" if daily is None else "default")
     D = cad.attrs.get("within_days")
     if D:
         ax.axvline(D, color=theme.COLORS["goal"], linestyle="--", linewidth=1)
