@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,8 @@ DEFAULT_LEADS = 4000
 DEFAULT_SEED = 2026
 DEFAULT_END = "2026-10-31"
 DEFAULT_MONTHS = 18
-CHUNK_LEADS = 50_000
+CHUNK_LEADS = 50_000  # leads per chunk of activities / tasks
+LEADS_CHUNK = 200_000  # rows per chunk of the contacts export
 
 CLIENT_NAME = "Demo Corp (synthetic)"
 TIMEZONE = "Europe/Madrid"
@@ -116,7 +118,8 @@ GENERIC_TYPES = (  # export label, probability, asset pool
                          "/about", "/blog/sla-template", "/careers", "/integrations")),
     ("Email Open", 0.25, ("Monthly newsletter", "Nurture #1", "Nurture #2", "Product update", "Event invite")),
     ("Email Click", 0.09, ("Monthly newsletter", "Nurture #1", "Nurture #2", "Product update")),
-    ("Content Download", 0.05, ("Ebook: The Smarketing Guide", "Checklist: SLA Template", "Report: State of Sales 2026")),
+    ("Content Download", 0.05, ("Ebook: The Smarketing Guide", "Checklist: SLA Template",
+                                "Report: State of Sales 2026")),
     ("Form Submission", 0.03, ("Newsletter Signup", "Contact us")),
     ("Webinar Registration", 0.02, ("Webinar: Closing the Loop", "Webinar: Lead Scoring 101")),
     ("Social Interaction", 0.04, ("LinkedIn post", "LinkedIn ad", "X post")),
@@ -139,6 +142,9 @@ LIFECYCLE_VALUES = {
     "Subscriber": "subscriber", "Lead": "lead", "Marketing Qualified Lead": "mql",
     "Sales Qualified Lead": "sql", "Opportunity": "opportunity", "Customer": "customer", "Other": "other",
 }
+STATUS_LABELS = ("Customer", "Open Deal", "Closed Lost", "Bad Timing", "Unqualified", "Connected",
+                 "Attempted to Contact", "New", "")
+LIFECYCLE_LABELS = ("Customer", "Opportunity", "Marketing Qualified Lead", "Subscriber", "Lead")
 DEAL_STAGE_VALUES = {**{s: "open" for s in OPEN_STAGES}, "Closed Won": "won", "Closed Lost": "lost"}
 
 SURVEY_QUESTIONS = (  # question id, mean answer for sales, marketing, management (Likert 1-5)
@@ -412,13 +418,11 @@ def _simulate_leads(seed: int, n: int, start_day: np.datetime64, end_s: int, n_d
     give_up_t = _fix(t_last + 3 * DAY)
     exhausted = mql & ~connected & (n_obs == n_planned) & (n_planned > 0) & (give_up_t <= end_s)
     closed_at = np.select([deal_lost, conn_closed, exhausted], [close_t, unq_conn_t, give_up_t], 0)
-    status = np.select(
+    status = np.select(  # codes into STATUS_LABELS
         [won, deal_open, deal_lost, conn_closed & bad_timing, conn_closed, connected, exhausted, n_obs > 0, mql],
-        ["Customer", "Open Deal", "Closed Lost", "Bad Timing", "Unqualified", "Connected", "Unqualified",
-         "Attempted to Contact", "New"], "")
-    lifecycle = np.select(
-        [won, has_deal, mql, offer == OFFER_NEWSLETTER],
-        ["Customer", "Opportunity", "Marketing Qualified Lead", "Subscriber"], "Lead")
+        [0, 1, 2, 3, 4, 5, 4, 6, 7], 8).astype(np.int8)
+    lifecycle = np.select(  # codes into LIFECYCLE_LABELS
+        [won, has_deal, mql, offer == OFFER_NEWSLETTER], [0, 1, 2, 3], 4).astype(np.int8)
     return dict(
         n=n, ids=ids, created=created, channel=channel, offer=offer, team=team, rep=rep, company=company,
         comp_ind=comp_ind, comp_cty=comp_cty, employees=employees, first=first, last=last, gmail=gmail,
@@ -433,11 +437,14 @@ def _simulate_leads(seed: int, n: int, start_day: np.datetime64, end_s: int, n_d
 # ============================================================================================
 # writers, one per export
 # ============================================================================================
-def _leads_table(L: dict, shape: str, counters: dict | None) -> tuple[pa.Table, list[dict]]:
-    n = L["n"]
-    rng = _rng(L["seed"], 10)
+def _leads_table(L: dict, shape: str, counters: dict | None, lo: int, hi: int, chunk: int) -> pa.Table:
+    """The contacts export for leads [lo, hi) (clean; dirty rows are added by :func:`_dirty_leads`)."""
+    L = {k: (v[lo:hi] if isinstance(v, np.ndarray) and k not in ("comp_ind", "comp_cty") else v) for k, v in L.items()}
+    counters = None if counters is None else {k: v[lo:hi] for k, v in counters.items()}
+    n = hi - lo
+    rng = _rng(L["seed"], 10, chunk)
     comp_name_idx = L["company"]
-    na, nb, nc = len(COMPANY_A), len(COMPANY_B), len(COMPANY_C)
+    nb, nc = len(COMPANY_B), len(COMPANY_C)
     a, b, c = comp_name_idx // (nb * nc), (comp_name_idx // nc) % nb, comp_name_idx % nc
     stem = pc.binary_join_element_wise(_take(COMPANY_A, a), _take(COMPANY_B, b), "")
     company = pc.binary_join_element_wise(stem, _take(COMPANY_C, c), " ")
@@ -470,8 +477,8 @@ def _leads_table(L: dict, shape: str, counters: dict | None) -> tuple[pa.Table, 
         "Job Title": _pad(_with_placeholder(_take([t[0] for t in TITLES], L["title"]), rng.random(n) < 0.03, "-"),
                           rng.random(n) < 0.02),
         "Phone Number": _with_placeholder(phone, rng.random(n) < 0.05, "N/A"),
-        "Lifecycle Stage": pa.array(L["lifecycle"]),
-        "Lead Status": pa.array(L["status"]),
+        "Lifecycle Stage": _take(LIFECYCLE_LABELS, L["lifecycle"]),
+        "Lead Status": _take(STATUS_LABELS, L["status"]),
         "Became a Marketing Qualified Lead Date": _ts_str(L["mql_at"], valid_mql),
         "Became a Sales Qualified Lead Date": _ts_str(L["deal_created"], sql_valid),
         "Became a Customer Date": _ts_str(L["close_t"], L["won"]),
@@ -486,7 +493,12 @@ def _leads_table(L: dict, shape: str, counters: dict | None) -> tuple[pa.Table, 
         cols["First Engagement Date"] = _ts_str(L["att"][:, 0], L["n_obs"] > 0)
         cols["Is Customer"] = pa.array(np.where(L["won"], "Yes", "No"))
         cols["Total Revenue"] = _num_str(L["amount"].astype(float), L["won"])
-    table = _as_strings(cols)
+    return _as_strings(cols)
+
+
+def _dirty_leads(table: pa.Table) -> tuple[pa.Table, list[dict]]:
+    """Plant the contacts' dirty rows in the first chunk (fixed rows, whatever the size)."""
+    reps = [r for t in TEAMS for r in t[1]]
     # deliberately dirty rows (fixed rows, whatever the size): formula company, duplicate id
     dirty = []
     fi = 7  # 0-based data row -> spreadsheet row 9
@@ -507,7 +519,7 @@ def _leads_table(L: dict, shape: str, counters: dict | None) -> tuple[pa.Table, 
 
 
 def _ascii(s: str) -> str:
-    import unicodedata
+    """'Léa' -> 'Lea' (for e-mail addresses)."""
     return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
 
 
@@ -679,7 +691,8 @@ def _deals_table(L: dict, start_s: int, end_s: int) -> tuple[pa.Table, list[dict
              note="won deal whose contact is not in the contacts export"),
         dict(file=f, row=4, column="Close Date", value=dirty_rows[1][1]["Close Date"], reason="closed_before_created",
              note="Close Date 7 days before Create Date"),
-        dict(file=f, row=5, column="Amount", value="-€1.200,00", reason="negative_amount", note="refund typed as a deal"),
+        dict(file=f, row=5, column="Amount", value="-€1.200,00", reason="negative_amount",
+             note="refund typed as a deal"),
     ]
     info = dict(linked=int(li.size), unlinked_won=n_unl, won_linked=n_won)
     return table, dirty, info
@@ -733,7 +746,8 @@ def _survey_table(seed: int, end_s: int) -> tuple[pa.Table, list[dict]]:
             t = _fix(np.array([end_s - (26 - r) * DAY + int(rng.integers(9 * HOUR, 18 * HOUR))]))[0]
             for q in SURVEY_QUESTIONS:
                 ans = int(np.clip(np.round(q[1 + ti] + rng.normal(0, 0.6)), 1, 5))
-                rows.append([f"R{r:02d}", team_label, q[0], str(ans), str(np.datetime64(int(t), "s")).replace("T", " ")[:16]])
+                stamp = str(np.datetime64(int(t), "s")).replace("T", " ")[:16]
+                rows.append([f"R{r:02d}", team_label, q[0], str(ans), stamp])
     f = FILES["survey"]
     qids = [q[0] for q in SURVEY_QUESTIONS]
     oor = 1 * len(qids) + qids.index("meetings_quality")  # respondent R02
@@ -868,7 +882,8 @@ def generate(out_dir: str | Path, n_leads: int = DEFAULT_LEADS, seed: int = DEFA
 
     # activities (chunked), also used for the summary counters
     labels = _activity_labels()
-    counters = {k: np.zeros(n_leads, np.int64) for k in ("page_view", "pricing_page_view", "demo_request", "conversions")}
+    counters = {k: np.zeros(n_leads, np.int64)
+                for k in ("page_view", "pricing_page_view", "demo_request", "conversions")}
     conv_codes = [labels.index(c) for c in CONVERSION_TYPES]
     act_out = _Out(out / FILES["activities"])
     att_out = _Out(out / FILES["contact_attempts"], encoding="cp1252")
@@ -876,9 +891,9 @@ def generate(out_dir: str | Path, n_leads: int = DEFAULT_LEADS, seed: int = DEFA
         hi = min(lo + CHUNK_LEADS, n_leads)
         lead, t, typ, asset = _activity_chunk(L, lo, hi, end_s, ci)
         if shape == "summary":
-            counters["page_view"] += np.bincount(lead[typ == labels.index("Page View")], minlength=n_leads)
-            counters["pricing_page_view"] += np.bincount(lead[typ == labels.index("Pricing Page View")], minlength=n_leads)
-            counters["demo_request"] += np.bincount(lead[typ == labels.index("Demo Request")], minlength=n_leads)
+            for key, label in (("page_view", "Page View"), ("pricing_page_view", "Pricing Page View"),
+                               ("demo_request", "Demo Request")):
+                counters[key] += np.bincount(lead[typ == labels.index(label)], minlength=n_leads)
             counters["conversions"] += np.bincount(lead[np.isin(typ, conv_codes)], minlength=n_leads)
             continue
         table = _activities_table(L, lead, t, typ, asset)
@@ -916,9 +931,13 @@ def generate(out_dir: str | Path, n_leads: int = DEFAULT_LEADS, seed: int = DEFA
         done("deals", o)
         dirty += ddirty
         truth.update(info)
-    leads, ldirty = _leads_table(L, shape, counters)
     o = _Out(out / FILES["leads"])
-    o.write(leads, first=True)
+    ldirty: list[dict] = []
+    for ci, lo in enumerate(range(0, n_leads, LEADS_CHUNK)):
+        leads = _leads_table(L, shape, counters if shape == "summary" else None, lo, min(lo + LEADS_CHUNK, n_leads), ci)
+        if ci == 0:
+            leads, ldirty = _dirty_leads(leads)
+        o.write(leads, first=ci == 0)
     done("leads", o)
     dirty = ldirty + dirty
     o = _Out(out / FILES["web_traffic"])

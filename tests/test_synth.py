@@ -75,7 +75,8 @@ def documented_dirty_rows() -> list[dict]:
     section = text.split("## Dirty rows", 1)[1].split("\n## ", 1)[0]
     rows = []
     for line in section.splitlines():
-        m = re.match(r"^\|\s*`([^`]+)`\s*\|\s*(\d+)\s*\|\s*`([^`]+)`\s*\|\s*`(.*)`\s*\|\s*`?([a-z_]+|kept)`?\s*\|", line)
+        m = re.match(r"^\|\s*`([^`]+)`\s*\|\s*(\d+)\s*\|\s*`([^`]+)`\s*\|\s*`(.*)`\s*\|"
+                     r"\s*`?([a-z_]+|kept)`?\s*\|", line)
         if m:
             rows.append(dict(file=m.group(1), row=int(m.group(2)), column=m.group(3), value=m.group(4),
                              reason=None if m.group(5) == "kept" else m.group(5)))
