@@ -745,9 +745,10 @@ def headlines(client, lang: str = "en", *, rates: pd.DataFrame | None = None,
     cycle, as ``smk.report`` headline items ``{'label_en', 'label_es', 'value', 'display'}`` (display
     in ``lang``)."""
     fmt.check_lang(lang)
-    rates = close_rates(client, "channel") if rates is None else rates
+    if rates is None and "channel" in client.leads:
+        rates = close_rates(client, "channel")
     cycle = sales_cycle(client) if cycle is None else cycle
-    bw = best_and_worst(rates)
+    bw = best_and_worst(rates) if rates is not None else {"best": None, "worst": None}
     items = []
     for key, en, es in (("best", "Best channel (close rate)", "Mejor canal (tasa de cierre)"),
                         ("worst", "Worst channel (close rate)", "Peor canal (tasa de cierre)")):
