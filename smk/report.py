@@ -609,7 +609,7 @@ def quality_headlines(ctx: Context) -> list[dict]:
         ctx.headline("Leads read", "Leads leídos", rows_in.get("leads", len(client.leads)), "int"),
         ctx.headline("Rows set aside", "Filas apartadas", aside, "int"),
         ctx.headline("Share of rows set aside", "Proporción de filas apartadas",
-                     aside / total_in if total_in else None, "pct"),
+                     aside / total_in if total_in else None, "pct:2"),
         ctx.headline("Data requirements met", "Requisitos de datos cubiertos", n_caps, "int",
                      display=f"{n_caps} / {len(caps)}"),
     ]

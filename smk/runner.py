@@ -418,6 +418,7 @@ def write_index(out_dir: Path, *, client: Any, period: str, lang: str, specs: li
 
     words = WORDS[lang]
     summary = quality_summary(client)
+    summary = summary.drop(columns=[c for c in ("file",) if c in summary.columns])  # the 00 report names files
     quality_table = format_table(summary, lang=lang, currency=client.config.currency,
                                  labels=QUALITY_LABELS, max_rows=None, show_pii=False).html
     ledger = client.ledger.to_frame()
