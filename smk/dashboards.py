@@ -807,13 +807,18 @@ def plot_compliance(table: pd.DataFrame, *, by: str = "team", target: float | No
     ax = _ax(ax, "wide" if "time" in table else "normal")
     if "time" in table and table["time"].astype(str).str.len().gt(0).any():
         groups = sorted(table[by].unique()) if by in table else [""]
+        times = sorted(table["time"].astype(str).unique())
+        pos = {t: i for i, t in enumerate(times)}
         for g, c in zip(groups, theme.palette(len(groups))):
             sub = table[table[by] == g] if by in table else table
             sub = sub.sort_values("time", kind="stable")
-            ax.plot(sub["time"], sub["rate"], marker="o", color=c, lw=2, label=str(g))
-            ax.fill_between(sub["time"], sub["ci_low"], sub["ci_high"], color=c, alpha=0.12, lw=0)
+            x = sub["time"].astype(str).map(pos)
+            ax.plot(x, sub["rate"], marker="o", color=c, lw=2, label=str(g))
+            ax.fill_between(x, sub["ci_low"], sub["ci_high"], color=c, alpha=0.12, lw=0)
+        ticks = [(fmt.month(t, lang, short=True) if len(t) == 7 else fmt.date(t, lang)) for t in times]
+        ax.set_xticks(range(len(times)), ticks)
         ax.tick_params(axis="x", rotation=45)
-        ax.legend(loc="lower left", ncols=min(len(groups), 4))
+        ax.legend(loc="best", ncols=min(len(groups), 4))
     else:
         t = table.sort_values(["rate", by], ascending=[True, True], kind="stable")
         y = np.arange(len(t))

@@ -60,7 +60,7 @@ LABELS: dict[str, dict[str, str]] = {
         "too_small": "Too few MQLs to judge", "side": "Side", "commitment": "Commitment", "target": "Target",
         "actual": "Actual", "met": "Met", "first_contact_hours": "First contact within (hours)",
         "attempts": "Attempts", "within_days": "Within (days)", "source": "Source",
-        "marketing": "Marketing", "sales": "Sales", MIX_ROW: "Current mix",
+        "marketing": "Marketing", "sales": "Sales", MIX_ROW: "Current mix", "on_track": "On track",
     },
     "es": {
         "lead_type": "Tipo de lead", "mqls": "MQL (maduros)", "customers": "Clientes",
@@ -72,7 +72,7 @@ LABELS: dict[str, dict[str, str]] = {
         "too_small": "Muy pocos MQL para juzgar", "side": "Equipo", "commitment": "Compromiso", "target": "Objetivo",
         "actual": "Real", "met": "Cumplido", "first_contact_hours": "Primer contacto en (horas)",
         "attempts": "Intentos", "within_days": "En (días)", "source": "Fuente",
-        "marketing": "Marketing", "sales": "Ventas", MIX_ROW: "Mix actual",
+        "marketing": "Marketing", "sales": "Ventas", MIX_ROW: "Mix actual", "on_track": "En línea",
     },
 }
 
@@ -532,6 +532,32 @@ def commitments(client, period: str | None = None, *, target: float = DEFAULT_CO
     return out
 
 
+def commitments_table(client, period: str | None = None, *, lang: str = "en", **kwargs: Any) -> pd.DataFrame:
+    """:func:`commitments` ready to show: side, commitment, target and actual as text in ``lang``
+    (counts, money or %), met (yes / no / "–" while open) and on track."""
+    fmt.check_lang(lang)
+    c = commitments(client, period, **kwargs)
+    cur = client.config.currency
+
+    def show(v, unit):
+        if unit == "money":
+            return fmt.money(v, cur, lang)
+        if unit == "share":
+            return fmt.pct(v, lang, 0)
+        return fmt.number(v, lang, 0)
+
+    yes, no = {"en": ("yes", "no"), "es": ("sí", "no")}[lang]
+    out = pd.DataFrame({
+        "side": c["side"].map(LABELS[lang]),
+        "commitment": c[f"label_{lang}"],
+        "target": [show(v, u) for v, u in zip(c["target"], c["unit"])],
+        "actual": [show(v, u) for v, u in zip(c["actual"], c["unit"])],
+        "met": [fmt.MISSING if pd.isna(m) else (yes if m else no) for m in c["met"]],
+        "on_track": [yes if t else no for t in c["on_track"]],
+    })
+    return out
+
+
 def _template(lang: str) -> Template:
     path = DATA_DIR / f"sla_agreement_{fmt.check_lang(lang)}.md"
     return Template(path.read_text(encoding="utf-8"))
@@ -557,7 +583,9 @@ def agreement(client, period: str | None = None, *, lang: str = "en", target: fl
     if rec:
         r = s.iloc[0]
         h, k, d = r["recommended_first_contact_hours"], int(r["recommended_attempts"]), r["recommended_within_days"]
-        origin = s.attrs.get(f"evidence_{lang}") or ""
+        ev = s.attrs.get(f"evidence_{lang}") or ""
+        origin = ({"en": f"*Why these numbers (contact-attempt analysis, notebook 05):* {ev}",
+                   "es": f"*Por qué estas cifras (análisis de intentos de contacto, cuaderno 05):* {ev}"}[lang] if ev else "")
     else:
         h, k, d = cfg.first_contact_hours, cfg.attempts, cfg.attempts_within_days
         origin = ""
@@ -648,16 +676,62 @@ def headlines(client, period: str | None = None, *, lang: str = "en", goal: dict
     ]
 
 
-def table_labels() -> dict[str, dict[str, str]]:
-    """``{"en": {...}, "es": {...}}`` for ``ctx.table(..., labels=...)``."""
-    return {"en": labels("en"), "es": labels("es")}
+def table_labels(kind: str = "dashboard") -> dict[str, dict[str, str]]:
+    """``{"en": {...}, "es": {...}}`` for ``ctx.table(..., labels=...)``; ``kind='values'`` for the
+    MQL value table (where ``mqls`` are the matured MQLs of the cohort)."""
+    return {"en": labels("en", kind), "es": labels("es", kind)}
 
 
-def labels(lang: str = "en") -> dict[str, str]:
+def labels(lang: str = "en", kind: str = "dashboard") -> dict[str, str]:
     """Column labels of this module's and the dashboards' tables, in ``lang``."""
     from smk.dashboards import LABELS as DL
 
-    return {**DL[fmt.check_lang(lang)], **LABELS[lang]}
+    fmt.check_lang(lang)
+    ci = {"en": {"ci": "95 % CI", "mqls_needed_ceil": "MQLs needed", "rate_ci": "95 % CI of the close rate",
+                 "value_ci": "95 % CI of the value", "value_ci_full": "95 % CI incl. revenue uncertainty"},
+          "es": {"ci": "IC 95 %", "mqls_needed_ceil": "MQL necesarios", "rate_ci": "IC 95 % del cierre",
+                 "value_ci": "IC 95 % del valor", "value_ci_full": "IC 95 % con incertidumbre del ingreso"}}[lang]
+    if kind == "values":
+        return {**DL[lang], **LABELS[lang], **ci}
+    return {**LABELS[lang], **DL[lang], **ci}
+
+
+def value_display(values: pd.DataFrame, *, lang: str = "en", currency: str = "USD") -> pd.DataFrame:
+    """The MQL value table ready for ``ctx.table``: intervals as one column each (``rate_ci`` as
+    (low, high) pairs for the ``ci`` format; ``value_ci`` and ``value_ci_full`` already written as money)."""
+    fmt.check_lang(lang)
+    v = localize(values, lang)
+    out = v[["lead_type", "mqls", "customers", "close_rate"]].copy()
+    out["rate_ci"] = list(zip(v["rate_low"], v["rate_high"]))
+    out["avg_revenue"] = v["avg_revenue"]
+    out["value"] = v["value"]
+    out["value_ci"] = [fmt.ci(lo, hi, lang, kind="money", decimals=0, currency=currency)
+                       for lo, hi in zip(v["value_low"], v["value_high"])]
+    if "value_low_full" in v:
+        out["value_ci_full"] = [fmt.ci(lo, hi, lang, kind="money", decimals=0, currency=currency)
+                                for lo, hi in zip(v["value_low_full"], v["value_high_full"])]
+    out["mix_share"] = v["mix_share"]
+    out["too_small"] = v["too_small"]
+    return out
+
+
+_VALUE_WORDS = {
+    "en": {"above": "above", "below": "below", "marketing": "Marketing", "sales": "Sales", MIX_ROW: "Current mix",
+           "(missing)": "(missing)"},
+    "es": {"above": "por encima", "below": "por debajo", "marketing": "Marketing", "sales": "Ventas",
+           MIX_ROW: "Mix actual", "(missing)": "(sin dato)"},
+}
+
+
+def localize(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """A copy with the words this module puts in cells (direction, side, the mix row, missing group)
+    in ``lang``; other values unchanged."""
+    words = _VALUE_WORDS[fmt.check_lang(lang)]
+    out = df.copy()
+    for col in ("direction", "side", "lead_type", "team", "owner"):
+        if col in out:
+            out[col] = out[col].map(lambda v: words.get(v, v) if isinstance(v, str) else v)
+    return out
 
 
 def plot_mql_value(values: pd.DataFrame, *, lang: str = "en", currency: str = "USD", ax=None):
@@ -851,7 +925,9 @@ def agreement_markdown(client, period: str | None = None, *, lang: str = "en", o
         path = Path(output_dir) / f"sla_agreement_{lang}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    return Markdown(text)
+    # inside the report the document sits under a section heading: two levels down (# → ###)
+    shown = "\n".join(("##" + line) if line.startswith("#") else line for line in text.splitlines())
+    return Markdown(shown)
 
 
 def goal_explorer(client, period: str | None = None, *, lang: str = "en"):
@@ -904,7 +980,7 @@ def goal_explorer(client, period: str | None = None, *, lang: str = "en"):
 
 __all__ = [
     "DEFAULT_COMPLIANCE_TARGET", "DEFAULT_SALES_SOURCED_CHANNELS", "LABELS", "Pacing", "agreement",
-    "agreement_markdown", "say_breaching", "say_compliance", "say_sales_sla", "say_goal", "say_pacing", "say_values", "table_labels",
+    "agreement_markdown", "commitments_table", "localize", "value_display", "say_breaching", "say_compliance", "say_sales_sla", "say_goal", "say_pacing", "say_values", "table_labels",
     "attempts_compliance", "attempts_table", "breaching_leads", "commitments", "first_contact_compliance",
     "first_contact_table", "goal_explorer", "headlines", "labels", "lead_sources", "monthly_mql_goal",
     "mql_value", "mql_value_table", "mqls_needed", "pacing", "plot_compliance", "plot_first_contact",
