@@ -50,6 +50,9 @@ NOTEBOOK_RE = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 REQUIRED_PARAMETERS = ("client_dir", "period", "lang", "output_dir")
 LEDGER_CSV = "data_quality_ledger.csv"
 KERNEL_NAME = "python3"
+#: The kernel's own log (e.g. "Kernel is running over TCP without encryption" on every start) is
+#: noise for a consultant: only errors.
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 
 #: Client-facing words of the index and the report pages.
 WORDS: dict[str, dict[str, str]] = {
@@ -314,7 +317,8 @@ class Result:
     cell: int | None = None  # index of the failing cell in the executed notebook
     exec_count: int | None = None
     error: str = ""  # "KeyError: 'x'"
-    source: str = ""  # first line of the failing cell
+    source: str = ""  # the failing line of the cell (else its first line)
+    line: int | None = None  # line number in the cell, when the traceback says
     missing: tuple[str, ...] = ()
 
     def describe_error(self) -> str:
@@ -323,8 +327,25 @@ class Result:
         where = f"cell {self.cell}" if self.cell is not None else "before the first cell"
         if self.exec_count is not None:
             where += f" (In [{self.exec_count}])"
+        if self.line is not None:
+            where += f", line {self.line}"
         src = f" `{self.source}`" if self.source else ""
         return f"{self.name}: {where}{src}: {self.error}"
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _failing_line(source: str, tb: list[str]) -> tuple[int | None, str]:
+    """The line of the cell where the error happened (IPython tracebacks say ``Cell In[5], line 3``;
+    the first such frame is the cell itself), else the cell's first line."""
+    text = _ANSI.sub("", "\n".join(tb))
+    lines = source.splitlines()
+    hits = [int(n) for n in re.findall(r"Cell In\[\d+\], line (\d+)", text)]
+    if hits and 1 <= hits[0] <= len(lines):
+        return hits[0], lines[hits[0] - 1].strip()[:120]
+    first = next((ln.strip() for ln in lines if ln.strip()), "")
+    return None, first[:120]
 
 
 def _without_interactive(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -352,13 +373,13 @@ def execute_task(task: Task) -> Result:
         with patched_env(task.env):
             executed = pm.execute_notebook(nb, str(ipynb), parameters=params, cwd=str(PROJECT_ROOT),
                                            kernel_name=KERNEL_NAME, progress_bar=False, log_output=False,
-                                           execution_timeout=task.timeout)
+                                           execution_timeout=task.timeout, extra_arguments=list(KERNEL_ARGS))
     except PapermillExecutionError as exc:
         result.status = "failed"
         result.cell = exc.cell_index
         result.exec_count = exc.exec_count
         result.error = f"{exc.ename}: {exc.evalue}"
-        result.source = (exc.source or "").strip().splitlines()[0][:120] if (exc.source or "").strip() else ""
+        result.line, result.source = _failing_line(exc.source or "", exc.traceback or [])
     except Exception as exc:  # kernel died, timeout, bad notebook: report, do not stop the others
         result.status = "failed"
         result.error = f"{type(exc).__name__}: {exc}".strip()
@@ -590,6 +611,7 @@ def refresh_notebook(path: Path, env: dict[str, str], timeout: int | None = 600)
     errors: list[str] = []
     with patched_env(env):
         client = NotebookClient(run_nb, timeout=timeout, kernel_name=KERNEL_NAME, record_timing=False,
+                                extra_arguments=list(KERNEL_ARGS),
                                 allow_errors=False, resources={"metadata": {"path": str(PROJECT_ROOT)}})
         try:
             client.execute()

@@ -63,7 +63,7 @@ def notebooks(tmp_path) -> Path:
     nbformat.write(make_nb([
         SETUP,
         new_code_cell("x = 1"),
-        new_code_cell('raise ValueError("planted failure")'),
+        new_code_cell('z = 0\nraise ValueError("planted failure")'),
         new_code_cell("y = 2"),
     ], title=("Broken", "Roto")), d / "02_broken.ipynb")
     nbformat.write(make_nb([SETUP, new_code_cell("1 / 0")], requires=["leads", "web_traffic"],
@@ -206,8 +206,9 @@ def test_run_finishes_the_others_and_names_the_failure(tiny_client, notebooks, t
     captured = capsys.readouterr()
     assert code == 1
     # executed cells: 0 md-en, 1 md-es, 2 parameters, 3 injected-parameters, 4 setup, 5 x = 1, 6 raise
-    # execution counts: parameters 1, injected 2, setup 3, x 4, raise 5
-    assert "error: 02_broken: cell 6 (In [5]) `raise ValueError(\"planted failure\")`: ValueError: planted failure" in captured.err
+    # execution counts: parameters 1, injected 2, setup 3, x 4, raise 5; the raise is line 2 of its cell
+    assert ("error: 02_broken: cell 6 (In [5]), line 2 `raise ValueError(\"planted failure\")`: "
+            "ValueError: planted failure") in captured.err
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     status = {r["name"]: r["status"] for r in run["notebooks"]}
     assert status == {"01_fine": "ok", "02_broken": "failed", "03_traffic": "not_enough_data"}
@@ -243,7 +244,7 @@ def test_run_finishes_the_others_and_names_the_failure(tiny_client, notebooks, t
     assert "duplicate_id" in ledger and "L2" in ledger and "a@x.com" not in ledger
 
     # summary table printed at the end
-    assert re.search(r"^02_broken\s+failed\s+[\d.]+ s\s+02_broken: cell 6", captured.out, re.M)
+    assert re.search(r"^02_broken\s+failed\s+[\d.]+ s\s+02_broken: cell 6 \(In \[5\]\), line 2", captured.out, re.M)
     assert re.search(r"^03_traffic\s+not_enough_data\s+[\d.]+ s\s+needs web_traffic", captured.out, re.M)
 
 
