@@ -1139,6 +1139,18 @@ def _is_number(s: str) -> bool:
         return False
 
 
+def _stamp(v: Any, config, tc) -> str:
+    """``answered_at`` as the file expects it: the table's ``date_formats.answered_at`` or
+    ``date_format`` from client.yml (default ``%Y-%m-%d %H:%M``), tz-aware values first converted to
+    the client's timezone (naive values are taken as already in it, as the loader reads them)."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)) or (isinstance(v, str) and not v.strip()):
+        return ""
+    t = pd.Timestamp(v)
+    if t.tzinfo is not None:
+        t = t.tz_convert(config.tz).tz_localize(None)
+    return t.strftime(tc.date_formats.get("answered_at") or tc.date_format or "%Y-%m-%d %H:%M")
+
+
 def save_answers(config, answers: pd.DataFrame | list[dict], *, client_dir: str | Path | None = None,
                  bank: pd.DataFrame | None = None) -> Path:
     """Append questionnaire answers to the client's survey CSV (``tables.survey.file`` in client.yml).
@@ -1212,8 +1224,7 @@ def save_answers(config, answers: pd.DataFrame | list[dict], *, client_dir: str 
     for _, r in df.iterrows():
         values = {"respondent": str(r["respondent"]).strip(), "team": reverse_team.get(r["team"], r["team"]),
                   "question_id": r["question_id"], "answer": int(float(r["answer"])),
-                  "answered_at": "" if r["answered_at"] is None or pd.isna(r["answered_at"])
-                  else pd.Timestamp(r["answered_at"]).isoformat()}
+                  "answered_at": _stamp(r["answered_at"], config, tc)}
         w.writerow([_safe_cell(values.get(canonical_by_source.get(h, ""), "")) for h in header])
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists() or path.stat().st_size == 0
@@ -1232,10 +1243,12 @@ def save_answers(config, answers: pd.DataFrame | list[dict], *, client_dir: str 
 
 
 def questionnaire_form(client, *, lang: str = "en", answered_at: Any = None):
+    # ``answered_at`` None: the moment *Save* is pressed, in the client's timezone (the one place the
+    # library reads the clock: it stamps a live answer, it never enters an analysis as "now").
     """An ipywidgets form to run the questionnaire live (JupyterLab only; never under papermill):
     respondent name, team, one 1–5 toggle per question, and a Save button that appends the answers
-    with :func:`save_answers` and reports how many were written. ``answered_at`` (optional) is a
-    callable returning the timestamp to store (e.g. ``pandas.Timestamp.now``)."""
+    with :func:`save_answers` and reports how many were written. ``answered_at`` (optional): a
+    timestamp or a callable returning one; default: the time of *Save* in the client's timezone."""
     import ipywidgets as w
 
     fmt.check_lang(lang)
@@ -1257,7 +1270,8 @@ def questionnaire_form(client, *, lang: str = "en", answered_at: Any = None):
 
     def on_save(_):
         picked = [{"respondent": name.value, "team": team.value, "question_id": qid, "answer": t.value,
-                   "answered_at": answered_at() if callable(answered_at) else answered_at}
+                   "answered_at": (answered_at() if callable(answered_at) else answered_at) if answered_at is not None
+                   else pd.Timestamp.now(tz=client.config.tz)}
                   for qid, t in toggles.items() if t.value is not None]
         if not picked:
             status.value = "Marque al menos una respuesta." if es else "Pick at least one answer."

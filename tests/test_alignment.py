@@ -445,7 +445,7 @@ def test_save_answers_creates_file_in_canonical_names(tmp_path):
     assert path == tmp_path / "data" / "survey.csv"
     rows = list(csv.reader(path.open(encoding="utf-8")))
     assert rows == [["respondent", "team", "question_id", "answer", "answered_at"],
-                    ["ana", "sales", "follow_up", "4", "2026-06-01T10:00:00"],
+                    ["ana", "sales", "follow_up", "4", "2026-06-01 10:00"],
                     ["ana", "sales", "lead_quality", "2", ""]]
 
 
@@ -479,6 +479,34 @@ def test_save_answers_refuses_bad_answers_and_writes_nothing(tmp_path, bad, matc
     assert not (tmp_path / "s.csv").exists()
 
 
+def test_save_answers_writes_time_in_client_zone_and_format(tmp_path):
+    cfg = parse_config({"name": "T", "timezone": "Europe/Madrid", "tables": {"leads": {"file": "l.csv"}, "survey": {
+        "file": "s.csv", "date_format": "%d/%m/%Y %H:%M"}}})
+    al.save_answers(cfg, [{"respondent": "ana", "team": "sales", "question_id": "follow_up", "answer": 3,
+                           "answered_at": pd.Timestamp("2026-06-01 08:00", tz="UTC")}], client_dir=tmp_path)
+    # 08:00 UTC = 10:00 in Madrid (CEST, UTC+2), written day first as client.yml says
+    assert list(csv.reader((tmp_path / "s.csv").open()))[1][-1] == "01/06/2026 10:00"
+
+
+def test_saved_answers_load_back(tmp_path):
+    import smk
+
+    (tmp_path / "leads.csv").write_text("lead_id,created_at\nA,2026-01-05 10:00\n", encoding="utf-8")
+    (tmp_path / "client.yml").write_text(
+        "name: T\ntimezone: Europe/Madrid\ntables:\n  leads: {file: leads.csv}\n"
+        "  survey:\n    file: s.csv\n    columns: {respondent: Nombre, team: Equipo, question_id: Pregunta, "
+        "answer: Nota, answered_at: Fecha}\n    values:\n      team: {Ventas: sales, Mercadeo: marketing, Gerencia: management}\n",
+        encoding="utf-8")
+    cfg = smk.load_config(tmp_path)
+    al.save_answers(cfg, [{"respondent": "ana", "team": "marketing", "question_id": "follow_up", "answer": 2,
+                           "answered_at": pd.Timestamp("2026-06-01 08:00", tz="UTC")}])
+    client = smk.load_client(tmp_path)
+    s = client.survey
+    assert s[["respondent", "team", "question_id"]].iloc[0].tolist() == ["ana", "marketing", "follow_up"]
+    assert int(s["answer"].iloc[0]) == 2
+    assert s["answered_at"].iloc[0] == pd.Timestamp("2026-06-01 08:00", tz="UTC")
+
+
 def test_save_answers_needs_a_survey_table():
     cfg = parse_config({"name": "T", "tables": {"leads": {"file": "l.csv"}}})
     with pytest.raises(al.ConfigError, match="tables.survey"):
@@ -498,7 +526,7 @@ def test_questionnaire_form_builds_and_saves(tmp_path):
     form.children[-2].click()
     assert "1 respuestas guardadas" in form.children[-1].value
     rows = list(csv.reader((tmp_path / "s.csv").open(encoding="utf-8")))
-    assert rows[1] == ["eva", "marketing", "meetings_frequency", "5", "2026-06-02T09:30:00"]
+    assert rows[1] == ["eva", "marketing", "meetings_frequency", "5", "2026-06-02 09:30"]
 
 
 # ---------------------------------------------------------------------------------------------
