@@ -386,3 +386,18 @@ def test_loader_reads_demo_and_ledger_has_each_dirty_row():
     # deal amounts parsed from the European format ('€12.345,00')
     raw = read_deals(DEMO).set_index("Deal ID")["amount"]
     assert np.allclose(client.deals.set_index("deal_id")["amount"], raw.reindex(client.deals["deal_id"]).to_numpy())
+
+
+def test_alignment_audit_flags_the_unknown_question():
+    """The unknown question id is the alignment module's to flag (it owns the question bank)."""
+    import smk
+    from smk import alignment
+
+    client = smk.load_client(DEMO)
+    alignment.audit(client)
+    ledger = client.ledger.to_frame()
+    row = [d for d in documented_dirty_rows() if d["reason"] == "unknown_question"][0]
+    hit = ledger[(ledger["file"] == row["file"]) & (ledger["source_row"] == row["row"])]
+    assert hit["reason"].tolist() == ["unknown_question"]
+    # the ids the generator uses are exactly the default bank's
+    assert set(alignment.question_bank(client.config.survey)["id"]) == {q[0] for q in synth.SURVEY_QUESTIONS}
