@@ -1,0 +1,167 @@
+"""Rules engine (smk.rules): the seed's example rules, every operator, decay, group caps."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from smk.config import ScoringConfig
+from smk.errors import ConfigError
+from smk.rules import (SEED_EXAMPLE_RULES, apply_rules, config_rules, decay_factors, evaluate, normalise_operator,
+                       parse_rule, resolve_field, rules_table)
+
+
+def _leads():
+    return pd.DataFrame({
+        "lead_id": ["a", "b", "c", "d", "e"],
+        "n_page_view": [16, 15, 40, None, 0],
+        "email": ["ana@gmail.com", "bo@ibm.com", None, "DAN@GMAIL.COM", "  "],
+        "company": ["IBM Corp", "Acme", "ibm", "Other", None],
+        "country": ["Ecuador", "Spain", "ecuador ", None, "Peru"],
+    })
+
+
+def test_seed_example_rules():
+    # seed 000 ch. 2: Pageviews > 15 → +10; Email contains gmail → −10; Company Name contains IBM → +30
+    out = apply_rules(_leads(), SEED_EXAMPLE_RULES)
+    # a: 16 > 15 (+10), gmail (−10), "IBM Corp" (+30) = 30
+    # b: 15 is not > 15, ibm.com is not gmail, "Acme" → 0
+    # c: 40 > 15 (+10), no email, "ibm" (case-insensitive) (+30) = 40
+    # d: pageviews missing (no points), "GMAIL" (−10), "Other" → −10
+    # e: 0 pageviews, blank email, no company → 0
+    assert out["score"].tolist() == [30.0, 0.0, 40.0, -10.0, 0.0]
+    assert out.loc[0, "fired"] == ("Number of Pageviews > 15", "Email contains gmail", "Company Name contains IBM")
+    assert out.loc[1, "fired"] == ()
+    assert out.loc[3, "fired"] == ("Email contains gmail",)
+
+
+def test_seed_rules_table_in_crm_form():
+    es = rules_table(SEED_EXAMPLE_RULES, lang="es")
+    assert list(es.columns) == ["Campo", "Operador", "Valor", "Puntos"]
+    assert es["Puntos"].tolist() == [10, -10, 30]
+    assert es["Operador"].tolist() == ["es mayor que", "contiene", "contiene"]
+    en = rules_table(SEED_EXAMPLE_RULES, lang="en", fired=apply_rules(_leads(), SEED_EXAMPLE_RULES))
+    # pageviews > 15: a, c → 2; gmail: a, d → 2; IBM: a, c → 2
+    assert en["Leads matched"].tolist() == [2, 2, 2]
+
+
+@pytest.mark.parametrize("alias, op", [
+    ("is greater than", ">"), (">", ">"), ("is at least", ">="), ("<", "<"), ("is less than or equal to", "<="),
+    ("=", "="), ("is equal to", "="), ("≠", "≠"), ("!=", "≠"), ("is not", "≠"), ("contains the word", "contains"),
+    ("does not contain", "not contains"), ("not contains", "not contains"), ("is any of", "in"),
+    ("is known", "is known"), ("is unknown", "is unknown"), ("contiene", "contains"), ("es mayor que", ">"),
+])
+def test_operator_aliases(alias, op):
+    assert normalise_operator(alias) == op
+
+
+def test_unknown_operator_is_a_config_error():
+    with pytest.raises(ConfigError, match="unknown operator"):
+        parse_rule({"field": "email", "operator": "sounds like", "value": "x", "points": 1})
+
+
+def test_every_operator():
+    s = pd.Series([5.0, 10.0, None, 20.0])
+    def ev(op, v):
+        return evaluate(parse_rule({"field": "x", "operator": op, "value": v, "points": 1}), s).tolist()
+    assert ev(">", 10) == [False, False, False, True]
+    assert ev(">=", 10) == [False, True, False, True]
+    assert ev("<", 10) == [True, False, False, False]
+    assert ev("<=", 10) == [True, True, False, False]
+    assert ev("=", 10) == [False, True, False, False]
+    assert ev("≠", 10) == [True, False, False, True]  # missing never satisfies a comparison
+    assert ev("is known", None) == [True, True, False, True]
+    assert ev("is unknown", None) == [False, False, True, False]
+    t = pd.Series(["Ecuador", "Spain", None, " ecuador "])
+    def evt(op, v):
+        return evaluate(parse_rule({"field": "x", "operator": op, "value": v, "points": 1}), t).tolist()
+    assert evt("=", "ECUADOR") == [True, False, False, True]
+    assert evt("≠", "ecuador") == [False, True, False, False]
+    assert evt("contains", "cua") == [True, False, False, True]
+    assert evt("not contains", "cua") == [False, True, False, False]
+    assert evt("in", "Spain, Peru") == [False, True, False, False]
+    assert evt("in", ["ecuador", "peru"]) == [True, False, False, True]
+    assert evt("not in", ["ecuador"]) == [False, True, False, False]
+
+
+def test_field_resolution():
+    cols = ["lead_id", "n_page_view", "email", "company", "job_title"]
+    assert resolve_field("Number of Pageviews", cols) == "n_page_view"
+    assert resolve_field("Company Name", cols) == "company"
+    assert resolve_field("Job Title", cols) == "job_title"
+    assert resolve_field("page_view", cols) == "n_page_view"
+    with pytest.raises(ConfigError, match="not a column"):
+        resolve_field("Shoe size", cols)
+
+
+def test_group_caps_and_base_points():
+    leads = pd.DataFrame({"lead_id": ["a", "b"], "n_demo_request": [1, 0], "n_pricing_page_view": [3, 1],
+                          "industry": ["Insurance", "Retail"]})
+    rules = [
+        {"field": "n_demo_request", "operator": ">=", "value": 1, "points": 20, "group": "interest"},
+        {"field": "n_pricing_page_view", "operator": ">=", "value": 1, "points": 15, "group": "interest"},
+        {"field": "industry", "operator": "=", "value": "insurance", "points": 10, "group": "fit"},
+    ]
+    out = apply_rules(leads, rules, group_caps={"interest": 25}, base_points=5)
+    # a: interest 20 + 15 = 35 capped at 25; fit 10; base 5 → 40
+    # b: interest 15 (below the cap); fit 0; base 5 → 20
+    assert out["score"].tolist() == [40.0, 20.0]
+    assert out["score_interest"].tolist() == [25.0, 15.0]
+    assert out["score_fit"].tolist() == [10.0, 0.0]
+
+
+def test_half_life_decay_from_the_log():
+    tz = "Europe/Madrid"
+    leads = pd.DataFrame({"lead_id": ["a", "b", "c"]})
+    acts = pd.DataFrame({
+        "lead_id": ["a", "b", "b", "c"],
+        "occurred_at": pd.to_datetime(["2026-01-01", "2025-12-18", "2026-01-10", "2026-01-20"]).tz_localize(tz),
+        "activity_type": ["pricing_page_view"] * 4,
+    })
+    as_of = pd.Timestamp("2026-01-15", tz=tz)
+    rule = {"field": "n_pricing_page_view", "operator": ">=", "value": 1, "points": 40, "half_life_days": 14}
+    out = apply_rules(leads, [rule], activities=acts, as_of=as_of)
+    # a: last visit 14 days before as_of → 40 × 0.5 = 20
+    # b: latest visit 2026-01-10, 5 days → 40 × 0.5^(5/14) = 31.208...
+    # c: its only visit is after as_of → not counted, no points
+    assert out["score"].tolist()[0] == pytest.approx(20.0)
+    assert out["score"].tolist()[1] == pytest.approx(40 * 0.5 ** (5 / 14))
+    assert out["score"].tolist()[2] == 0.0
+    assert out.attrs["decay"] == "applied"
+    f = decay_factors(leads, acts, "pricing_page_view", 14, as_of)
+    assert f.tolist()[2] == 1.0  # no event before as_of: factor 1 (and the rule does not fire)
+
+
+def test_decay_without_log_is_reported_not_applied():
+    leads = pd.DataFrame({"lead_id": ["a"], "n_pricing_page_view": [2]})
+    rule = {"field": "n_pricing_page_view", "operator": ">=", "value": 1, "points": 40, "half_life_days": 14}
+    out = apply_rules(leads, [rule])
+    assert out["score"].tolist() == [40.0]
+    assert out.attrs["decay"] == "no log: not applied"
+
+
+def test_counts_come_from_the_log_before_as_of():
+    tz = "UTC"
+    leads = pd.DataFrame({"lead_id": ["a", "b"]})
+    acts = pd.DataFrame({"lead_id": ["a", "a", "b"], "activity_type": ["demo_request", "page_view", "demo_request"],
+                         "occurred_at": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-03-01"]).tz_localize(tz)})
+    out = apply_rules(leads, [{"field": "Demo request", "operator": ">=", "value": 1, "points": 50}],
+                      activities=acts, as_of=pd.Timestamp("2026-02-01", tz=tz))
+    assert out["score"].tolist() == [50.0, 0.0]  # b's demo request is after as_of
+
+
+def test_rules_from_client_config_keep_groups():
+    cfg = ScoringConfig(rules=[{"Field": "Email", "Operator": "contains the word", "Value": "gmail", "Rule value": -10}],
+                        fit_rules=[{"field": "industry", "operator": "in", "value": ["Insurance"], "points": 10}],
+                        interest_rules=[{"field": "n_demo_request", "operator": ">=", "value": 1, "points": 30}])
+    rules = config_rules(cfg)
+    assert [(r.field, r.operator, r.points, r.group) for r in rules] == [
+        ("Email", "contains", -10.0, ""), ("industry", "in", 10.0, "fit"), ("n_demo_request", ">=", 30.0, "interest")]
+
+
+def test_bad_rule_messages():
+    with pytest.raises(ConfigError, match="needs a number"):
+        parse_rule({"field": "n_page_view", "operator": ">", "value": "many", "points": 1})
+    with pytest.raises(ConfigError, match="missing points"):
+        parse_rule({"field": "n_page_view", "operator": ">", "value": 3})
+    with pytest.raises(ConfigError, match="unknown key"):
+        parse_rule({"field": "x", "operator": ">", "value": 3, "points": 1, "weight": 2})

@@ -1,0 +1,162 @@
+"""Learned scorecard (smk.scorecard): AUC, split, label, leakage guard, points scale, reports."""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smk.outcomes import lead_outcomes
+from smk.scorecard import (LeakageWarning, auc_delong, candidate_features, gains_table, label_within, leakage_guard,
+                           learn_scorecard, split_train_test)
+
+TZ = "Europe/Madrid"
+
+
+def test_auc_delong_by_hand():
+    # positives 0.9, 0.4; negatives 0.5, 0.1. Pairs won by the positive: (0.9,0.5) (0.9,0.1) (0.4,0.1) → 3/4
+    r = auc_delong([1, 1, 0, 0], [0.9, 0.4, 0.5, 0.1])
+    assert r["auc"] == pytest.approx(0.75)
+    # placements: V10 = [1, 0.5] (share of negatives below each positive), V01 = [0.5, 1] (share of
+    # positives above each negative); var = s²(V10)/2 + s²(V01)/2 = 0.125/2 + 0.125/2 = 0.125
+    assert r["se"] == pytest.approx(math.sqrt(0.125))
+    assert r["ci_low"] == pytest.approx(max(0, 0.75 - 1.959964 * math.sqrt(0.125)), abs=1e-5)
+    assert r["ci_high"] == 1.0  # clipped
+    # ties count one half: one positive 0.5 vs one negative 0.5 → 0.5
+    assert auc_delong([1, 0], [0.5, 0.5])["auc"] == pytest.approx(0.5)
+
+
+def test_gains_table_by_hand():
+    # 10 leads, scores 10..1; customers at scores 10, 9 and 3; 5 bins of 2
+    score = np.arange(10, 0, -1)
+    y = [1, 1, 0, 0, 0, 0, 0, 1, 0, 0]
+    g = gains_table(score, y, [f"L{i}" for i in range(10)], n_bins=5)
+    assert g["customers"].tolist() == [2, 0, 0, 1, 0]
+    assert g["close_rate"].tolist() == [1.0, 0.0, 0.0, 0.5, 0.0]
+    # lift of bin 1 = 1.0 / base rate 0.3 = 3.33; gains after bin 1 = 2/3 of customers in 20 % of leads
+    assert g.loc[0, "lift"] == pytest.approx(1 / 0.3)
+    assert g.loc[0, "cum_customers_share"] == pytest.approx(2 / 3)
+    assert g["cum_customers_share"].iloc[-1] == 1.0
+
+
+def test_time_split_puts_later_leads_in_test():
+    created = pd.date_range("2025-01-01", periods=100, freq="D", tz=TZ)
+    leads = pd.DataFrame({"lead_id": [f"L{i:03d}" for i in range(100)], "created_at": created[::-1]})
+    split = split_train_test(leads, test_share=0.3)
+    assert split.attrs["kind"] == "time"
+    test, train = leads[split == "test"], leads[split == "train"]
+    assert len(test) == 30 and len(train) == 70
+    assert test["created_at"].min() >= train["created_at"].max()
+    assert split.attrs["boundary"] == pd.Timestamp("2025-03-12", tz=TZ)  # day 70 (0-based) of 100
+
+
+def test_split_without_dates_is_a_labelled_random_split():
+    leads = pd.DataFrame({"lead_id": [f"L{i}" for i in range(50)], "created_at": pd.NaT})
+    a = split_train_test(leads, test_share=0.2, seed=7)
+    b = split_train_test(leads, test_share=0.2, seed=7)
+    assert a.attrs["kind"] == "random (no dates)"
+    assert (a == "test").sum() == 10
+    assert a.tolist() == b.tolist()  # fixed seed: same split
+
+
+def test_label_excludes_leads_too_recent():
+    end = pd.Timestamp("2026-06-30", tz=TZ)
+    leads = pd.DataFrame({
+        "lead_id": ["a", "b", "c", "d"],
+        "created_at": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-05-01", "2026-06-20"]).tz_localize(TZ),
+        "customer_at": pd.to_datetime(["2026-02-01", "2026-05-15", "2026-05-10", None]).tz_localize(TZ),
+    })
+    oc = lead_outcomes(leads, None, data_end=end)
+    lab = label_within(oc, end, 90)
+    # a: won after 31 days → 1; b: won after 134 days → 0 within 90; c, d: created < 90 days before the end
+    assert lab["label"].tolist()[:2] == [True, False]
+    assert lab["eligible"].tolist() == [True, True, False, False]
+    assert lab.attrs["too_recent"] == 2
+
+
+def _planted(n=1200, seed=1, leak=False):
+    """Leads whose close chance rises with a demo request (+) and a gmail address (−)."""
+    rng = np.random.default_rng(seed)
+    created = pd.Timestamp("2025-01-01", tz=TZ) + pd.to_timedelta(np.sort(rng.uniform(0, 500, n)), unit="D")
+    demo = rng.random(n) < 0.3
+    industry = rng.choice(["Insurance", "Retail", "Energy"], n)
+    logit = -2.5 + 2.0 * demo + 0.8 * (industry == "Insurance")
+    won = rng.random(n) < 1 / (1 + np.exp(-logit))
+    customer_at = created + pd.to_timedelta(np.where(won, rng.uniform(5, 60, n), np.nan), unit="D")
+    leads = pd.DataFrame({"lead_id": [f"L{i:04d}" for i in range(n)], "created_at": created,
+                          "industry": industry, "n_demo_request": demo.astype(int),
+                          "customer_at": customer_at})
+    if leak:
+        leads["crm_flag"] = np.where(won, "yes", "no")  # innocent name, equals the outcome
+        leads["Tags"] = np.where(won, "Closed by sales", "Ringing")
+    end = pd.Timestamp("2026-06-30", tz=TZ)
+    return leads, lead_outcomes(leads, None, data_end=end), end
+
+
+def test_leakage_guard_catches_a_feature_equal_to_the_outcome():
+    leads, oc, end = _planted(leak=True)
+    with pytest.warns(LeakageWarning, match="crm_flag"):
+        sc = learn_scorecard(leads, oc, data_end=end, window_days=90, min_support=20)
+    flagged = sc.leakage.set_index("feature")
+    assert flagged.loc["crm_flag", "reason"] == "auc"
+    assert flagged.loc["crm_flag", "auc"] == pytest.approx(1.0)
+    assert flagged.loc["Tags", "reason"] == "name"  # sales-entered by name, excluded whatever its AUC
+    used = set(sc.coefficients["field"])
+    assert "crm_flag" not in used and "Tags" not in used
+    assert {"crm_flag", "Tags"} <= set(sc.excluded["feature"])
+    assert any("crm_flag" in w for w in sc.warnings)
+
+
+def test_leakage_guard_configured_columns():
+    leads, oc, end = _planted()
+    g = leakage_guard(leads, oc["won"].to_numpy(), ["industry", "n_demo_request"], exclude=["Industry"])
+    assert g["feature"].tolist() == ["industry"] and g["reason"].tolist() == ["configured"]
+
+
+def test_scorecard_points_follow_the_documented_scale_and_find_the_planted_effect():
+    leads, oc, end = _planted(n=2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LeakageWarning)  # nothing leaky here
+        sc = learn_scorecard(leads, oc, data_end=end, window_days=90, points_to_double_odds=20, min_support=20)
+    c = sc.coefficients.set_index("rule")
+    # points = round(PDO / ln 2 × β), recomputed independently for every row
+    assert (c["points"] == (20 / math.log(2) * c["beta"]).round().astype(int)).all()
+    # planted: demo request β = 2.0 (≈ 58 points), its interval covers the truth
+    demo = c.loc["n_demo_request >= 1"]
+    assert demo["ci_low"] < 2.0 < demo["ci_high"]
+    assert demo["points"] > 0
+    assert sc.split_kind == "time"
+    test = sc.scores[sc.scores["split"] == "test"]
+    train = sc.scores[sc.scores["split"] == "train"]
+    assert test["created_at"].min() >= train["created_at"].max()
+    assert sc.auc["ci_low"] < sc.auc["auc"] < sc.auc["ci_high"]
+    assert sc.auc["auc"] > 0.6
+    # calibration: overall predicted mean within the Wilson interval of the observed rate on test
+    from smk.stats import wilson_interval
+    lo, hi = wilson_interval(int(test["label"].sum()), len(test))
+    assert lo <= test["probability"].mean() <= hi
+    # the scorecard rules are the positive/negative rows, in CRM form
+    assert all(r.points != 0 for r in sc.rules)
+
+
+def test_sparse_and_collinear_features_are_reported():
+    leads, oc, end = _planted()
+    leads["industry_copy"] = leads["industry"]  # perfectly collinear with industry
+    leads["rare"] = np.where(np.arange(len(leads)) < 5, "x", "y")  # 5 leads only
+    sc = learn_scorecard(leads, oc, data_end=end, window_days=90, min_support=20, p_remove=None)
+    ex = sc.excluded
+    assert "collinear" in set(ex.loc[ex["feature"].str.startswith("industry_copy"), "reason"])
+    assert "sparse" in set(ex.loc[ex["feature"].str.startswith("rare"), "reason"])
+
+
+def test_candidate_features_reference_level_and_counts():
+    frame = pd.DataFrame({"lead_id": list("abcdef"), "industry": ["A", "A", "A", "B", "B", None],
+                          "n_page_view": [0, 1, 2, 5, 9, 20]})
+    cands, skipped = candidate_features(frame, columns=["industry", "n_page_view"], min_support=1)
+    texts = [c.rule.text for c in cands]
+    # A is the most frequent level: the reference, not a feature
+    assert "industry = A" not in texts and "industry = B" in texts and "industry is unknown" in texts
+    # page views: ≥ 1, and ≥ floor(75th percentile among doers) = floor(9) → 9
+    assert "n_page_view >= 1" in texts and "n_page_view >= 9" in texts
