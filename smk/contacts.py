@@ -24,8 +24,7 @@ def contact_summary(leads: pd.DataFrame, attempts: pd.DataFrame | None = None, *
     present; ``result.attrs['source']`` says ``'log'``, ``'counters'`` or ``'none'``. Leads never
     attempted have ``n_attempts == 0`` and a missing first attempt: they are never dropped.
     """
-    out = pd.DataFrame({"lead_id": leads["lead_id"].to_numpy(), "created_at": leads["created_at"].to_numpy()})
-    out["created_at"] = out["created_at"].astype(leads["created_at"].dtype)
+    out = pd.DataFrame({"lead_id": leads["lead_id"], "created_at": leads["created_at"]}).reset_index(drop=True)
     if attempts is not None and len(attempts):
         a = attempts[attempts["lead_id"].isin(out["lead_id"])]
         g = a.groupby("lead_id", sort=False)

@@ -106,17 +106,23 @@ def _resolve_columns(spec: TableSpec, tcfg: TableConfig, raw: RawTable, file: st
 
 
 def _apply_value_map(s: pd.Series, mapping: dict) -> pd.Series:
+    """Map export values to canonical ones: exact match first, then case-insensitive. Unmapped values
+    stay as they are. Works on the distinct values, so it costs little on millions of rows."""
     if not mapping:
         return s
     exact = {str(k).strip(): v for k, v in mapping.items()}
     folded = {str(k).strip().lower(): v for k, v in mapping.items()}
-    text = pd.Series(s.astype("object").where(s.notna(), None), index=s.index, dtype="str").str.strip()
-    mapped = text.map(exact)
-    miss = mapped.isna() & text.notna()
-    if miss.any():
-        mapped[miss] = text[miss].str.lower().map(folded)
-    keep = mapped.isna()
-    out = s.astype("object").where(keep, mapped.astype("object"))
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    new = []
+    for u in uniques:
+        key = str(u).strip()
+        new.append(exact.get(key, folded.get(key.lower(), u)))
+    if not len(new):
+        return s
+    values = np.asarray(new, dtype=object)
+    out = pd.Series(np.where(codes >= 0, values[np.clip(codes, 0, None)], None), index=s.index)
+    if all(isinstance(v, str) for v in new):
+        out = out.astype("str")
     return out
 
 
@@ -254,14 +260,21 @@ def _colspec(spec: TableSpec, canon: str) -> ColumnSpec:
 
 
 def _as_text(s: pd.Series, kind: str) -> pd.Series:
-    obj = s.astype("object")
+    """Text column; ids read as numbers by a spreadsheet (123.0) become "123"."""
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+        return s
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        whole = s.dropna()
+        if len(whole) and (whole == whole.round()).all():
+            return s.astype("Int64").astype("str")
+        return s.astype("str")
 
     def one(x):
         if isinstance(x, float) and x.is_integer():
-            return str(int(x))  # ids read as 123.0 from a spreadsheet
+            return str(int(x))
         return str(x).strip()
 
-    out = obj.map(one, na_action="ignore")
+    out = s.astype("object").map(one, na_action="ignore")
     return pd.Series(out.where(out.notna(), None), index=s.index, dtype="str")
 
 
@@ -323,11 +336,11 @@ def _cross_checks(frames: dict[str, pd.DataFrame], cfg: ClientConfig, ledger: Le
             continue
         df = frames[table]
         ref = df[spec.lead_ref]
-        unknown = ref.notna() & ~ref.isin(created.index)
+        unknown = ref.notna() & (created.index.get_indexer(ref) < 0)
         aside(table, unknown, "unknown_lead", spec.lead_ref)
         df = frames[table]
         if spec.event_time and spec.event_time in df:
-            lead_created = pd.Series(created.reindex(df[spec.lead_ref]).to_numpy(), index=df.index, dtype=created.dtype)
+            lead_created = created.reindex(df[spec.lead_ref]).set_axis(df.index)
             early = df[spec.event_time].notna() & lead_created.notna() & (df[spec.event_time] < lead_created)
             aside(table, early, "before_lead_created", spec.event_time)
 

@@ -35,8 +35,7 @@ def lead_outcomes(leads_or_client, deals: pd.DataFrame | None = None, *, data_en
     if data_end is None:
         raise ValueError("data_end is required (the latest timestamp of the data: leads still open are censored there)")
     n = len(leads)
-    out = pd.DataFrame({"lead_id": leads["lead_id"].to_numpy(), "created_at": leads["created_at"].to_numpy()},
-                       index=leads.index)
+    out = pd.DataFrame({"lead_id": leads["lead_id"], "created_at": leads["created_at"]})
     tz_dtype = leads["created_at"].dtype
     nat = pd.Series(pd.NaT, index=leads.index, dtype=tz_dtype)
 
@@ -98,7 +97,7 @@ def lead_outcomes(leads_or_client, deals: pd.DataFrame | None = None, *, data_en
 
 def _lookup(leads: pd.DataFrame, by_lead: pd.Series) -> pd.Series:
     """Values of a per-lead Series (indexed by lead_id) aligned to the leads' rows."""
-    return pd.Series(by_lead.reindex(leads["lead_id"]).to_numpy(), index=leads.index, dtype=by_lead.dtype)
+    return by_lead.reindex(leads["lead_id"]).set_axis(leads.index)
 
 
 def old_enough(outcomes: pd.DataFrame, data_end: pd.Timestamp, min_age_days: int) -> pd.Series:

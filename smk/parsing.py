@@ -50,14 +50,19 @@ def _type_mask(obj: pd.Series, test) -> pd.Series:
     return mask
 
 
+def as_text(raw: pd.Series) -> pd.Series:
+    """Any column as pandas' string dtype (object/native cells converted with str())."""
+    if pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object:
+        return raw
+    obj = raw.astype("object")
+    return pd.Series(obj.where(raw.notna(), None), index=raw.index, dtype="str")
+
+
 def clean_strings(raw: pd.Series, placeholders) -> pd.Series:
     """Trim whitespace (incl. non-breaking spaces); placeholders (case-insensitive) become missing."""
-    s = raw.astype("object").where(raw.notna(), None)
-    s = pd.Series(s, index=raw.index, dtype="str") if len(s) else raw.astype("str")
-    s = s.str.strip().str.strip("\u00a0\ufeff").str.strip()
-    ph = {p.strip().lower() for p in placeholders}
-    low = s.str.lower()
-    return s.where(~low.isin(ph) & s.notna(), None).astype("str")
+    s = as_text(raw).str.strip()
+    ph = [p.strip().lower() for p in placeholders]
+    return s.mask(s.str.lower().isin(ph))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -220,10 +225,15 @@ def parse_dates(raw: pd.Series, fmt: str | None = None, *, tz: str | ZoneInfo | 
         if getattr(ts.dt, "tz", None) is None and src_tz is not None:
             ts = _localize(ts, src_tz)
         return (_finish(ts, tz), pd.Series(False, index=raw.index))
-    obj = raw.astype("object")
-    is_native_dt = _type_mask(obj, lambda x: isinstance(x, (pd.Timestamp, np.datetime64)) or (hasattr(x, "year") and hasattr(x, "month")))
-    is_native_num = _type_mask(obj, _is_native_number)
-    s = pd.Series(obj.where(present & ~is_native_dt & ~is_native_num, None), dtype="str").str.strip()
+    if pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object:
+        obj = raw
+        is_native_dt = is_native_num = pd.Series(False, index=raw.index)
+        s = raw.str.strip()
+    else:
+        obj = raw.astype("object")
+        is_native_dt = _type_mask(obj, lambda x: isinstance(x, (pd.Timestamp, np.datetime64)) or (hasattr(x, "year") and hasattr(x, "month")))
+        is_native_num = _type_mask(obj, _is_native_number)
+        s = pd.Series(obj.where(present & ~is_native_dt & ~is_native_num, None), dtype="str").str.strip()
     parsed = target.copy()
     aware_parts: list[pd.Series] = []
 
@@ -232,6 +242,15 @@ def parse_dates(raw: pd.Series, fmt: str | None = None, *, tz: str | ZoneInfo | 
     if is_native_num.any():
         parsed[is_native_num] = _from_serial(pd.to_numeric(obj[is_native_num]))
 
+    if not fmt:
+        fast = _iso_fast_path(s)
+        if fast is not None:
+            parsed_fast, done = fast
+            if getattr(parsed_fast.dt, "tz", None) is not None:
+                aware_parts.append(parsed_fast[done])
+            else:
+                parsed[done] = parsed_fast[done]
+            s = s.where(~done)
     todo = s.notna()
     if fmt:
         p = pd.to_datetime(s[todo], format=fmt, errors="coerce")
@@ -280,6 +299,25 @@ def parse_dates(raw: pd.Series, fmt: str | None = None, *, tz: str | ZoneInfo | 
     result = _finish(result, tz)
     bad = present & result.isna()
     return result, bad
+
+
+def _iso_fast_path(s: pd.Series) -> tuple[pd.Series, pd.Series] | None:
+    """Large ISO columns: when a sample is all ISO 8601 (all naive or all with an offset), parse the whole
+    column at once; values that fail go on to the general path. Returns (parsed, done mask) or None."""
+    nonnull = s.dropna()
+    if len(nonnull) < 10_000:
+        return None
+    sample = nonnull.iloc[:: max(1, len(nonnull) // 2000)]
+    if not sample.str.match(_ISO).all():
+        return None
+    offset = sample.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True)
+    if offset.any() and not offset.all():
+        return None
+    try:
+        parsed = pd.to_datetime(s, format="ISO8601", errors="coerce", utc=bool(offset.all()))
+    except (ValueError, TypeError):
+        return None
+    return parsed, parsed.notna()
 
 
 def _finish(ts: pd.Series, tz) -> pd.Series:

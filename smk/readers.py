@@ -88,27 +88,36 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
 
 
 def _read_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawTable:
+    import mmap
+
     with open(path, "rb") as fh:
         head = fh.read(1 << 20)
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if head else _Empty() as mm:
+            has_blank = mm.find(b"\n\n") >= 0 or mm.find(b"\n\r\n") >= 0
     enc = encoding or detect_encoding(head)
-    if encoding is None and enc == "utf-8-sig" and len(head) == (1 << 20):
-        # the first MiB was utf-8; make sure the rest is too (else the file is cp1252)
-        try:
-            path.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            enc = "cp1252"
     text_head = head.decode(enc, errors="replace")
     delim = delimiter or sniff_delimiter(text_head)
-    data = path.read_bytes()
-    has_blank = b"\n\n" in data or b"\n\r\n" in data
     if not has_blank:
         try:
             return _read_csv_arrow(path, enc, delim)
         except DataError:
             raise
-        except Exception:  # noqa: BLE001 - fall back to the forgiving reader below
-            pass
-    return _read_csv_pandas(data, path, enc, delim)
+        except Exception as exc:  # noqa: BLE001 - fall back to the forgiving reader below
+            if encoding is None and enc == "utf-8-sig" and "UTF8" in str(exc).upper().replace("-", ""):
+                enc = "cp1252"  # valid UTF-8 in the first MiB only: the file is cp1252
+                try:
+                    return _read_csv_arrow(path, enc, delim)
+                except Exception:  # noqa: BLE001
+                    pass
+    return _read_csv_pandas(path.read_bytes(), path, enc, delim)
+
+
+class _Empty:
+    def __enter__(self):
+        return b""
+
+    def __exit__(self, *exc):
+        return False
 
 
 def _read_csv_arrow(path: Path, enc: str, delim: str) -> RawTable:
