@@ -354,16 +354,18 @@ def plot_assists(assists: pd.DataFrame, *, lang: str = "en", ax=None, top: int =
     return ax
 
 
-def plot_attribution(table: pd.DataFrame, *, lang: str = "en", ax=None, value: str = "credit_customers"):
-    """Grouped horizontal bars: credit per key under each model. Returns the Axes."""
+def plot_attribution(table: pd.DataFrame, *, lang: str = "en", ax=None, value: str = "credit_customers",
+                     top: int = 10):
+    """Grouped horizontal bars: credit per key under each model, for the ``top`` keys with the most
+    linear credit. Returns the Axes."""
     import matplotlib.pyplot as plt
 
     from smk import theme
 
     fmt.check_lang(lang)
     if ax is None:
-        _, ax = plt.subplots(figsize=theme.figsize("normal"))
-    w = attribution_wide(table, value).iloc[::-1].reset_index(drop=True)
+        _, ax = plt.subplots(figsize=theme.figsize("tall"))
+    w = attribution_wide(table, value).head(top).iloc[::-1].reset_index(drop=True)
     y = np.arange(len(w))
     h = 0.8 / len(MODELS)
     for j, (m, colour) in enumerate(zip(MODELS, theme.palette(len(MODELS)))):  # four models

@@ -1077,9 +1077,10 @@ def plot_rates(rates: pd.DataFrame, *, lang: str = "en", ax=None, title: str | N
 
 
 def plot_close_curves(curves: pd.DataFrame, *, lang: str = "en", ax=None, max_days: float | None = None,
-                      window_days: int | None = None, band: bool = True):
+                      window_days: int | None = None, band: bool | None = None):
     """Step plot of :func:`close_curves` (cumulative close rate vs days), one line per group, with the
-    95 % band; a dotted vertical line at the close window. Returns the Axes."""
+    95 % band (by default only when there are at most 3 groups, to stay readable); a dotted vertical
+    line at the close window. Returns the Axes."""
     import matplotlib.pyplot as plt
 
     from smk import theme
@@ -1091,6 +1092,7 @@ def plot_close_curves(curves: pd.DataFrame, *, lang: str = "en", ax=None, max_da
     if max_days is not None:
         c = c[c["time"] <= max_days]
     groups = list(pd.unique(c["group"]))
+    band = len(groups) <= 3 if band is None else band
     for i, (g, colour) in enumerate(zip(groups, theme.palette(len(groups)))):  # one line per group
         s = c[c["group"] == g]
         ax.step(s["time"], s["cif"], where="post", color=colour, label=label(g, lang) if g in (TOTAL, MISSING) else g)

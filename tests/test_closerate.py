@@ -299,3 +299,70 @@ def test_plots_return_axes():
                cr.plot_sales_cycle(cr.sales_cycle(c, "channel"), lang="en")):
         assert ax.get_title()
     plt.close("all")
+
+
+# --- the demo client (data/demo, smk synth): planted effects recovered --------------------------
+DEMO = __import__("pathlib").Path(__file__).resolve().parents[1] / "data" / "demo"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    import smk
+
+    return smk.load_client(DEMO)
+
+
+def test_demo_planted_channel_differences(demo):
+    from smk import synth
+
+    mult = {c[0]: c[3] for c in synth.CHANNELS}  # planted close multipliers: referral 2.0 … social 0.45
+    r = cr.close_rates(demo, "channel")
+    assert r.attrs["independence"]["pvalue"] < 0.05  # the channel matters
+    bw = cr.best_and_worst(r)
+    assert bw["worst"]["group"] == min(mult, key=mult.get) == "social"
+    assert bw["best"]["group"] in ("referral", "events")  # the two largest multipliers (2.0, 1.6)
+    rates = r.set_index("group")["rate"]
+    # rank agreement between planted multipliers and recovered rates (Spearman)
+    from scipy.stats import spearmanr
+
+    assert spearmanr([mult[g] for g in rates.index], rates.to_numpy()).statistic > 0.7
+
+
+def test_demo_planted_offer_and_activity_lifts(demo):
+    offer = cr.close_rates(demo, "offer").set_index("group")
+    assert offer.loc["demo_request", "direction"] == "above"  # planted ×1.9
+    assert offer.loc["newsletter", "direction"] == "below"  # planted ×0.35
+    act = cr.close_rates(demo, "activity").set_index("group")
+    assert act.loc["demo_request", "direction"] == "above" and act.loc["pricing_page_view", "direction"] == "above"
+
+
+def test_demo_open_leads_are_censored(demo):
+    import smk
+
+    o = smk.lead_outcomes(demo)
+    n_open = int((o["status"] == "open").sum())
+    assert n_open > 0
+    curves = cr.close_curves(demo, by=None)
+    # every open lead is censored (not counted as lost, not dropped); won/lost leads are events
+    assert int(curves["censored"].sum()) == n_open
+    assert int(curves["events"].sum()) == int((o["won"] & o["won_at"].notna()).sum())
+    co = cr.cohort_table(demo)
+    # the most recent month is the most open and its naive rate is below the window rate of older months
+    last = co.iloc[-1]
+    assert not last["old_enough"] and last["open_share"] == co["open_share"].max()
+    assert last["naive_rate"] < co.loc[co["old_enough"], "window_rate"].mean()
+    nf = cr.naive_vs_fair(demo).set_index("group")
+    assert (nf["km_window"] >= nf["cif_window"] - 1e-12).all()  # 1 − KM overstates when lost competes
+
+
+def test_demo_analyse_and_words(demo):
+    res = cr.analyse(demo)
+    assert res.summary()["available"].all() and res.missing == []
+    for part in ("channel", "offer", "cohorts", "decided", "curves", "funnel", "cycle", "assists", "landing",
+                 "attribution_channel", "attribution_asset"):
+        assert repr(cr.say(res, part, "es")) and repr(cr.say(res, part, "en"))
+    lk = res.leaks
+    assert "social" in set(lk["group"])  # planted: social converts visits worst (0.8 % visit→lead)
+    h = cr.headlines(demo, "en", rates=res.channel, cycle=res.cycle_all)
+    assert [x["label_en"] for x in h] == ["Best channel (close rate)", "Worst channel (close rate)",
+                                          "Median sales cycle (lead to won)"]
