@@ -81,11 +81,13 @@ LABELS: dict[str, dict[str, str]] = {
         "p75_days": "75th pct (days)", "median_hours": "Median hours to follow-up",
         "p75_hours": "75th pct (hours)", "within_sla": "Within SLA", "compliance": "Compliance",
         "side": "Side", "commitment": "Commitment", "target": "Target", "actual": "Actual",
-        "status": "Status", "met": "met", "missed": "missed", "pending": "too early to judge",
+        "status": "Status", "met": "In time", "pending": "Too early to judge", "kind": "Kind",
+        "new_leads": "New leads", "too_small": "Too small to judge", "contacted": "Contacted",
+        "history_median_days": "Median, previous 12 months",
         "marketing": "Marketing", "sales": "Sales", "item": "Item", "detail": "Detail",
         "judged": "Leads judged", "expected_to_date": "Expected by now", "goal": "Goal",
         "metric": "Metric", "recent_rate": "This month", "baseline_rate": "Baseline", "qvalue": "q-value",
-        "won_deals": "Won deals", "on_track": "on track", "behind": "behind", "unknown": "cannot be judged",
+        "won_deals": "Won deals",
     },
     "es": {
         "leads": "Leads", "mqls": "MQL", "customers": "Clientes", "revenue": "Ingresos",
@@ -103,14 +105,29 @@ LABELS: dict[str, dict[str, str]] = {
         "median_hours": "Mediana de horas hasta el seguimiento", "p75_hours": "Percentil 75 (horas)",
         "within_sla": "Dentro del ANS", "compliance": "Cumplimiento", "side": "Área",
         "commitment": "Compromiso", "target": "Meta", "actual": "Real", "status": "Estado",
-        "met": "cumplido", "missed": "incumplido", "pending": "aún no se puede juzgar",
+        "met": "A tiempo", "pending": "Aún sin juzgar", "kind": "Tipo", "new_leads": "Leads nuevos",
+        "too_small": "Muy pocos para juzgar", "contacted": "Contactados",
+        "history_median_days": "Mediana, 12 meses anteriores",
         "marketing": "Marketing", "sales": "Ventas", "item": "Punto", "detail": "Detalle",
         "judged": "Leads evaluados", "expected_to_date": "Esperado a la fecha", "goal": "Meta",
         "metric": "Métrica", "recent_rate": "Este mes", "baseline_rate": "Referencia", "qvalue": "valor q",
-        "won_deals": "Negocios ganados", "on_track": "en camino", "behind": "atrasado",
-        "unknown": "no se puede juzgar",
+        "won_deals": "Negocios ganados",
     },
 }
+
+
+#: Status words of SLA commitments.
+STATUS: dict[str, dict[str, str]] = {
+    "en": {"met": "met", "missed": "missed", "pending": "too early to judge", "on_track": "on track",
+           "behind": "behind", "unknown": "cannot be judged"},
+    "es": {"met": "cumplido", "missed": "incumplido", "pending": "aún no se puede juzgar", "on_track": "en camino",
+           "behind": "atrasado", "unknown": "no se puede juzgar"},
+}
+
+
+def status_label(status: str, lang: str = "en") -> str:
+    """Client-facing word of a commitment status."""
+    return STATUS[fmt.check_lang(lang)].get(status, status)
 
 
 def label(key: str, lang: str = "en") -> str:
@@ -747,6 +764,10 @@ def movements(table: pd.DataFrame, n: int = 3) -> pd.DataFrame:
 
 _VERBS = {"en": ("rose", "fell", "held"), "es": ("subieron", "bajaron", "se mantuvieron")}
 _VERBS_SG_ES = ("subió", "bajó", "se mantuvo")
+#: Spanish subject of each ranked KPI and whether it is plural.
+_ES_SUBJECT = {"leads": ("Los leads", True), "mqls": ("Los MQL", True), "customers": ("Los clientes", True),
+               "revenue": ("Los ingresos", True),
+               "first_contact_compliance": ("El cumplimiento del ANS de primer contacto", False)}
 
 
 def narrative(table: pd.DataFrame, lang: str = "en", *, currency: str = "USD") -> list[str]:
@@ -770,7 +791,6 @@ def narrative(table: pd.DataFrame, lang: str = "en", *, currency: str = "USD") -
         name = label(k, lang)
         up = r["diff_prev"] > 0
         same = r["diff_prev"] == 0
-        plural = k in ("leads", "mqls", "customers")
         if lang == "en":
             verb = _VERBS["en"][2 if same else (0 if up else 1)]
             prev = "previous month, pro-rated" if prorated and KPI_KIND[k] != "share" else "previous month"
@@ -778,15 +798,11 @@ def narrative(table: pd.DataFrame, lang: str = "en", *, currency: str = "USD") -
                  f"({prev}: {_fmt_value(k, r['previous'], lang, currency)}); ")
             s += "a clear change." if r["clear"] else "within normal month-to-month variation."
         else:
-            verbs = _VERBS["es"] if plural else _VERBS_SG_ES
-            verb = verbs[2 if same else (0 if up else 1)]
-            art = {"leads": "Los", "mqls": "Los", "customers": "Los", "revenue": "Los", "first_contact_compliance": "El"}[k]
-            if k == "revenue":
-                verb = _VERBS["es"][2 if same else (0 if up else 1)]
-            nm = name if k != "first_contact_compliance" else name[0].lower() + name[1:]
+            subject, plural_es = _ES_SUBJECT[k]
+            verb = (_VERBS["es"] if plural_es else _VERBS_SG_ES)[2 if same else (0 if up else 1)]
             prev = "mes anterior, prorrateado" if prorated and KPI_KIND[k] != "share" else "mes anterior"
-            s = (f"{art} {nm.lower() if k in ('customers', 'revenue') else nm} {verb} {_fmt_change(k, r, lang)} "
-                 f"hasta {_fmt_value(k, r['value'], lang, currency)} ({prev}: {_fmt_value(k, r['previous'], lang, currency)}); ")
+            s = (f"{subject} {verb} {_fmt_change(k, r, lang)} hasta {_fmt_value(k, r['value'], lang, currency)} "
+                 f"({prev}: {_fmt_value(k, r['previous'], lang, currency)}); ")
             s += "un cambio claro." if r["clear"] else "dentro de la variación normal de un mes a otro."
         out.append(s)
     return out
@@ -810,18 +826,22 @@ def kpi_tiles(table: pd.DataFrame, lang: str = "en", *, currency: str = "USD") -
 
 
 def headlines(table: pd.DataFrame, lang: str = "en", *, currency: str = "USD") -> list[dict]:
-    """Index-tile headlines: % of quota, MQLs against goal, SLA compliance (label, value, detail)."""
+    """Index-tile headlines (``ctx.save_headlines('06', …)``): % of quota, MQLs against goal,
+    first-contact SLA compliance. Items: ``key, label_en, label_es, value, display``."""
     t = table.set_index("kpi")
-    goal = table.attrs.get("goal", {}).get("goal")
+    goal = (table.attrs.get("goal") or {}).get("goal")
     mq = t.loc["mqls", "value"]
-    items = [
-        {"key": "pct_quota", "label": label("pct_quota", lang), "value": fmt.pct(t.loc["pct_quota", "value"], lang, 0)},
-        {"key": "mqls_vs_goal", "label": ("MQLs against goal" if lang == "en" else "MQL frente a la meta"),
-         "value": f"{fmt.number(mq, lang)} / {fmt.number(goal, lang)}" if goal else fmt.number(mq, lang)},
-        {"key": "sla_compliance", "label": label("first_contact_compliance", lang),
-         "value": fmt.pct(t.loc["first_contact_compliance", "value"], lang, 0)},
+    pq, fc = t.loc["pct_quota", "value"], t.loc["first_contact_compliance", "value"]
+    return [
+        {"key": "pct_quota", "label_en": LABELS["en"]["pct_quota"], "label_es": LABELS["es"]["pct_quota"],
+         "value": None if pd.isna(pq) else float(pq), "display": fmt.pct(pq, lang, 0)},
+        {"key": "mqls_vs_goal", "label_en": "MQLs against goal", "label_es": "MQL frente a la meta",
+         "value": None if pd.isna(mq) else float(mq),
+         "display": f"{fmt.number(mq, lang)} / {fmt.number(goal, lang)}" if goal else fmt.number(mq, lang)},
+        {"key": "sla_compliance", "label_en": LABELS["en"]["first_contact_compliance"],
+         "label_es": LABELS["es"]["first_contact_compliance"], "value": None if pd.isna(fc) else float(fc),
+         "display": fmt.pct(fc, lang, 0)},
     ]
-    return items
 
 
 # --------------------------------------------------------------------------------------------
@@ -1273,7 +1293,7 @@ def agenda(client, period=None, lang: str = "en", *, table: pd.DataFrame | None 
     com = commitments(client, m.period)
     weekly = []
     for _, r in com.iterrows():
-        st = label(r["status"], lang)
+        st = status_label(r["status"], lang)
         det = f"{_fmt_unit(r['actual'], r['unit'], lang, cur)} / {_fmt_unit(r['target'], r['unit'], lang, cur)} → {st}"
         weekly.append({"item": describe_commitment(r, client, lang), "detail": det})
     for s in narrative(table, lang, currency=cur):
@@ -1284,7 +1304,7 @@ def agenda(client, period=None, lang: str = "en", *, table: pd.DataFrame | None 
     for _, r in com[com["status"].isin(["missed", "behind"])].iterrows():
         monthly.append({"item": "SLA issue" if lang == "en" else "Problema con el ANS",
                         "detail": f"{describe_commitment(r, client, lang)}: {_fmt_unit(r['actual'], r['unit'], lang, cur)}"
-                                  f" / {_fmt_unit(r['target'], r['unit'], lang, cur)} ({label(r['status'], lang)})"})
+                                  f" / {_fmt_unit(r['target'], r['unit'], lang, cur)} ({status_label(r['status'], lang)})"})
     dis = quality_disputes(client, m.period, baseline_months=baseline_months)
     for _, r in dis[dis["dispute"]].iterrows() if len(dis) else []:
         what = {"mql_rate": ("lead → MQL rate", "tasa lead → MQL"), "close_rate": ("close rate", "tasa de cierre")}[r["metric"]]
@@ -1325,6 +1345,243 @@ def agenda(client, period=None, lang: str = "en", *, table: pd.DataFrame | None 
 
 
 # --------------------------------------------------------------------------------------------
+# words for the notebook (one bilingual sentence under each result)
+# --------------------------------------------------------------------------------------------
+def _html(text: str, tag: str = "p"):
+    import html as _h
+
+    from smk.report import Html
+
+    return Html(f"<{tag}>{_h.escape(text)}</{tag}>", text)
+
+
+def _t(lang: str, en: str, es: str) -> str:
+    return en if fmt.check_lang(lang) == "en" else es
+
+
+def say_notes(table: pd.DataFrame, lang: str = "en"):
+    """The month's notes (no data, partial, first month, no quota, …) as caution boxes."""
+    from smk.report import Html, note_html
+
+    notes = table.attrs.get("notes", [])
+    if not notes:
+        return Html("", "")
+    boxes = [note_html(n[lang], "note", _t(lang, "Note", "Nota")) for n in notes]
+    return Html("".join(b.html for b in boxes), "\n".join(b.text for b in boxes))
+
+
+def say_narrative(table: pd.DataFrame, lang: str = "en", *, currency: str = "USD"):
+    """The three most important movements (:func:`narrative`) as a list."""
+    import html as _h
+
+    from smk.report import Html
+
+    items = narrative(table, lang, currency=currency)
+    return Html("<ul>" + "".join(f"<li>{_h.escape(x)}</li>" for x in items) + "</ul>", "\n".join(items))
+
+
+def tiles_html(table: pd.DataFrame, lang: str = "en", *, currency: str = "USD"):
+    """The executive-summary KPI tiles: value, change vs previous month and vs last year."""
+    import html as _h
+
+    from smk import theme
+    from smk.report import Html
+
+    cells, texts = [], []
+    for _, r in table.iterrows():
+        k = r["kpi"]
+        val = _fmt_value(k, r["value"], lang, currency) if pd.notna(r["value"]) else fmt.MISSING
+        ch = fmt.pp(r["diff_prev"], lang) if KPI_KIND[k] == "share" else fmt.signed_change(r["change_prev"], lang)
+        yoy = fmt.pp(r["diff_yoy"], lang) if KPI_KIND[k] == "share" else fmt.signed_change(r["change_yoy"], lang)
+        colour = theme.COLORS["neutral"]
+        if pd.notna(r["diff_prev"]) and r["diff_prev"] != 0:
+            colour = theme.COLORS["good"] if r["diff_prev"] > 0 else theme.COLORS["bad"]
+        vs_prev = _t(lang, "vs previous month", "vs mes anterior")
+        vs_year = _t(lang, "vs last year", "vs año anterior")
+        cells.append(
+            '<div style="flex:1 1 9em;border:1px solid #ddd;border-radius:6px;padding:6px 8px;min-width:9em">'
+            f'<div style="font-size:0.8em;color:#555">{_h.escape(label(k, lang))}</div>'
+            f'<div style="font-size:1.5em;font-weight:bold">{_h.escape(val)}</div>'
+            f'<div style="font-size:0.8em;color:{colour}">{_h.escape(ch)} {_h.escape(vs_prev)}</div>'
+            f'<div style="font-size:0.8em;color:#555">{_h.escape(yoy)} {_h.escape(vs_year)}</div></div>')
+        texts.append(f"{label(k, lang)}: {val} ({ch} {vs_prev}; {yoy} {vs_year})")
+    return Html('<div style="display:flex;flex-wrap:wrap;gap:6px">' + "".join(cells) + "</div>", "\n".join(texts))
+
+
+def say_sources(src: pd.DataFrame, lang: str = "en", *, currency: str = "USD"):
+    """Which source brought most leads and customers this month; return where spend exists."""
+    m: Month = src.attrs["month"]
+    cur = src[src["month"] == str(m.period)]
+    if cur.empty or cur["leads"].sum() == 0:
+        return _html(_t(lang, "No leads this month.", "No hay leads este mes."))
+    top = cur.sort_values(["leads", "channel"], ascending=[False, True], kind="stable").iloc[0]
+    tc = cur.sort_values(["customers", "channel"], ascending=[False, True], kind="stable").iloc[0]
+    share = top["leads"] / cur["leads"].sum()
+    en = (f"{top['channel']} brought the most leads ({fmt.number(top['leads'], 'en')}, {fmt.pct(share, 'en', 0)} of the "
+          f"month's); {tc['channel']} the most customers ({fmt.number(tc['customers'], 'en')}).")
+    es = (f"{top['channel']} trajo más leads ({fmt.number(top['leads'], 'es')}, {fmt.pct(share, 'es', 0)} del mes); "
+          f"{tc['channel']}, más clientes ({fmt.number(tc['customers'], 'es')}).")
+    if src.attrs["has_spend"]:
+        sp = cur[cur["spend"] > 0]
+        parts_en = [f"{r['channel']} {fmt.money(r['spend'], currency, 'en')} spent, {fmt.money(r['revenue'], currency, 'en')} won"
+                    for _, r in sp.iterrows()]
+        parts_es = [f"{r['channel']} {fmt.money(r['spend'], currency, 'es')} invertidos, {fmt.money(r['revenue'], currency, 'es')} ganados"
+                    for _, r in sp.iterrows()]
+        en += (" Return where the data have spend: " + "; ".join(parts_en) + ". Revenue counts the deals won this "
+               "month, from leads that may have arrived months earlier." if parts_en else "")
+        es += (" Retorno donde los datos traen inversión: " + "; ".join(parts_es) + ". Los ingresos son los negocios "
+               "ganados este mes, de leads que pudieron llegar meses antes." if parts_es else "")
+    if not src.attrs["has_traffic"]:
+        en += " There is no web-traffic export, so visits and visit-to-lead rates are not shown."
+        es += " No hay exportación de tráfico web: no se muestran visitas ni tasas de visita a lead."
+    elif not src.attrs["has_spend"]:
+        en += " The traffic export has no spend, so no return on spend can be computed."
+        es += " La exportación de tráfico no trae inversión: no se puede calcular el retorno."
+    return _html(_t(lang, en, es))
+
+
+def say_assets(assets: pd.DataFrame, lang: str = "en"):
+    """Best page by view→conversion rate and best offer by new leads (groups too small left out)."""
+    if assets.attrs.get("reason") == "no_asset_log":
+        return _html(_t(lang, "There is no activity log with assets (pages, forms, offers): asset conversion rates cannot be computed.",
+                        "No hay registro de actividad con activos (páginas, formularios, ofertas): no se pueden calcular sus tasas de conversión."))
+    ok = assets[~assets["too_small"]]
+    if ok.empty:
+        return _html(_t(lang, "Too few leads per asset this month to compare them.",
+                        "Muy pocos leads por activo este mes para compararlos."))
+    out_en, out_es = [], []
+    pages = ok[ok["kind"] == "page"]
+    if len(pages):
+        b, w = pages.iloc[0], pages.iloc[-1]
+        out_en.append(f"Of the leads who engaged with {b['asset']}, {fmt.pct(b['rate'], 'en')} converted within a week "
+                      f"({fmt.number(b['converted'], 'en')} of {fmt.number(b['engaged'], 'en')}); the lowest page is {w['asset']} "
+                      f"at {fmt.pct(w['rate'], 'en')}.")
+        out_es.append(f"De los leads que interactuaron con {b['asset']}, el {fmt.pct(b['rate'], 'es')} convirtió en una semana "
+                      f"({fmt.number(b['converted'], 'es')} de {fmt.number(b['engaged'], 'es')}); la página más baja es {w['asset']}, "
+                      f"con {fmt.pct(w['rate'], 'es')}.")
+    offers = ok[ok["kind"] == "offer"].sort_values(["new_leads", "asset"], ascending=[False, True], kind="stable")
+    if len(offers):
+        o = offers.iloc[0]
+        out_en.append(f"The offer that brought the most new leads was {o['asset']} ({fmt.number(o['new_leads'], 'en')}).")
+        out_es.append(f"La oferta que trajo más leads nuevos fue {o['asset']} ({fmt.number(o['new_leads'], 'es')}).")
+    return _html(_t(lang, " ".join(out_en), " ".join(out_es)))
+
+
+def say_follow_up(fu: pd.DataFrame, lang: str = "en", *, hours: float = 4.0):
+    """Median time to the first sales follow-up this month against the previous month."""
+    if fu.attrs.get("reason") == "no_contacts":
+        return _html(_t(lang, "The data record no sales contacts, so the time to follow-up cannot be measured.",
+                        "Los datos no registran contactos de ventas: no se puede medir el tiempo hasta el seguimiento."))
+    allr = fu[fu["group"] == "all"].reset_index(drop=True)
+    if allr.empty or pd.isna(allr["median_hours"].iloc[-1]):
+        return _html(_t(lang, "No lead converted and was followed up this month.", "Ningún lead convirtió y recibió seguimiento este mes."))
+    c = allr.iloc[-1]
+    en = (f"Half of this month's converted leads got a first sales follow-up within {fmt.duration_hours(c['median_hours'], 'en')}; "
+          f"{fmt.pct(c['within_sla'], 'en')} within the SLA's {fmt.number(hours, 'en')} h.")
+    es = (f"La mitad de los leads convertidos este mes tuvo un primer seguimiento de ventas en {fmt.duration_hours(c['median_hours'], 'es')}; "
+          f"el {fmt.pct(c['within_sla'], 'es')}, dentro de las {fmt.number(hours, 'es')} h del ANS.")
+    if len(allr) > 1 and pd.notna(allr["median_hours"].iloc[-2]):
+        p = allr.iloc[-2]
+        en += f" Previous month: {fmt.duration_hours(p['median_hours'], 'en')} and {fmt.pct(p['within_sla'], 'en')}."
+        es += f" Mes anterior: {fmt.duration_hours(p['median_hours'], 'es')} y {fmt.pct(p['within_sla'], 'es')}."
+    return _html(_t(lang, en, es))
+
+
+def say_quota(q: pd.DataFrame, lang: str = "en", *, currency: str = "USD"):
+    """% of quota attained and the gap, with the best and worst group."""
+    if q.attrs.get("reason") == "no_quota":
+        return _html(_t(lang, "There is no sales quota for this month (no quotas export and no marketing.monthly_quota in client.yml): "
+                              "sales cannot be compared with a quota.",
+                        "No hay cuota de ventas para este mes (ni exportación de cuotas ni marketing.monthly_quota en client.yml): "
+                        "no se pueden comparar las ventas con una cuota."))
+    tot = q[q["group"] == "total"].iloc[0]
+    gap_en = (f"{fmt.money(tot['gap'], currency, 'en')} short of it" if tot["gap"] > 0 else
+              f"{fmt.money(-tot['gap'], currency, 'en')} above it")
+    gap_es = (f"faltan {fmt.money(tot['gap'], currency, 'es')}" if tot["gap"] > 0 else
+              f"{fmt.money(-tot['gap'], currency, 'es')} por encima")
+    en = (f"Sales reached {fmt.pct(tot['pct'], 'en')} of the month's quota ({fmt.money(tot['revenue'], currency, 'en')} of "
+          f"{fmt.money(tot['quota'], currency, 'en')}; {gap_en}).")
+    es = (f"Ventas alcanzó el {fmt.pct(tot['pct'], 'es')} de la cuota del mes ({fmt.money(tot['revenue'], currency, 'es')} de "
+          f"{fmt.money(tot['quota'], currency, 'es')}; {gap_es}).")
+    g = q[(q["group"] != "total") & q["pct"].notna()].sort_values(["pct", "group"], ascending=[False, True], kind="stable")
+    if len(g) > 1:
+        b, w = g.iloc[0], g.iloc[-1]
+        en += f" Highest: {b['group']} ({fmt.pct(b['pct'], 'en', 0)}); lowest: {w['group']} ({fmt.pct(w['pct'], 'en', 0)})."
+        es += f" Más alto: {b['group']} ({fmt.pct(b['pct'], 'es', 0)}); más bajo: {w['group']} ({fmt.pct(w['pct'], 'es', 0)})."
+    m = q.attrs.get("month")
+    if m is not None and m.status == "partial":
+        en += f" The month is not over: by now {fmt.money(tot['expected_to_date'], currency, 'en')} would be on pace."
+        es += f" El mes no ha terminado: a esta fecha, {fmt.money(tot['expected_to_date'], currency, 'es')} irían al ritmo."
+    return _html(_t(lang, en, es))
+
+
+def say_pipeline(p: pd.DataFrame, lang: str = "en", *, currency: str = "USD"):
+    """Open deals and their amount at the end of the month."""
+    if p.attrs.get("reason") == "no_deals" or p.empty:
+        return _html(_t(lang, "There is no deals export (or no open deal), so no pipeline can be shown.",
+                        "No hay exportación de negocios (o ningún negocio abierto): no se puede mostrar el embudo."))
+    return _html(_t(lang, f"{fmt.number(p['deals'].sum(), 'en')} open deals worth {fmt.money(p['amount'].sum(), currency, 'en')} "
+                          "at the end of the month (stages as exported).",
+                    f"{fmt.number(p['deals'].sum(), 'es')} negocios abiertos por {fmt.money(p['amount'].sum(), currency, 'es')} "
+                    "al cierre del mes (etapas según la exportación)."))
+
+
+def say_cycle(cyc: pd.DataFrame, lang: str = "en"):
+    """Median sales cycle of this month's wins against the previous twelve months."""
+    a = cyc[cyc["group"] == "all"].iloc[0]
+    if a["n"] == 0:
+        return _html(_t(lang, "No customer was won this month.", "No se ganó ningún cliente este mes."))
+    en = (f"The {fmt.number(a['n'], 'en')} customers won this month took a median of {fmt.number(a['median_days'], 'en')} days "
+          f"from lead to customer (previous 12 months: {fmt.number(a['history_median_days'], 'en')} days).")
+    es = (f"Los {fmt.number(a['n'], 'es')} clientes ganados este mes tardaron una mediana de {fmt.number(a['median_days'], 'es')} días "
+          f"de lead a cliente (12 meses anteriores: {fmt.number(a['history_median_days'], 'es')} días).")
+    return _html(_t(lang, en, es))
+
+
+def say_compliance(fc: pd.DataFrame, lang: str = "en"):
+    """Follow-up SLA compliance per team, naming teams significantly below the rest."""
+    if fc.empty or fc["judged"].sum() == 0:
+        return _html(_t(lang, "No new MQL of this month can be judged against the follow-up SLA yet.",
+                        "Aún no se puede juzgar ningún MQL nuevo de este mes frente al ANS de seguimiento."))
+    low = fc[fc["direction"].eq("below")]["group"].astype(str).tolist()
+    overall = fc["met"].sum() / fc["judged"].sum()
+    en = f"{fmt.pct(overall, 'en')} of this month's new MQLs were first contacted in time."
+    es = f"El {fmt.pct(overall, 'es')} de los MQL nuevos del mes se contactó a tiempo."
+    if low:
+        en += f" Significantly below the other teams (Fisher exact, BH-corrected): {', '.join(low)}."
+        es += f" Claramente por debajo del resto de equipos (Fisher exacto, corrección BH): {', '.join(low)}."
+    return _html(_t(lang, en, es))
+
+
+def commitments_table(com: pd.DataFrame, lang: str = "en", *, currency: str = "USD") -> pd.DataFrame:
+    """The SLA commitments ready to display: side, commitment, target, actual (formatted), status."""
+    return pd.DataFrame({
+        label("side", lang): [label(x, lang) for x in com["side"]],
+        label("commitment", lang): com[f"label_{lang}"].tolist(),
+        label("target", lang): [_fmt_unit(v, u, lang, currency) for v, u in zip(com["target"], com["unit"])],
+        label("actual", lang): [_fmt_unit(v, u, lang, currency) for v, u in zip(com["actual"], com["unit"])],
+        label("status", lang): [status_label(x, lang) for x in com["status"]],
+    })
+
+
+def say_commitments(com: pd.DataFrame, lang: str = "en"):
+    """How many commitments each side met this month."""
+    parts_en, parts_es = [], []
+    for side in ("marketing", "sales"):
+        c = com[com["side"] == side]
+        met = int((c["status"] == "met").sum())
+        ok = int(c["status"].isin(["met", "on_track"]).sum())
+        parts_en.append(f"{label(side, 'en')}: {met} of {len(c)} commitments met" + (f" ({ok} met or on track)" if ok != met else ""))
+        parts_es.append(f"{label(side, 'es')}: {met} de {len(c)} compromisos cumplidos" + (f" ({ok} cumplidos o en camino)" if ok != met else ""))
+    return _html(_t(lang, "; ".join(parts_en) + ".", "; ".join(parts_es) + "."))
+
+
+def agenda_table(items: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """An agenda (:func:`agenda`) with its column headers in ``lang``."""
+    return items.rename(columns={"item": label("item", lang), "detail": label("detail", lang)})
+
+
+# --------------------------------------------------------------------------------------------
 # plots
 # --------------------------------------------------------------------------------------------
 def plot_series(series: pd.DataFrame, *, metric: str = "mqls", period=None, lang: str = "en", ax=None):
@@ -1344,6 +1601,24 @@ def plot_series(series: pd.DataFrame, *, metric: str = "mqls", period=None, lang
     return ax
 
 
+def plot_trends(series: pd.DataFrame, *, period=None, lang: str = "en", currency: str = "USD", axes=None):
+    """Leads, MQLs, customers and revenue per month (:func:`monthly_series`), the report month
+    highlighted; a 2 × 2 grid. Returns the array of Axes."""
+    import matplotlib.pyplot as plt
+
+    from smk import theme
+
+    if axes is None:
+        _, axes = plt.subplots(2, 2, figsize=theme.figsize("tall"))
+    flat = np.asarray(axes).ravel()
+    for ax, metric in zip(flat, ("leads", "mqls", "customers", "revenue")):
+        plot_series(series, metric=metric, period=period, lang=lang, ax=ax)
+        if metric == "revenue":
+            theme.format_axis(ax, "y", "money", lang, currency=currency)
+        ax.tick_params(axis="x", labelsize=8)
+    return axes
+
+
 def plot_by_source(table: pd.DataFrame, *, metric: str = "leads", lang: str = "en", ax=None):
     """Grouped bars of ``metric`` per source for each month of :func:`by_source`."""
     import matplotlib.pyplot as plt
@@ -1360,7 +1635,8 @@ def plot_by_source(table: pd.DataFrame, *, metric: str = "leads", lang: str = "e
         ax.bar(xs + i * width, wide[mo].to_numpy(dtype=float), width, label=fmt.month(mo, lang, short=True),
                color=theme.palette(len(months))[i])
     ax.set_xticks(xs + width * (len(months) - 1) / 2, [str(c) for c in wide.index], rotation=30)
-    ax.legend()
+    if months:
+        ax.legend()
     _ = ax.set_title(f"{label(metric, lang)} · {label('channel', lang).lower()}")
     return ax
 
@@ -1408,13 +1684,16 @@ def plot_mql_pacing(client, period=None, *, lang: str = "en", ax=None):
         ax.plot([0, n], [0, goal], color=theme.COLORS["goal"], linestyle="--", label=label("goal", lang))
     ax.set_xlim(0, n)
     ax.set_xlabel("Day of the month" if lang == "en" else "Día del mes")
-    ax.legend()
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend()
     _ = ax.set_title(f"{label('mql_pacing', lang)} · {fmt.month(m.period, lang)}")
     return ax
 
 
 __all__ = [
-    "KPIS", "LABELS", "Month", "agenda", "asset_conversion", "attempts_status", "by_source", "commitments",
+    "KPIS", "LABELS", "Month", "STATUS", "status_label", "agenda", "agenda_table", "commitments_table", "plot_trends", "say_assets",
+    "say_commitments", "say_compliance", "say_cycle", "say_follow_up", "say_narrative", "say_notes",
+    "say_pipeline", "say_quota", "say_sources", "tiles_html", "asset_conversion", "attempts_status", "by_source", "commitments",
     "company_quota", "first_contact_compliance", "first_contact_status", "follow_up_time", "headlines",
     "kpi_tiles", "kpis", "label", "month_bounds", "month_info", "month_notes", "monthly_series", "movements",
     "mql_goal", "narrative", "pipeline", "plot_by_source", "plot_mql_pacing", "plot_quota", "plot_series",

@@ -251,7 +251,7 @@ def test_no_quotas_and_no_traffic():
     assert mo.quota_attainment(c, "2026-02").empty
     src = mo.by_source(c, "2026-02")
     assert not src.attrs["has_traffic"] and src["visits"].isna().all()
-    assert mo.headlines(t, "es")[0]["value"] == fmt.MISSING
+    assert mo.headlines(t, "es")[0]["display"] == fmt.MISSING and mo.headlines(t, "es")[0]["value"] is None
 
 
 def test_monthly_quota_from_config_when_no_table():
@@ -391,7 +391,9 @@ def test_quality_dispute_needs_a_significant_fall():
 def test_headlines(client):
     h = mo.headlines(mo.kpis(client, "2026-02"), "en")
     assert [x["key"] for x in h] == ["pct_quota", "mqls_vs_goal", "sla_compliance"]
-    assert [x["value"] for x in h] == ["92 %", "5 / 4", "60 %"]
+    assert [x["display"] for x in h] == ["92 %", "5 / 4", "60 %"]
+    assert [x["value"] for x in h] == pytest.approx([5500 / 6000, 5, 0.6])
+    assert h[1]["label_es"] == "MQL frente a la meta"
 
 
 def test_monthly_series(client):
@@ -473,3 +475,54 @@ def test_demo_october_sales_and_follow_up(demo):
     ag = mo.agenda(demo, "2026-10", "en")["monthly"]
     disputes = ag[ag["item"] == "Dispute: follow-up"]["detail"].tolist()
     assert len(disputes) == 1 and disputes[0].startswith("Team Cobalt:")
+
+
+# --- the notebook's own cells render every edge month ---------------------------------------------
+NOTEBOOK = __import__("pathlib").Path(__file__).resolve().parents[1] / "notebooks" / "06_monthly_report.ipynb"
+
+
+def run_notebook_cells(client, period, lang, tmp_path, monkeypatch) -> list:
+    """Execute the notebook's code cells in-process on ``client`` (smk.report.setup patched to use
+    it) and return the value each cell displays (its last expression)."""
+    import ast
+
+    import matplotlib
+    import nbformat
+
+    import smk.report
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    real = smk.report.setup
+    monkeypatch.setattr(smk.report, "setup", lambda **kw: real(
+        client_dir=tmp_path, period=period, lang=lang, output_dir=tmp_path / "out", client=client, apply_theme=False))
+    ns: dict = {}
+    shown = []
+    for cell in nbformat.read(NOTEBOOK, 4).cells:
+        if cell.cell_type != "code" or "interactive" in cell.metadata.get("tags", []):
+            continue
+        tree = ast.parse(cell.source)
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        exec(compile(tree, "<cell>", "exec"), ns)
+        if last is not None:
+            shown.append(eval(compile(ast.Expression(last.value), "<cell>", "eval"), ns))
+    plt.close("all")
+    return shown
+
+
+@pytest.mark.parametrize("period, variant, lang, expect", [
+    ("2026-02", "full", "en", "Sales reached 91.7 % of the month's quota"),
+    ("2026-01", "full", "es", "Es el primer mes con datos"),
+    ("2026-03", "full", "en", "March 2026 is not over: the data end on 2 Mar 2026 (5 % of the month)"),
+    ("2026-06", "full", "es", "No hay datos de junio 2026"),
+    ("2026-02", "bare", "en", "There is no sales quota for this month"),
+    ("2026-02", "bare", "es", "No hay exportación de tráfico web"),
+])
+def test_notebook_renders_edge_months(period, variant, lang, expect, tmp_path, monkeypatch):
+    c = make_client() if variant == "full" else make_client(quotas=False, traffic=False)
+    shown = run_notebook_cells(c, period, lang, tmp_path, monkeypatch)
+    text = "\n".join(repr(x) for x in shown)
+    assert expect in text
+    # the headlines for the index tile were written
+    assert (tmp_path / "out" / "06.headlines.json").exists()
