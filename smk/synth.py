@@ -31,6 +31,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import yaml
 
+from smk.errors import SmkError
+
 
 DEFAULT_LEADS = 4000
 DEFAULT_SEED = 2026
@@ -867,6 +869,8 @@ def generate(out_dir: str | Path, n_leads: int = DEFAULT_LEADS, seed: int = DEFA
         raise ValueError(f"shape must be 'log' or 'summary', found {shape!r}")
     if n_leads < 200:
         raise ValueError("n_leads must be at least 200 (dirty rows sit at fixed rows near the top)")
+    if months < 6:
+        raise ValueError("months must be at least 6 (deal cycles and the survey need a few months)")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     start_day, end_day, n_days = _period(end, months)
@@ -977,8 +981,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """``smk synth``: write the client and print one line per file."""
-    res = generate(args.out_dir, n_leads=args.leads, seed=args.seed, shape=args.shape, end=args.end,
-                   months=args.months)
+    try:
+        res = generate(args.out_dir, n_leads=args.leads, seed=args.seed, shape=args.shape, end=args.end,
+                       months=args.months)
+    except ValueError as exc:  # bad arguments: the CLI prints "error: ..." and exits with 2
+        raise SmkError(f"smk synth: {exc}") from None
     for info in res["files"].values():
         path = Path(args.out_dir) / info["file"]
         rows = f"{info['rows']:,} rows, " if info["rows"] else ""

@@ -211,6 +211,11 @@ def test_rejects_bad_arguments(tmp_path):
         synth.generate(tmp_path, n_leads=1000, shape="wide")
     with pytest.raises(ValueError):
         synth.generate(tmp_path, n_leads=50)
+    with pytest.raises(ValueError):
+        synth.generate(tmp_path, n_leads=1000, months=3)
+    from smk.cli import main
+
+    assert main(["synth", str(tmp_path / "x"), "--leads", "10"]) == 2  # "error: ..." instead of a traceback
 
 
 # ---------------------------------------------------------------------------------------------
