@@ -865,8 +865,8 @@ def say_compliance(table: pd.DataFrame, *, kind: str = "first_contact", by: str 
               f"o se contactó antes.")
     pend = int(table["pending"].sum())
     if pend:
-        en += f" {fmt.number(pend, 'en')} more are still inside their window and not judged yet."
-        es += f" Otros {fmt.number(pend, 'es')} siguen dentro de su plazo y aún no se juzgan."
+        en += f" Not judged yet (still inside their window): {fmt.number(pend, 'en')}."
+        es += f" Aún sin juzgar (dentro de su plazo): {fmt.number(pend, 'es')}."
     if "direction" in table:
         below = table[table["direction"] == "below"]
         if len(below):
@@ -896,6 +896,19 @@ def say_sales_sla(terms: pd.DataFrame, client, *, lang: str = "en"):
                f"{int(r['recommended_attempts'])} intentos en {fmt.number(r['recommended_within_days'], 'es')} días; "
                f"el acuerdo propuesto abajo lo usa.")
     return _para(en if lang == "en" else es)
+
+
+def say_basis(pace: Pacing, *, lang: str = "en"):
+    """A caution when the client records no MQL date (every lead then counts as a new MQL at
+    creation); None (nothing displayed) otherwise."""
+    fmt.check_lang(lang)
+    if pace.basis == "mql_at":
+        return None
+    from smk.report import TEXT, note_html
+
+    return note_html({"en": "The data has no MQL date: every lead counts as a new MQL when it is created.",
+                      "es": "Los datos no tienen fecha de MQL: cada lead cuenta como MQL nuevo al crearse."}[lang],
+                     "note", TEXT["caution"][lang])
 
 
 def say_breaching(table: pd.DataFrame, *, lang: str = "en"):
@@ -980,7 +993,7 @@ def goal_explorer(client, period: str | None = None, *, lang: str = "en"):
 
 __all__ = [
     "DEFAULT_COMPLIANCE_TARGET", "DEFAULT_SALES_SOURCED_CHANNELS", "LABELS", "Pacing", "agreement",
-    "agreement_markdown", "commitments_table", "localize", "value_display", "say_breaching", "say_compliance", "say_sales_sla", "say_goal", "say_pacing", "say_values", "table_labels",
+    "agreement_markdown", "commitments_table", "localize", "value_display", "say_basis", "say_breaching", "say_compliance", "say_sales_sla", "say_goal", "say_pacing", "say_values", "table_labels",
     "attempts_compliance", "attempts_table", "breaching_leads", "commitments", "first_contact_compliance",
     "first_contact_table", "goal_explorer", "headlines", "labels", "lead_sources", "monthly_mql_goal",
     "mql_value", "mql_value_table", "mqls_needed", "pacing", "plot_compliance", "plot_first_contact",

@@ -347,3 +347,30 @@ def test_demo_never_attempted_mqls_are_kept(demo):
     assert len(at) == int(start.notna().sum())
     zero = at[at["attempts_so_far"] == 0]
     assert (zero.loc[zero["age_days"] >= 14, "status"].isin(["breaching", "reached"])).all()
+
+
+def test_first_contact_needs_timing_data():
+    from smk.errors import NotEnoughData
+
+    leads = pd.DataFrame({"lead_id": ["a"], "created_at": ["2026-04-01 09:00"]})
+    c = make_client(leads, data_end="2026-04-20 12:00")
+    with pytest.raises(NotEnoughData):
+        db.first_contact_table(c)
+    with pytest.raises(NotEnoughData):
+        db.attempts_table(c)
+
+
+def test_sentences_and_display_tables_are_bilingual():
+    c = _fc_client()
+    fc = sla.first_contact_compliance(c, by="team")
+    en = repr(sla.say_compliance(fc, kind="first_contact", lang="en"))
+    es = repr(sla.say_compliance(fc, kind="first_contact", lang="es"))
+    # judged 4, in time 2 → 50 %; one lead pending
+    assert en.startswith("50 % of the 4 new MQLs judged were first contacted within 5 h")
+    assert es.startswith("El 50 % de los 4 MQL nuevos evaluados se contactó en 5 h")
+    assert "Not judged yet (still inside their window): 1." in en and "Aún sin juzgar (dentro de su plazo): 1." in es
+    assert "No group is clearly below the rest." in en
+    loc = sla.localize(pd.DataFrame({"direction": ["below", ""], "side": ["sales", "marketing"]}), "es")
+    assert loc["direction"].tolist() == ["por debajo", ""] and loc["side"].tolist() == ["Ventas", "Marketing"]
+    b = sla.breaching_leads(_att_client(), lookback_days=30)
+    assert "3 open leads breach the sales SLA" in repr(sla.say_breaching(b, lang="en"))
