@@ -5,6 +5,7 @@ Values are worked out by hand in the comments (seed 000 ch. 3 for the value tabl
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -254,3 +255,59 @@ def test_headlines_bilingual():
     # 100,000 × 50 % / 3,050 = 16.39 → 17
     assert en[0]["value"] == 17 and en[0]["display"] == "17"
     assert es[1]["display"].startswith(("por debajo", "en línea", "por encima"))
+
+
+# ------------------------------------------------------------------- real data: Olist funnel
+OLIST = (Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "olist").resolve()
+
+
+@pytest.fixture(scope="module")
+def olist(tmp_path_factory):
+    mql, deals_file = OLIST / "olist_marketing_qualified_leads_dataset.csv", OLIST / "olist_closed_deals_dataset.csv"
+    if not (mql.exists() and deals_file.exists()):
+        reason = f"Olist dataset not found at {OLIST} (real-data test; see ../shared/datasets/README.md)"
+        print(reason)
+        pytest.skip(reason)
+    import dataclasses
+
+    import smk
+
+    folder = tmp_path_factory.mktemp("olist_sla")
+    (folder / "client.yml").write_text(
+        "name: olist\ntimezone: UTC\ntables:\n  leads:\n"
+        f"    file: {mql}\n"
+        "    columns: {lead_id: mql_id, created_at: first_contact_date, channel: origin}\n"
+        "    date_format: \"%d-%m-%Y\"\n"
+        "sla: {lead_type: channel}\n", encoding="utf-8")
+    c = smk.load_client(folder)
+    raw = pd.read_csv(deals_file, dtype=str)
+    closed = pd.to_datetime(raw["won_date"], format="ISO8601").dt.tz_localize(c.tz)
+    deals = pd.DataFrame({"deal_id": raw["mql_id"], "lead_id": raw["mql_id"], "closed_at": closed, "stage": "won",
+                          "amount": pd.to_numeric(raw["declared_monthly_revenue"], errors="coerce"),
+                          "_source_row": np.arange(2, len(raw) + 2)})
+    c = dataclasses.replace(c, tables={**c.tables, "deals": deals}, data_end=max(c.data_end, closed.max()))
+    return c, mql, deals_file
+
+
+@pytest.mark.realdata
+def test_olist_close_rates_and_pacing_match_plain_pandas(olist):
+    c, mql, deals_file = olist
+    v = sla.mql_value_table(c, period="2018-03").set_index("lead_type")
+    # independent: MQLs at least 90 days old on 2018-03-01, won within 90 days of first contact and before then
+    m = pd.read_csv(mql, dtype=str)
+    d = pd.read_csv(deals_file, dtype=str)
+    m["first"] = pd.to_datetime(m["first_contact_date"], format="%d-%m-%Y")
+    d["won"] = pd.to_datetime(d["won_date"], format="ISO8601")
+    j = m.merge(d[["mql_id", "won"]], on="mql_id", how="left")
+    j["origin"] = j["origin"].fillna("(missing)")
+    as_of = pd.Timestamp("2018-03-01")
+    cohort = j[j["first"] <= as_of - pd.Timedelta(days=90)]
+    closed = cohort["won"].notna() & ((cohort["won"] - cohort["first"]) <= pd.Timedelta(days=90)) & (cohort["won"] <= as_of)
+    ind = pd.DataFrame({"n": cohort.groupby("origin").size(), "k": closed.groupby(cohort["origin"]).sum()})
+    for origin, row in ind.iterrows():
+        assert v.loc[origin, "mqls"] == row["n"], origin
+        assert v.loc[origin, "customers"] == row["k"], origin
+    # pacing of May 2018: every MQL first contacted in May (all 8,000 rows are MQLs)
+    p = sla.pacing(c, "2018-05", goal=1000)
+    assert p.mqls_so_far == int((m["first"].dt.to_period("M") == pd.Period("2018-05")).sum())
+    assert p.complete and p.basis == "created_at"
