@@ -304,6 +304,7 @@ def test_olist_close_rates_and_pacing_match_plain_pandas(olist):
     cohort = j[j["first"] <= as_of - pd.Timedelta(days=90)]
     closed = cohort["won"].notna() & ((cohort["won"] - cohort["first"]) <= pd.Timedelta(days=90)) & (cohort["won"] <= as_of)
     ind = pd.DataFrame({"n": cohort.groupby("origin").size(), "k": closed.groupby(cohort["origin"]).sum()})
+    assert ind["k"].sum() > 20 and len(ind) >= 5  # a real test: several origins, some customers
     for origin, row in ind.iterrows():
         assert v.loc[origin, "mqls"] == row["n"], origin
         assert v.loc[origin, "customers"] == row["k"], origin
