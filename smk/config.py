@@ -25,6 +25,7 @@ class TableConfig:
 
     file: str
     columns: dict[str, str] = field(default_factory=dict)  # canonical name -> source column
+    optional_columns: dict[str, str] = field(default_factory=dict)  # mapped only when the file has them
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical col -> {source: canonical}
     date_format: str | None = None  # strptime format for every date column of this table
     date_formats: dict[str, str] = field(default_factory=dict)  # per canonical column
@@ -182,7 +183,8 @@ def parse_config(data: dict, source: str = "client.yml") -> ClientConfig:
         raw = _apply_preset(name, dict(raw), source)
         tc: TableConfig = _build(TableConfig, raw, f"tables.{name}", source)
         spec = TABLES[name]
-        bad_cols = sorted(set(tc.columns) - set(spec.names) - {c for c in tc.columns if c.startswith("n_")})
+        named = set(tc.columns) | set(tc.optional_columns)
+        bad_cols = sorted(named - set(spec.names) - {c for c in named if c.startswith("n_")})
         if bad_cols:
             raise ConfigError(
                 f"{source}: `tables.{name}.columns` maps unknown canonical column(s) {', '.join(map(repr, bad_cols))}. "
@@ -224,10 +226,16 @@ def _apply_preset(table: str, raw: dict, source: str) -> dict:
     base = presets.table_preset(preset, table, source=source)
     merged = dict(base)
     for key, value in raw.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if key == "values" and isinstance(value, dict):
+            merged[key] = {col: {**base.get("values", {}).get(col, {}), **(m or {})}
+                           for col, m in {**base.get("values", {}), **value}.items()}
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = {**merged[key], **value}
         else:
             merged[key] = value
+    # the table's own column mapping wins over the preset's candidate for the same canonical column
+    for canon in raw.get("columns", {}) or {}:
+        merged.get("optional_columns", {}).pop(canon, None)
     return merged
 
 

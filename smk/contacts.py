@@ -46,11 +46,11 @@ def contact_summary(leads: pd.DataFrame, attempts: pd.DataFrame | None = None, *
         out.attrs["source"] = "log"
     else:
         def lead_col(name, dtype):
-            return leads[name].to_numpy() if name in leads else pd.array([pd.NA] * len(out), dtype=dtype)
+            return leads[name].reset_index(drop=True) if name in leads else pd.array([pd.NA] * len(out), dtype=dtype)
 
         out["n_attempts"] = pd.array(lead_col("n_attempts", "Int64"), dtype="Int64")
-        out["first_attempt_at"] = (leads["first_contact_at"].to_numpy() if "first_contact_at" in leads
-                                   else pd.Series(pd.NaT, index=out.index))
+        out["first_attempt_at"] = (leads["first_contact_at"].reset_index(drop=True) if "first_contact_at" in leads
+                                   else pd.Series(pd.NaT, index=out.index, dtype=leads["created_at"].dtype))
         out["first_attempt_at"] = out["first_attempt_at"].astype(leads["created_at"].dtype)
         out["n_connects"] = pd.array(lead_col("n_connects", "Int64"), dtype="Int64")
         out["first_connect_at"] = pd.Series(pd.NaT, index=out.index, dtype=leads["created_at"].dtype)

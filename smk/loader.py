@@ -64,13 +64,20 @@ def load_client(path: str | Path, *, as_of: pd.Timestamp | str | None = None,
         rows_in[name] = len(raw.frame) + len(raw.bad_lines) + len(raw.empty_rows)
         frames[name] = _canonical(name, raw, tcfg, cfg, ledger, now)
     _cross_checks(frames, cfg, ledger, sources)
+    client = Client(config=cfg, tables=frames, ledger=ledger, rows_in=rows_in,
+                    data_end=_data_end(frames, cfg), path=root, sources=sources)
+    if "survey" in frames:
+        # answers to questions outside the bank (smk/data/questions.yml + client.yml) are set aside here,
+        # so the ledger written with the report accounts for them too
+        from smk.alignment import clean_survey
+
+        frames["survey"] = clean_survey(client).reset_index(drop=True)
     for name, df in frames.items():
         kept = len(df)
         set_aside = int((ledger.set_aside(name).shape[0]))
         if kept + set_aside != rows_in[name]:  # pragma: no cover - an invariant, tested by property tests
             raise AssertionError(f"ledger accounting broken for {name}: {rows_in[name]} in, {kept} kept, {set_aside} set aside")
-    return Client(config=cfg, tables=frames, ledger=ledger, rows_in=rows_in,
-                  data_end=_data_end(frames, cfg), path=root, sources=sources)
+    return client
 
 
 # ---------------------------------------------------------------------------------------------
@@ -90,6 +97,11 @@ def _resolve_columns(spec: TableSpec, tcfg: TableConfig, raw: RawTable, file: st
                 f"{file}: client.yml maps {canon!r} to column {source!r}, which is not in the file. "
                 + (f"Did you mean {', '.join(map(repr, close))}? " if close else "")
                 + f"Columns found: {', '.join(map(repr, header))}.")
+    for canon, source in tcfg.optional_columns.items():
+        if canon not in mapping:
+            found = source if source in raw.frame.columns else lower.get(str(source).lower())
+            if found is not None:
+                mapping[canon] = found
     for col in spec.columns:
         if col.name not in mapping and col.name in raw.frame.columns:
             mapping[col.name] = col.name
@@ -100,7 +112,8 @@ def _resolve_columns(spec: TableSpec, tcfg: TableConfig, raw: RawTable, file: st
     if missing:
         raise ConfigError(
             f"{file}: the {spec.name} table needs column(s) {', '.join(missing)}, but client.yml does not map "
-            f"them and the file has no column of that name. Add them under `tables.{spec.name}.columns` "
+            f"them{' (nor does the preset ' + repr(tcfg.preset) + ')' if tcfg.preset else ''} and the file has no column "
+            f"of that name. Add them under `tables.{spec.name}.columns` "
             f"(canonical: source column). Columns found: {', '.join(map(repr, header))}.")
     return mapping
 
