@@ -26,6 +26,7 @@ class TableConfig:
     file: str
     columns: dict[str, str] = field(default_factory=dict)  # canonical name -> source column
     optional_columns: dict[str, str] = field(default_factory=dict)  # mapped only when the file has them
+    constants: dict[str, Any] = field(default_factory=dict)  # canonical column -> one value for every row
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical col -> {source: canonical}
     date_format: str | None = None  # strptime format for every date column of this table
     date_formats: dict[str, str] = field(default_factory=dict)  # per canonical column
@@ -183,7 +184,7 @@ def parse_config(data: dict, source: str = "client.yml") -> ClientConfig:
         raw = _apply_preset(name, dict(raw), source)
         tc: TableConfig = _build(TableConfig, raw, f"tables.{name}", source)
         spec = TABLES[name]
-        named = set(tc.columns) | set(tc.optional_columns)
+        named = set(tc.columns) | set(tc.optional_columns) | set(tc.constants)
         bad_cols = sorted(named - set(spec.names) - {c for c in named if c.startswith("n_")})
         if bad_cols:
             raise ConfigError(

@@ -102,6 +102,8 @@ def _resolve_columns(spec: TableSpec, tcfg: TableConfig, raw: RawTable, file: st
             found = source if source in raw.frame.columns else lower.get(str(source).lower())
             if found is not None:
                 mapping[canon] = found
+    for canon in tcfg.constants:
+        mapping[canon] = f"<constant {canon}>"  # filled in by _canonical from client.yml
     for col in spec.columns:
         if col.name not in mapping and col.name in raw.frame.columns:
             mapping[col.name] = col.name
@@ -150,6 +152,8 @@ def _canonical(name: str, raw: RawTable, tcfg: TableConfig, cfg: ClientConfig, l
         ledger.add(name, fname, row, None, None, "empty_row")
     df = raw.frame
     mapping = _resolve_columns(spec, tcfg, raw, file)
+    if tcfg.constants:  # e.g. a "closed deals" export where every row is won: `constants: {stage: won}`
+        df = df.assign(**{mapping[c]: pd.Series(str(v), index=df.index, dtype="str") for c, v in tcfg.constants.items()})
     src_rows = df["_source_row"]
     table_decimal = tcfg.decimal or _table_decimal(spec, mapping, df)
     out = pd.DataFrame({"_source_row": src_rows.to_numpy()}, index=df.index)
