@@ -943,6 +943,19 @@ def agreement_markdown(client, period: str | None = None, *, lang: str = "en", o
     return Markdown(shown)
 
 
+def what_if(values: pd.DataFrame, *, quota: float, quota_share: float,
+            close_rates: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """MQLs needed under other assumptions (the sliders): ``values`` as from :func:`mql_value_table`
+    (``lead_type, avg_revenue, close_rate, mix_share``), with ``close_rates`` replacing the close rate
+    of some types; returns :func:`mqls_needed` for ``quota × quota_share``. Assumed rates have no
+    interval."""
+    v = values[[c for c in ("lead_type", "avg_revenue", "close_rate", "mix_share") if c in values]].copy()
+    for t, r in (close_rates or {}).items():
+        v.loc[v["lead_type"] == t, "close_rate"] = float(r)
+    v = mql_value(v)
+    return mqls_needed(float(quota) * float(quota_share), v)
+
+
 def goal_explorer(client, period: str | None = None, *, lang: str = "en"):
     """JupyterLab widget: sliders for the quota, marketing's share and each type's close rate; the MQL
     goal table updates live. Returns an ``ipywidgets.VBox`` (use only when ``ctx.interactive``)."""
@@ -970,11 +983,8 @@ def goal_explorer(client, period: str | None = None, *, lang: str = "en"):
     out = W.Output()
 
     def update(_=None):
-        v = vt.copy()
-        v["close_rate"] = [rates[t].value for t in v["lead_type"]]
-        v = mql_value(v.drop(columns=["value", "value_low", "value_high", "rate_low", "rate_high"]),
-                      alpha=client.config.analysis.alpha)
-        n = mqls_needed(quota.value * share.value, v)
+        n = what_if(vt, quota=quota.value, quota_share=share.value,
+                    close_rates={t: w.value for t, w in rates.items()})
         out.clear_output()
         with out:
             L = labels(lang)
@@ -993,7 +1003,7 @@ def goal_explorer(client, period: str | None = None, *, lang: str = "en"):
 
 __all__ = [
     "DEFAULT_COMPLIANCE_TARGET", "DEFAULT_SALES_SOURCED_CHANNELS", "LABELS", "Pacing", "agreement",
-    "agreement_markdown", "commitments_table", "localize", "value_display", "say_basis", "say_breaching", "say_compliance", "say_sales_sla", "say_goal", "say_pacing", "say_values", "table_labels",
+    "agreement_markdown", "commitments_table", "localize", "value_display", "what_if", "say_basis", "say_breaching", "say_compliance", "say_sales_sla", "say_goal", "say_pacing", "say_values", "table_labels",
     "attempts_compliance", "attempts_table", "breaching_leads", "commitments", "first_contact_compliance",
     "first_contact_table", "goal_explorer", "headlines", "labels", "lead_sources", "monthly_mql_goal",
     "mql_value", "mql_value_table", "mqls_needed", "pacing", "plot_compliance", "plot_first_contact",

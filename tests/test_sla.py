@@ -89,6 +89,15 @@ def test_mqls_needed_for_200k_by_hand():
     assert by.loc[sla.MIX_ROW, "mqls_needed_ceil"] == 109
 
 
+def test_what_if_sliders():
+    seed = SEED.assign(mix_share=[0.5, 0.3, 0.2])
+    n = sla.what_if(seed, quota=400_000, quota_share=0.5, close_rates={"webinar": 0.03}).set_index("lead_type")
+    # 400,000 × 0.5 = 200,000; webinar at 3 % → 100,000 × 3 % = 3,000 → 66.7 → 67 MQLs
+    assert n.loc["webinar", "value"] == pytest.approx(3000.0) and n.loc["webinar", "mqls_needed_ceil"] == 67
+    # mix: .5·1,600 + .3·3,000 + .2·3,000 = 800 + 900 + 600 = 2,300 → 86.96 → 87
+    assert n.loc[sla.MIX_ROW, "value"] == pytest.approx(2300.0) and n.loc[sla.MIX_ROW, "mqls_needed_ceil"] == 87
+
+
 def test_mqls_needed_zero_value_is_infinite_not_an_error():
     v = sla.mql_value(pd.DataFrame({"lead_type": ["x"], "avg_revenue": [0.0], "close_rate": [0.0]}))
     n = sla.mqls_needed(1000, v, mix={"x": 1.0})
