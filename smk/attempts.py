@@ -197,14 +197,15 @@ def attempt_paths(leads: pd.DataFrame, attempts: pd.DataFrame | None, outcomes: 
         won = out["won"].to_numpy()
         close = np.where(won, np.where(np.isnan(first_connect), n_att, first_connect), np.nan)
         succ = np.where(~np.isnan(first_connect), first_connect, close)
-        # day of the successful attempt: look up (lead, attempt number)
-        key = pd.MultiIndex.from_arrays([a["lead_id"].to_numpy(), a["num"].to_numpy()])
-        when = pd.Series(a["attempted_at"].to_numpy(), index=key)
-        s_ok = ~np.isnan(succ) & (succ > 0)
-        sk = pd.MultiIndex.from_arrays([ids.to_numpy()[s_ok], succ[s_ok].astype(int)])
-        s_at = pd.Series(pd.NaT, index=out.index, dtype=out["created_at"].dtype)
-        s_at.iloc[np.flatnonzero(s_ok)] = when.reindex(sk).to_numpy()
-        out["success_days"] = ((s_at - out["start_at"]).dt.total_seconds() / 86400).clip(lower=0).to_numpy()
+        # time of the successful attempt: the row whose number equals the lead's success number
+        succ_by_lead = pd.Series(succ, index=ids.to_numpy())
+        hit = a["num"].to_numpy() == a["lead_id"].map(succ_by_lead).to_numpy(dtype=float)
+        rows = a.loc[hit, ["lead_id", "attempted_at"]]
+        start_by_lead = pd.Series(out["start_at"].array, index=ids.to_numpy())
+        days = (rows["attempted_at"] - rows["lead_id"].map(start_by_lead)).dt.total_seconds() / 86400
+        s_days = pd.Series(days.to_numpy(dtype=float), index=rows["lead_id"].to_numpy())
+        s_days = s_days[~s_days.index.duplicated()]
+        out["success_days"] = ids.map(s_days).astype(float).clip(lower=0).to_numpy()
         source = "log"
     else:
         raw = leads["n_attempts"] if "n_attempts" in leads else pd.Series(np.nan, index=leads.index)
@@ -1079,20 +1080,21 @@ def cost_sliders(result: AttemptsResult, *, lang: str = "en"):
     per_hour = widgets.FloatSlider(value=result.attempts_per_hour, min=0.5, max=max(30.0, 2 * result.attempts_per_hour), step=0.5,
                                    description={"en": "Attempts/hour", "es": "Intentos/hora"}[lang])
     out = widgets.Output()
+    label = widgets.HTML()
 
     def redraw(*_):
         c = cost_per_attempt(hourly.value, per_hour.value)
         v = attempt_value(hz, R, c, min_group_size=mg)
+        k = v.attrs["recommended"]
+        label.value = {"en": f"Cost per attempt {fmt.money(c, result.currency, lang, 2)} → recommended attempts: <b>{k}</b>",
+                       "es": f"Costo por intento {fmt.money(c, result.currency, lang, 2)} → intentos recomendados: <b>{k}</b>"}[lang]
         with out:
             out.clear_output(wait=True)
-            fig, ax = plt.subplots()
+            fig, ax = plt.subplots(figsize=(9.0, 4.0))
             plot_value(v, lang=lang, currency=result.currency, ax=ax)
             plt.show()
-            k = v.attrs["recommended"]
-            print({"en": f"cost per attempt {fmt.money(c, result.currency, lang, 2)} → recommended attempts: {k}",
-                   "es": f"costo por intento {fmt.money(c, result.currency, lang, 2)} → intentos recomendados: {k}"}[lang])
 
     hourly.observe(redraw, names="value")
     per_hour.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([hourly, per_hour, out])
+    return widgets.VBox([hourly, per_hour, label, out])

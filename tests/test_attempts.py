@@ -412,3 +412,31 @@ def test_delay_runs_from_mql_date():
     assert p["hours_to_first_attempt"].tolist() == pytest.approx([0.5, 1.0])
     assert p["handed_over"].tolist() == [True, False]
     assert A.speed_to_lead(p, min_group_size=1)["n_leads"].sum() == 1
+
+
+def test_cost_sliders_move_the_recommendation(demo):
+    """Interactive cell: at the default €40/h and 6 attempts/h the label says 8; at €6,000/h and 6/h an
+    attempt costs €1,000, more than any attempt's value on the demo (the first is worth ≈ €273) → 0."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    _, res = demo
+    box = A.cost_sliders(res, lang="en")
+    hourly, per_hour, label = box.children[:3]
+    assert "<b>8</b>" in label.value and "€6.67" in label.value
+    hourly.max = 10000
+    hourly.value = 6000
+    assert "<b>0</b>" in label.value and "€1,000.00" in label.value
+
+
+def test_headlines_and_sentences(demo):
+    _, res = demo
+    items = A.headlines(res, "es")
+    assert [i["value"] for i in items[:2]] == [res.recommendation["attempts"], res.recommendation["first_contact_hours"]]
+    assert items[0]["display"].endswith("días")
+    assert items[2]["value"] == pytest.approx(res.value.attrs["value_last"])
+    # every part has a sentence in both languages, and they differ
+    for part in ("data", "naive", "compare", "value", "by_type", "speed", "cadence", "recommendation"):
+        assert A.say(res, part, "en").text != A.say(res, part, "es").text
+    view = A.recommendation_view(res.recommendation, "es")
+    assert view["value_text"].tolist()[1] == str(res.recommendation["attempts"])
