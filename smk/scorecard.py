@@ -45,6 +45,14 @@ from smk.rules import Rule, apply_rules, evaluate
 from smk.stats import wilson_interval
 
 
+class NotEnoughToLearn(ValueError):
+    """Too few labelled leads or customers to learn a scorecard; ``en`` / ``es`` say why."""
+
+    def __init__(self, en: str, es: str):
+        super().__init__(en)
+        self.en, self.es = en, es
+
+
 class LeakageWarning(UserWarning):
     """A feature looks recorded after the outcome (or predicts it suspiciously well)."""
 
@@ -548,6 +556,13 @@ def learn_scorecard(leads: pd.DataFrame, outcomes: pd.DataFrame, activities: pd.
     el["_split"] = split
     train = el[el["_split"] == "train"]
     y_train = train["_label"].to_numpy(dtype=bool)
+    min_events = 10
+    if y_train.sum() < min_events or (~y_train).sum() < min_events:
+        raise NotEnoughToLearn(
+            f"only {int(y_train.sum())} customers and {int((~y_train).sum())} other leads old enough in the training "
+            f"window; at least {min_events} of each are needed.",
+            f"solo hay {int(y_train.sum())} clientes y {int((~y_train).sum())} leads más con antigüedad suficiente en la "
+            f"ventana de entrenamiento; se necesitan al menos {min_events} de cada uno.")
 
     feat_cols = columns if columns is not None else [
         c for c in frame.columns if c not in NOT_FEATURES and not c.startswith("_")]
@@ -654,6 +669,6 @@ def probability(points, platt: tuple[float, float]) -> np.ndarray:
     return 1 / (1 + np.exp(-(a + b * np.asarray(points, dtype=float))))
 
 
-__all__ = ["LEAKY_NAME_PATTERNS", "LABELS", "LeakageWarning", "NOT_FEATURES", "Scorecard", "auc_delong",
+__all__ = ["LEAKY_NAME_PATTERNS", "LABELS", "LeakageWarning", "NotEnoughToLearn", "NOT_FEATURES", "Scorecard", "auc_delong",
            "calibration_table", "candidate_features", "feature_cutoffs", "gains_table", "has_dates", "label_within",
            "leakage_guard", "learn_scorecard", "probability", "scoring_frame", "split_train_test"]

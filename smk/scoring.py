@@ -14,6 +14,7 @@ Method: seed 000 chapter 2 (``../shared/docs/DOMAIN.md`` §2), seeds 003 and 004
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,8 @@ from scipy import stats as _st
 
 from smk import fmt
 from smk.features import activity_counts
-from smk.rules import Rule, apply_rules, config_rules, parse_rules, rules_table  # noqa: F401  (re-exported)
+from smk.errors import ConfigError
+from smk.rules import SEED_EXAMPLE_RULES, Rule, apply_rules, config_rules, parse_rules, rules_table  # noqa: F401
 from smk.scorecard import Scorecard, feature_cutoffs, learn_scorecard  # noqa: F401  (re-exported)
 from smk.stats import bh_adjust, wilson_interval
 
@@ -92,6 +94,19 @@ def crm_names(client) -> dict[str, str]:
     return dict(tc.columns) if tc is not None else {}
 
 
+def crm_values(client) -> dict[str, dict[str, str]]:
+    """Canonical value -> the client's own value per lead column (inverse of client.yml ``values``;
+    the first source value wins when several map to one canonical value)."""
+    tc = client.config.tables.get("leads")
+    out: dict[str, dict[str, str]] = {}
+    for col, mapping in (tc.values if tc is not None else {}).items():
+        inv: dict[str, str] = {}
+        for src, canon in mapping.items():
+            inv.setdefault(str(canon), str(src))
+        out[col] = inv
+    return out
+
+
 def field_label(field: str, lang: str = "en", names: dict[str, str] | None = None) -> str:
     """How a rule's field is shown: the client's CRM column when mapped, else a readable name
     (``n_demo_request`` → ``'Demo request (count)'`` / ``'Solicitud de demo (número)'``)."""
@@ -131,8 +146,8 @@ def activity_name(activity: str, lang: str = "en") -> str:
 # ------------------------------------------------------------------------------------------------
 def activity_close_rates(leads: pd.DataFrame, outcomes: pd.DataFrame, activities: pd.DataFrame | None = None, *,
                          by: str = "activity_type", cutoff: str = "outcome", data_end=None,
-                         min_age_days: int | None = None, min_group_size: int = 30,
-                         alpha: float = 0.05) -> pd.DataFrame:
+                         min_age_days: int | None = None, window_days: int | None = None,
+                         min_group_size: int = 30, alpha: float = 0.05) -> pd.DataFrame:
     """Close rate of the leads who did each activity (seed 000 ch. 2).
 
     For activity a: n_a = leads who did a (before their cut-off), k_a = those who became customers,
@@ -154,10 +169,16 @@ def activity_close_rates(leads: pd.DataFrame, outcomes: pd.DataFrame, activities
     if by not in ("activity_type", "asset"):
         raise ValueError("by must be 'activity_type' or 'asset'")
     keep = pd.Series(True, index=outcomes.index)
-    if min_age_days is not None and data_end is not None and outcomes["created_at"].notna().any():
+    dated = data_end is not None and outcomes["created_at"].notna().any()
+    min_age = max([d for d in (min_age_days, window_days) if d is not None], default=None)
+    if min_age is not None and dated:
         age = (pd.Timestamp(data_end) - outcomes["created_at"]).dt.total_seconds() / 86400
-        keep = (age >= min_age_days).fillna(False)
+        keep = (age >= min_age).fillna(False)
     oc = outcomes[keep.to_numpy()].reset_index(drop=True)
+    if window_days is not None and dated:
+        from smk.outcomes import won_within
+
+        oc = oc.assign(won=won_within(oc, window_days).to_numpy(dtype=bool))
     pop = leads.set_index("lead_id").loc[oc["lead_id"]].reset_index()
     acts, key = activities, "activity_type"
     if by == "asset":
@@ -193,19 +214,22 @@ def activity_close_rates(leads: pd.DataFrame, outcomes: pd.DataFrame, activities
     df = df.reset_index(drop=True)
     df["rank"] = pd.array([i + 1 if not s else pd.NA for i, s in enumerate(df["too_small"])], dtype="Int64")
     df.attrs.update(base_rate=base, average_rate=avg, n_leads=int(len(oc)), customers=int(won.sum()),
+                    window_days=window_days if dated else None,
                     source=counts.attrs.get("source", "none"),
                     cutoff_applied=counts.attrs.get("source") == "log", by=by, cutoff=cutoff)
     return df[["activity", "n", "customers", "rate", "ci_low", "ci_high", "lift_vs_average", "lift_vs_base",
                "pvalue", "qvalue", "too_small", "significant", "direction", "rank"]]
 
 
-def close_rates(client, by: str = "activity_type", cutoff: str = "outcome") -> pd.DataFrame:
-    """:func:`activity_close_rates` for a loaded client (leads old enough: ``analysis.min_age_days``)."""
+def close_rates(client, by: str = "activity_type", cutoff: str = "outcome", outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`activity_close_rates` for a loaded client: customer = won within
+    ``analysis.close_window_days``, among leads at least that old (as notebook 03)."""
     from smk.outcomes import lead_outcomes
 
     a = client.config.analysis
-    return activity_close_rates(client.leads, lead_outcomes(client), client.activities, by=by, cutoff=cutoff,
-                                data_end=client.data_end, min_age_days=a.min_age_days,
+    oc = outcomes if outcomes is not None else lead_outcomes(client)
+    return activity_close_rates(client.leads, oc, client.activities, by=by, cutoff=cutoff,
+                                data_end=client.data_end, window_days=a.close_window_days,
                                 min_group_size=a.min_group_size, alpha=a.alpha)
 
 
@@ -291,10 +315,12 @@ def default_fit_interest_rules(scorecard: Scorecard) -> tuple[list[Rule], list[R
             [r for r in scorecard.rules if r.group == "interest"])
 
 
-def quadrants(client, scorecard: Scorecard | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def quadrants(client, scorecard: Scorecard | None = None,
+              outcomes: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per-lead quadrants, quadrant table) for a client: rules from ``scoring.fit_rules`` /
     ``scoring.interest_rules``, else the learned scorecard split by group; population and outcome as
-    in :func:`close_rates` (leads old enough, won); activity counted before the outcome date."""
+    in :func:`close_rates` (won within N days, leads at least N days old); activity counted before the
+    outcome date and within the N-day window, as the scorecard learned it."""
     from smk.outcomes import lead_outcomes
 
     cfg = client.config.scoring
@@ -304,14 +330,18 @@ def quadrants(client, scorecard: Scorecard | None = None) -> tuple[pd.DataFrame,
         dfit, dint = default_fit_interest_rules(scorecard)
         fit_r, int_r = fit_r or dfit, int_r or dint
         source = "learned"
-    oc = lead_outcomes(client)
+    from smk.outcomes import won_within
+
+    oc = lead_outcomes(client) if outcomes is None else outcomes
     a = client.config.analysis
     age = (pd.Timestamp(client.data_end) - oc["created_at"]).dt.total_seconds() / 86400
-    keep = (age >= a.min_age_days).fillna(False).to_numpy()
+    keep = (age >= a.close_window_days).fillna(False).to_numpy()
     leads = client.leads.reset_index(drop=True)[keep]
     oc = oc[keep].reset_index(drop=True)
+    oc = oc.assign(won=won_within(oc, a.close_window_days).to_numpy(dtype=bool))
     per = fit_interest(leads, fit_r, int_r, activities=client.activities,
-                       as_of=feature_cutoffs(oc, None).fillna(pd.Timestamp(client.data_end)) if client.activities is not None else None,
+                       as_of=(feature_cutoffs(oc, a.close_window_days).fillna(pd.Timestamp(client.data_end))
+                              if client.activities is not None else None),
                        fit_threshold=cfg.fit_threshold, interest_threshold=cfg.interest_threshold,
                        group_caps=cfg.group_caps)
     table = quadrant_table(per, oc["won"], alpha=a.alpha, min_group_size=a.min_group_size)
@@ -334,14 +364,21 @@ def learn(client, *, test_share: float = 0.3, seed: int = 0, leakage: str = "exc
                            min_support=a.min_group_size, test_share=test_share, seed=seed, alpha=a.alpha)
 
 
-def scorecard_table(sc: Scorecard, lang: str = "en", names: dict[str, str] | None = None) -> pd.DataFrame:
+def scorecard_table(sc: Scorecard, lang: str = "en", names: dict[str, str] | None = None,
+                    values: dict[str, dict[str, str]] | None = None) -> pd.DataFrame:
     """The learned rules in the CRM's Field / Operator / Value / Points form (what to type into the
     CRM), fields named as in the client's CRM (``names``, see :func:`crm_names`) or readable names,
-    with each rule's coefficient interval (log-odds) and the leads it applies to in the training window."""
-    tab = rules_table([Rule(field_label(r.field, lang, names), r.operator,
-                            fmt.number(r.value, lang, 0 if float(r.value).is_integer() else 2)
-                            if isinstance(r.value, float) else r.value, r.points, group=r.group) for r in sc.rules],
-                      lang=lang)
+    with each rule's coefficient interval (log-odds) and the leads it applies to in the training window.
+    ``values`` (see :func:`crm_values`) shows category values as the CRM spells them."""
+    def shown(r: Rule):
+        if isinstance(r.value, float):
+            return fmt.number(r.value, lang, 0 if float(r.value).is_integer() else 2)
+        if values and r.field in values and isinstance(r.value, str):
+            return values[r.field].get(r.value, r.value)
+        return r.value
+
+    tab = rules_table([Rule(field_label(r.field, lang, names), r.operator, shown(r), r.points, group=r.group)
+                       for r in sc.rules], lang=lang)
     coefs = sc.coefficients.set_index("rule")
     texts = [r.text for r in sc.rules]
     extra = pd.DataFrame({"n": [int(coefs.loc[t, "n"]) for t in texts], "rate": [coefs.loc[t, "rate"] for t in texts],
@@ -589,6 +626,12 @@ def headlines(rates: pd.DataFrame, sc: Scorecard | None, rec: dict | None, lang:
     return items
 
 
+def _err(v, lo, hi) -> list:
+    """Error-bar lengths (never negative: a Wilson bound can sit a rounding error past the rate)."""
+    v, lo, hi = (np.asarray(x, dtype=float) for x in (v, lo, hi))
+    return [np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)]
+
+
 def _ax(ax, size: str = "normal"):
     import matplotlib.pyplot as plt
 
@@ -611,7 +654,7 @@ def plot_activity_close_rates(rates: pd.DataFrame, *, lang: str = "en", ax=None)
               for s, sig, dr in zip(d["too_small"], d["significant"], d["direction"])]
     y = np.arange(len(d))
     ax.barh(y, d["rate"], color=colors)
-    ax.errorbar(d["rate"], y, xerr=[d["rate"] - d["ci_low"], d["ci_high"] - d["rate"]], fmt="none",
+    ax.errorbar(d["rate"], y, xerr=_err(d["rate"], d["ci_low"], d["ci_high"]), fmt="none",
                 ecolor="#333333", capsize=3, lw=1)
     ax.set_yticks(y, names)
     avg, base = rates.attrs.get("average_rate"), rates.attrs.get("base_rate")
@@ -683,7 +726,7 @@ def plot_deciles(gains: pd.DataFrame, *, lang: str = "en", ax=None):
     ax = _ax(ax)
     x = gains["decile"].to_numpy()
     ax.bar(x, gains["close_rate"], color=theme.PALETTE[0])
-    ax.errorbar(x, gains["close_rate"], yerr=[gains["close_rate"] - gains["ci_low"], gains["ci_high"] - gains["close_rate"]],
+    ax.errorbar(x, gains["close_rate"], yerr=_err(gains["close_rate"], gains["ci_low"], gains["ci_high"]),
                 fmt="none", ecolor="#333333", capsize=3, lw=1)
     ax.set_xticks(x)
     theme.format_axis(ax, "y", "pct", lang)
@@ -699,7 +742,7 @@ def plot_calibration(calibration: pd.DataFrame, *, lang: str = "en", ax=None):
 
     ax = _ax(ax, "square")
     c = calibration
-    ax.errorbar(c["predicted"], c["observed"], yerr=[c["observed"] - c["ci_low"], c["ci_high"] - c["observed"]],
+    ax.errorbar(c["predicted"], c["observed"], yerr=_err(c["observed"], c["ci_low"], c["ci_high"]),
                 fmt="o", color=theme.PALETTE[0], capsize=3)
     hi = float(max(c["ci_high"].max(), c["predicted"].max(), 0.05)) * 1.05
     ax.plot([0, hi], [0, hi], ls="--", color=theme.COLORS["neutral"])
@@ -778,5 +821,382 @@ __all__ = [
     "leads_per_month", "learn_scorecard", "mql_definition", "parse_rules", "plot_activity_close_rates",
     "plot_calibration", "plot_deciles", "plot_gains", "plot_quadrants", "plot_thresholds", "quadrant_table",
     "quadrants", "recommend_threshold", "recommendation_text", "rules_table", "sales_capacity", "scorecard_table",
-    "threshold_slider", "threshold_table", "thresholds",
+    "threshold_slider", "threshold_table", "thresholds", "ScoringResult", "analyse", "view", "say", "describe",
+    "FORMATS", "VIEW_LABELS",
 ]
+
+
+# ------------------------------------------------------------------------------------------------
+# Everything for the notebook: analyse → view (tables) / say (sentences)
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class ScoringResult:
+    """Every part of notebook 02 for one client (see :func:`analyse`)."""
+
+    activities: pd.DataFrame | None  # activity_close_rates by activity type (None: no activity data)
+    assets: pd.DataFrame | None  # by asset within type (None: no log with assets)
+    scorecard: Scorecard | None
+    quadrant_leads: pd.DataFrame | None
+    quadrants: pd.DataFrame | None
+    thresholds: pd.DataFrame | None
+    recommendation: dict | None
+    capacity: dict
+    client_rules: pd.DataFrame | None  # client.yml rules applied to the leads (lead_id, score, fired)
+    rules: list  # the rules applied (client.yml's, or the seed's example when client.yml has none)
+    rules_source: str  # 'config' | 'seed example'
+    window_days: int
+    names: dict  # canonical -> CRM column names
+    values: dict  # canonical -> CRM values per column
+    notes: list = field(default_factory=list)  # (en, es) cautions to show
+
+
+def analyse(client, *, test_share: float = 0.3, seed: int = 0) -> ScoringResult:
+    """Run every part of notebook 02 on ``client`` (outcomes computed once)."""
+    from smk.outcomes import lead_outcomes
+    from smk.scorecard import NotEnoughToLearn
+
+    oc = lead_outcomes(client)
+    a = client.config.analysis
+    notes: list[tuple[str, str]] = []
+    counts_source = activity_counts(client.leads, client.activities).attrs.get("source", "none")
+    acts = close_rates(client, outcomes=oc) if counts_source != "none" else None
+    assets = None
+    if client.activities is not None and "asset" in client.activities and client.activities["asset"].notna().any():
+        assets = close_rates(client, by="asset", outcomes=oc)
+    if counts_source == "counters":
+        notes.append(("Activity comes from per-lead counters, which carry no dates: activity after a lead became a "
+                      "customer cannot be told apart and is counted too.",
+                      "La actividad viene de contadores por lead, que no tienen fechas: la actividad posterior a "
+                      "convertirse en cliente no se puede separar y también se cuenta."))
+    try:
+        sc = learn(client, test_share=test_share, seed=seed)
+    except NotEnoughToLearn as exc:
+        sc = None
+        notes.append((f"The scoring model could not be learned: {exc.en}", f"No se pudo aprender el modelo: {exc.es}"))
+    per, quad = quadrants(client, sc, outcomes=oc) if (sc is not None or client.config.scoring.fit_rules) else (None, None)
+    table, rec, cap = thresholds(client, sc) if sc is not None else (None, None, sales_capacity(client))
+    cfg_rules = config_rules(client.config.scoring)
+    if cfg_rules:
+        rules, source = cfg_rules, "config"
+    else:
+        rules, source = parse_rules(SEED_EXAMPLE_RULES), "seed example"
+    try:
+        applied = apply_rules(client.leads, rules, activities=client.activities, as_of=client.data_end,
+                              group_caps=client.config.scoring.group_caps,
+                              base_points=client.config.scoring.base_points)
+    except ConfigError as exc:
+        applied = None
+        notes.append((f"The scoring rules could not be applied: {exc}", f"No se pudieron aplicar las reglas: {exc}"))
+    return ScoringResult(activities=acts, assets=assets, scorecard=sc, quadrant_leads=per, quadrants=quad,
+                         thresholds=table, recommendation=rec, capacity=cap, client_rules=applied, rules=rules,
+                         rules_source=source, window_days=int(a.close_window_days), names=crm_names(client),
+                         values=crm_values(client),
+                         notes=notes)
+
+
+#: Column formats for ``ctx.table`` per view (see :func:`view`).
+FORMATS: dict[str, dict[str, str]] = {
+    "activities": {"n": "int", "customers": "int", "rate": "pct", "ci": "ci", "lift_vs_average": "number:1",
+                   "lift_vs_base": "number:1", "qvalue": "number:3"},
+    "quadrants": {"leads": "int", "share": "pct:0", "customers": "int", "rate": "pct", "ci": "ci"},
+    "client_rules": {"points": "number:0", "fired": "int", "share": "pct"},
+    "scorecard": {"points": "int", "leads": "int", "rate": "pct", "ci_low": "number:2", "ci_high": "number:2"},
+    "coefficients": {"points": "int", "leads": "int", "rate": "pct", "beta": "number:2", "ci_low": "number:2",
+                     "ci_high": "number:2"},
+    "excluded": {"auc": "number:2"},
+    "calibration": {"leads": "int", "predicted": "pct", "observed": "pct", "ci": "ci"},
+    "gains": {"decile": "int", "leads": "int", "customers": "int", "min_score": "int", "close_rate": "pct", "ci": "ci",
+              "lift": "number:1", "cum_customers_share": "pct:0"},
+    "thresholds": {"threshold": "int", "mqls_per_month": "number:0", "share_of_leads": "pct:0", "close_rate": "pct",
+                   "ci": "ci", "capture": "pct:0"},
+    "leakage": {"auc": "number:2"},
+}
+FORMATS["assets"] = FORMATS["activities"]
+
+VIEW_LABELS = {
+    "en": {**LABELS["en"], "verdict": "Verdict", "rule": "Rule", "feature": "Field or rule", "reason": "Why",
+           "beta": "β (log-odds)", "ci": "95 % CI", "points": "Points", "fired": "Leads matched", "band": "Predicted band",
+           "predicted": "Predicted", "observed": "Observed", "decile": "Score decile", "min_score": "Lowest score",
+           "lift": "Lift", "cum_customers_share": "Customers captured (cum.)", "auc": "AUC alone",
+           "field": "Field", "operator": "Operator", "value": "Value", "group": "Group", "leads": "Leads",
+           "ci_low": "β 95 % CI low", "ci_high": "β 95 % CI high", "share": "Share of leads", "quadrant": "Quadrant",
+           "action": "Recommended action"},
+    "es": {**LABELS["es"], "verdict": "Veredicto", "rule": "Regla", "feature": "Campo o regla", "reason": "Motivo",
+           "beta": "β (log-odds)", "ci": "IC 95 %", "points": "Puntos", "fired": "Leads que cumplen",
+           "band": "Banda prevista", "predicted": "Prevista", "observed": "Observada", "decile": "Decil de puntuación",
+           "min_score": "Puntuación mínima", "lift": "Lift", "cum_customers_share": "Clientes captados (acum.)",
+           "auc": "AUC sola", "field": "Campo", "operator": "Operador", "value": "Valor", "group": "Grupo", "leads": "Leads",
+           "ci_low": "β IC 95 % inferior", "ci_high": "β IC 95 % superior", "share": "Proporción de leads",
+           "quadrant": "Cuadrante", "action": "Acción recomendada"},
+}
+
+_VERDICT = {
+    "above": ("significantly above average", "significativamente por encima del promedio"),
+    "below": ("significantly below average", "significativamente por debajo del promedio"),
+    "": ("no clear difference", "sin diferencia clara"),
+    "small": ("too few leads to judge", "muy pocos leads para juzgar"),
+}
+
+
+def view(res: ScoringResult, part: str, lang: str = "en", *, max_rows: int | None = None) -> pd.DataFrame:
+    """The table a notebook shows for ``part`` (activities, assets, quadrants, client_rules, scorecard,
+    coefficients, excluded, calibration, gains, thresholds, leakage), values in ``lang``; labels in
+    :data:`VIEW_LABELS`, formats in :data:`FORMATS` (assets use the activities formats)."""
+    fmt.check_lang(lang)
+    i = 0 if lang == "en" else 1
+    if part in ("activities", "assets"):
+        d = res.activities if part == "activities" else res.assets
+        cols = ["activity", "n", "customers", "rate", "ci_low", "ci_high", "lift_vs_average", "lift_vs_base",
+                "qvalue", "verdict"]
+        if d is None:
+            return pd.DataFrame(columns=cols)
+        out = d.copy()
+        out["activity"] = [activity_name(a, lang) for a in out["activity"]]
+        out["verdict"] = [_VERDICT["small"][i] if s else _VERDICT[dr][i] for s, dr in zip(out["too_small"], out["direction"])]
+        out = out[cols]
+    elif part == "quadrants":
+        cols = ["quadrant", "n", "share", "customers", "rate", "ci_low", "ci_high", "action"]
+        if res.quadrants is None:
+            return pd.DataFrame(columns=cols)
+        q = res.quadrants
+        out = pd.DataFrame({"quadrant": q["label_en" if lang == "en" else "label_es"], "n": q["n"], "share": q["share"],
+                            "customers": q["customers"], "rate": q["rate"], "ci_low": q["ci_low"], "ci_high": q["ci_high"],
+                            "action": q["action_en" if lang == "en" else "action_es"]})
+    elif part == "client_rules":
+        cols = ["field", "operator", "value", "points", "fired", "share"]
+        if res.client_rules is None:
+            return pd.DataFrame(columns=cols)
+        fired = res.client_rules["fired"]
+        out = pd.DataFrame({
+            "field": [r.field for r in res.rules], "operator": [_op_words(r.operator, lang) for r in res.rules],
+            "value": ["" if r.value is None else _value_str(r.value) for r in res.rules],
+            "points": [r.points for r in res.rules],
+            "fired": [int(fired.map(lambda t, x=r.text: x in t).sum()) for r in res.rules]})
+        out["share"] = out["fired"] / max(len(fired), 1)
+    elif part == "scorecard":
+        cols = ["field", "operator", "value", "points", "group", "n", "rate", "ci_low", "ci_high"]
+        if res.scorecard is None:
+            return pd.DataFrame(columns=cols)
+        t = scorecard_table(res.scorecard, lang, res.names, res.values)
+        t.columns = cols
+        t["field"] = [field_label(r.field, lang, res.names) for r in res.scorecard.rules]
+        t["operator"] = [_op_words(r.operator, lang) for r in res.scorecard.rules]
+        grp = {"fit": ("Fit", "Valor"), "interest": ("Interest", "Interés")}
+        t["group"] = [grp.get(r.group, (r.group, r.group))[0 if lang == "en" else 1] for r in res.scorecard.rules]
+        out = t
+    elif part == "coefficients":
+        cols = ["rule", "points", "n", "rate", "beta", "ci_low", "ci_high"]
+        if res.scorecard is None:
+            return pd.DataFrame(columns=cols)
+        c = res.scorecard.coefficients
+        out = c[cols].copy()
+        out["rule"] = [describe_rule(Rule(f, o, v, 0.0), lang) for f, o, v in zip(c["field"], c["operator"], c["value"])]
+    elif part in ("excluded", "leakage"):
+        cols = ["feature", "reason", "auc"]
+        if res.scorecard is None:
+            return pd.DataFrame(columns=cols)
+        d = res.scorecard.excluded if part == "excluded" else res.scorecard.leakage
+        out = pd.DataFrame({"feature": d["feature"], "reason": d["reason_en" if lang == "en" else "reason_es"],
+                            "auc": d["auc"]})
+        if part == "excluded":
+            out = out[~d["reason"].isin(["sparse", "constant"]).to_numpy()]  # sparse levels: counted in say()
+    elif part == "calibration":
+        cols = ["band", "n", "predicted", "observed", "ci_low", "ci_high"]
+        if res.scorecard is None or res.scorecard.calibration.empty:
+            return pd.DataFrame(columns=cols)
+        out = res.scorecard.calibration[cols].copy()
+        out["band"] = [f"{fmt.pct(lo, lang)} – {fmt.pct(hi, lang)}" for lo, hi in
+                       zip(res.scorecard.calibration["p_lo"], res.scorecard.calibration["p_hi"])]
+    elif part == "gains":
+        cols = ["decile", "n", "customers", "min_score", "close_rate", "ci_low", "ci_high", "lift", "cum_customers_share"]
+        if res.scorecard is None or res.scorecard.gains.empty:
+            return pd.DataFrame(columns=cols)
+        out = res.scorecard.gains[cols].copy()
+    elif part == "thresholds":
+        cols = ["threshold", "mqls_per_month", "share_of_leads", "close_rate", "ci_low", "ci_high", "capture"]
+        if res.thresholds is None:
+            return pd.DataFrame(columns=cols)
+        out = res.thresholds[cols].copy()
+        if out["mqls_per_month"].isna().all():
+            out = out.drop(columns="mqls_per_month")
+    else:
+        raise ValueError(f"unknown part {part!r}")
+    out = out.reset_index(drop=True)
+    if part not in ("activities", "assets"):
+        out = out.rename(columns={"n": "leads"})
+    return out.head(max_rows) if max_rows else out
+
+
+def _value_str(v) -> str:
+    from smk.rules import _value_text
+
+    return _value_text(v)
+
+
+def _op_words(op: str, lang: str) -> str:
+    from smk.rules import _OP_WORDS
+
+    return _OP_WORDS[lang][op]
+
+
+def _p(text: str):
+    import html as _html
+
+    from smk.report import Html
+
+    return Html(f"<p>{_html.escape(text)}</p>", text)
+
+
+def describe(res: ScoringResult, part: str, lang: str = "en") -> str:
+    """What a result means, in one or two sentences in ``lang`` (see :func:`say`)."""
+    fmt.check_lang(lang)
+    en = lang == "en"
+    N = res.window_days
+    if part in ("activities", "assets"):
+        d = res.activities if part == "activities" else res.assets
+        if d is None or d.empty:
+            return ("There is no activity data (no log and no per-lead counters)." if en
+                    else "No hay datos de actividad (ni registro ni contadores por lead).")
+        avg, base = d.attrs["average_rate"], d.attrs["base_rate"]
+        above = d[(d["direction"] == "above")]
+        small = int(d["too_small"].sum())
+        names = [f"{activity_name(a, lang)} ({fmt.pct(r, lang)}, ×{fmt.number(l, lang, 1)})"
+                 for a, r, l in zip(above["activity"], above["rate"], above["lift_vs_average"])]
+        if en:
+            t = (f"The average activity close rate is {fmt.pct(avg, lang)} (the mean of the activities' own rates, as the "
+                 f"guide computes it); {fmt.pct(base, lang)} of all {fmt.number(d.attrs['n_leads'], lang)} leads became "
+                 f"customers within {N} days. ")
+            t += (f"Significantly above average: {', '.join(names)}. These belong in the MQL definition."
+                  if names else "No activity closes significantly above the average.")
+            if small:
+                t += f" {small} with too few leads to judge are listed last, unranked."
+        else:
+            t = (f"La tasa de cierre promedio de las actividades es {fmt.pct(avg, lang)} (la media de las tasas de cada "
+                 f"actividad, como la calcula la guía); el {fmt.pct(base, lang)} de los "
+                 f"{fmt.number(d.attrs['n_leads'], lang)} leads se convirtió en cliente en {N} días. ")
+            t += (f"Significativamente por encima del promedio: {', '.join(names)}. Estas van en la definición de MQL."
+                  if names else "Ninguna actividad cierra significativamente por encima del promedio.")
+            if small:
+                t += f" {small} con muy pocos leads para juzgar aparecen al final, sin puesto."
+        return t
+    if part == "quadrants":
+        if res.quadrants is None:
+            return "Not available." if en else "No disponible."
+        q = res.quadrants.set_index("quadrant")
+        hh, ll = q.loc["high_fit_high_interest"], q.loc["low_fit_low_interest"]
+        src = res.quadrants.attrs.get("rules_source")
+        how = ({"learned": "fit and interest come from the learned scorecard's profile and behaviour rules",
+                "config": "fit and interest come from scoring.fit_rules and scoring.interest_rules"}[src] if en else
+               {"learned": "el valor y el interés vienen de las reglas de perfil y de comportamiento del modelo aprendido",
+                "config": "el valor y el interés vienen de scoring.fit_rules y scoring.interest_rules"}[src])
+        if en:
+            return (f"High fit and high interest leads close at {fmt.pct(hh['rate'], lang)} "
+                    f"{fmt.ci(hh['ci_low'], hh['ci_high'], lang)}; low fit and low interest at {fmt.pct(ll['rate'], lang)}. "
+                    f"Here {how}; 'high' means above the median unless client.yml sets the thresholds.")
+        return (f"Los leads de gran valor y gran interés cierran al {fmt.pct(hh['rate'], lang)} "
+                f"{fmt.ci(hh['ci_low'], hh['ci_high'], lang)}; los de poco valor y poco interés, al {fmt.pct(ll['rate'], lang)}. "
+                f"Aquí {how}; «alto» significa por encima de la mediana salvo que client.yml fije los umbrales.")
+    if part == "client_rules":
+        if res.client_rules is None:
+            return "The rules could not be applied." if en else "No se pudieron aplicar las reglas."
+        sc = res.client_rules["score"]
+        if res.rules_source == "seed example":
+            lead = ("client.yml has no scoring rules yet, so these are the guide's three example rules applied to your "
+                    "leads, to show how a rules table works." if en else
+                    "client.yml aún no tiene reglas de puntuación: estas son las tres reglas de ejemplo de la guía "
+                    "aplicadas a sus leads, para mostrar cómo funciona una tabla de reglas.")
+        else:
+            lead = ("These are the rules in client.yml, applied to every lead." if en
+                    else "Estas son las reglas de client.yml, aplicadas a cada lead.")
+        return lead + (f" Median score {fmt.number(sc.median(), lang, 0)}, highest {fmt.number(sc.max(), lang, 0)}." if en
+                       else f" Puntuación mediana {fmt.number(sc.median(), lang, 0)}, máxima {fmt.number(sc.max(), lang, 0)}.")
+    sc = res.scorecard
+    if sc is None:
+        return "The scoring model could not be learned." if en else "No se pudo aprender el modelo de puntuación."
+    if part == "scorecard":
+        pdo = fmt.number(sc.points_to_double_odds, lang, 0)
+        n_ex = int((sc.excluded["reason"].isin(["sparse", "constant"])).sum())
+        ntrain = fmt.number((sc.scores['split'] == 'train').sum(), lang)
+        if en:
+            t = (f"{len(sc.rules)} rules, learned by logistic regression on {ntrain} leads "
+                 f"({'oldest by creation date' if sc.split_kind == 'time' else 'a random 70 %: the data have no dates'}). "
+                 f"Points are proportional to the log-odds: every {pdo} points double the odds of becoming a customer "
+                 f"within {N} days (scoring.points_to_double_odds). They can be typed into the CRM as they are.")
+            return t + (f" {n_ex} values with too few leads to estimate were left out." if n_ex else "")
+        t = (f"{len(sc.rules)} reglas, aprendidas con una regresión logística sobre {ntrain} leads "
+             f"({'los más antiguos por fecha de creación' if sc.split_kind == 'time' else 'un 70 % al azar: los datos no tienen fechas'}). "
+             f"Los puntos son proporcionales al log-odds: cada {pdo} puntos duplican las probabilidades (odds) de convertirse "
+             f"en cliente en {N} días (scoring.points_to_double_odds). Se pueden escribir en el CRM tal cual.")
+        return t + (f" Se omitieron {n_ex} valores con muy pocos leads para estimar." if n_ex else "")
+    if part == "excluded":
+        r = sc.excluded["reason"].value_counts()
+        lk = int(r.reindex(["configured", "name", "auc", "separation"]).fillna(0).sum())
+        col = int(r.get("collinear", 0))
+        ns = int(r.get("not_significant", 0))
+        if en:
+            return (f"Left out of the model, with the reason: {lk} fields that look filled in after the outcome, "
+                    f"{col} features that repeat another one, {ns} without a clear effect once the others are counted.")
+        return (f"Fuera del modelo, con su motivo: {lk} campos que parecen rellenarse después del resultado, "
+                f"{col} variables que repiten otra, {ns} sin efecto claro una vez contadas las demás.")
+    if part == "evaluation":
+        a = sc.auc
+        test_n = int((sc.scores["split"] == "test").sum())
+        if sc.split_kind == "time":
+            how = (f"trained on leads created before {fmt.date(sc.split_boundary, lang)} and tested on the "
+                   f"{fmt.number(test_n, lang)} created since" if en else
+                   f"entrenado con los leads creados antes del {fmt.date(sc.split_boundary, lang)} y probado con los "
+                   f"{fmt.number(test_n, lang)} creados desde entonces")
+        else:
+            how = (f"the data have no creation dates, so it was tested on a random {fmt.number(test_n, lang)} leads "
+                   f"(fixed seed) instead of the most recent ones" if en else
+                   f"los datos no tienen fechas de creación, así que se probó con {fmt.number(test_n, lang)} leads al azar "
+                   f"(semilla fija) en lugar de los más recientes")
+        recent = (f" {fmt.number(sc.too_recent, lang)} leads younger than {N} days are left out: they have not had the chance to close."
+                  if en else f" Se excluyen {fmt.number(sc.too_recent, lang)} leads con menos de {N} días: aún no han tenido ocasión de cerrar.") if sc.too_recent else ""
+        if en:
+            return (f"AUC {fmt.number(a['auc'], lang, 2)} {fmt.ci(a['ci_low'], a['ci_high'], lang, 'number', 2)} (DeLong 95 % interval): "
+                    f"a customer outscores a non-customer {fmt.pct(a['auc'], lang, 0)} of the time. The model was {how}.{recent}")
+        return (f"AUC {fmt.number(a['auc'], lang, 2)} {fmt.ci(a['ci_low'], a['ci_high'], lang, 'number', 2)} (intervalo DeLong del 95 %): "
+                f"un cliente supera en puntos a un no cliente el {fmt.pct(a['auc'], lang, 0)} de las veces. El modelo fue {how}.{recent}")
+    if part == "calibration":
+        c = sc.calibration
+        ok = int(c["within_ci"].sum())
+        if en:
+            return (f"The probability of becoming a customer within {N} days (the CRM's \"likelihood to close\") is the points "
+                    f"passed through a logistic curve fitted on the training leads (Platt scaling). On recent leads the "
+                    f"predicted rate falls inside the observed rate's interval in {ok} of {len(c)} bands.")
+        return (f"La probabilidad de convertirse en cliente en {N} días (la «probabilidad de cierre» de los CRM) son los "
+                f"puntos pasados por una curva logística ajustada con los leads de entrenamiento (escalado de Platt). En los "
+                f"leads recientes la tasa prevista cae dentro del intervalo de la observada en {ok} de {len(c)} bandas.")
+    if part == "gains":
+        g = sc.gains
+        top = g.iloc[0]
+        k = g[g["cum_leads_share"] <= 0.3 + 1e-9]
+        cap30 = float(k["cum_customers_share"].iloc[-1]) if len(k) else float("nan")
+        if en:
+            return (f"The top 10 % of recent leads by score close at {fmt.pct(top['close_rate'], lang)} "
+                    f"(×{fmt.number(top['lift'], lang, 1)} the average); the top 30 % hold {fmt.pct(cap30, lang, 0)} of the customers.")
+        return (f"El 10 % de leads recientes con más puntos cierra al {fmt.pct(top['close_rate'], lang)} "
+                f"(×{fmt.number(top['lift'], lang, 1)} el promedio); el 30 % superior reúne el {fmt.pct(cap30, lang, 0)} de los clientes.")
+    if part == "leakage":
+        lk = sc.leakage
+        if lk.empty:
+            return ("No field looks recorded after the outcome: none is listed in scoring.exclude_features, none has a "
+                    "sales-side name, and none predicts the outcome suspiciously well on its own." if en else
+                    "Ningún campo parece registrarse después del resultado: ninguno está en scoring.exclude_features, "
+                    "ninguno tiene nombre de campo de ventas y ninguno predice el resultado sospechosamente bien por sí solo.")
+        names = ", ".join(lk["feature"])
+        return (f"Left out as probable leakage (filled in by sales after the outcome): {names}. A model that used them "
+                f"would look excellent and be useless for new leads." if en else
+                f"Fuera por probable fuga de información (los rellena ventas después del resultado): {names}. Un modelo que "
+                f"los usara parecería excelente y no serviría para leads nuevos.")
+    if part == "threshold":
+        return recommendation_text(res.recommendation, res.capacity, lang)
+    if part == "definition":
+        return mql_definition(res.recommendation, sc.rules, lang=lang, window_days=N, names=None)
+    raise ValueError(f"unknown part {part!r}")
+
+
+def say(res: ScoringResult, part: str, lang: str = "en"):
+    """:func:`describe` as an HTML paragraph for the notebook."""
+    return _p(describe(res, part, lang))
