@@ -452,6 +452,44 @@ def sales_sla(client, *, lead_types: Sequence[str] | None = None, use_recommenda
     return out
 
 
+def attempts_workload(client, goal: float | None, *, period: str | None = None, attempts: int | None = None) -> dict:
+    """How many follow-up attempts a month the sales SLA asks for (seed 000 ch. 3: "how many follow-up
+    attempts should sales complete each month?"), against the team's calling capacity.
+
+    - ``max_attempts`` = MQL goal × K (every MQL given all K attempts);
+    - ``expected_attempts`` = MQL goal × mean attempts made within D days per judged MQL of the last
+      three months under the rule (leads reached sooner need fewer), when there is an attempts log;
+    - ``capacity`` = reps × ``costs.calling_hours_per_month`` × ``costs.attempts_per_hour``, with reps =
+      ``costs.reps`` or the owners of MQLs in the last three months.
+    """
+    cfg = client.config
+    k = int(cfg.sla.attempts if attempts is None else attempts)
+    out: dict[str, Any] = {"max_attempts": float(goal) * k if goal else float("nan"),
+                           "expected_attempts": float("nan"), "per_mql": float("nan")}
+    as_of = _as_of(client, period)
+    frm = (pd.Timestamp(as_of.tz_localize(None)).to_period("M") - 3).start_time.tz_localize(
+        client.tz, nonexistent="shift_forward", ambiguous=False)
+    try:
+        at = attempts_table(client, attempts=k)
+    except NotEnoughData:
+        at = None
+    if at is not None:
+        recent = at[(at["start_at"] >= frm) & (at["start_at"] < as_of) & at["judged"]]
+        if len(recent) and at.attrs.get("source") == "log":
+            per = float(np.minimum(recent["attempts_within"], k).mean())
+            out["per_mql"] = per
+            out["expected_attempts"] = float(goal) * per if goal else float("nan")
+    reps = cfg.costs.reps
+    if reps is None:
+        start, _ = sla_start(client.leads)
+        st = _to_tz(start, client.tz)
+        m = ((st >= frm) & (st < as_of)).to_numpy()
+        reps = int(client.leads.loc[m, "owner"].nunique()) if "owner" in client.leads else 0
+    out["reps"] = int(reps)
+    out["capacity"] = float(reps) * cfg.costs.calling_hours_per_month * cfg.costs.attempts_per_hour
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # commitments and the agreement
 # --------------------------------------------------------------------------------------------
@@ -618,6 +656,21 @@ def agreement(client, period: str | None = None, *, lang: str = "en", target: fl
                   f"influences at least {fmt.pct(src['share_influenced'], lang, 0)} of them (any marketing touch).",
             "es": f"Los datos no tienen el canal de los leads, así que no se sabe qué parte crea Marketing; Marketing "
                   f"influye en al menos el {fmt.pct(src['share_influenced'], lang, 0)} (algún contacto de marketing)."}[lang]
+    wl = attempts_workload(client, g["goal"], period=period, attempts=int(k))
+    if np.isfinite(wl["max_attempts"]):
+        exp = wl["expected_attempts"]
+        workload_sentence = {
+            "en": (f"- For {fmt.number(g['goal'], 'en', 0)} MQLs that is at most {fmt.number(wl['max_attempts'], 'en', 0)} "
+                   f"follow-up attempts in the month" + (f" (about {fmt.number(exp, 'en', 0)} at the current reach rate)" if np.isfinite(exp) else "")
+                   + f"; the team's calling capacity is about {fmt.number(wl['capacity'], 'en', 0)} attempts a month "
+                   f"({wl['reps']} reps)."),
+            "es": (f"- Para {fmt.number(g['goal'], 'es', 0)} MQL son como mucho {fmt.number(wl['max_attempts'], 'es', 0)} "
+                   f"intentos de seguimiento en el mes" + (f" (unos {fmt.number(exp, 'es', 0)} con la tasa de contacto actual)" if np.isfinite(exp) else "")
+                   + f"; la capacidad de llamadas del equipo es de unos {fmt.number(wl['capacity'], 'es', 0)} intentos al mes "
+                   f"({wl['reps']} comerciales)."),
+        }[lang]
+    else:
+        workload_sentence = ""
     mapping = {
         "client": client.name,
         "period": fmt.month(period, lang),
@@ -640,6 +693,7 @@ def agreement(client, period: str | None = None, *, lang: str = "en", target: fl
         "timezone": client.config.timezone,
         "sla_origin": origin,
         "window_days": str(vt.attrs.get("window_days", "")),
+        "workload_sentence": workload_sentence,
     }
     return _template(lang).substitute(mapping).strip() + "\n"
 
@@ -1002,7 +1056,7 @@ def goal_explorer(client, period: str | None = None, *, lang: str = "en"):
 
 
 __all__ = [
-    "DEFAULT_COMPLIANCE_TARGET", "DEFAULT_SALES_SOURCED_CHANNELS", "LABELS", "Pacing", "agreement",
+    "DEFAULT_COMPLIANCE_TARGET", "DEFAULT_SALES_SOURCED_CHANNELS", "LABELS", "Pacing", "agreement", "attempts_workload",
     "agreement_markdown", "commitments_table", "localize", "value_display", "what_if", "say_basis", "say_breaching", "say_compliance", "say_sales_sla", "say_goal", "say_pacing", "say_values", "table_labels",
     "attempts_compliance", "attempts_table", "breaching_leads", "commitments", "first_contact_compliance",
     "first_contact_table", "goal_explorer", "headlines", "labels", "lead_sources", "monthly_mql_goal",

@@ -374,3 +374,14 @@ def test_sentences_and_display_tables_are_bilingual():
     assert loc["direction"].tolist() == ["por debajo", ""] and loc["side"].tolist() == ["Ventas", "Marketing"]
     b = sla.breaching_leads(_att_client(), lookback_days=30)
     assert "3 open leads breach the sales SLA" in repr(sla.say_breaching(b, lang="en"))
+
+
+def test_attempts_workload_by_hand():
+    c = _att_client()
+    w = sla.attempts_workload(c, 10)
+    # at most 10 MQLs × K=3 = 30 attempts
+    assert w["max_attempts"] == 30
+    # judged leads of the last three months: A1 3, A2 0, A3 2 (inside the window), A4 1, A6 0 → 6 / 5 = 1.2 per MQL
+    assert w["per_mql"] == pytest.approx(1.2) and w["expected_attempts"] == pytest.approx(12.0)
+    # reps: ana, luis → capacity 2 × 60 calling hours × 6 attempts an hour = 720
+    assert w["reps"] == 2 and w["capacity"] == 720
