@@ -637,6 +637,8 @@ def _deals_table(L: dict, start_s: int, end_s: int) -> tuple[pa.Table, list[dict
     # unlinked won deals (sales-sourced / contact never associated): closed-loop health < 100 %
     u_created = _fix(start_s + 30 * DAY + (rng.random(n_unl) * (end_s - start_s - 120 * DAY)).astype(np.int64))
     u_close = _fix(u_created + np.maximum(rng.gamma(2.0, 20.0, n_unl) * DAY, DAY).astype(np.int64))
+    # created <= end - 90 days; a cycle that would end after the data closes half-way to the end instead
+    u_close = np.where(u_close > end_s, _fix(u_created + (end_s - u_created) // 2), u_close)
     u_amount = (np.round(14_000 * np.exp(rng.normal(0, 0.35, n_unl)) / 50) * 50).astype(np.int64)
     u_rep = rng.integers(0, len(reps), n_unl)
     u_comp = rng.integers(0, len(COMPANY_A) * len(COMPANY_B) * len(COMPANY_C), n_unl)

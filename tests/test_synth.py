@@ -202,8 +202,19 @@ def test_medium_size_runs_and_keeps_effects(tmp_path):
     base = mature["won"].mean()
     demo_ids = set(acts.loc[acts["Event Type"] == "Demo Request", "Contact ID"])
     assert mature.loc[mature["Record ID"].isin(demo_ids), "won"].mean() > 3 * base
-    h = attempt_hazards(mature, read_tasks(tmp_path / "m"))
+    tasks = read_tasks(tmp_path / "m")
+    h = attempt_hazards(mature, tasks)
     assert (h.loc[h.k <= 8, "wins"] > 0).all() and (h.loc[h.k > 8, "wins"] == 0).all()
+    # nothing happens after the end of the data, except the documented 2031 activity
+    end = pd.Timestamp("2026-10-31 23:59")
+    deals = read_deals(tmp_path / "m")
+    stamps = {
+        "leads": leads[[c for c in leads.columns if "Date" in c]].max().max(),
+        "deals": deals[["Create Date", "Close Date"]].max().max(),
+        "tasks": tasks["t"].max(),
+        "activities": pd.to_datetime(acts["Timestamp"].loc[acts["Timestamp"] != "2031-03-14 10:15"]).max(),
+    }
+    assert all(v <= end for v in stamps.values()), stamps
 
 
 def test_rejects_bad_arguments(tmp_path):
