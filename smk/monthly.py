@@ -1584,6 +1584,12 @@ def agenda_table(items: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # plots
 # --------------------------------------------------------------------------------------------
+def _max_n_locator():
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator
+
+
 def plot_series(series: pd.DataFrame, *, metric: str = "mqls", period=None, lang: str = "en", ax=None):
     """Monthly bars of ``metric`` (:func:`monthly_series`), the report month highlighted."""
     import matplotlib.pyplot as plt
@@ -1597,6 +1603,7 @@ def plot_series(series: pd.DataFrame, *, metric: str = "mqls", period=None, lang
     ax.bar(x, series[metric].fillna(0).to_numpy(dtype=float), color=colors)
     _ = ax.set_title(label(metric, lang))
     ax.tick_params(axis="x", rotation=45)
+    ax.yaxis.set_major_locator(_max_n_locator()(integer=True))  # counts: no fractional ticks
     theme.format_axis(ax, "y", "number", lang)
     return ax
 
@@ -1656,7 +1663,7 @@ def plot_quota(table: pd.DataFrame, *, currency: str = "USD", lang: str = "en", 
     for x, (_, r) in zip(xs, t.iterrows()):
         if pd.notna(r["pct"]):
             ax.annotate(fmt.pct(r["pct"], lang, 0), (x + 0.2, r["revenue"]), ha="center", va="bottom", fontsize=9)
-    ax.set_xticks(xs, [str(g) for g in t["group"]], rotation=20)
+    ax.set_xticks(xs, ["Total" if g == "total" else str(g) for g in t["group"]], rotation=20)
     theme.format_axis(ax, "y", "money", lang, currency=currency)
     ax.legend()
     _ = ax.set_title(f"{label('revenue', lang)} / {label('quota', lang).lower()}")
