@@ -166,8 +166,10 @@ def _tz_of(client) -> Any:
 def month_bounds(period: str | pd.Period, tz) -> tuple[pd.Timestamp, pd.Timestamp]:
     """[start, end) of a calendar month as tz-aware timestamps in ``tz`` (DST-safe)."""
     p = pd.Period(period, freq="M")
-    start = pd.Timestamp(p.start_time.date()).tz_localize(tz)
-    end = pd.Timestamp((p + 1).start_time.date()).tz_localize(tz)
+    # shift_forward: in zones whose DST change happens at midnight the month starts at the first
+    # instant that exists
+    start = pd.Timestamp(p.start_time.date()).tz_localize(tz, nonexistent="shift_forward", ambiguous=False)
+    end = pd.Timestamp((p + 1).start_time.date()).tz_localize(tz, nonexistent="shift_forward", ambiguous=False)
     return start, end
 
 

@@ -526,3 +526,34 @@ def test_notebook_renders_edge_months(period, variant, lang, expect, tmp_path, m
     assert expect in text
     # the headlines for the index tile were written
     assert (tmp_path / "out" / "06.headlines.json").exists()
+
+
+def test_close_rate_dispute_on_the_latest_mature_cohort():
+    # close window 30 days; data end 15 Feb 2026 -> the latest cohort whose leads are all ≥ 30 days old
+    # is December 2025 (created by 31 Dec, + 30 d ≤ 15 Feb); baseline: Sep, Oct, Nov 2025.
+    # "paid": baseline 3 × 40 leads with 12 wins each (30 %), December 40 leads with 1 win (2.5 %);
+    # "organic": 30 % throughout. Wins 10 days after creation (inside the window).
+    rows = []
+    for mth, paid_wins in (("2025-09", 12), ("2025-10", 12), ("2025-11", 12), ("2025-12", 1)):
+        for ch, wins in (("paid", paid_wins), ("organic", 12)):
+            for i in range(40):
+                day = pd.Timestamp(f"{mth}-{1 + i % 27:02d} 10:00")
+                rows.append({"created_at": day, "channel": ch,
+                             "customer_at": day + pd.Timedelta(days=10) if i < wins else pd.NaT})
+    rows.append({"created_at": pd.Timestamp("2026-02-15 10:00"), "channel": "organic", "customer_at": pd.NaT})
+    leads = pd.DataFrame(rows)
+    leads["lead_id"] = [f"L{i}" for i in range(len(leads))]
+    for col in ("created_at", "customer_at"):
+        leads[col] = leads[col].dt.tz_localize(TZ)
+    cfg = parse_config({"name": "d", "timezone": TZ, "tables": {"leads": {"file": "x.csv"}},
+                        "analysis": {"close_window_days": 30}})
+    c = Client(config=cfg, tables={"leads": leads}, ledger=Ledger(), rows_in={},
+               data_end=pd.Timestamp("2026-02-15 10:00", tz=TZ))
+    d = mo.quality_disputes(c, "2026-01").set_index("group")
+    assert (d["metric"] == "close_rate").all() and (d["cohort"] == "2025-12").all()  # no MQL dates: no MQL-rate test
+    assert d.loc["paid", "recent_rate"] == pytest.approx(1 / 40) and d.loc["paid", "baseline_rate"] == pytest.approx(0.3)
+    assert d.loc["paid", "dispute"] and not d.loc["organic", "dispute"]
+    # Fisher exact on [[1, 39], [36, 84]], BH over the two channels
+    from scipy.stats import fisher_exact
+    p_paid = fisher_exact([[1, 39], [36, 84]])[1]
+    assert d.loc["paid", "pvalue"] == pytest.approx(p_paid)
