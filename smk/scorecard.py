@@ -338,7 +338,7 @@ def candidate_features(frame: pd.DataFrame, *, columns: list[str] | None = None,
             if v.dropna().nunique() <= 1:
                 skipped.append({"column": col, "rule": "", "reason": "constant", "n": int(v.notna().sum())})
                 continue
-            qs = sorted({float(v.quantile(0.5)), float(v.quantile(0.75))})
+            qs = sorted({_nice(float(v.quantile(0.5))), _nice(float(v.quantile(0.75)))})
             for q in qs:
                 op = ">=" if q > v.min() else ">"
                 cands.append(Candidate(Rule(col, op, q, 0.0, group=grp), col, "numeric"))
@@ -370,6 +370,11 @@ def candidate_features(frame: pd.DataFrame, *, columns: list[str] | None = None,
             cands.append(Candidate(rule, col, "unknown" if lv is None else "category"))
     skipped_df = pd.DataFrame(skipped, columns=["column", "rule", "reason", "n"])
     return cands, skipped_df
+
+
+def _nice(x: float) -> float:
+    """A threshold people can type: whole numbers from 10 up, two decimals below."""
+    return float(round(x)) if abs(x) >= 10 else round(x, 2)
 
 
 def _column_auc(s: pd.Series, y: np.ndarray) -> float:
@@ -646,6 +651,8 @@ def learn_scorecard(leads: pd.DataFrame, outcomes: pd.DataFrame, activities: pd.
     guard_rows = [{"feature": r["feature"], "reason": r["reason"], "auc": r["auc"], "detail": ""}
                   for r in guard.to_dict("records") if r["feature"] in leaky]
     excluded = pd.DataFrame(guard_rows + excluded_rows, columns=["feature", "reason", "auc", "detail"])
+    all_cands = {c.rule.text: c.rule for c in cands}
+    excluded["rule"] = [all_cands.get(f) for f in excluded["feature"]]  # the Rule when the row is a feature
     excluded["reason_en"] = excluded["reason"].map(lambda r: REASON_TEXT[r][0])
     excluded["reason_es"] = excluded["reason"].map(lambda r: REASON_TEXT[r][1])
 

@@ -118,7 +118,8 @@ def field_label(field: str, lang: str = "en", names: dict[str, str] | None = Non
     return FIELD_NAMES[lang].get(field, field)
 
 
-def describe_rule(rule: Rule, lang: str = "en", names: dict[str, str] | None = None) -> str:
+def describe_rule(rule: Rule, lang: str = "en", names: dict[str, str] | None = None,
+                  values: dict[str, dict[str, str]] | None = None) -> str:
     """A rule's condition in plain words: ``'Demo request (at least once)'``, ``'Job title is Student'``."""
     if rule.field.startswith("n_") and rule.operator == ">=" and float(rule.value) == 1 and not (names and rule.field in names):
         return f"{activity_name(rule.field[2:], lang)} ({'at least once' if lang == 'en' else 'al menos una vez'})"
@@ -129,6 +130,8 @@ def describe_rule(rule: Rule, lang: str = "en", names: dict[str, str] | None = N
     value = rule.value
     if isinstance(value, float):
         value = fmt.number(value, lang, 0 if value.is_integer() else 2)
+    elif values and rule.field in values and isinstance(value, str):
+        value = values[rule.field].get(value, value)
     return Rule(field_label(rule.field, lang, names), rule.operator, value, rule.points).describe(lang)
 
 
@@ -531,7 +534,8 @@ def thresholds(client, sc: Scorecard) -> tuple[pd.DataFrame, dict | None, dict]:
 
 
 def mql_definition(rec: dict | None, rules: list[Rule], *, lang: str = "en", window_days: int | None = 90,
-                   top: int = 5, names: dict[str, str] | None = None) -> str:
+                   top: int = 5, names: dict[str, str] | None = None,
+                   values: dict[str, dict[str, str]] | None = None) -> str:
     """The MQL definition in plain words both teams can sign (``lang`` 'es' or 'en')."""
     fmt.check_lang(lang)
     if rec is None:
@@ -542,7 +546,7 @@ def mql_definition(rec: dict | None, rules: list[Rule], *, lang: str = "en", win
     neg = sorted([r for r in rules if r.points < 0], key=lambda r: (r.points, r.text))[:3]
 
     def words(r: Rule) -> str:
-        return describe_rule(r, lang, names)
+        return describe_rule(r, lang, names, values)
 
     t = fmt.number(rec["threshold"], lang, 0)
     n = fmt.number(rec["mqls_per_month"], lang, 0)
@@ -990,13 +994,17 @@ def view(res: ScoringResult, part: str, lang: str = "en", *, max_rows: int | Non
             return pd.DataFrame(columns=cols)
         c = res.scorecard.coefficients
         out = c[cols].copy()
-        out["rule"] = [describe_rule(Rule(f, o, v, 0.0), lang) for f, o, v in zip(c["field"], c["operator"], c["value"])]
+        out["rule"] = [describe_rule(Rule(f, o, v, 0.0), lang, None, res.values)
+                       for f, o, v in zip(c["field"], c["operator"], c["value"])]
     elif part in ("excluded", "leakage"):
         cols = ["feature", "reason", "auc"]
         if res.scorecard is None:
             return pd.DataFrame(columns=cols)
         d = res.scorecard.excluded if part == "excluded" else res.scorecard.leakage
-        out = pd.DataFrame({"feature": d["feature"], "reason": d["reason_en" if lang == "en" else "reason_es"],
+        feats = d["feature"].tolist()
+        if "rule" in d:
+            feats = [describe_rule(r, lang, None, res.values) if r is not None else f for f, r in zip(feats, d["rule"])]
+        out = pd.DataFrame({"feature": feats, "reason": d["reason_en" if lang == "en" else "reason_es"],
                             "auc": d["auc"]})
         if part == "excluded":
             out = out[~d["reason"].isin(["sparse", "constant"]).to_numpy()]  # sparse levels: counted in say()
@@ -1193,7 +1201,7 @@ def describe(res: ScoringResult, part: str, lang: str = "en") -> str:
     if part == "threshold":
         return recommendation_text(res.recommendation, res.capacity, lang)
     if part == "definition":
-        return mql_definition(res.recommendation, sc.rules, lang=lang, window_days=N, names=None)
+        return mql_definition(res.recommendation, sc.rules, lang=lang, window_days=N, values=res.values)
     raise ValueError(f"unknown part {part!r}")
 
 
