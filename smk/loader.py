@@ -251,7 +251,10 @@ def _canonical(name: str, raw: RawTable, tcfg: TableConfig, cfg: ClientConfig, l
                 continue
             target = col if col not in out.columns else f"src_{col}"
             out[target] = _feature(df[col], cfg.placeholders)
-    out = out[~drop].reset_index(drop=True)
+    if drop.any():
+        out = out[~drop].reset_index(drop=True)
+    else:
+        out = out.reset_index(drop=True)
     ordered = [c for c in spec.names if c in out.columns] + [c for c in out.columns if c not in spec.names and c != "_source_row"]
     return out[ordered + ["_source_row"]]
 
@@ -353,13 +356,28 @@ def _cross_checks(frames: dict[str, pd.DataFrame], cfg: ClientConfig, ledger: Le
             continue
         df = frames[table]
         ref = df[spec.lead_ref]
-        unknown = ref.notna() & (created.index.get_indexer(ref) < 0)
+        unknown = ref.notna() & (_positions(ref, created.index) < 0)
         aside(table, unknown, "unknown_lead", spec.lead_ref)
         df = frames[table]
         if spec.event_time and spec.event_time in df:
-            lead_created = created.reindex(df[spec.lead_ref]).set_axis(df.index)
+            pos = _positions(df[spec.lead_ref], created.index)
+            lead_created = pd.Series(created.array.take(pos, allow_fill=True), index=df.index)  # -1 -> NaT
             early = df[spec.event_time].notna() & lead_created.notna() & (df[spec.event_time] < lead_created)
             aside(table, early, "before_lead_created", spec.event_time)
+
+
+def _positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each key in ``index`` (-1 when absent); pyarrow's hash join when both are Arrow strings."""
+    from smk.parsing import _arrow_strings
+
+    karr = _arrow_strings(keys)
+    iarr = _arrow_strings(pd.Series(index))
+    if karr is not None and iarr is not None:
+        import pyarrow.compute as pc
+
+        pos = pc.index_in(karr, value_set=iarr.combine_chunks())
+        return pos.fill_null(-1).to_numpy().astype(np.int64)
+    return index.get_indexer(keys)
 
 
 def _source_name(cfg: ClientConfig, table: str, canon: str) -> str:

@@ -252,7 +252,12 @@ def parse_dates(raw: pd.Series, fmt: str | None = None, *, tz: str | ZoneInfo | 
                 parsed[done] = parsed_fast[done]
             s = s.where(~done)
     todo = s.notna()
-    if fmt:
+    if fmt and todo.sum() >= FAST_PATH_MIN_ROWS and "%z" not in fmt.lower():
+        fast = _arrow_strptime(s, fmt)
+        if fast is not None:
+            parsed[todo] = fast[todo]
+            todo = todo & parsed.isna()  # the rest (if any) through pandas below
+    if fmt and todo.any():
         p = pd.to_datetime(s[todo], format=fmt, errors="coerce")
         if getattr(p.dt, "tz", None) is not None:
             aware_parts.append(p[p.notna()])
@@ -301,13 +306,82 @@ def parse_dates(raw: pd.Series, fmt: str | None = None, *, tz: str | ZoneInfo | 
     return result, bad
 
 
+_ISO_FORMATS = (
+    (re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"), "%Y-%m-%d %H:%M:%S"),
+    (re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"), "%Y-%m-%dT%H:%M:%S"),
+    (re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$"), "%Y-%m-%d %H:%M"),
+    (re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"), "%Y-%m-%dT%H:%M"),
+    (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y-%m-%d"),
+)
+FAST_PATH_MIN_ROWS = 10_000
+
+
+def _arrow_strings(s: pd.Series):
+    """The pyarrow ChunkedArray behind a pandas string column, or None."""
+    arr = getattr(s.array, "_pa_array", None)
+    return arr if arr is not None and str(arr.type) in ("string", "large_string") else None
+
+
+def _fixed_width(fmt: str) -> tuple[int, int] | None:
+    """(offset of the day, total width) when every directive of ``fmt`` has a fixed width."""
+    widths = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2, "y": 2}
+    pos, i, day = 0, 0, None
+    while i < len(fmt):
+        if fmt[i] == "%":
+            code = fmt[i + 1: i + 2]
+            if code not in widths:
+                return None
+            if code == "d":
+                day = pos
+            pos += widths[code]
+            i += 2
+        else:
+            pos += 1
+            i += 1
+    return (day, pos) if day is not None else None
+
+
+def _arrow_strptime(s: pd.Series, fmt: str) -> pd.Series | None:
+    """Parse with pyarrow's C++ strptime (fast on millions of rows); unparseable values become NaT."""
+    import pyarrow.compute as pc
+
+    arr = _arrow_strings(s)
+    if arr is None:
+        return None
+    try:
+        parsed = pc.strptime(arr, format=fmt, unit="s", error_is_null=True)
+        # strptime here rolls impossible days over (30 Feb -> 2 Mar): keep only values whose day of month
+        # is the one written (fixed-width formats) or that print back exactly as written; the others
+        # (and unpadded ones like 5/1/2026) go through pandas, which checks.
+        fixed = _fixed_width(fmt)
+        if fixed is not None:
+            day_at, width = fixed
+            import pyarrow as pa
+
+            right_width = pc.equal(pc.utf8_length(arr), width)
+            day_text = pc.if_else(right_width, pc.utf8_slice_codeunits(arr, day_at, day_at + 2), "00")
+            same = pc.and_(right_width, pc.equal(pc.cast(day_text, pa.int64()), pc.day(parsed)))
+        else:
+            same = pc.equal(pc.strftime(parsed, format=fmt), arr)
+        parsed = pc.if_else(same.fill_null(False), parsed, None)
+    except Exception:  # noqa: BLE001 - a directive pyarrow does not know: use pandas instead
+        return None
+    values = parsed.to_numpy().astype("datetime64[ns]") if len(parsed) else np.array([], dtype="datetime64[ns]")
+    return pd.Series(values, index=s.index)
+
+
 def _iso_fast_path(s: pd.Series) -> tuple[pd.Series, pd.Series] | None:
-    """Large ISO columns: when a sample is all ISO 8601 (all naive or all with an offset), parse the whole
-    column at once; values that fail go on to the general path. Returns (parsed, done mask) or None."""
+    """Large ISO columns: when a sample is all one ISO 8601 layout, parse the whole column at once in
+    C++; values that fail go on to the general path. Returns (parsed, done mask) or None."""
     nonnull = s.dropna()
-    if len(nonnull) < 10_000:
+    if len(nonnull) < FAST_PATH_MIN_ROWS:
         return None
     sample = nonnull.iloc[:: max(1, len(nonnull) // 2000)]
+    for pattern, fmt in _ISO_FORMATS:
+        if sample.str.match(pattern).all():
+            parsed = _arrow_strptime(s, fmt)
+            if parsed is not None:
+                return parsed, parsed.notna()  # values not done here go on to the general path
     if not sample.str.match(_ISO).all():
         return None
     offset = sample.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True)

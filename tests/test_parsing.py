@@ -137,3 +137,18 @@ def test_months():
     out, bad = parse_months(pd.Series(["2026-10", "11/2026", "2026-12-15", "nope"], dtype="object"))
     assert out.tolist()[:3] == [pd.Timestamp("2026-10-01"), pd.Timestamp("2026-11-01"), pd.Timestamp("2026-12-01")]
     assert bad.tolist() == [False, False, False, True]
+
+
+@pytest.mark.parametrize("layout, fmt", [("%Y-%m-%d %H:%M:%S", None), ("%Y-%m-%dT%H:%M", None), ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M")])
+def test_large_columns_take_the_fast_path_with_the_same_result(monkeypatch, layout, fmt):
+    import smk.parsing as P
+
+    stamps = pd.date_range("2026-01-01", periods=12_000, freq="37min")
+    values = pd.Series(stamps.strftime(layout), dtype="str")
+    values[[5, 777]] = ["not a date", "2026-02-30 10:00:00"]  # unreadable, impossible day
+    fast, fast_bad = P.parse_dates(values, fmt, tz="Europe/Madrid")
+    monkeypatch.setattr(P, "FAST_PATH_MIN_ROWS", 10**9)  # force the general path
+    slow, slow_bad = P.parse_dates(values, fmt, tz="Europe/Madrid")
+    assert fast_bad.tolist() == slow_bad.tolist() and fast_bad.sum() == 2
+    pd.testing.assert_series_equal(fast.dt.tz_convert("UTC").astype("datetime64[ns, UTC]"),
+                                   slow.dt.tz_convert("UTC").astype("datetime64[ns, UTC]"))
