@@ -142,75 +142,78 @@ def attempt_paths(leads: pd.DataFrame, attempts: pd.DataFrame | None, outcomes: 
     counter counts attempts made up to the sale), no connects, no cadence.
     ``attrs``: ``source`` ('log' | 'counters' | 'none'), ``has_connects`` (bool).
     """
-    oc = outcomes.set_index("lead_id")
-    ids = leads["lead_id"]
-    out = pd.DataFrame({"lead_id": ids.to_numpy(), "created_at": leads["created_at"].to_numpy()})
-    out["created_at"] = out["created_at"].astype(leads["created_at"].dtype)
+    ids = leads["lead_id"].reset_index(drop=True)
+    n = len(ids)
+    lead_ix = pd.Index(ids)
+    if outcomes["lead_id"].reset_index(drop=True).equals(ids):  # lead_outcomes keeps the leads' order
+        oc = outcomes.reset_index(drop=True)
+    else:
+        oc = outcomes.set_index("lead_id").reindex(lead_ix).reset_index()
+    out = pd.DataFrame({"lead_id": ids, "created_at": leads["created_at"].reset_index(drop=True)})
     if lead_type and lead_type in leads:
-        lt = leads[lead_type].astype("object").where(leads[lead_type].notna(), "(missing)")
-        out["lead_type"] = lt.astype(str).to_numpy()
+        lt = leads[lead_type].reset_index(drop=True)
+        out["lead_type"] = lt.astype("object").where(lt.notna(), "(missing)").astype(str)
     else:
         out["lead_type"] = "all"
     out["old_enough"] = old_enough(out, data_end, min_age_days).to_numpy()
-    mql_at = ids.map(oc["mql_at"]).reset_index(drop=True)
+    mql_at = oc["mql_at"]
     out["start_at"] = mql_at.where(mql_at.notna(), out["created_at"])
     out["handed_over"] = mql_at.notna().to_numpy() if mql_at.notna().any() else True
-    out["won"] = ids.map(oc["won"]).fillna(False).astype(bool).to_numpy()
-    out["won_at"] = ids.map(oc["won_at"]).reset_index(drop=True)
-    out["revenue"] = ids.map(oc["revenue"]).astype(float).fillna(0.0).to_numpy()
-    wo = outcomes[["lead_id", "won", "won_at", "created_at"]]
-    out["won_in_window"] = ids.map(pd.Series(won_within(wo, close_window_days).to_numpy(),
-                                             index=wo["lead_id"])).fillna(False).astype(bool).to_numpy()
+    out["won"] = oc["won"].fillna(False).astype(bool).to_numpy()
+    out["won_at"] = oc["won_at"]
+    out["revenue"] = oc["revenue"].astype(float).fillna(0.0).to_numpy()
+    out["won_in_window"] = won_within(oc[["won", "won_at", "created_at"]], close_window_days).fillna(False).astype(bool).to_numpy()
+    start_s = _seconds(out["start_at"])
 
     has_log = attempts is not None and len(attempts) > 0
-    # first attempt: from the log, else the lead's first_contact_at (same rule as smk.contacts.contact_summary,
-    # computed here because contact_summary fails on logs without a connected outcome; reported)
     if has_log:
-        la = attempts[attempts["lead_id"].isin(ids)]
-        first_at = ids.map(la.groupby("lead_id", sort=False)["attempted_at"].min()).reset_index(drop=True)
-    elif "first_contact_at" in leads:
-        first_at = leads["first_contact_at"].reset_index(drop=True)
-    else:
-        first_at = None
-    if first_at is not None and first_at.notna().any():
-        first_at = pd.to_datetime(first_at)
-        out["hours_to_first_attempt"] = ((first_at - out["start_at"]).dt.total_seconds() / 3600).clip(lower=0).to_numpy()
-    else:
-        out["hours_to_first_attempt"] = np.nan
-    if has_log:
-        cols = ["lead_id", "attempted_at"] + (["outcome"] if "outcome" in attempts else [])
-        a = attempts[cols]
-        a = a[a["lead_id"].isin(ids)]
-        w_at = a["lead_id"].map(oc["won_at"])
-        a = a[w_at.isna() | (a["attempted_at"] <= w_at)]
-        a = a.sort_values(["lead_id", "attempted_at"], kind="stable")
-        num = a.groupby("lead_id", sort=False).cumcount().to_numpy() + 1
-        a = a.assign(num=num)
-        g = a.groupby("lead_id", sort=False)
-        n_att = ids.map(g.size()).fillna(0).to_numpy(dtype=float)
-        has_connects = "outcome" in a.columns
-        if has_connects:
-            conn = a[a["outcome"].isin(connected_outcomes)].groupby("lead_id", sort=False)
-            first_connect = ids.map(conn["num"].min()).to_numpy(dtype=float)
-        else:
-            first_connect = np.full(len(out), np.nan)
+        # integer lead codes and epoch seconds: every step below is a numpy sort / bincount
+        code = lead_ix.get_indexer(attempts["lead_id"])
+        keep = code >= 0
+        code = code[keep]
+        t = _seconds(attempts["attempted_at"])[keep]
+        has_connects = "outcome" in attempts
+        conn = (attempts["outcome"].isin(connected_outcomes).to_numpy(dtype=bool)[keep] if has_connects
+                else np.zeros(len(code), dtype=bool))
+        order = np.lexsort((t, code))  # by lead, then time; stable for ties (log order)
+        code, t, conn = code[order], t[order], conn[order]
+        # first attempt (every attempt counts, like smk.contacts.contact_summary)
+        first_t = np.full(n, np.nan)
+        if len(code):
+            starts_all = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+            first_t[code[starts_all]] = t[starts_all]
+        out["hours_to_first_attempt"] = np.clip((first_t - start_s) / 3600, 0, None)
+        # attempts after the win are account work: drop them, then number the rest per lead (cumcount)
+        won_s = _seconds(out["won_at"])
+        w = won_s[code]
+        ok = np.isnan(w) | (t <= w)
+        code, t, conn = code[ok], t[ok], conn[ok]
+        n_att = np.bincount(code, minlength=n).astype(float)
+        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.array([], dtype=int)
+        group_start = np.full(n, -1, dtype=np.int64)
+        group_start[code[starts]] = starts
+        num = np.arange(len(code)) - group_start[code] + 1
+        first_connect = np.full(n, np.nan)
+        if conn.any():
+            cc, first_pos = np.unique(code[conn], return_index=True)
+            first_connect[cc] = num[conn][first_pos]
         won = out["won"].to_numpy()
         close = np.where(won, np.where(np.isnan(first_connect), n_att, first_connect), np.nan)
         succ = np.where(~np.isnan(first_connect), first_connect, close)
-        # time of the successful attempt: the row whose number equals the lead's success number
-        succ_by_lead = pd.Series(succ, index=ids.to_numpy())
-        hit = a["num"].to_numpy() == a["lead_id"].map(succ_by_lead).to_numpy(dtype=float)
-        rows = a.loc[hit, ["lead_id", "attempted_at"]]
-        start_by_lead = pd.Series(out["start_at"].array, index=ids.to_numpy())
-        days = (rows["attempted_at"] - rows["lead_id"].map(start_by_lead)).dt.total_seconds() / 86400
-        s_days = pd.Series(days.to_numpy(dtype=float), index=rows["lead_id"].to_numpy())
-        s_days = s_days[~s_days.index.duplicated()]
-        out["success_days"] = ids.map(s_days).astype(float).clip(lower=0).to_numpy()
+        has_s = ~np.isnan(succ) & (succ >= 1)
+        succ_t = np.full(n, np.nan)
+        succ_t[has_s] = t[group_start[has_s] + succ[has_s].astype(np.int64) - 1]
+        out["success_days"] = np.clip((succ_t - start_s) / 86400, 0, None)
         source = "log"
     else:
-        raw = leads["n_attempts"] if "n_attempts" in leads else pd.Series(np.nan, index=leads.index)
+        if "first_contact_at" in leads and leads["first_contact_at"].notna().any():
+            first_t = _seconds(leads["first_contact_at"].reset_index(drop=True))
+            out["hours_to_first_attempt"] = np.clip((first_t - start_s) / 3600, 0, None)
+        else:
+            out["hours_to_first_attempt"] = np.nan
+        raw = leads["n_attempts"].reset_index(drop=True) if "n_attempts" in leads else pd.Series(np.nan, index=out.index)
         n_att = pd.to_numeric(raw, errors="coerce").astype(float).to_numpy()
-        first_connect = np.full(len(out), np.nan)
+        first_connect = np.full(n, np.nan)
         close = np.where(out["won"].to_numpy(), n_att, np.nan)
         out["success_days"] = np.nan
         has_connects = False
@@ -223,6 +226,13 @@ def attempt_paths(leads: pd.DataFrame, attempts: pd.DataFrame | None, outcomes: 
     out = out[PATH_COLUMNS]
     out.attrs.update(source=source, has_connects=bool(has_connects))
     return out
+
+
+def _seconds(ts: pd.Series) -> np.ndarray:
+    """Epoch seconds (float, NaN for missing) of a datetime Series, tz-aware or naive."""
+    ts = pd.to_datetime(pd.Series(ts).reset_index(drop=True))
+    epoch = pd.Timestamp(0, tz="UTC") if ts.dt.tz is not None else pd.Timestamp(0)
+    return (ts - epoch).dt.total_seconds().to_numpy(dtype=float)
 
 
 def lead_paths(client, *, min_age_days: int | None = None, lead_type: str | None = None) -> pd.DataFrame:
@@ -402,27 +412,35 @@ def bootstrap_recommended(paths: pd.DataFrame, cost: float, *, n_boot: int = 200
                           min_group_size: int = 30, level: float = 0.9) -> dict:
     """Seeded bootstrap over leads of the recommended number of attempts.
 
-    Each replicate re-weights the old-enough leads with Poisson(1) weights (the usual large-sample
-    stand-in for resampling with replacement, vectorised), recomputes the hazards and the average
-    revenue per customer, and the last k whose value exceeds the cost. Returns ``{'low', 'high',
-    'median', 'level', 'n_boot', 'seed', 'draws'}`` (quantiles of the replicates at (1 ± level)/2).
+    Each replicate re-weights the old-enough leads with independent Poisson(1) weights (the usual
+    large-sample stand-in for resampling with replacement), recomputes the hazards and the average revenue
+    per customer, and takes the last k whose value exceeds the cost. Exact shortcut: leads that did not
+    buy matter only through their exit attempt, and a sum of m Poisson(1) weights is Poisson(m), so they
+    are drawn as one Poisson count per exit attempt; customers get individual weights (they carry the
+    sales and the revenue). Cost per replicate: O(customers + attempts), whatever the number of leads.
+    Returns ``{'low', 'high', 'median', 'level', 'n_boot', 'seed', 'draws'}`` (quantiles of the
+    replicates at (1 ± level)/2).
     """
     p = paths[paths["old_enough"]]
-    e = p["exit_attempt"].to_numpy(float)
-    con = p["first_connect"].to_numpy(float)
-    clo = p["close_attempt"].to_numpy(float)
-    rev = p["revenue"].to_numpy(float)
-    is_cust = (p["won"].to_numpy(bool) & (rev > 0))
-    kmax = int(np.nanmax(e)) if np.isfinite(e).any() else 0
+    e = np.nan_to_num(p["exit_attempt"].to_numpy(float), nan=0).astype(np.int64)
+    kmax = int(e.max()) if len(e) else 0
     rng = np.random.default_rng(seed)
     draws = np.zeros(n_boot, dtype=int)
-    if kmax == 0 or len(p) == 0:
+    if kmax == 0:
         return {"low": 0, "high": 0, "median": 0.0, "level": level, "n_boot": n_boot, "seed": seed, "draws": draws}
+    won = p["won"].to_numpy(bool)
+    rev = p["revenue"].to_numpy(float)[won]
+    has_rev = rev > 0
+    e_won = e[won]
+    clo = np.nan_to_num(p["close_attempt"].to_numpy(float)[won], nan=0).astype(np.int64)
+    m_exit = np.bincount(e[~won], minlength=kmax + 1)  # non-buyers per exit attempt
     for b in range(n_boot):  # loop over replicates, never over leads
-        w = rng.poisson(1.0, len(p)).astype(float)
-        at_risk, _, closes = _hazard_counts(e, con, clo, kmax, weights=w)
-        wc = w[is_cust].sum()
-        R = (w[is_cust] * rev[is_cust]).sum() / wc if wc else np.nan
+        w = rng.poisson(1.0, len(e_won)).astype(float)
+        reached = rng.poisson(m_exit).astype(float) + np.bincount(e_won, weights=w, minlength=kmax + 1)
+        at_risk = np.cumsum(reached[::-1])[::-1][1:]
+        closes = np.bincount(clo, weights=w, minlength=kmax + 1)[1:]
+        wr = w[has_rev].sum()
+        R = (w[has_rev] * rev[has_rev]).sum() / wr if wr else np.nan
         with np.errstate(divide="ignore", invalid="ignore"):
             value = closes / at_risk * R
         draws[b] = _last_paying(value, cost, at_risk >= min_group_size)
