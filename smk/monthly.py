@@ -65,6 +65,8 @@ RANKED = ("leads", "mqls", "customers", "revenue", "first_contact_compliance")
 CONVERSION_TYPES = ("form_submission", "content_download", "demo_request", "webinar_registration",
                     "webinar_attended")
 Z_CLEAR = 1.96
+#: group name of the overall row of per-group tables (the same word in es and en)
+TOTAL = "Total"
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -345,7 +347,7 @@ def first_contact_compliance(client, period=None, by: str | None = "team") -> pd
         try:
             t = reuse(client, str(m.period), by=by)
             out = pd.DataFrame({
-                "group": t[by].astype("object").to_numpy() if by is not None else ["all"] * len(t),
+                "group": t[by].astype("object").to_numpy() if by is not None else [TOTAL] * len(t),
                 "judged": t["evaluable"].to_numpy(), "met": t["ok"].to_numpy(), "compliance": t["rate"].to_numpy(),
                 "ci_low": t["ci_low"].to_numpy(), "ci_high": t["ci_high"].to_numpy(), "pending": t["pending"].to_numpy(),
                 "too_small": t["too_small"].to_numpy() if "too_small" in t else False,
@@ -360,7 +362,7 @@ def first_contact_compliance(client, period=None, by: str | None = "team") -> pd
     cols = ["group", "judged", "met", "compliance", "ci_low", "ci_high", "pending", "too_small", "qvalue", "direction"]
     min_n = client.config.analysis.min_group_size
     if by is None:
-        out = pd.DataFrame([{"group": "all", **_compliance_row(st["sla_status"])}])
+        out = pd.DataFrame([{"group": TOTAL, **_compliance_row(st["sla_status"])}])
         out["qvalue"], out["direction"] = np.nan, ""
     else:
         g = st[by].astype("object").where(st[by].notna(), "(missing)") if by in st else pd.Series("(missing)", index=st.index)
@@ -881,9 +883,11 @@ def by_source(client, period=None, months: int = 3) -> pd.DataFrame:
         else:
             vis = spd = pd.Series(dtype=float)
         chans = sorted(set(lead_n.index) | set(cust.index) | set(vis.index))
+        web_channels = set(wt["channel"].astype("object").dropna()) if has_traffic else set()
         for c in chans:
             rows.append({"month": str(p), "status": mm.status, "channel": c,
-                         "visits": float(vis.get(c, 0.0)) if has_traffic else np.nan,
+                         # a channel absent from the whole traffic export (offline events) has no visits
+                         "visits": float(vis.get(c, 0.0)) if c in web_channels else np.nan,
                          "leads": int(lead_n.get(c, 0)), "customers": int(cust.get(c, 0)),
                          "revenue": float(rev.get(c, 0.0)),
                          "spend": float(spd.get(c, np.nan)) if has_spend else np.nan})
@@ -966,7 +970,7 @@ def asset_conversion(client, period=None, *, conversion_types: tuple[str, ...] =
 
 def follow_up_time(client, period=None, by: str = "channel", months: int = 3) -> pd.DataFrame:
     """Time from conversion (MQL date, else lead creation) to the first sales follow-up, for leads
-    converting in the month and the ``months − 1`` before it, per ``by`` and overall ('all').
+    converting in the month and the ``months − 1`` before it, per ``by`` and overall ('Total').
 
     Columns: ``month, group, n, contacted, median_hours, p75_hours, within_sla`` (share of contacted
     leads followed up within ``sla.first_contact_hours``). Leads not contacted yet are counted in
@@ -985,7 +989,7 @@ def follow_up_time(client, period=None, by: str = "channel", months: int = 3) ->
         mm = month_info(client, p)
         c = clock[mm.contains(clock["clock_at"])]
         g = c[by].astype("object").fillna("(missing)") if by in c else pd.Series("(missing)", index=c.index)
-        parts = [("all", c)] + [(k, v) for k, v in c.groupby(g, sort=True)]
+        parts = [(TOTAL, c)] + [(k, v) for k, v in c.groupby(g, sort=True)]
         for k, v in parts:
             t = v["hours_to_follow_up"].dropna()
             rows.append({"month": str(p), "group": k, "n": int(len(v)), "contacted": int(len(t)),
@@ -1002,7 +1006,7 @@ def follow_up_time(client, period=None, by: str = "channel", months: int = 3) ->
 # sales
 # --------------------------------------------------------------------------------------------
 def quota_attainment(client, period=None, by: str = "team") -> pd.DataFrame:
-    """Sales against quota for the month, per ``team`` or ``owner`` (rep), plus a 'total' row.
+    """Sales against quota for the month, per ``team`` or ``owner`` (rep), plus a 'Total' row.
 
     Revenue = won business of the month (:func:`won_revenue`) attributed to the deal's (else the
     lead's) team / owner; quota = the quotas rows of that level for the month (total: the company
@@ -1033,7 +1037,7 @@ def quota_attainment(client, period=None, by: str = "team") -> pd.DataFrame:
     f = m.fraction if m.status == "partial" else 1.0
     out_rows = [{"group": k, "quota": float(qby.get(k, np.nan)), "revenue": float(rev.get(k, 0.0)),
                  "won_deals": int(cnt.get(k, 0))} for k in groups]
-    out_rows.append({"group": "total", "quota": total_q, "revenue": float(w["amount"].sum()), "won_deals": int(len(w))})
+    out_rows.append({"group": TOTAL, "quota": total_q, "revenue": float(w["amount"].sum()), "won_deals": int(len(w))})
     out = pd.DataFrame(out_rows)
     out["pct"] = out["revenue"] / out["quota"].where(out["quota"] > 0)
     out["gap"] = out["quota"] - out["revenue"]
@@ -1109,7 +1113,7 @@ def _cycle_stats(client, o: pd.DataFrame, keep: pd.Series, by: str | None) -> pd
 
 def won_cycle(client, period=None, by: str = "channel", history_months: int = 12) -> pd.DataFrame:
     """Sales cycle of the customers won in the month: days from lead creation to the win
-    (DOMAIN §5: "time from marketing lead to customer"), overall ('all') and per ``by``, with the
+    (DOMAIN §5: "time from marketing lead to customer"), overall ('Total') and per ``by``, with the
     median of the wins of the ``history_months`` before for reference.
 
     Columns: ``group, n, median_days, p25_days, p75_days, history_median_days``;
@@ -1126,7 +1130,7 @@ def won_cycle(client, period=None, by: str = "channel", history_months: int = 12
         h = _cycle_stats(client, o, hist, grp).set_index("group")["median_days"]
         c["history_median_days"] = c["group"].map(h)
         if grp is None:
-            c["group"] = "all"
+            c["group"] = TOTAL
             c["history_median_days"] = float(h.iloc[0]) if len(h) else np.nan
         parts.append(c)
     out = pd.concat(parts, ignore_index=True)
@@ -1474,7 +1478,7 @@ def say_follow_up(fu: pd.DataFrame, lang: str = "en", *, hours: float = 4.0):
     if fu.attrs.get("reason") == "no_contacts":
         return _html(_t(lang, "The data record no sales contacts, so the time to follow-up cannot be measured.",
                         "Los datos no registran contactos de ventas: no se puede medir el tiempo hasta el seguimiento."))
-    allr = fu[fu["group"] == "all"].reset_index(drop=True)
+    allr = fu[fu["group"] == TOTAL].reset_index(drop=True)
     if allr.empty or pd.isna(allr["median_hours"].iloc[-1]):
         return _html(_t(lang, "No lead converted and was followed up this month.", "Ningún lead convirtió y recibió seguimiento este mes."))
     c = allr.iloc[-1]
@@ -1496,7 +1500,7 @@ def say_quota(q: pd.DataFrame, lang: str = "en", *, currency: str = "USD"):
                               "sales cannot be compared with a quota.",
                         "No hay cuota de ventas para este mes (ni exportación de cuotas ni marketing.monthly_quota en client.yml): "
                         "no se pueden comparar las ventas con una cuota."))
-    tot = q[q["group"] == "total"].iloc[0]
+    tot = q[q["group"] == TOTAL].iloc[0]
     gap_en = (f"{fmt.money(tot['gap'], currency, 'en')} short of it" if tot["gap"] > 0 else
               f"{fmt.money(-tot['gap'], currency, 'en')} above it")
     gap_es = (f"faltan {fmt.money(tot['gap'], currency, 'es')}" if tot["gap"] > 0 else
@@ -1505,7 +1509,7 @@ def say_quota(q: pd.DataFrame, lang: str = "en", *, currency: str = "USD"):
           f"{fmt.money(tot['quota'], currency, 'en')}; {gap_en}).")
     es = (f"Ventas alcanzó el {fmt.pct(tot['pct'], 'es')} de la cuota del mes ({fmt.money(tot['revenue'], currency, 'es')} de "
           f"{fmt.money(tot['quota'], currency, 'es')}; {gap_es}).")
-    g = q[(q["group"] != "total") & q["pct"].notna()].sort_values(["pct", "group"], ascending=[False, True], kind="stable")
+    g = q[(q["group"] != TOTAL) & q["pct"].notna()].sort_values(["pct", "group"], ascending=[False, True], kind="stable")
     if len(g) > 1:
         b, w = g.iloc[0], g.iloc[-1]
         en += f" Highest: {b['group']} ({fmt.pct(b['pct'], 'en', 0)}); lowest: {w['group']} ({fmt.pct(w['pct'], 'en', 0)})."
@@ -1530,7 +1534,7 @@ def say_pipeline(p: pd.DataFrame, lang: str = "en", *, currency: str = "USD"):
 
 def say_cycle(cyc: pd.DataFrame, lang: str = "en"):
     """Median sales cycle of this month's wins against the previous twelve months."""
-    a = cyc[cyc["group"] == "all"].iloc[0]
+    a = cyc[cyc["group"] == TOTAL].iloc[0]
     if a["n"] == 0:
         return _html(_t(lang, "No customer was won this month.", "No se ganó ningún cliente este mes."))
     en = (f"The {fmt.number(a['n'], 'en')} customers won this month took a median of {fmt.number(a['median_days'], 'en')} days "
@@ -1665,7 +1669,7 @@ def plot_quota(table: pd.DataFrame, *, currency: str = "USD", lang: str = "en", 
     for x, (_, r) in zip(xs, t.iterrows()):
         if pd.notna(r["pct"]):
             ax.annotate(fmt.pct(r["pct"], lang, 0), (x + 0.2, r["revenue"]), ha="center", va="bottom", fontsize=9)
-    ax.set_xticks(xs, ["Total" if g == "total" else str(g) for g in t["group"]], rotation=20)
+    ax.set_xticks(xs, [str(g) for g in t["group"]], rotation=20)
     theme.format_axis(ax, "y", "money", lang, currency=currency)
     ax.legend()
     _ = ax.set_title(f"{label('revenue', lang)} / {label('quota', lang).lower()}")

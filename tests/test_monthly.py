@@ -270,6 +270,8 @@ def test_by_source(client):
     paid = s.loc[("2026-02", "paid")]
     assert (paid["leads"], paid["customers"], paid["revenue"]) == (2, 2, 2500)
     assert paid["roi"] == pytest.approx(4.0) and paid["visit_to_lead"] == pytest.approx(0.02)
+    # January email: the channel is in the traffic export (February) but has no January row -> 0 visits
+    assert s.loc[("2026-01", "email"), "visits"] == 0
     # January organic: leads L1, L3 = 2; visits 100 + 100; no spend -> no return
     assert s.loc[("2026-01", "organic"), "visits"] == 200 and np.isnan(s.loc[("2026-01", "organic"), "roi"])
 
@@ -293,9 +295,9 @@ def test_asset_conversion(client):
 def test_follow_up_time(client):
     f = mo.follow_up_time(client, "2026-02", months=1).set_index("group")
     # hours from MQL to first attempt: L5 1, L6 1, L7 0.5, L8 24, L10 none
-    assert f.loc["all", ["n", "contacted"]].tolist() == [5, 4]
-    assert f.loc["all", "median_hours"] == pytest.approx(1.0)     # median of 0.5, 1, 1, 24
-    assert f.loc["all", "within_sla"] == pytest.approx(0.75)      # 3 of 4 within 4 h
+    assert f.loc["Total", ["n", "contacted"]].tolist() == [5, 4]
+    assert f.loc["Total", "median_hours"] == pytest.approx(1.0)     # median of 0.5, 1, 1, 24
+    assert f.loc["Total", "within_sla"] == pytest.approx(0.75)      # 3 of 4 within 4 h
     assert f.loc["email", "median_hours"] == pytest.approx(24.0)  # L8
 
 
@@ -305,7 +307,7 @@ def test_quota_attainment(client):
     # A: D2 3000 of 4000 -> 75 %, gap 1000; B: D3 2000 + D4 500 = 2500 of 2000 -> 125 %, gap −500
     assert q.loc["A", "pct"] == pytest.approx(0.75) and q.loc["A", "gap"] == 1000
     assert q.loc["B", "pct"] == pytest.approx(1.25) and q.loc["B", "gap"] == -500
-    assert q.loc["total", ["quota", "revenue"]].tolist() == [6000, 5500]
+    assert q.loc["Total", ["quota", "revenue"]].tolist() == [6000, 5500]
     reps = mo.quota_attainment(client, "2026-02", by="owner").set_index("group")
     # no rep quotas: revenue per rep, quota unknown
     assert reps.loc["bob", "revenue"] == 2500 and np.isnan(reps.loc["bob", "quota"])
@@ -325,13 +327,13 @@ def test_pipeline(client):
 def test_won_cycle(client):
     w = mo.won_cycle(client, "2026-02").set_index("group")
     # L5 2 Feb -> 20 Feb = 18 d; L6 3 Feb -> 25 Feb = 22 d; L2 10 Jan -> 10 Feb = 31 d
-    assert w.loc["all", "n"] == 3
-    assert w.loc["all", "median_days"] == pytest.approx(22)
+    assert w.loc["Total", "n"] == 3
+    assert w.loc["Total", "median_days"] == pytest.approx(22)
     # quartiles (linear): 18 + 0.5·(22 − 18) = 20; 22 + 0.5·(31 − 22) = 26.5
-    assert w.loc["all", ["p25_days", "p75_days"]].tolist() == pytest.approx([20, 26.5])
+    assert w.loc["Total", ["p25_days", "p75_days"]].tolist() == pytest.approx([20, 26.5])
     assert w.loc["paid", "median_days"] == pytest.approx(26.5)  # L6 22 d, L2 31 d
     # history (12 months before Feb): L1 5 Jan 10:00 -> 20 Jan 10:00 = 15 d
-    assert w.loc["all", "history_median_days"] == pytest.approx(15)
+    assert w.loc["Total", "history_median_days"] == pytest.approx(15)
 
 
 # --- SLA and agenda ----------------------------------------------------------------------------------
@@ -466,7 +468,10 @@ def test_demo_leads_per_month_and_august_dip(demo):
 def test_demo_october_sales_and_follow_up(demo):
     # quotas §10: €78,000 per team in 2026-10 (three teams); pipeline §8: 48 open deals by stage
     q = mo.quota_attainment(demo, "2026-10").set_index("group")
-    assert q.loc["total", "quota"] == 3 * 78000 and q.loc[["Atlas", "Boreal", "Cobalt"], "quota"].tolist() == [78000] * 3
+    assert q.loc["Total", "quota"] == 3 * 78000 and q.loc[["Atlas", "Boreal", "Cobalt"], "quota"].tolist() == [78000] * 3
+    # §10: the traffic export has no row for events (offline): visits unknown, not zero
+    src = mo.by_source(demo, "2026-10").set_index(["month", "channel"])
+    assert np.isnan(src.loc[("2026-10", "events"), "visits"]) and src.loc[("2026-10", "events"), "leads"] == 28
     p = mo.pipeline(demo, "2026-10").set_index("pipeline_stage")["deals"]
     assert p.to_dict() == {"Appointment Scheduled": 13, "Contract Sent": 12, "Decision Maker Bought-In": 6,
                            "Presentation Scheduled": 7, "Qualified To Buy": 10}
