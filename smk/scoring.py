@@ -765,27 +765,35 @@ def plot_thresholds(table: pd.DataFrame, rec: dict | None = None, *, lang: str =
 
     ax = _ax(ax, "wide")
     x = table["threshold"].to_numpy()
-    vol = table["mqls_per_month"] if table["mqls_per_month"].notna().any() else table["share_of_leads"]
-    width = (np.diff(x).min() * 0.8) if len(x) > 1 else 1
-    ax.bar(x, vol, width=width, color=theme.COLORS["marketing"], alpha=0.6,
-           label="MQLs per month" if lang == "en" else "MQL por mes")
-    if table.attrs.get("capacity") and table["mqls_per_month"].notna().any():
-        ax.axhline(table.attrs["capacity"], color=theme.COLORS["sales"], ls="--", lw=1,
+    per_month = table["mqls_per_month"].notna().any()
+    vol = table["mqls_per_month"] if per_month else table["share_of_leads"]
+    ax.fill_between(x, 0, vol, step="post", color=theme.COLORS["marketing"], alpha=0.35,
+                    label=("MQLs per month" if lang == "en" else "MQL por mes") if per_month
+                    else ("Share of leads" if lang == "en" else "Proporción de leads"))
+    cap = table.attrs.get("capacity")
+    if cap and per_month:
+        ax.axhline(cap, color=theme.COLORS["sales"], ls="--", lw=1,
                    label="Sales capacity" if lang == "en" else "Capacidad de ventas")
-    _ = ax.set_ylabel("MQLs per month" if lang == "en" else "MQL por mes")
+    top = float(np.nanmax(vol.to_numpy(dtype=float))) if len(vol) else 1.0
+    ax.set_ylim(0, max(top, cap or 0) * 1.1 if per_month else 1.05)
+    if not per_month:
+        theme.format_axis(ax, "y", "pct", lang)
+    _ = ax.set_ylabel(("MQLs per month" if lang == "en" else "MQL por mes") if per_month
+                      else ("Share of leads" if lang == "en" else "Proporción de leads"))
     ax2 = ax.twinx()
     ax2.plot(x, table["close_rate"], color=theme.COLORS["good"], marker="o", ms=3,
-             label="Close rate" if lang == "en" else "Tasa de cierre")
+             label="Close rate (right)" if lang == "en" else "Tasa de cierre (dcha.)")
     ax2.plot(x, table["capture"], color=theme.COLORS["sales"], marker="s", ms=3,
-             label="Customers captured" if lang == "en" else "Clientes captados")
+             label="Customers captured (right)" if lang == "en" else "Clientes captados (dcha.)")
     ax2.set_ylim(0, 1.05)
     theme.format_axis(ax2, "y", "pct", lang)
     ax2.grid(False)
     if rec is not None:
-        ax.axvline(rec["threshold"], color=theme.COLORS["goal"], lw=1.5)
+        ax.axvline(rec["threshold"], color=theme.COLORS["goal"], lw=1.5,
+                   label="Recommended" if lang == "en" else "Recomendado")
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, loc="upper right", fontsize=9)
+    ax.legend(h1 + h2, l1 + l2, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=9)
     _ = ax.set_xlabel("MQL threshold (points)" if lang == "en" else "Umbral MQL (puntos)")
     _ = ax.set_title("What each threshold means" if lang == "en" else "Qué implica cada umbral")
     return ax
