@@ -51,11 +51,11 @@ MIX_ROW = "(mix)"
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
-        "lead_type": "Lead type", "mqls": "MQLs (matured)", "customers": "Customers",
-        "close_rate": "MQL→customer close rate", "rate_low": "close rate CI low", "rate_high": "close rate CI high",
-        "avg_revenue": "Avg revenue per customer", "value": "Value per MQL", "value_low": "Value CI low",
+        "lead_type": "Lead type", "mqls": "Matured MQLs", "customers": "Customers",
+        "close_rate": "Close rate", "rate_low": "close rate CI low", "rate_high": "close rate CI high",
+        "avg_revenue": "Revenue / customer", "value": "Value per MQL", "value_low": "Value CI low",
         "value_high": "Value CI high", "value_low_full": "Value CI low (incl. revenue)",
-        "value_high_full": "Value CI high (incl. revenue)", "mix_share": "Share of recent MQLs",
+        "value_high_full": "Value CI high (incl. revenue)", "mix_share": "Share of mix",
         "mqls_needed": "MQLs needed", "mqls_needed_low": "MQLs needed (low)", "mqls_needed_high": "MQLs needed (high)",
         "too_small": "Too few MQLs to judge", "side": "Side", "commitment": "Commitment", "target": "Target",
         "actual": "Actual", "met": "Met", "first_contact_hours": "First contact within (hours)",
@@ -63,11 +63,11 @@ LABELS: dict[str, dict[str, str]] = {
         "marketing": "Marketing", "sales": "Sales", MIX_ROW: "Current mix", "on_track": "On track",
     },
     "es": {
-        "lead_type": "Tipo de lead", "mqls": "MQL (maduros)", "customers": "Clientes",
-        "close_rate": "% de cierre MQL→cliente", "rate_low": "IC inferior del cierre", "rate_high": "IC superior del cierre",
-        "avg_revenue": "Ingreso promedio por cliente", "value": "Valor por MQL", "value_low": "Valor IC inferior",
+        "lead_type": "Tipo de lead", "mqls": "MQL maduros", "customers": "Clientes",
+        "close_rate": "% de cierre", "rate_low": "IC inferior del cierre", "rate_high": "IC superior del cierre",
+        "avg_revenue": "Ingreso / cliente", "value": "Valor por MQL", "value_low": "Valor IC inferior",
         "value_high": "Valor IC superior", "value_low_full": "Valor IC inferior (con ingreso)",
-        "value_high_full": "Valor IC superior (con ingreso)", "mix_share": "% de los MQL recientes",
+        "value_high_full": "Valor IC superior (con ingreso)", "mix_share": "Peso en el mix",
         "mqls_needed": "MQL necesarios", "mqls_needed_low": "MQL necesarios (mín.)", "mqls_needed_high": "MQL necesarios (máx.)",
         "too_small": "Muy pocos MQL para juzgar", "side": "Equipo", "commitment": "Compromiso", "target": "Objetivo",
         "actual": "Real", "met": "Cumplido", "first_contact_hours": "Primer contacto en (horas)",
@@ -742,9 +742,9 @@ def labels(lang: str = "en", kind: str = "dashboard") -> dict[str, str]:
 
     fmt.check_lang(lang)
     ci = {"en": {"ci": "95 % CI", "mqls_needed_ceil": "MQLs needed", "rate_ci": "95 % CI of the close rate",
-                 "value_ci": "95 % CI of the value", "value_ci_full": "95 % CI incl. revenue uncertainty"},
+                 "value_ci": "95 % CI", "value_ci_full": "95 % CI + revenue"},
           "es": {"ci": "IC 95 %", "mqls_needed_ceil": "MQL necesarios", "rate_ci": "IC 95 % del cierre",
-                 "value_ci": "IC 95 % del valor", "value_ci_full": "IC 95 % con incertidumbre del ingreso"}}[lang]
+                 "value_ci": "IC 95 %", "value_ci_full": "IC 95 % + ingreso"}}[lang]
     if kind == "values":
         return {**DL[lang], **LABELS[lang], **ci}
     return {**LABELS[lang], **DL[lang], **ci}
