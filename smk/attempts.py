@@ -861,6 +861,11 @@ def say(res: AttemptsResult, part: str, lang: str = "en"):
         K = v.get("recommended", 0)
         span_i = _span(v.get("recommended_low"), v.get("recommended_high"))
         span_b = _span(res.boot.get("low"), res.boot.get("high"))
+        if not np.isfinite(res.avg_revenue):
+            return _p("No customer with a known revenue among the old-enough leads: the value of an attempt cannot "
+                      "be put in money, so no number of attempts is recommended." if en else
+                      "Ningún cliente con ingreso conocido entre los leads con antigüedad suficiente: el valor de un "
+                      "intento no puede expresarse en dinero, así que no se recomienda un número de intentos.")
         if not K:
             return _p("No attempt's expected value exceeds its cost with these numbers: the data do not support an "
                       "attempts rule." if en else

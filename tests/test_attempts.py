@@ -440,3 +440,17 @@ def test_headlines_and_sentences(demo):
         assert A.say(res, part, "en").text != A.say(res, part, "es").text
     view = A.recommendation_view(res.recommendation, "es")
     assert view["value_text"].tolist()[1] == str(res.recommendation["attempts"])
+
+
+def test_no_revenue_gives_no_recommendation_and_says_why():
+    # 100 leads called twice, 10 won but no revenue recorded anywhere
+    won = np.zeros(100, dtype=bool)
+    won[:10] = True
+    leads = pd.DataFrame({"lead_id": [f"r{i}" for i in range(100)], "created_at": _dt([T("2025-01-01")] * 100),
+                          "n_attempts": pd.array([2] * 100, dtype="Int64"), "won": pd.array(won, dtype="boolean")})
+    client = make_client(leads)
+    res = A.analyse(client, n_boot=5)
+    assert math.isnan(res.avg_revenue) and res.recommendation is None
+    assert "known revenue" in A.say(res, "value", "en").text
+    # the seed's table still runs: one group of 100 leads at 2 attempts, 10 % close rate
+    assert res.naive[["attempts", "n_leads", "n_won"]].values.tolist() == [[2, 100, 10]]
