@@ -262,11 +262,12 @@ def fit_interest(leads: pd.DataFrame, fit_rules, interest_rules, *, activities: 
     fit / interest = points of the fit / interest rules (:func:`smk.rules.apply_rules`). High means
     ≥ the threshold; without a threshold, > the median score of the leads (so "high" is the better
     half; if every lead ties, nobody is high). attrs: ``fit_threshold``, ``interest_threshold``,
-    ``threshold_source`` ('config' | 'median')."""
-    fr = apply_rules(leads, parse_rules(fit_rules), activities=activities, as_of=as_of,
-                     group_caps={"": (group_caps or {}).get("fit")} if (group_caps or {}).get("fit") is not None else None)
-    ir = apply_rules(leads, parse_rules(interest_rules), activities=activities, as_of=as_of,
-                     group_caps={"": (group_caps or {}).get("interest")} if (group_caps or {}).get("interest") is not None else None)
+    ``threshold_source`` ('config' | 'median'). Rules without a group count as ``fit`` / ``interest``,
+    so ``group_caps={'fit': 50, 'interest': 60}`` caps each score."""
+    fr = apply_rules(leads, parse_rules(fit_rules, default_group="fit"), activities=activities, as_of=as_of,
+                     group_caps=group_caps)
+    ir = apply_rules(leads, parse_rules(interest_rules, default_group="interest"), activities=activities, as_of=as_of,
+                     group_caps=group_caps)
     out = pd.DataFrame({"lead_id": fr["lead_id"], "fit": fr["score"], "interest": ir["score"]})
     src = "config"
     if fit_threshold is None:

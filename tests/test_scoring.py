@@ -1,7 +1,6 @@
 """Notebook 02 analysis (smk.scoring): activity close rates, fit × interest, thresholds, demo effects."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -99,6 +98,25 @@ def test_fit_interest_quadrants_and_actions():
     assert per2.attrs["threshold_source"] == "median"
 
 
+def test_fit_interest_group_caps():
+    leads = pd.DataFrame({"lead_id": ["a"], "n_demo_request": [1], "n_pricing_page_view": [1]})
+    interest = [{"field": "n_demo_request", "operator": ">=", "value": 1, "points": 30},
+                {"field": "n_pricing_page_view", "operator": ">=", "value": 1, "points": 25}]
+    per = scoring.fit_interest(leads, [], interest, group_caps={"interest": 40}, interest_threshold=40)
+    # 30 + 25 = 55, capped at 40 → high interest (≥ 40)
+    assert per["interest"].tolist() == [40.0] and per["interest_high"].tolist() == [True]
+
+
+def test_mql_cutoff_counts_only_activity_before_the_mql_date():
+    leads, acts, oc = _hand_made()
+    # d becomes an MQL on 2026-01-02, before its only event (A on 2026-01-08): with cutoff="mql" that A no
+    # longer counts, so A has a, b, c → 3 leads, 2 customers (a, b)
+    oc = oc.copy()
+    oc.loc[oc["lead_id"] == "d", "mql_at"] = _ts("2026-01-02")
+    r = scoring.activity_close_rates(leads, oc, acts, cutoff="mql", min_group_size=1).set_index("activity")
+    assert r.loc["A", ["n", "customers"]].tolist() == [3, 2]
+
+
 def test_threshold_table_by_hand():
     scores = pd.DataFrame({"points": [10, 20, 30, 40], "label": [False, True, False, True]})
     t = scoring.threshold_table(scores, leads_month=100, min_group_size=1).set_index("threshold")
@@ -191,5 +209,28 @@ def test_demo_end_to_end(demo):
     rates = q.set_index("quadrant")["rate"]
     assert rates["high_fit_high_interest"] > rates["low_fit_low_interest"]
     h = scoring.headlines(scoring.close_rates(demo), sc, rec, "es")
+    assert h[3]["display"] == f"{rec['threshold']:.0f} puntos"
     assert [i["label_en"] for i in h][:2] == ["Lift: Demo request", "Lift: Pricing page view"]
     assert h[2]["display"] == f"{sc.auc['auc']:.2f}".replace(".", ",")
+
+
+def test_demo_notebook_views_and_sentences_in_both_languages(demo):
+    res = scoring.analyse(demo)
+    for lang in ("en", "es"):
+        for part in ("activities", "assets", "quadrants", "client_rules", "scorecard", "coefficients", "excluded",
+                     "calibration", "gains", "thresholds", "leakage"):
+            v = scoring.view(res, part, lang)
+            assert isinstance(v, pd.DataFrame)
+        for part in ("activities", "assets", "quadrants", "client_rules", "scorecard", "excluded", "evaluation",
+                     "calibration", "gains", "leakage", "threshold", "definition"):
+            assert scoring.describe(res, part, lang)
+    # the demo has no scoring rules in client.yml: the seed's three example rules are shown, and said so
+    assert res.rules_source == "seed example"
+    assert "example rules" in scoring.describe(res, "client_rules", "en")
+    assert "reglas de ejemplo" in scoring.describe(res, "client_rules", "es")
+    # Spanish sentences use the decimal comma and Spanish words
+    es = scoring.describe(res, "evaluation", "es")
+    assert es.startswith("AUC ") and "intervalo DeLong" in es and "," in es.split()[1]
+    # the scorecard table uses the CRM's own field names (client.yml mapping) and values
+    sc_view = scoring.view(res, "scorecard", "en")
+    assert "First Conversion" in set(sc_view["field"]) or "Job Title" in set(sc_view["field"])
