@@ -340,6 +340,16 @@ def test_demo_planted_slow_team_is_found(demo):
     assert cobalt_max < others_min
 
 
+def test_demo_late_first_attempts_match_docs_demo_data(demo):
+    # docs/demo-data.md §6: share of first attempts later than 4 h after mql_at, mature leads (created
+    # before 2026-05-01) with an attempt: Atlas 5.8 %, Boreal 8.7 %, Cobalt 81.6 %.
+    t = db.first_contact_table(demo)
+    created = t["lead_id"].map(demo.leads.set_index("lead_id")["created_at"])
+    m = t[(created < pd.Timestamp("2026-05-01", tz=TZ)).to_numpy() & t["first_contact_at"].notna().to_numpy()]
+    late = (m["hours_to_first_contact"] > 4).groupby(m["team"]).mean()
+    assert late.to_dict() == pytest.approx({"Atlas": 0.058, "Boreal": 0.087, "Cobalt": 0.816}, abs=0.0006)
+
+
 def test_demo_never_attempted_mqls_are_kept(demo):
     at = db.attempts_table(demo)
     start, _ = db.sla_start(demo.leads)
