@@ -846,6 +846,17 @@ def say(res: AttemptsResult, part: str, lang: str = "en"):
         g1, h1 = n["close_rate"].iloc[0], h["close_hazard"].iloc[0]
         p = res.paths[res.paths["old_enough"] & (res.paths["n_attempts"] == 1)]
         share = float(((p["first_connect"] == 1) | (p["close_attempt"] == 1)).mean()) if len(p) else float("nan")
+        if not res.has_connects:  # without call outcomes the share reached at attempt 1 is unknown
+            if en:
+                return _p(f"Leads called once closed at {fmt.pct(g1, lang)}, yet the first attempt brought a sale to only "
+                          f"{fmt.pct(h1, lang, 2)} of the leads that received it: reps stop calling a lead once it "
+                          f"answers, so the groups mix the value of an attempt with when reps stop. The corrected line "
+                          f"counts every lead that reached attempt k without a sale, so it measures what attempt k adds.")
+            return _p(f"Los leads llamados una vez cerraron un {fmt.pct(g1, lang)}, pero el primer intento trajo una venta "
+                      f"solo al {fmt.pct(h1, lang, 2)} de los leads que lo recibieron: los vendedores dejan de llamar "
+                      f"cuando el lead contesta, así que los grupos mezclan el valor de un intento con el momento en que "
+                      f"se deja de llamar. La línea corregida cuenta a todos los leads que llegaron al intento k sin "
+                      f"venta, así que mide lo que aporta el intento k.")
         if en:
             return _p(f"Leads called once closed at {fmt.pct(g1, lang)}, yet the first attempt brought a sale to only "
                       f"{fmt.pct(h1, lang, 2)} of the leads that received it: {fmt.pct(share, lang, 0)} of the 'called once' "
