@@ -948,7 +948,8 @@ def headlines(res: AttemptsResult, lang: str = "en") -> list[dict]:
     v = r.get("value_last_attempt")
     return [
         {"label_en": "Recommended attempts", "label_es": "Intentos recomendados", "value": K,
-         "display": fmt.MISSING if K is None else f"{K} / {r['within_days']} {'days' if lang == 'en' else 'días'}"},
+         "display": fmt.MISSING if K is None else
+         (f"{K} in {r['within_days']} days" if lang == "en" else f"{K} en {r['within_days']} días")},
         {"label_en": "First-contact window", "label_es": "Plazo del primer contacto", "value": H,
          "display": fmt.MISSING if H is None else _hours_text(H, lang)},
         {"label_en": "Value of the last recommended attempt", "label_es": "Valor del último intento recomendado",
