@@ -668,7 +668,9 @@ def kpis(client, period=None) -> pd.DataFrame:
     refs: dict[str, tuple[dict | None, dict | None]] = {}
     for name, p in (("previous", m.period - 1), ("last_year", m.period - 12)):
         o = month_info(client, p)
-        if o.status != "complete" or m.status == "no_data":
+        # usable only when the data cover it whole (data beginning on its first day at the latest)
+        starts_late = o.data_start is not None and o.data_start >= o.start + pd.Timedelta(days=1)
+        if o.status != "complete" or starts_late or m.status == "no_data":
             refs[name] = (None, None)
             continue
         raw = _raw(client, prep, o)

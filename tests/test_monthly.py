@@ -29,7 +29,7 @@ def make_client(*, quotas: bool = True, traffic: bool = True, mql_goal: float | 
     leads = pd.DataFrame({
         "lead_id": [f"L{i}" for i in range(1, 12)],
         "created_at": ts([
-            "2026-01-05 10:00", "2026-01-10 09:00", "2026-01-15 10:00",
+            "2026-01-01 10:00", "2026-01-10 09:00", "2026-01-15 10:00",
             "2026-01-31 21:00",  # = 2026-02-01 02:00 UTC: a January lead in the client's timezone
             "2026-02-02 10:00", "2026-02-03 10:00", "2026-02-10 09:00", "2026-02-12 09:00",
             "2026-02-14 10:00", "2026-02-20 10:00", "2026-03-02 10:00"]),
@@ -235,6 +235,15 @@ def test_no_data_month_renders(client):
     assert mo.quota_attainment(client, "2026-06").attrs["reason"] == "no_quota"
 
 
+def test_comparison_month_must_be_covered_whole():
+    # data beginning on 5 January: January is not a whole month of data, so February has no
+    # previous-month comparison (and says so) instead of comparing with 27 days
+    c = make_client()
+    c.tables["leads"].loc[0, "created_at"] = pd.Timestamp("2026-01-05 10:00", tz=TZ)
+    t = mo.kpis(c, "2026-02")
+    assert t["previous"].isna().all() and "no_previous" in [n["code"] for n in t.attrs["notes"]]
+
+
 def test_first_month_has_no_previous(client):
     t = mo.kpis(client, "2026-01")
     assert [n["code"] for n in t.attrs["notes"]][0] == "first_month"
@@ -332,8 +341,8 @@ def test_won_cycle(client):
     # quartiles (linear): 18 + 0.5·(22 − 18) = 20; 22 + 0.5·(31 − 22) = 26.5
     assert w.loc["Total", ["p25_days", "p75_days"]].tolist() == pytest.approx([20, 26.5])
     assert w.loc["paid", "median_days"] == pytest.approx(26.5)  # L6 22 d, L2 31 d
-    # history (12 months before Feb): L1 5 Jan 10:00 -> 20 Jan 10:00 = 15 d
-    assert w.loc["Total", "history_median_days"] == pytest.approx(15)
+    # history (12 months before Feb): L1 1 Jan 10:00 -> 20 Jan 10:00 = 19 d
+    assert w.loc["Total", "history_median_days"] == pytest.approx(19)
 
 
 # --- SLA and agenda ----------------------------------------------------------------------------------
