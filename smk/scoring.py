@@ -613,7 +613,7 @@ def recommendation_text(rec: dict | None, cap: dict, lang: str = "en") -> str:
 def headlines(rates: pd.DataFrame, sc: Scorecard | None, rec: dict | None, lang: str = "en") -> list[dict[str, Any]]:
     """Index-tile figures: top activities by lift, model AUC, recommended threshold, MQLs per month."""
     items: list[dict[str, Any]] = []
-    ranked = rates[rates["rank"].notna()].head(2)
+    ranked = rates[rates["rank"].notna()].head(2) if rates is not None else pd.DataFrame(columns=["activity"])
     for row in ranked.itertuples(index=False):
         items.append({"label_en": f"Lift: {activity_name(row.activity, 'en')}",
                       "label_es": f"Lift: {activity_name(row.activity, 'es')}",
@@ -828,15 +828,6 @@ def threshold_slider(table: pd.DataFrame, *, lang: str = "en", value: float | No
     return widgets.VBox([slider, out])
 
 
-__all__ = [
-    "ACTIVITY_NAMES", "FIELD_NAMES", "LABELS", "QUADRANTS", "crm_names", "describe_rule", "field_label", "activity_close_rates", "activity_name", "activity_rules_from_rates",
-    "apply_rules", "close_rates", "config_rules", "default_fit_interest_rules", "fit_interest", "headlines", "learn",
-    "leads_per_month", "learn_scorecard", "mql_definition", "parse_rules", "plot_activity_close_rates",
-    "plot_calibration", "plot_deciles", "plot_gains", "plot_quadrants", "plot_thresholds", "quadrant_table",
-    "quadrants", "recommend_threshold", "recommendation_text", "rules_table", "sales_capacity", "scorecard_table",
-    "threshold_slider", "threshold_table", "thresholds", "ScoringResult", "analyse", "view", "say", "describe",
-    "FORMATS", "VIEW_LABELS",
-]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -866,12 +857,14 @@ class ScoringResult:
 def analyse(client, *, test_share: float = 0.3, seed: int = 0) -> ScoringResult:
     """Run every part of notebook 02 on ``client`` (outcomes computed once)."""
     from smk.outcomes import lead_outcomes
-    from smk.scorecard import NotEnoughToLearn
+    from smk.scorecard import LeakageWarning, NotEnoughToLearn
 
     oc = lead_outcomes(client)
     a = client.config.analysis
     notes: list[tuple[str, str]] = []
-    counts_source = activity_counts(client.leads, client.activities).attrs.get("source", "none")
+    has_log = client.activities is not None and len(client.activities) > 0
+    has_counters = any(c.startswith("n_") and c not in ("n_attempts", "n_connects") for c in client.leads.columns)
+    counts_source = "log" if has_log else ("counters" if has_counters else "none")
     acts = close_rates(client, outcomes=oc) if counts_source != "none" else None
     assets = None
     if client.activities is not None and "asset" in client.activities and client.activities["asset"].notna().any():
@@ -882,7 +875,16 @@ def analyse(client, *, test_share: float = 0.3, seed: int = 0) -> ScoringResult:
                       "La actividad viene de contadores por lead, que no tienen fechas: la actividad posterior a "
                       "convertirse en cliente no se puede separar y también se cuenta."))
     try:
-        sc = learn(client, test_share=test_share, seed=seed)
+        import warnings
+
+        with warnings.catch_warnings():  # leakage warnings are shown as notes, not as stderr noise
+            warnings.simplefilter("ignore", LeakageWarning)
+            sc = learn(client, test_share=test_share, seed=seed)
+        for row in sc.leakage[sc.leakage["reason"].isin(["auc", "separation"])].itertuples(index=False):
+            notes.append((f"Possible leakage: '{row.feature}' {row.reason_en} (AUC alone {fmt.number(row.auc, 'en', 2)}); "
+                          "it was left out of the model. Check how and when this field is filled in.",
+                          f"Posible fuga de información: '{row.feature}' {row.reason_es} (AUC sola "
+                          f"{fmt.number(row.auc, 'es', 2)}); se dejó fuera del modelo. Revise cómo y cuándo se rellena."))
     except NotEnoughToLearn as exc:
         sc = None
         notes.append((f"The scoring model could not be learned: {exc.en}", f"No se pudo aprender el modelo: {exc.es}"))
@@ -1214,6 +1216,27 @@ def describe(res: ScoringResult, part: str, lang: str = "en") -> str:
     raise ValueError(f"unknown part {part!r}")
 
 
+def show_notes(res: ScoringResult, lang: str = "en"):
+    """The analysis' cautions (counters without dates, leakage, model not learned) as note boxes in
+    ``lang``; an empty display when there is nothing to say."""
+    from smk.report import Html, TEXT, note_html
+
+    fmt.check_lang(lang)
+    boxes = [note_html(en if lang == "en" else es, "note", TEXT["caution"][lang]) for en, es in res.notes]
+    return Html("".join(b.html for b in boxes), "\n".join(b.text for b in boxes))
+
+
 def say(res: ScoringResult, part: str, lang: str = "en"):
     """:func:`describe` as an HTML paragraph for the notebook."""
     return _p(describe(res, part, lang))
+
+
+__all__ = [
+    "ACTIVITY_NAMES", "FIELD_NAMES", "LABELS", "QUADRANTS", "crm_names", "describe_rule", "field_label", "activity_close_rates", "activity_name", "activity_rules_from_rates",
+    "apply_rules", "close_rates", "config_rules", "default_fit_interest_rules", "fit_interest", "headlines", "learn",
+    "leads_per_month", "learn_scorecard", "mql_definition", "parse_rules", "plot_activity_close_rates",
+    "plot_calibration", "plot_deciles", "plot_gains", "plot_quadrants", "plot_thresholds", "quadrant_table",
+    "quadrants", "recommend_threshold", "recommendation_text", "rules_table", "sales_capacity", "scorecard_table",
+    "threshold_slider", "threshold_table", "thresholds", "ScoringResult", "analyse", "view", "say", "describe", "show_notes",
+    "FORMATS", "VIEW_LABELS",
+]

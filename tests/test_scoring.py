@@ -234,3 +234,20 @@ def test_demo_notebook_views_and_sentences_in_both_languages(demo):
     # the scorecard table uses the CRM's own field names (client.yml mapping) and values
     sc_view = scoring.view(res, "scorecard", "en")
     assert "First Conversion" in set(sc_view["field"]) or "Job Title" in set(sc_view["field"])
+
+
+def test_analyse_turns_a_leaky_field_into_a_named_note(demo):
+    import copy
+
+    from smk.outcomes import won_within
+
+    c = copy.copy(demo)
+    c.tables = dict(demo.tables)
+    oc = lead_outcomes(demo)
+    # a sales-side flag with an innocent name that is the outcome itself (won within 90 days)
+    c.tables["leads"] = demo.leads.assign(crm_flag=won_within(oc, 90).map({True: "A", False: "B"}).to_numpy())
+    res = scoring.analyse(c)
+    assert "crm_flag" in set(res.scorecard.leakage["feature"])
+    assert "crm_flag" not in set(res.scorecard.coefficients["field"])
+    assert any("crm_flag" in en and "crm_flag" in es for en, es in res.notes)
+    assert "crm_flag" in scoring.show_notes(res, "es").text
