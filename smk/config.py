@@ -48,6 +48,9 @@ class SLAConfig:
     business_hours: str | None = None  # e.g. "09:00-18:00" to count only working hours
     working_days: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])  # Monday=0
     lead_type: str = "offer"  # column that defines the lead type (offer, or a segment column)
+    holidays: list[str] = field(default_factory=list)  # YYYY-MM-DD days that are not working days
+    compliance_target: float = 0.9  # share of leads that must meet each sales SLA rule
+    max_attempts_per_day: float = 2.0  # a lead still in its window breaches once K can no longer be reached
 
 
 @dataclass
@@ -58,6 +61,8 @@ class MarketingConfig:
     monthly_quota: float | None = None  # company quota when there is no quotas table
     pacing: str = "calendar"  # "calendar" or "working_days"
     mql_goal: float | None = None  # fixed monthly MQL goal; default: derived from MQL value
+    pacing_tolerance: float = 0.1  # within ±10 % of the goal line counts as on track
+    sales_sourced_channels: list[str] | None = None  # channels sales creates itself (default list in smk.sla)
 
 
 @dataclass

@@ -244,6 +244,11 @@ def _map_times(keys: pd.Series, times: pd.Series, dtype) -> pd.Series:
     return keys.map(times).astype(dtype)
 
 
+def _holidays(client, holidays: Sequence | None) -> Sequence:
+    """Explicit holidays, else ``client.config.sla.holidays``."""
+    return client.config.sla.holidays if holidays is None else holidays
+
+
 def _data_end(client) -> pd.Timestamp:
     end = pd.Timestamp(client.data_end)
     return end.tz_localize(client.tz) if end.tzinfo is None else end.tz_convert(client.tz)
@@ -256,6 +261,7 @@ def first_contact_table(client, period: str | None = None, *, hours: float | Non
                         business_hours: str | None | bool = None, working_days: Iterable[int] | None = None,
                         holidays: Sequence | None = None, lead_type: str | None = None) -> pd.DataFrame:
     """One row per new MQL (of ``period`` when given): did sales make a first contact within H hours?
+    ``holidays`` default to ``client.config.sla.holidays``.
 
     Clock: from the SLA start (``mql_at``, else ``created_at``) to the first contact attempt at or after
     it (attempts log), else the lead's ``first_contact_at`` (counters; an earlier contact counts as 0 h).
@@ -294,10 +300,10 @@ def first_contact_table(client, period: str | None = None, *, hours: float | Non
         raise NotEnoughData(["attempts"], "first-contact times need a contact-attempts log or the leads' first_contact_at")
     base["first_contact_at"] = first
     base["hours_to_first_contact"] = elapsed_hours(base["start_at"], base["first_contact_at"], tz=tz,
-                                                   business_hours=bh, working_days=wd, holidays=holidays).to_numpy()
+                                                   business_hours=bh, working_days=wd, holidays=_holidays(client, holidays)).to_numpy()
     end = _data_end(client)
     base["age_hours"] = elapsed_hours(base["start_at"], pd.Series(end, index=base.index), tz=tz,
-                                      business_hours=bh, working_days=wd, holidays=holidays).to_numpy()
+                                      business_hours=bh, working_days=wd, holidays=_holidays(client, holidays)).to_numpy()
     contacted = base["first_contact_at"].notna()
     status = np.where(contacted, np.where(base["hours_to_first_contact"] <= h, "in_time", "late"),
                       np.where(base["age_hours"] > h, "not_contacted", "pending"))
@@ -406,7 +412,7 @@ def first_contact_compliance(client, period: str | None = None, by: str | Sequen
 # contact attempts
 # --------------------------------------------------------------------------------------------
 def attempts_table(client, period: str | None = None, *, attempts: int | None = None,
-                   within_days: float | None = None, max_attempts_per_day: float = 2.0,
+                   within_days: float | None = None, max_attempts_per_day: float | None = None,
                    reached_counts_as_met: bool = True, lead_type: str | None = None) -> pd.DataFrame:
     """One row per new MQL: were at least K contact attempts made within D days of the SLA start?
 
@@ -416,6 +422,7 @@ def attempts_table(client, period: str | None = None, *, attempts: int | None = 
     ``in_window`` (younger than D days and can still make it), ``cannot_make_it`` (younger than D days
     but K − attempts so far > remaining days × ``max_attempts_per_day``: counted as breaching).
     Leads with no attempts at all are kept (0 attempts) and breach once their window is over.
+    ``max_attempts_per_day`` defaults to ``client.config.sla.max_attempts_per_day``.
     Counters only (``n_attempts``, no dates): the total is an upper bound of attempts within D days, so
     < K is a sure breach and ≥ K is taken as met (``attrs['source'] == 'counters'`` says so).
 
@@ -425,6 +432,7 @@ def attempts_table(client, period: str | None = None, *, attempts: int | None = 
     cfg = client.config.sla
     k = int(cfg.attempts if attempts is None else attempts)
     d = float(cfg.attempts_within_days if within_days is None else within_days)
+    max_attempts_per_day = cfg.max_attempts_per_day if max_attempts_per_day is None else max_attempts_per_day
     tz = client.tz
     base, basis = _base_leads(client, period, lead_type)
     end = _data_end(client)
@@ -700,7 +708,7 @@ def pacing_from_events(events: pd.Series, period: str, goal: float | None, *, tz
                   complete=cut >= p1, tolerance=tolerance, extra={"days_left": days_left})
 
 
-def pacing(client, period: str | None = None, *, goal: float | None = None, tolerance: float = 0.10,
+def pacing(client, period: str | None = None, *, goal: float | None = None, tolerance: float | None = None,
            holidays: Sequence | None = None) -> Pacing:
     """The marketing dashboard for ``period`` (default: the client's default period): daily new MQLs
     (``mql_at``, else ``created_at``), cumulative, against the goal line; projection to month end with
@@ -719,7 +727,9 @@ def pacing(client, period: str | None = None, *, goal: float | None = None, tole
     start, basis = sla_start(client.leads)
     return pacing_from_events(start, period, g.get("goal"), tz=client.tz, as_of=_data_end(client),
                               rule=client.config.marketing.pacing, working_days=client.config.sla.working_days,
-                              holidays=holidays, tolerance=tolerance, alpha=client.config.analysis.alpha,
+                              holidays=_holidays(client, holidays),
+                              tolerance=client.config.marketing.pacing_tolerance if tolerance is None else tolerance,
+                              alpha=client.config.analysis.alpha,
                               basis=basis)
 
 

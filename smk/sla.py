@@ -319,7 +319,8 @@ def lead_sources(client, *, period: str | None = None, months: int = 3,
 
     leads = client.leads
     tz = client.tz
-    ch = [c.lower() for c in (sales_sourced_channels or DEFAULT_SALES_SOURCED_CHANNELS)]
+    ch = [c.lower() for c in (sales_sourced_channels or client.config.marketing.sales_sourced_channels
+                              or DEFAULT_SALES_SOURCED_CHANNELS)]
     to = _as_of(client, period)
     frm = (pd.Timestamp(to.tz_localize(None)).to_period("M") - months).start_time.tz_localize(
         tz, nonexistent="shift_forward", ambiguous=False)
@@ -493,7 +494,7 @@ def attempts_workload(client, goal: float | None, *, period: str | None = None, 
 # --------------------------------------------------------------------------------------------
 # commitments and the agreement
 # --------------------------------------------------------------------------------------------
-def commitments(client, period: str | None = None, *, target: float = DEFAULT_COMPLIANCE_TARGET,
+def commitments(client, period: str | None = None, *, target: float | None = None,
                 goal: dict | None = None) -> pd.DataFrame:
     """Both sides' commitments for a month with target, actual and met / missed (seed 000 ch. 3,
     seed 002): marketing delivers the MQL goal and the MQL value (marketing's share of the quota, in
@@ -502,8 +503,10 @@ def commitments(client, period: str | None = None, *, target: float = DEFAULT_CO
 
     Columns: ``side, commitment, label_en, label_es, target, actual, unit ('count'|'money'|'share'),
     met`` (NA while the month is not complete or nothing can be judged), ``complete``, ``on_track``
-    (marketing: pacing says not behind; sales: actual ≥ target so far).
+    (marketing: pacing says not behind; sales: actual ≥ target so far). ``target`` defaults to
+    ``client.config.sla.compliance_target``.
     """
+    target = client.config.sla.compliance_target if target is None else target
     period = period or client.default_period()
     g = goal or monthly_mql_goal(client, period)
     p = pacing(client, period, goal=g["goal"])
@@ -601,7 +604,7 @@ def _template(lang: str) -> Template:
     return Template(path.read_text(encoding="utf-8"))
 
 
-def agreement(client, period: str | None = None, *, lang: str = "en", target: float = DEFAULT_COMPLIANCE_TARGET,
+def agreement(client, period: str | None = None, *, lang: str = "en", target: float | None = None,
               goal: dict | None = None, use_recommendation: bool = True) -> str:
     """The filled-in SLA document (markdown, ``lang`` es/en), ready to paste into a proposal.
 
@@ -611,6 +614,7 @@ def agreement(client, period: str | None = None, *, lang: str = "en", target: fl
     when a side misses; changing definitions; review cadence and a pilot (seed 001). Template:
     ``smk/data/sla_agreement_{en,es}.md`` (``string.Template`` placeholders).
     """
+    target = client.config.sla.compliance_target if target is None else target
     fmt.check_lang(lang)
     period = period or client.default_period()
     g = goal or monthly_mql_goal(client, period)
