@@ -172,6 +172,8 @@ def lead_table(client, outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
     from ``employees`` and ``analysis.size_bands``, ``cohort`` = month of creation 'YYYY-MM') and, with
     N = ``analysis.close_window_days``: ``old_enough`` (created ≥ N days before ``data_end``) and
     ``won_in_window`` (won within N days of creation)."""
+    if outcomes is not None and "won_in_window" in outcomes.columns:
+        return outcomes  # already a lead table (analyse() builds it once)
     out = lead_outcomes(client) if outcomes is None else outcomes.copy()
     leads = client.leads
     for col in ("channel", "offer", "industry", "country", "owner", "team"):
@@ -265,19 +267,32 @@ def close_rates(client, by: str, *, within_days: int | Literal["config"] | None 
 
 def _activity_rates(client, sample: pd.DataFrame, y: pd.Series, *, min_group_size: int, alpha: float) -> pd.DataFrame:
     """Close rate among leads who did each activity (events before the lead was won)."""
-    leads = pd.DataFrame({"lead_id": sample["lead_id"].to_numpy()})
-    if client.activities is None:
-        src = client.leads.set_index("lead_id").reindex(leads["lead_id"]).reset_index()
-        counts = activity_counts(src, None)
-    else:
-        cut = pd.Series(sample["won_at"].to_numpy(), index=sample["lead_id"].to_numpy())
-        counts = activity_counts(leads, client.activities, by="activity_type", before=cut[cut.notna()])
     yv = y.to_numpy(dtype=bool)
-    did = counts.to_numpy() > 0
-    n = did.sum(axis=0).astype(int)
-    k = (did & yv[:, None]).sum(axis=0).astype(int)
+    acts = client.activities
+    if acts is None or not len(acts):
+        # per-lead counters (no dates: every counted activity counts)
+        src = client.leads.set_index("lead_id").reindex(sample["lead_id"].to_numpy()).reset_index()
+        counts = activity_counts(src, None)
+        did = counts.to_numpy() > 0
+        groups = list(counts.columns)
+        n = did.sum(axis=0).astype(int)
+        k = (did & yv[:, None]).sum(axis=0).astype(int)
+        source = counts.attrs.get("source", "none")
+    else:
+        # the log, as integer codes: distinct (lead, activity type) pairs before the lead was won
+        from smk.attribution import _events_before_win, _unique_sorted
+
+        vc, types = pd.factorize(acts["activity_type"], sort=True)
+        code, _, tcode = _events_before_win(acts, sample.reset_index(drop=True), vc)
+        m = max(len(types), 1)
+        pair = _unique_sorted(code * m + tcode)
+        lead_of, type_of = pair // m, pair % m
+        n = np.bincount(type_of, minlength=len(types)).astype(int)
+        k = np.bincount(type_of[yv[lead_of]], minlength=len(types)).astype(int)
+        groups = [str(t) for t in types]
+        source = "log"
     n_total, k_total = int(len(yv)), int(yv.sum())
-    res = pd.DataFrame({"group": list(counts.columns), "n": n, "successes": k})
+    res = pd.DataFrame({"group": groups, "n": n, "successes": k})
     overall = k_total / n_total if n_total else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         res["rate"] = res["successes"] / res["n"]
@@ -294,7 +309,7 @@ def _activity_rates(client, sample: pd.DataFrame, y: pd.Series, *, min_group_siz
     res.attrs.update({"overall_rate": overall, "n_total": n_total, "successes_total": k_total,
                       "independence": {"test": "none (groups overlap)", "statistic": np.nan, "dof": 0,
                                        "pvalue": np.nan, "groups": int(len(res))},
-                      "source": counts.attrs.get("source", "none")})
+                      "source": source})
     return res
 
 
@@ -899,7 +914,7 @@ def analyse(client) -> CloseRateResult:
     """Run every part of notebook 03 on ``client`` (lead outcomes computed once)."""
     from smk import attribution as attr
 
-    o = lead_outcomes(client)
+    o = lead_table(client)
     dims = available_dimensions(client)
     res = CloseRateResult(lang_default=client.config.lang, window_days=int(client.config.analysis.close_window_days),
                           outcomes=o)

@@ -39,27 +39,44 @@ def event_table(durations, events, *, groups=None, censored: str = "censored") -
     label are ignored. ``at_risk`` at time t = subjects of the group whose time is ≥ t.
     Rows are sorted by group (stable, by name) then time.
     """
-    t = pd.to_numeric(pd.Series(np.asarray(durations, dtype=float)), errors="coerce")
+    t = np.asarray(durations, dtype=float).reshape(-1)
     raw = np.asarray(events)
     if raw.dtype == bool:
         raw = np.where(raw, "event", censored)
-    ev = pd.Series(raw.astype(object))
-    g = pd.Series(ALL if groups is None else np.asarray(groups, dtype=object), index=t.index).astype(object)
-    g = g.where(g.notna(), "(missing)")
-    df = pd.DataFrame({"group": g, "time": t, "ev": ev}).dropna(subset=["time", "ev"])
-    labels = sorted(set(df["ev"].astype(str)) | {censored})
-    if df.empty:
+    ecode, elabels = pd.factorize(pd.Series(raw.astype(object)), sort=True)
+    elabels = [str(x) for x in elabels]
+    if groups is None:
+        gcode, glabels = np.zeros(len(t), dtype=np.int64), np.array([ALL], dtype=object)
+    else:
+        gser = pd.Series(np.asarray(groups, dtype=object))
+        gser = gser.where(gser.notna(), "(missing)")
+        gcode, glabels = pd.factorize(gser, sort=True)
+        glabels = np.asarray(glabels, dtype=object)
+    labels = sorted(set(elabels) | {censored})
+    remap = np.array([labels.index(x) for x in elabels], dtype=np.int64)  # a few labels
+    ok = ~np.isnan(t) & (ecode >= 0)
+    if not ok.any():
         return pd.DataFrame(columns=["group", "time", "total", "at_risk", *labels])
-    tab = pd.crosstab([df["group"], df["time"]], df["ev"].astype(str))
-    tab = tab.reindex(columns=labels, fill_value=0)
-    tab.columns.name = None
-    tab = tab.reset_index().sort_values(["group", "time"], kind="stable").reset_index(drop=True)
-    tab["total"] = tab[labels].sum(axis=1)
-    # at risk at t = group size − subjects with time < t
-    grp_total = tab.groupby("group", sort=False)["total"].transform("sum")
-    before = tab.groupby("group", sort=False)["total"].cumsum() - tab["total"]
-    tab["at_risk"] = (grp_total - before).astype("int64")
-    return tab[["group", "time", "total", "at_risk", *labels]]
+    gc, tt, ec = gcode[ok], t[ok], remap[ecode[ok]]
+    order = np.lexsort((tt, gc))
+    gc, tt, ec = gc[order], tt[order], ec[order]
+    new = np.r_[True, (gc[1:] != gc[:-1]) | (tt[1:] != tt[:-1])]
+    run = np.cumsum(new) - 1
+    n_runs, n_lab = int(run[-1]) + 1, len(labels)
+    counts = np.bincount(run * n_lab + ec, minlength=n_runs * n_lab).reshape(n_runs, n_lab)
+    rg = gc[new]
+    total = counts.sum(axis=1)
+    # at risk at t = group size − subjects of the group with time < t
+    cum = np.cumsum(total)
+    grp_start = np.r_[True, rg[1:] != rg[:-1]]
+    start_cum = (cum - total)[grp_start][np.cumsum(grp_start) - 1]
+    grp_total = np.bincount(rg, weights=total)[rg]
+    before = cum - total - start_cum
+    tab = pd.DataFrame({"group": glabels[rg], "time": tt[new], "total": total.astype("int64"),
+                        "at_risk": (grp_total - before).astype("int64")})
+    for j, lab in enumerate(labels):
+        tab[lab] = counts[:, j].astype("int64")
+    return tab
 
 
 def _loglog_ci(est: np.ndarray, se_log: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:

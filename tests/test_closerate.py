@@ -366,3 +366,16 @@ def test_demo_analyse_and_words(demo):
     h = cr.headlines(demo, "en", rates=res.channel, cycle=res.cycle_all)
     assert [x["label_en"] for x in h] == ["Best channel (close rate)", "Worst channel (close rate)",
                                           "Median sales cycle (lead to won)"]
+
+
+def test_activity_close_rates_from_per_lead_counters():
+    leads = hand_leads()
+    # counters instead of a log: demo requests by A, C, D (customers) and E (open); none by B, F, G, H
+    leads["n_demo_request"] = [1, 0, 2, 1, 3, 0, 0, 0]
+    leads["n_attempts"] = [5] * 8  # sales activity: never an "activity" group
+    r = cr.close_rates(make_client(leads, data_end="2025-07-01", min_group_size=1), "activity",
+                       within_days=None).set_index("group")
+    assert list(r.index) == ["demo_request"]
+    # customers among the 4 who requested a demo: A, C, D → 3/4
+    assert (r.loc["demo_request", "successes"], r.loc["demo_request", "n"]) == (3, 4)
+    assert r.attrs["source"] == "counters"
