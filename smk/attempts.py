@@ -671,7 +671,7 @@ def _recommendation(res: AttemptsResult, cfg) -> dict | None:
             rates = "; ".join(f"{SPEED_LABELS[lang][b]} {fmt.pct(r, lang)}" for b, r in zip(sp["bucket"], sp["close_rate"]))
         if lang == "en":
             k_txt = (f"K = {K}: attempt {K} still brings {m(v['value_last'])} of expected revenue "
-                     f"(P(sale at attempt {K}) {fmt.pct(hz, lang)} among leads not reached before × "
+                     f"(P(sale at attempt {K}) {fmt.pct(hz, lang, 2)} among leads not reached before × "
                      f"{m(res.avg_revenue)} per customer) against {m(res.cost, 2)} per attempt, and no later attempt "
                      f"with enough leads pays; the 95 % interval bounds give {_span(v['recommended_low'], v['recommended_high'])}"
                      f" attempts, a bootstrap over leads {_span(bl, bh)}.")
@@ -683,7 +683,7 @@ def _recommendation(res: AttemptsResult, cfg) -> dict | None:
                      f"D = {D} days: kept from the current SLA (this needs the attempts log with dates).")
         else:
             k_txt = (f"K = {K}: el intento {K} todavía aporta {m(v['value_last'])} de ingreso esperado "
-                     f"(P(venta en el intento {K}) {fmt.pct(hz, lang)} entre los leads no contactados antes × "
+                     f"(P(venta en el intento {K}) {fmt.pct(hz, lang, 2)} entre los leads no contactados antes × "
                      f"{m(res.avg_revenue)} por cliente) frente a {m(res.cost, 2)} por intento, y ningún intento posterior "
                      f"con suficientes leads se paga; los límites de los intervalos del 95 % dan "
                      f"{_span(v['recommended_low'], v['recommended_high'])} intentos, un bootstrap sobre los leads {_span(bl, bh)}.")
