@@ -454,3 +454,21 @@ def test_no_revenue_gives_no_recommendation_and_says_why():
     assert "known revenue" in A.say(res, "value", "en").text
     # the seed's table still runs: one group of 100 leads at 2 attempts, 10 % close rate
     assert res.naive[["attempts", "n_leads", "n_won"]].values.tolist() == [[2, 100, 10]]
+
+
+def test_log_without_outcome_column(small):
+    """A log with no call outcomes: sales go to the last attempt at or before the win, connect rates are
+    unknown and the notes say so. Same six leads: L3 (1 attempt, not won) now exits at 1 unreached."""
+    leads, att, _ = small
+    oc = lead_outcomes(leads, None, data_end=DATA_END)
+    p = A.attempt_paths(leads, att.drop(columns="outcome"), oc, data_end=DATA_END)
+    assert p.attrs == {"source": "log", "has_connects": False}
+    # L1 won after 2 attempts, L4 after 3, L6 after 2 (its 3rd attempt follows the win)
+    assert p["close_attempt"].fillna(-1).tolist() == [2, -1, -1, 3, -1, 2]
+    h = A.hazard_table(p)
+    assert h["at_risk"].tolist() == [5, 4, 2]
+    assert h["closes"].tolist() == [0, 2, 1]
+    assert h["connect_rate"].isna().all()
+    # success day = the credited sale's attempt: L1 day 1, L4 day 3 (2025-01-04 − 01-01), L6 day 2
+    assert p.set_index("lead_id").loc[["L1", "L4", "L6"], "success_days"].tolist() == pytest.approx([1.0, 3.0, 2.0])
+    assert any("no outcome column" in n for n in A.data_notes(p, "en"))
