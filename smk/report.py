@@ -65,10 +65,10 @@ TEXT: dict[str, dict[str, str]] = {
 
 #: Column names that hold personal contact data (schema ``pii=True`` columns and common CRM names).
 PII_NAME_RE = re.compile(
-    r"(^|_)(e-?mail|email_address|correo|mail|phone|phone_number|tel|tel[eé]fono|mobile|m[oó]vil|"
-    r"celular|whatsapp|fax)($|_)",
-    re.IGNORECASE,
-)
+    r"^([a-z]+_)?(e_?mail|mail|correo(_electr[oó]nico)?|phone|tel|tel[eé]fono|mobile|m[oó]vil|celular|"
+    r"whatsapp|fax)(_(address|number|no|num|n[uú]mero|1|2))?$"
+)  # applied to the lower-cased name with non-alphanumerics as "_": "Work Phone" → "work_phone";
+# activity counters such as n_email_open or email_click are not contact data and stay
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 
 

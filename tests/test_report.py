@@ -140,6 +140,9 @@ def test_mask_pii_drops_columns_masks_ledger_values_and_emails_in_text():
     assert out["value"].tolist() == ["[hidden]", "-5"]  # email column of a ledger row hidden, amount kept
     assert out["note"].tolist() == ["write to [hidden] please", "no email here"]
     assert report.mask_pii(df, show_pii=True).equals(df)
+    names = ["E-mail Address", "Work Phone", "Mobile Phone Number", "Teléfono", "contact_email", "n_email_open",
+             "email_click", "owner", "mailing_list_size"]
+    assert [report.is_pii_column(n) for n in names] == [True, True, True, True, True, False, False, False, False]
     assert report.mask_pii(df, lang="es")["value"].iloc[0] == "[oculto]"
 
 
