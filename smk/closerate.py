@@ -1206,7 +1206,7 @@ def plot_sales_cycle(cycle: pd.DataFrame, *, lang: str = "en", ax=None):
     start = cycle.attrs.get("start", "lead")
     _ = ax.set_title({"en": f"Sales cycle (from {label(start, 'en')})",
                       "es": f"Ciclo de venta (desde {label(start, 'es')})"}[lang])
-    ax.legend(loc="lower right", fontsize=9)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, fontsize=9)
     return ax
 
 
