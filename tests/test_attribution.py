@@ -169,3 +169,30 @@ def test_plots():
     assert at.plot_assists(at.conversion_assists(c), lang="es").get_title().startswith("Activos")
     assert at.plot_attribution(at.attribution(c), lang="en").get_title().startswith("Attribution")
     plt.close("all")
+
+
+def test_vectorised_credits_match_the_plain_groupby_version():
+    """Independent recomputation: the integer-coded path used by attribution() against touch_credits()."""
+    rng = np.random.default_rng(9)
+    n = 3000
+    t = pd.DataFrame({"lead_id": rng.integers(0, 400, n), "occurred_at": rng.integers(0, 50, n),
+                      "key": rng.choice(list("abcdef"), n)})
+    plain = at.touch_credits(t).sort_values(["lead_id", "occurred_at", "key"], kind="stable").reset_index(drop=True)
+    kcode = pd.Series(t["key"]).map({k: i for i, k in enumerate("abcdef")}).to_numpy()
+    fast = at._credits_from_codes(t["lead_id"].to_numpy(), t["occurred_at"].to_numpy(), kcode)
+    assert fast["code"].tolist() == plain["lead_id"].tolist()
+    for m in at.MODELS:
+        assert fast[m].to_numpy() == pytest.approx(plain[m].to_numpy())
+
+
+def test_touch_without_channel_takes_the_lead_channel():
+    acts = activities()
+    acts.loc[acts["lead_id"].eq("W3"), "channel"] = None  # W3's only touch: no channel → lead's 'referral'
+    acts.loc[(acts["lead_id"] == "W1") & (acts["asset"] == "d"), "channel"] = None  # W1's last → lead's 'email'
+    w = at.attribution_wide(at.attribution(make_client(leads(), acts), "channel")).set_index("key")
+    assert w.loc["referral", "last_touch"] == pytest.approx(1)
+    assert w.loc["email", "last_touch"] == pytest.approx(1)  # W1's last touch d, through its lead channel
+
+
+def test_lead_codes():
+    assert at.lead_codes(pd.Series(["a", "b", "c"]), pd.Series(["c", "zz", "a", "a"])).tolist() == [2, -1, 0, 0]

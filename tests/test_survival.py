@@ -45,6 +45,9 @@ def test_kaplan_meier_product_limit_greenwood_loglog_by_hand():
     q = survival.km_quantiles(km).iloc[0]
     # median: first day with S <= 0.5 is day 6; 25 %: first day with S <= 0.75 is day 2
     assert q["q50"] == 6 and q["q25"] == 2 and q["q75"] == 6
+    # median interval off the band: lower = first day ci_low <= 0.5 (day 1: 0.387); upper = first day
+    # ci_high <= 0.5: never (0.981, 0.931, 0.931, 0.842, 0.842, undefined) → not reached
+    assert q["q50_low"] == 1 and np.isnan(q["q50_high"])
 
 
 def test_aalen_johansen_cumulative_incidence_by_hand():
