@@ -390,6 +390,8 @@ def detect_date(s: pd.Series, column: str, placeholders) -> tuple[str | None, st
     if iso.all():
         return None, None, "ISO 8601"
     dmy = vals[~iso].str.extract(_DMY)
+    if dmy["a"].notna().any() and not iso.any():  # judge the order on the dd/mm values; misfits are flagged later
+        vals, iso, dmy = vals[dmy["a"].notna()], iso[dmy["a"].notna()], dmy[dmy["a"].notna()]
     if dmy["a"].isna().any():
         try:
             _, bad = parse_dates(clean_strings(s, placeholders), None, column=column)
@@ -524,15 +526,30 @@ def _finish_table(tp: TableProposal, placeholders) -> None:
     spec = TABLES[tp.table]
     preset_values = load_preset(tp.preset)["tables"][tp.table].get("values", {}) if tp.preset else {}
     propose_values(tp, preset_values, placeholders)
+    found = {}
     for col in tp.columns:
         kind = spec.column(col.canon).kind if col.canon in spec.names else "int"
-        if kind in ("datetime", "date"):
-            fmt, check, _desc = detect_date(tp.raw[col.source], col.source, placeholders)
-            if fmt:
-                tp.date_formats[col.canon] = fmt
-            if check:
-                tp.checks.append(check)
-    # one date_format for the table when every date column shares it
+        if kind in ("datetime", "date") and col.canon not in found:
+            found[col.canon] = (col.source, *detect_date(tp.raw[col.source], col.source, placeholders))
+    settled = {("%d" if fmt.index("%d") < fmt.index("%m") else "%m")
+               for _, fmt, check, desc in found.values() if fmt and desc.startswith(("day first", "month first"))}
+    for canon, (source, fmt, check, desc) in found.items():
+        if desc == "ambiguous" and len(settled) == 1:
+            if settled == {"%m"}:
+                fmt = fmt.replace("%d", "%D").replace("%m", "%d").replace("%D", "%m")
+            check = (f"day/month order of {source!r} is ambiguous on its own (no value has a day over 12); "
+                     f"the other date columns of this file settle it ({'day' if settled == {'%d'} else 'month'} first)")
+        if fmt:
+            tp.date_formats[canon] = fmt
+            # the proposed format must read every value (smk.parsing.parse_dates, as the loader will)
+            values = clean_strings(tp.raw[source], placeholders)
+            _, bad = parse_dates(values, fmt, column=source)
+            if bad.any():
+                check = ((check + "; ") if check else "") + (
+                    f"{int(bad.sum()):,} value(s) of {source!r} do not fit {fmt!r} (e.g. {values[bad].iloc[0]!r}) "
+                    "and will be set aside or cleared")
+        if check:
+            tp.checks.append(check)
     detect_decimal(tp, placeholders)
     for req in spec.required:
         if tp.source(req) is None and req not in tp.constants:
@@ -714,4 +731,14 @@ def run(args: argparse.Namespace) -> int:
     proposal, path = init_client(args.client_dir, args.files, force=args.force, name=args.name, lang=args.lang,
                                  timezone=args.timezone, currency=args.currency)
     print(summary(proposal, path))
+    import smk
+    from smk.errors import SmkError
+
+    try:  # say at once whether the proposal loads as it stands
+        client = smk.load_client(path.parent)
+    except SmkError as exc:
+        print(f"\nThe proposal does not load yet; fix this in {path} (see docs/bring-your-own-data.md):\n  {exc}")
+        return 0
+    kept = ", ".join(f"{name} {len(df):,}/{client.rows_in[name]:,}" for name, df in client.tables.items())
+    print(f"\nThe proposal loads (rows kept/read: {kept}). Next: smk validate {args.client_dir}")
     return 0

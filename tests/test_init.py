@@ -147,3 +147,25 @@ def test_olist_files_outside_the_client_folder(tmp_path):
     assert len(c.deals) == len(reference.deals) == 842
     assert (c.leads.set_index("lead_id")["created_at"].dt.date.sort_index()
             .equals(reference.leads.set_index("lead_id")["created_at"].dt.date.sort_index()))
+
+
+def test_other_date_columns_settle_an_ambiguous_one_and_odd_values_are_flagged(tmp_path):
+    # created: every day <= 12 (ambiguous alone); mql: '25/03/2025' settles day first for the file;
+    # customer: month-first shape is impossible to tell, and 'soon' cannot be read
+    leads = ("Lead ID,Created,MQL Date,Customer Date,Lead Source\n"
+             "1,03/04/2025,25/03/2025,05/05/2025,Select\n"
+             "2,04/04/2025,01/04/2025,soon,Web\n"
+             "3,05/04/2025,02/04/2025,,Web\n")
+    (tmp_path / "leads.csv").write_text(leads, encoding="utf-8")
+    proposal, path = smk_init.init_client(tmp_path, [tmp_path / "leads.csv"])
+    text = path.read_text(encoding="utf-8")
+    tp = proposal.tables["leads"]
+    assert tp.date_formats == {"created_at": "%d/%m/%Y", "mql_at": "%d/%m/%Y", "customer_at": "%d/%m/%Y"}
+    assert "the other date columns of this file settle it (day first)" in text
+    assert "1 value(s) of 'Customer Date' do not fit '%d/%m/%Y' (e.g. 'soon')" in text
+    # 'Select' is a placeholder (the form left empty): not a channel to review
+    assert tp.review["channel"] == [("Web", 2)]
+    c = smk.load_client(tmp_path, as_of=AS_OF)
+    assert c.leads["created_at"].dt.strftime("%Y-%m-%d").tolist() == ["2025-04-03", "2025-04-04", "2025-04-05"]
+    assert c.leads["customer_at"].notna().sum() == 1  # 'soon' cleared and recorded in the ledger
+    assert (c.ledger.to_frame()["reason"] == "bad_date").sum() == 1
