@@ -10,7 +10,6 @@ Skipped, with the reason printed, when ../shared/datasets is not beside the proj
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
