@@ -198,3 +198,16 @@ def test_xeducation_init_agrees_with_the_example_mapping(xedu_file, tmp_path):
     assert "# CHECK: required column 'created_at' not found" in text
     raw = pd.read_csv(xedu_file, dtype=str)
     assert len(proposal.tables["leads"].raw) == len(raw) == 9240
+
+
+def test_olist_monthly_report_counts_the_period_mqls(olist_run, independent):
+    """06's tile "MQLs against goal" for the report period (client.yml: 2018-05) = MQLs first contacted
+    in May 2018, counted on the raw dd-mm-yyyy text."""
+    _, out, nbs = olist_run
+    if nbs["06"]["status"] != "ok":
+        pytest.fail(f"06 did not run: {nbs['06']['error']}")
+    head = json.loads((out / "06.headlines.json").read_text(encoding="utf-8"))
+    assert head["period"] == "2018-05"
+    items = {i["label_en"]: i for i in head["items"]}
+    expected = int((independent["mql"]["first_contact_date"].str[3:] == "05-2018").sum())
+    assert items["MQLs against goal"]["value"] == expected == 1303
