@@ -65,6 +65,8 @@ def kernel_env() -> dict[str, str]:
         path = cache / sub
         path.mkdir(parents=True, exist_ok=True)
         env.setdefault(var, str(path))
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(var, "1")  # processes run side by side on few cores: threaded BLAS only oversubscribes
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env.pop("VIRTUAL_ENV", None)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")

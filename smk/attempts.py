@@ -627,7 +627,7 @@ def analyse(client, *, rep_hourly_cost: float | None = None, attempts_per_hour: 
     mg, alpha = cfg.analysis.min_group_size, cfg.analysis.alpha
     paths = lead_paths(client) if paths is None else paths
     R = avg_revenue_per_customer(paths[paths["old_enough"]])
-    naive = naive_profitability(paths, c, min_group_size=mg, alpha=alpha)
+    naive = naive_profitability(paths, c, min_group_size=mg, alpha=alpha, tol=client.config.analysis.levels_off_tol)
     hazard = hazard_table(paths, alpha=alpha)
     value = attempt_value(hazard, R if np.isfinite(R) else 0.0, c, min_group_size=mg)
     boot = (bootstrap_recommended(paths, c, n_boot=n_boot, seed=seed, min_group_size=mg)

@@ -82,6 +82,9 @@ class AnalysisConfig:
     min_group_size: int = 30  # groups smaller than this are shown as "too small to judge"
     alpha: float = 0.05
     size_bands: list[float] = field(default_factory=lambda: [0, 10, 50, 200, 1000])
+    levels_off_tol: float = 0.1  # seed's attempts chart "levels off" when later points stay within 10 % of its range
+    dispute_baseline_months: int = 3  # monthly report: months compared when looking for disputes
+    asset_conversion_days: int = 7  # monthly report: a page converts a lead engaging with it within N days
 
 
 @dataclass
@@ -98,6 +101,8 @@ class ScoringConfig:
     target_close_rate: float | None = None
     exclude_features: list[str] = field(default_factory=list)  # leaky / sales-entered fields
     points_to_double_odds: float = 20.0
+    min_capture: float = 0.9  # threshold recommendation keeps at least this share of customers
+    test_share: float = 0.3  # most recent share of leads held out to evaluate the learned model
     base_points: float = 0.0
 
 

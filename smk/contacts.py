@@ -10,6 +10,11 @@ import pandas as pd
 CONNECTED_OUTCOMES = ("connected", "conversation", "meeting", "answered")
 
 
+def _per_lead(out: pd.DataFrame, by_lead: pd.Series) -> pd.Series:
+    """A per-lead Series (indexed by lead_id) aligned to ``out``'s rows; empty input gives missing values."""
+    return by_lead.reindex(out["lead_id"]).set_axis(out.index)
+
+
 def contact_summary(leads: pd.DataFrame, attempts: pd.DataFrame | None = None, *,
                     within_days: float | None = None,
                     connected_outcomes: tuple[str, ...] = CONNECTED_OUTCOMES) -> pd.DataFrame:
@@ -28,19 +33,19 @@ def contact_summary(leads: pd.DataFrame, attempts: pd.DataFrame | None = None, *
     if attempts is not None and len(attempts):
         a = attempts[attempts["lead_id"].isin(out["lead_id"])]
         g = a.groupby("lead_id", sort=False)
-        out["n_attempts"] = out["lead_id"].map(g.size()).fillna(0).astype("int64")
-        out["first_attempt_at"] = out["lead_id"].map(g["attempted_at"].min()).astype(leads["created_at"].dtype)
+        out["n_attempts"] = _per_lead(out, g.size()).fillna(0).astype("int64")
+        out["first_attempt_at"] = _per_lead(out, g["attempted_at"].min()).astype(leads["created_at"].dtype)
         if "outcome" in a:
             conn = a[a["outcome"].isin(connected_outcomes)].groupby("lead_id", sort=False)
-            out["n_connects"] = out["lead_id"].map(conn.size()).fillna(0).astype("int64")
-            out["first_connect_at"] = out["lead_id"].map(conn["attempted_at"].min()).astype(leads["created_at"].dtype)
+            out["n_connects"] = _per_lead(out, conn.size()).fillna(0).astype("int64")
+            out["first_connect_at"] = _per_lead(out, conn["attempted_at"].min()).astype(leads["created_at"].dtype)
         else:
             out["n_connects"] = pd.array([pd.NA] * len(out), dtype="Int64")
             out["first_connect_at"] = pd.Series(pd.NaT, index=out.index, dtype=leads["created_at"].dtype)
         if within_days is not None:
-            created = a["lead_id"].map(out.set_index("lead_id")["created_at"])
+            created = out.set_index("lead_id")["created_at"].reindex(a["lead_id"]).set_axis(a.index)
             inside = (a["attempted_at"] - created).dt.total_seconds() <= within_days * 86400
-            out["attempts_within"] = out["lead_id"].map(a[inside].groupby("lead_id").size()).fillna(0).astype("int64")
+            out["attempts_within"] = _per_lead(out, a[inside].groupby("lead_id").size()).fillna(0).astype("int64")
         else:
             out["attempts_within"] = np.nan
         out.attrs["source"] = "log"

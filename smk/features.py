@@ -26,13 +26,14 @@ def activity_counts(leads: pd.DataFrame, activities: pd.DataFrame | None = None,
     if activities is not None and len(activities):
         ev = activities[["lead_id", "occurred_at", by]].dropna(subset=[by])
         ev = ev[ev["lead_id"].isin(index)]
+        kinds = sorted(str(k) for k in ev[by].unique())  # every kind keeps a column, even if cut off
         if before is not None:
             cut = ev["lead_id"].map(before)
             ev = ev[cut.isna() | (ev["occurred_at"] < cut)]
         counts = ev.groupby(["lead_id", by], sort=True).size().unstack(fill_value=0)
         counts = counts.reindex(index, fill_value=0).astype("int64")
         counts.columns = [str(c) for c in counts.columns]
-        counts = counts[sorted(counts.columns)]
+        counts = counts.reindex(columns=kinds, fill_value=0)
         counts.attrs["source"] = "log"
         return counts
     cols = [c for c in leads.columns if c.startswith("n_") and c not in ("n_attempts", "n_connects")]

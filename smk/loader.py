@@ -355,15 +355,20 @@ def _cross_checks(frames: dict[str, pd.DataFrame], cfg: ClientConfig, ledger: Le
         if table == "leads" or table not in frames or not spec.lead_ref:
             continue
         df = frames[table]
-        ref = df[spec.lead_ref]
-        unknown = ref.notna() & (_positions(ref, created.index) < 0)
-        aside(table, unknown, "unknown_lead", spec.lead_ref)
-        df = frames[table]
+        pos = _positions(df[spec.lead_ref], created.index)
+        unknown = df[spec.lead_ref].notna() & (pos < 0)
+        early = pd.Series(False, index=df.index)
         if spec.event_time and spec.event_time in df:
-            pos = _positions(df[spec.lead_ref], created.index)
             lead_created = pd.Series(created.array.take(pos, allow_fill=True), index=df.index)  # -1 -> NaT
             early = df[spec.event_time].notna() & lead_created.notna() & (df[spec.event_time] < lead_created)
-            aside(table, early, "before_lead_created", spec.event_time)
+        # one filtering pass per table (each pass copies every column)
+        for mask, reason, column in ((unknown, "unknown_lead", spec.lead_ref), (early, "before_lead_created", spec.event_time)):
+            if mask.any():
+                ledger.add_many(table, sources[table].name, df[mask], _source_name(cfg, table, column), reason,
+                                value_column=column)
+        drop = unknown | early
+        if drop.any():
+            frames[table] = df[~drop].reset_index(drop=True)
 
 
 def _positions(keys: pd.Series, index: pd.Index) -> np.ndarray:

@@ -901,7 +901,7 @@ def by_source(client, period=None, months: int = 3) -> pd.DataFrame:
 
 
 def asset_conversion(client, period=None, *, conversion_types: tuple[str, ...] = CONVERSION_TYPES,
-                     within_days: float = 7.0, new_lead_hours: float = 1.0) -> pd.DataFrame:
+                     within_days: float | None = None, new_lead_hours: float = 1.0) -> pd.DataFrame:
     """Marketing assets (pages, CTAs, offers) by conversion rate in the month, from the activities log
     (seed 000 ch. 4: conversion rates of landing pages and calls to action).
 
@@ -921,6 +921,7 @@ def asset_conversion(client, period=None, *, conversion_types: tuple[str, ...] =
     first, each kind by rate then asset. Empty with ``attrs['reason']`` when there is no dated log
     with assets (per-lead counters carry neither assets nor dates).
     """
+    within_days = client.config.analysis.asset_conversion_days if within_days is None else within_days
     m = month_info(client, period)
     act = client.activities
     cols = ["asset", "kind", "engaged", "converted", "rate", "ci_low", "ci_high", "new_leads", "too_small"]
@@ -1230,7 +1231,7 @@ def _fmt_unit(v, unit: str, lang: str, currency: str) -> str:
 # --------------------------------------------------------------------------------------------
 # disputes and agenda
 # --------------------------------------------------------------------------------------------
-def quality_disputes(client, period=None, *, baseline_months: int = 3, by: str = "channel") -> pd.DataFrame:
+def quality_disputes(client, period=None, *, baseline_months: int | None = None, by: str = "channel") -> pd.DataFrame:
     """Lead-quality disputes the data suggest: per channel, did the rate fall against the channel's
     own baseline?
 
@@ -1242,6 +1243,7 @@ def quality_disputes(client, period=None, *, baseline_months: int = 3, by: str =
     least ``analysis.min_group_size`` leads. Columns: ``metric, group, cohort, recent_n,
     recent_rate, baseline_n, baseline_rate, pvalue, qvalue, too_small, dispute``.
     """
+    baseline_months = client.config.analysis.dispute_baseline_months if baseline_months is None else baseline_months
     m = month_info(client, period)
     cfg = client.config.analysis
     o = lead_outcomes(client)
@@ -1285,7 +1287,7 @@ def quality_disputes(client, period=None, *, baseline_months: int = 3, by: str =
 
 
 def agenda(client, period=None, lang: str = "en", *, table: pd.DataFrame | None = None,
-           baseline_months: int = 3) -> dict[str, pd.DataFrame]:
+           baseline_months: int | None = None) -> dict[str, pd.DataFrame]:
     """Agendas for the meetings of seed 000 ch. 5.
 
     ``weekly``: one-screen smarketing-meeting summary — status against each SLA goal, then the
@@ -1294,6 +1296,7 @@ def agenda(client, period=None, lang: str = "en", *, table: pd.DataFrame | None 
     and the SLA the contact data recommend (``smk.attempts.recommend_sla``, 05) when it differs from
     client.yml. Each is a DataFrame with columns ``item, detail`` (client-facing, in ``lang``).
     """
+    baseline_months = client.config.analysis.dispute_baseline_months if baseline_months is None else baseline_months
     fmt.check_lang(lang)
     table = kpis(client, period) if table is None else table
     m: Month = table.attrs["month"]

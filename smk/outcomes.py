@@ -68,8 +68,9 @@ def lead_outcomes(leads_or_client, deals: pd.DataFrame | None = None, *, data_en
                 amt = _lookup(leads, amount).astype(float)
                 revenue = amt.where(has_won & amt.notna(), revenue)
         # all deals lost (and none open / won) -> lost
-        stages = d.groupby("lead_id")["stage"].agg(lambda s: "lost" if (s == "lost").all() else "other")
-        all_lost = _lookup(leads, stages).eq("lost").fillna(False).astype(bool) & ~won
+        per_lead = (d["stage"] == "lost").groupby(d["lead_id"]).agg(["sum", "size"])
+        every_deal_lost = per_lead["sum"] == per_lead["size"]
+        all_lost = _lookup(leads, every_deal_lost).fillna(False).astype(bool) & ~won
         if "closed_at" in d:
             last_lost = d[d["stage"] == "lost"].groupby("lead_id")["closed_at"].max()
             ll = _lookup(leads, last_lost)

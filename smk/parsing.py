@@ -58,11 +58,21 @@ def as_text(raw: pd.Series) -> pd.Series:
     return pd.Series(obj.where(raw.notna(), None), index=raw.index, dtype="str")
 
 
+def _case_variants(word: str) -> set[str]:
+    """Every upper/lower-case spelling of a short word (so no per-row lower-casing is needed)."""
+    if sum(c.isalpha() for c in word) > 6:
+        return {word, word.lower(), word.upper(), word.title(), word.capitalize()}
+    out = {""}
+    for ch in word:
+        out = {o + v for o in out for v in {ch.lower(), ch.upper()}}
+    return out
+
+
 def clean_strings(raw: pd.Series, placeholders) -> pd.Series:
     """Trim whitespace (incl. non-breaking spaces); placeholders (case-insensitive) become missing."""
     s = as_text(raw).str.strip()
-    ph = [p.strip().lower() for p in placeholders]
-    return s.mask(s.str.lower().isin(ph))
+    variants = set().union(*(_case_variants(p.strip()) for p in placeholders)) if placeholders else set()
+    return s.mask(s.isin(sorted(variants)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -88,36 +88,23 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
 
 
 def _read_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawTable:
-    import mmap
-
     with open(path, "rb") as fh:
         head = fh.read(1 << 20)
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if head else _Empty() as mm:
-            has_blank = mm.find(b"\n\n") >= 0 or mm.find(b"\n\r\n") >= 0
     enc = encoding or detect_encoding(head)
     text_head = head.decode(enc, errors="replace")
     delim = delimiter or sniff_delimiter(text_head)
-    if not has_blank:
-        try:
-            return _read_csv_arrow(path, enc, delim)
-        except DataError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - fall back to the forgiving reader below
-            if encoding is None and enc == "utf-8-sig" and "UTF8" in str(exc).upper().replace("-", ""):
-                enc = "cp1252"  # valid UTF-8 in the first MiB only: the file is cp1252
-                try:
-                    return _read_csv_arrow(path, enc, delim)
-                except Exception:  # noqa: BLE001
-                    pass
+    try:
+        return _read_csv_arrow(path, enc, delim)
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - blank or malformed lines: the forgiving reader counts them
+        if encoding is None and enc == "utf-8-sig" and "UTF8" in str(exc).upper().replace("-", ""):
+            enc = "cp1252"  # valid UTF-8 in the first MiB only: the file is cp1252
+            try:
+                return _read_csv_arrow(path, enc, delim)
+            except Exception:  # noqa: BLE001
+                pass
     return _read_csv_pandas(path.read_bytes(), path, enc, delim)
-
-
-class _Empty:
-    def __enter__(self):
-        return b""
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _read_csv_arrow(path: Path, enc: str, delim: str) -> RawTable:
@@ -140,7 +127,10 @@ def _read_csv_arrow(path: Path, enc: str, delim: str) -> RawTable:
     table = pacsv.read_csv(
         path,
         read_options=pacsv.ReadOptions(encoding=arrow_enc, column_names=names, skip_rows=1, block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=on_invalid),
+        # blank lines are not skipped: they come back as invalid rows, and then the forgiving reader
+        # below records each one (with its row number) in the ledger
+        parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=on_invalid,
+                                         ignore_empty_lines=False),
         convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                               strings_can_be_null=False, quoted_strings_can_be_null=False),
     )

@@ -356,7 +356,7 @@ def quadrants(client, scorecard: Scorecard | None = None,
 # ------------------------------------------------------------------------------------------------
 # 3-6. Learned scorecard for a client
 # ------------------------------------------------------------------------------------------------
-def learn(client, *, test_share: float = 0.3, seed: int = 0, leakage: str = "exclude") -> Scorecard:
+def learn(client, *, test_share: float | None = None, seed: int = 0, leakage: str = "exclude") -> Scorecard:
     """:func:`smk.scorecard.learn_scorecard` with the client's settings: N = ``analysis.close_window_days``,
     ``scoring.exclude_features``, ``points_to_double_odds``, ``base_points``, ``analysis.min_group_size``."""
     from smk.outcomes import lead_outcomes
@@ -365,7 +365,8 @@ def learn(client, *, test_share: float = 0.3, seed: int = 0, leakage: str = "exc
     return learn_scorecard(client.leads, lead_outcomes(client), client.activities, data_end=client.data_end,
                            window_days=a.close_window_days, exclude_features=s.exclude_features, leakage=leakage,
                            points_to_double_odds=s.points_to_double_odds, base_points=s.base_points,
-                           min_support=a.min_group_size, test_share=test_share, seed=seed, alpha=a.alpha)
+                           min_support=a.min_group_size, test_share=s.test_share if test_share is None else test_share,
+                           seed=seed, alpha=a.alpha)
 
 
 def scorecard_table(sc: Scorecard, lang: str = "en", names: dict[str, str] | None = None,
@@ -530,7 +531,8 @@ def thresholds(client, sc: Scorecard) -> tuple[pd.DataFrame, dict | None, dict]:
                "capture": float(row["capture"]), "share_of_leads": float(row["share_of_leads"]),
                "capacity": cap["capacity"], "target_close_rate": s.target_close_rate}
     else:
-        rec = recommend_threshold(table, capacity=cap["capacity"], target_close_rate=s.target_close_rate)
+        rec = recommend_threshold(table, capacity=cap["capacity"], target_close_rate=s.target_close_rate,
+                                  min_capture=s.min_capture)
     return table, rec, cap
 
 
@@ -854,7 +856,7 @@ class ScoringResult:
     notes: list = field(default_factory=list)  # (en, es) cautions to show
 
 
-def analyse(client, *, test_share: float = 0.3, seed: int = 0) -> ScoringResult:
+def analyse(client, *, test_share: float | None = None, seed: int = 0) -> ScoringResult:
     """Run every part of notebook 02 on ``client`` (outcomes computed once)."""
     from smk.outcomes import lead_outcomes
     from smk.scorecard import LeakageWarning, NotEnoughToLearn

@@ -1,10 +1,17 @@
 """Shared fixtures: tiny clients written to disk the way CRMs export them."""
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
+import os
 
-import pytest
+# One BLAS thread per process: on this 2-core machine, pytest-xdist already runs 2 workers, and
+# multi-threaded BLAS made statsmodels fits ~30x slower through oversubscription. Must precede numpy.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import textwrap  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = (ROOT.parent / "shared" / "datasets").resolve()
