@@ -242,7 +242,8 @@ def close_rates(client, by: str, *, within_days: int | Literal["config"] | None 
     ``within_days=None``: the naive "customers so far ÷ leads", biased low for recent leads.
     ``by='activity'``: for each activity type, customers among the leads who did it (before they were
     won) ÷ leads who did it, tested against leads who did not (groups overlap, so there is no
-    across-group test). Empty data gives an empty table, never an error.
+    across-group test). No lead old enough gives an empty table, never an error; a ``by`` column the
+    leads table does not have raises ``NotEnoughData``.
     """
     table = lead_table(client, outcomes)
     days = _window(client, within_days)
