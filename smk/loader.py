@@ -17,6 +17,7 @@ import pandas as pd
 from smk.client import Client
 from smk.config import ClientConfig, TableConfig, load_config
 from smk.errors import ConfigError, DataError
+from smk.features import positions
 from smk.ledger import CLEARED, SET_ASIDE, Ledger
 from smk.parsing import (clean_strings, infer_decimal, number_text, parse_bools, parse_dates, parse_ints,
                          parse_months, parse_numbers)
@@ -355,7 +356,7 @@ def _cross_checks(frames: dict[str, pd.DataFrame], cfg: ClientConfig, ledger: Le
         if table == "leads" or table not in frames or not spec.lead_ref:
             continue
         df = frames[table]
-        pos = _positions(df[spec.lead_ref], created.index)
+        pos = positions(df[spec.lead_ref], created.index)
         unknown = df[spec.lead_ref].notna() & (pos < 0)
         early = pd.Series(False, index=df.index)
         if spec.event_time and spec.event_time in df:
@@ -369,20 +370,6 @@ def _cross_checks(frames: dict[str, pd.DataFrame], cfg: ClientConfig, ledger: Le
         drop = unknown | early
         if drop.any():
             frames[table] = df[~drop].reset_index(drop=True)
-
-
-def _positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
-    """Position of each key in ``index`` (-1 when absent); pyarrow's hash join when both are Arrow strings."""
-    from smk.parsing import _arrow_strings
-
-    karr = _arrow_strings(keys)
-    iarr = _arrow_strings(pd.Series(index))
-    if karr is not None and iarr is not None:
-        import pyarrow.compute as pc
-
-        pos = pc.index_in(karr, value_set=iarr.combine_chunks())
-        return pos.fill_null(-1).to_numpy().astype(np.int64)
-    return index.get_indexer(keys)
 
 
 def _source_name(cfg: ClientConfig, table: str, canon: str) -> str:
