@@ -69,6 +69,7 @@ def kernel_env() -> dict[str, str]:
         env.setdefault(var, "1")  # processes run side by side on few cores: threaded BLAS only oversubscribes
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env.pop("VIRTUAL_ENV", None)
+    env.setdefault("SMK_BATCH", "1")  # notebooks run unattended: no widgets (smk.report.is_batch)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return env
 

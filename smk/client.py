@@ -85,6 +85,11 @@ class Client:
         """client.yml's ``period``, else the last complete month before ``data_end``."""
         if self.config.period:
             return self.config.period
+        if pd.isna(self.data_end):
+            from smk.errors import ConfigError
+
+            raise ConfigError(f"{self.config.path}: the data has no dates, so there is no default month; "
+                              "set `period: YYYY-MM` in client.yml (it only names the report folder).")
         end = self.data_end.tz_localize(None) if self.data_end.tzinfo else self.data_end
         p = end.to_period("M")
         if end.normalize() < (p.end_time.normalize()):

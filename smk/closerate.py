@@ -561,8 +561,11 @@ def funnel_steps(client, by: str = "channel", *, funnel_table: pd.DataFrame | No
 def leaks(steps: pd.DataFrame) -> pd.DataFrame:
     """Where each channel leaks: the steps significantly below the overall step rate, worst first
     (``group, step, rate, overall_rate, diff, qvalue``)."""
+    cols = ["group", "step", "rate", "overall_rate", "diff", "qvalue"]
+    if steps.empty or not set(cols) | {"leak"} <= set(steps.columns):  # no funnel steps (e.g. no MQL/SQL dates)
+        return pd.DataFrame(columns=cols)
     lk = steps[steps["leak"]].sort_values(["diff", "group", "step"], kind="stable")
-    return lk[["group", "step", "rate", "overall_rate", "diff", "qvalue"]].reset_index(drop=True)
+    return lk[cols].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ class TableConfig:
     decimal: str | None = None  # "." or "," for numbers (default: inferred per column)
     timezone: str | None = None  # timezone of naive timestamps in this file (default: client's)
     preset: str | None = None  # start from a CRM preset's mapping (see smk/presets)
+    undated: bool = False  # leads only: the export has no creation date (time-based analyses cannot run)
 
 
 @dataclass

@@ -111,7 +111,7 @@ def _resolve_columns(spec: TableSpec, tcfg: TableConfig, raw: RawTable, file: st
     for col in header:  # counters named canonically, e.g. n_page_view
         if spec.name == "leads" and col.startswith("n_") and col not in mapping.values():
             mapping.setdefault(col, col)
-    missing = [c for c in spec.required if c not in mapping]
+    missing = [c for c in _required(spec, tcfg) if c not in mapping]
     if missing:
         raise ConfigError(
             f"{file}: the {spec.name} table needs column(s) {', '.join(missing)}, but client.yml does not map "
@@ -135,11 +135,15 @@ def _apply_value_map(s: pd.Series, mapping: dict) -> pd.Series:
         new.append(exact.get(key, folded.get(key.lower(), u)))
     if not len(new):
         return s
+    if all(isinstance(v, str) for v in new):  # the usual case: build the column in Arrow, no Python objects
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        taken = pc.take(pa.array(new, type=pa.string()), pa.array(codes, mask=codes < 0))
+        dtype = pd.StringDtype(storage="pyarrow", na_value=np.nan)
+        return pd.Series(taken.to_pandas(types_mapper={pa.string(): dtype}.get), index=s.index)
     values = np.asarray(new, dtype=object)
-    out = pd.Series(np.where(codes >= 0, values[np.clip(codes, 0, None)], None), index=s.index)
-    if all(isinstance(v, str) for v in new):
-        out = out.astype("str")
-    return out
+    return pd.Series(np.where(codes >= 0, values[np.clip(codes, 0, None)], None), index=s.index)
 
 
 def _canonical(name: str, raw: RawTable, tcfg: TableConfig, cfg: ClientConfig, ledger: Ledger,
@@ -219,8 +223,10 @@ def _canonical(name: str, raw: RawTable, tcfg: TableConfig, cfg: ClientConfig, l
                 clear(bad, reason, source, df[source])
         out[canon] = parsed
 
+    if "created_at" not in mapping and spec.name == "leads":  # an undated export (`undated: true`)
+        out["created_at"] = pd.Series(pd.NaT, index=df.index, dtype=f"datetime64[ns, {cfg.timezone}]")
     # required values present
-    for canon in spec.required:
+    for canon in _required(spec, tcfg):
         set_aside(out[canon].isna(), "missing_required", mapping[canon], df[mapping[canon]])
     # future dates
     for canon in [c for c in mapping if _colspec(spec, c).kind == "datetime"]:
@@ -258,6 +264,13 @@ def _canonical(name: str, raw: RawTable, tcfg: TableConfig, cfg: ClientConfig, l
         out = out.reset_index(drop=True)
     ordered = [c for c in spec.names if c in out.columns] + [c for c in out.columns if c not in spec.names and c != "_source_row"]
     return out[ordered + ["_source_row"]]
+
+
+def _required(spec: TableSpec, tcfg: TableConfig) -> list[str]:
+    """Required canonical columns; an undated leads export (``undated: true``) may lack ``created_at``."""
+    if spec.name == "leads" and tcfg.undated:
+        return [c for c in spec.required if c != "created_at"]
+    return spec.required
 
 
 def _table_decimal(spec: TableSpec, mapping: dict[str, str], df: pd.DataFrame) -> str | None:
@@ -312,7 +325,17 @@ def _check_allowed(parsed: pd.Series, colspec: ColumnSpec, table: str, source: s
     raise ConfigError(
         f"{file}, column {source!r} (→ {table}.{colspec.name}): value(s) {listing} are not mapped to one of "
         f"{', '.join(colspec.allowed)} (first at row {int(first)}). Add them under "
-        f"`tables.{table}.values.{colspec.name}` in client.yml, e.g. {{{bad.iloc[0]!r}: {colspec.allowed[0]!r}}}.")
+        f"`tables.{table}.values.{colspec.name}` in client.yml, e.g. {{{bad.iloc[0]!r}: {_guess_canonical(bad.iloc[0], colspec.allowed)!r}}}.")
+
+
+def _guess_canonical(value: str, allowed: tuple[str, ...]) -> str:
+    """A plausible canonical value for the error's example (won / lost by keyword, else the first allowed)."""
+    low = str(value).lower()
+    for word, canon in (("won", "won"), ("ganad", "won"), ("lost", "lost"), ("perdid", "lost"), ("customer", "customer"),
+                        ("cliente", "customer"), ("unqualif", "lost"), ("disqualif", "lost")):
+        if word in low and canon in allowed:
+            return canon
+    return "open" if "open" in allowed else allowed[0]
 
 
 def _feature(col: pd.Series, placeholders) -> pd.Series:
@@ -387,5 +410,5 @@ def _data_end(frames: dict[str, pd.DataFrame], cfg: ClientConfig) -> pd.Timestam
         last_day = frames["web_traffic"]["date"].max()
         candidates.append((last_day + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)).tz_localize(cfg.tz))
     if not candidates:
-        return pd.Timestamp("1970-01-01", tz=cfg.tz)
+        return pd.NaT  # an undated client: nothing is "recent", time-based analyses do not run
     return max(pd.Timestamp(c).tz_convert(cfg.tz) for c in candidates)

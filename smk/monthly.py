@@ -543,8 +543,8 @@ def won_revenue(client) -> pd.DataFrame:
         return out.reset_index(drop=True)
     o = lead_outcomes(client)
     o = o[o["won"]]
-    out = pd.DataFrame({"won_at": o["won_at"].to_numpy(), "amount": o["revenue"].to_numpy(dtype=float),
-                        "lead_id": o["lead_id"].to_numpy()})
+    out = pd.DataFrame({"won_at": o["won_at"], "amount": o["revenue"].astype(float),
+                        "lead_id": o["lead_id"]}).reset_index(drop=True)
     for c in ("owner", "team", "channel"):
         out[c] = out["lead_id"].map(leads[c]).astype("object") if c in leads else pd.NA
     out["won_at"] = out["won_at"].astype(client.leads["created_at"].dtype)

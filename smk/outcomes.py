@@ -32,7 +32,7 @@ def lead_outcomes(leads_or_client, deals: pd.DataFrame | None = None, *, data_en
         leads, deals, data_end = client.leads, client.deals, client.data_end
     else:
         leads = leads_or_client
-    if data_end is None:
+    if data_end is None:  # pd.NaT is accepted: an undated client, nothing is censored in time
         raise ValueError("data_end is required (the latest timestamp of the data: leads still open are censored there)")
     n = len(leads)
     out = pd.DataFrame({"lead_id": leads["lead_id"], "created_at": leads["created_at"]})
@@ -86,7 +86,7 @@ def lead_outcomes(leads_or_client, deals: pd.DataFrame | None = None, *, data_en
     out["revenue"] = revenue.where(out["won"], 0.0).fillna(0.0)
     out["mql_at"] = leads["mql_at"] if "mql_at" in leads else nat
     out["sql_at"] = leads["sql_at"] if "sql_at" in leads else nat
-    end = pd.Series(pd.Timestamp(data_end), index=leads.index).astype(tz_dtype) if n else nat
+    end = nat if (not n or pd.isna(data_end)) else pd.Series(pd.Timestamp(data_end), index=leads.index).astype(tz_dtype)
     end_at = out["won_at"].where(out["won"], out["lost_at"].where(out["lost"], end))
     # a won/lost lead without a date: unknown duration
     end_at = end_at.where(~((out["won"] & out["won_at"].isna()) | (out["lost"] & out["lost_at"].isna())), pd.NaT)

@@ -622,7 +622,9 @@ def headlines(rates: pd.DataFrame, sc: Scorecard | None, rec: dict | None, lang:
                       "value": float(row.lift_vs_average),
                       "display": f"×{fmt.number(row.lift_vs_average, lang, 1)}"})
     if sc is not None:
-        items.append({"label_en": "Scoring model AUC (recent leads)", "label_es": "AUC del modelo (leads recientes)",
+        timed = sc.split_kind == "time"
+        items.append({"label_en": "Scoring model AUC (recent leads)" if timed else "Scoring model AUC (random hold-out, no dates)",
+                      "label_es": "AUC del modelo (leads recientes)" if timed else "AUC del modelo (muestra aleatoria, sin fechas)",
                       "value": float(sc.auc["auc"]), "display": fmt.number(sc.auc["auc"], lang, 2)})
     if rec is not None:
         items.append({"label_en": "Recommended MQL threshold", "label_es": "Umbral MQL recomendado",

@@ -30,6 +30,7 @@ CAPABILITIES: dict[str, tuple[str, str]] = {
     "survey": ("answers to the alignment questionnaire", "respuestas al cuestionario de alineación"),
     "mql": ("the date each lead became an MQL", "la fecha en que cada lead pasó a MQL"),
     "owners": ("the sales owner of each lead", "el responsable de ventas de cada lead"),
+    "dated": ("the date each lead was created", "la fecha de creación de cada lead"),
 }
 
 
@@ -55,6 +56,7 @@ def capabilities(client: Client) -> dict[str, bool]:
         "survey": client.has("survey"),
         "mql": _any(leads, "mql_at"),
         "owners": _any(leads, "owner"),
+        "dated": _any(leads, "created_at"),
     }
     return caps
 
@@ -116,7 +118,8 @@ def analyses_status(client: Client, notebooks_dir: Path = NOTEBOOKS_DIR, lang: s
 def format_summary(client: Client, lang: str = "en") -> str:
     """The text ``smk validate`` prints."""
     lines = [f"Client: {client.name}  (timezone {client.config.timezone}, currency {client.config.currency})",
-             f"Data ends: {client.data_end:%Y-%m-%d %H:%M %Z}   default period: {client.default_period()}", "",
+             (f"Data ends: {client.data_end:%Y-%m-%d %H:%M %Z}   default period: {client.default_period()}"
+              if pd.notna(client.data_end) else "Data has no dates (undated export): time-based analyses cannot run."), "",
              "Tables:"]
     ts = table_summary(client)
     for r in ts.itertuples():
