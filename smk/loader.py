@@ -412,3 +412,32 @@ def _data_end(frames: dict[str, pd.DataFrame], cfg: ClientConfig) -> pd.Timestam
     if not candidates:
         return pd.NaT  # an undated client: nothing is "recent", time-based analyses do not run
     return max(pd.Timestamp(c).tz_convert(cfg.tz) for c in candidates)
+
+
+# ---------------------------------------------------------------------------------------------
+# snapshots: `smk run` loads a client once and hands the loaded tables to every notebook kernel
+# ---------------------------------------------------------------------------------------------
+SNAPSHOT_ENV = "SMK_CLIENT_SNAPSHOT"
+
+
+def save_snapshot(client: Client, path: str | Path) -> Path:
+    """Pickle the loaded client (tables, config, ledger) for the notebook kernels of one run."""
+    import pickle
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        pickle.dump({"client_dir": str(Path(client.path).resolve()), "client": client}, fh, protocol=5)
+    return path
+
+
+def load_snapshot(path: str | Path, client_dir: str | Path) -> Client | None:
+    """The client pickled by :func:`save_snapshot`, if it is the one in ``client_dir`` (else None)."""
+    import pickle
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    with open(path, "rb") as fh:
+        data = pickle.load(fh)  # noqa: S301 - written by this run of `smk run`, next to its report
+    return data["client"] if data.get("client_dir") == str(Path(client_dir).resolve()) else None

@@ -469,7 +469,12 @@ def setup(client_dir: str | Path = "data/demo", period: str = "", lang: str = ""
     """
     cdir = resolve(client_dir)
     if client is None:
-        client = smk.load_client(cdir)
+        from smk.loader import SNAPSHOT_ENV, load_snapshot
+
+        snap = os.environ.get(SNAPSHOT_ENV)  # set by `smk run`: the client it already loaded
+        client = load_snapshot(snap, cdir) if snap else None
+        if client is None:
+            client = smk.load_client(cdir)
     lang = lang or client.config.lang
     fmt.check_lang(lang)
     period_str = str(period) if period else client.default_period()

@@ -21,6 +21,7 @@ with a fixed kernel environment, so the outputs stored in git (compared by nbval
 from __future__ import annotations
 
 import argparse
+import atexit
 import ast
 import contextlib
 import copy
@@ -231,6 +232,8 @@ def kernel_env(base: Path | None = None) -> dict[str, str]:
         "JUPYTER_PLATFORM_DIRS": "1",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         BATCH_ENV: "1",
+        # kernels run side by side on few cores: multi-threaded BLAS only oversubscribes them
+        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
     })
     return env
 
@@ -540,6 +543,12 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("no notebooks to run")
     caps = capabilities(client)
     env = kernel_env()
+    # the kernels read the client loaded here instead of loading it again, once per notebook
+    from smk.loader import SNAPSHOT_ENV, save_snapshot
+
+    snapshot = save_snapshot(client, out / ".smk-client.pkl")
+    atexit.register(snapshot.unlink, missing_ok=True)  # removed even if the run is interrupted
+    env[SNAPSHOT_ENV] = str(snapshot)
     tasks, results = [], {}
     for spec in specs:
         task = Task(spec=spec, client_dir=str(client_dir), period=period, lang=lang, output_dir=str(out),
@@ -574,6 +583,7 @@ def run(args: argparse.Namespace) -> int:
                 bar.set_postfix_str(task.spec.name)
                 bar.update(1)
     bar.close()
+    snapshot.unlink(missing_ok=True)  # it holds the client's data: never leave it beside the report
     write_csv_safe(ledger_frame(client, lang), out / LEDGER_CSV)
     generated = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     write_index(out, client=client, period=period, lang=lang, specs=specs, results=results, generated_at=generated)

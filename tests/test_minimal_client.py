@@ -18,3 +18,16 @@ def test_leads_only_client_runs_or_explains(make_client, tmp_path):
         "05": "not_enough_data", "06": "ok"}
     assert nbs["04"]["missing"] == ["revenue", "attempts"] and nbs["01"]["missing"] == ["survey"]
     assert "not enough data" in (out / "05_contact_attempts.html").read_text(encoding="utf-8").lower()
+    assert not (out / ".smk-client.pkl").exists()  # the loaded-client snapshot never stays beside the report
+
+
+def test_snapshot_is_only_used_for_its_own_client(make_client, tmp_path):
+    import smk
+    from smk.loader import load_snapshot, save_snapshot
+
+    yml = "name: Snap\ntimezone: UTC\ntables:\n  leads:\n    file: l.csv\n"
+    a = make_client(yml, {"l.csv": "lead_id,created_at\n1,2026-01-01\n"})
+    b = make_client(yml, {"l.csv": "lead_id,created_at\n2,2026-01-02\n"})
+    snap = save_snapshot(smk.load_client(a), tmp_path / "s.pkl")
+    assert load_snapshot(snap, a).leads["lead_id"].tolist() == ["1"]
+    assert load_snapshot(snap, b) is None and load_snapshot(tmp_path / "missing.pkl", a) is None
