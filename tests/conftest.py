@@ -46,3 +46,8 @@ def require_dataset(name: str) -> Path:
         print(f"SKIP: {reason}")
         pytest.skip(reason)
     return path
+
+
+def title_of(ax) -> str:
+    """The axes' title wherever the theme puts it (smk.theme sets axes.titlelocation = left)."""
+    return " ".join(t for t in (ax.get_title(loc=loc) for loc in ("left", "center", "right")) if t)

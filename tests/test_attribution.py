@@ -10,6 +10,7 @@ from smk.client import Client
 from smk.config import ClientConfig
 from smk.errors import NotEnoughData
 from smk.ledger import Ledger
+from conftest import title_of
 
 UTC = "UTC"
 DAY0 = pd.Timestamp("2025-03-01", tz=UTC)
@@ -166,8 +167,8 @@ def test_plots():
     import matplotlib.pyplot as plt
 
     c = make_client(leads(), activities())
-    assert at.plot_assists(at.conversion_assists(c), lang="es").get_title().startswith("Activos")
-    assert at.plot_attribution(at.attribution(c), lang="en").get_title().startswith("Attribution")
+    assert title_of(at.plot_assists(at.conversion_assists(c), lang="es")).startswith("Activos")
+    assert title_of(at.plot_attribution(at.attribution(c), lang="en")).startswith("Attribution")
     plt.close("all")
 
 

@@ -11,6 +11,7 @@ from smk import closerate as cr
 from smk.client import Client
 from smk.config import ClientConfig
 from smk.ledger import Ledger
+from conftest import title_of
 
 UTC = "UTC"
 Z = 1.959963984540054
@@ -297,7 +298,7 @@ def test_plots_return_axes():
                cr.plot_close_curves(cr.close_curves(c), lang="en", window_days=90),
                cr.plot_cohorts(cr.cohort_table(c), lang="es"),
                cr.plot_sales_cycle(cr.sales_cycle(c, "channel"), lang="en")):
-        assert ax.get_title()
+        assert title_of(ax)
     plt.close("all")
 
 

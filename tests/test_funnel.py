@@ -9,6 +9,7 @@ from smk import closerate as cr
 from smk.client import Client
 from smk.config import ClientConfig
 from smk.ledger import Ledger
+from conftest import title_of
 
 UTC = "UTC"
 
@@ -133,5 +134,5 @@ def test_plot_funnel():
 
     c = make_client(hand_leads(), data_end="2025-07-01", web_traffic=traffic(), min_group_size=1)
     ax = cr.plot_funnel(cr.funnel_steps(c), lang="es")
-    assert "embudo" in ax.get_title()
+    assert "embudo" in title_of(ax)
     plt.close("all")
