@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import gc
 import ast
 import contextlib
 import copy
@@ -544,15 +545,18 @@ def run(args: argparse.Namespace) -> int:
     caps = capabilities(client)
     env = kernel_env()
     # the kernels read the client loaded here instead of loading it again, once per notebook
-    from smk.loader import SNAPSHOT_ENV, save_snapshot
+    from smk.loader import SNAPSHOT_ENV, load_snapshot, save_snapshot
 
     snapshot = save_snapshot(client, out / ".smk-client.pkl")
     atexit.register(snapshot.unlink, missing_ok=True)  # removed even if the run is interrupted
     env[SNAPSHOT_ENV] = str(snapshot)
+    client_name = client.config.name
+    del client  # the kernels hold their own copy; this process takes it back from the snapshot at the end
+    gc.collect()
     tasks, results = [], {}
     for spec in specs:
         task = Task(spec=spec, client_dir=str(client_dir), period=period, lang=lang, output_dir=str(out),
-                    client_name=client.config.name, period_label=fmt.month(period, lang), env=env,
+                    client_name=client_name, period_label=fmt.month(period, lang), env=env,
                     timeout=args.timeout)
         missing = [c for c in spec.requires if not caps.get(c, False)]
         if missing:
@@ -583,6 +587,7 @@ def run(args: argparse.Namespace) -> int:
                 bar.set_postfix_str(task.spec.name)
                 bar.update(1)
     bar.close()
+    client = load_snapshot(snapshot, client_dir)
     snapshot.unlink(missing_ok=True)  # it holds the client's data: never leave it beside the report
     write_csv_safe(ledger_frame(client, lang), out / LEDGER_CSV)
     generated = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
