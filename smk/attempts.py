@@ -38,6 +38,7 @@ from matplotlib.ticker import MaxNLocator
 
 from smk import fmt
 from smk.contacts import CONNECTED_OUTCOMES
+from smk.features import positions
 from smk.outcomes import lead_outcomes, old_enough, won_within
 from smk.stats import wilson_interval
 
@@ -168,7 +169,7 @@ def attempt_paths(leads: pd.DataFrame, attempts: pd.DataFrame | None, outcomes: 
     has_log = attempts is not None and len(attempts) > 0
     if has_log:
         # integer lead codes and epoch seconds: every step below is a numpy sort / bincount
-        code = lead_ix.get_indexer(attempts["lead_id"])
+        code = positions(attempts["lead_id"], lead_ix)
         keep = code >= 0
         code = code[keep]
         t = _seconds(attempts["attempted_at"])[keep]

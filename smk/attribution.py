@@ -60,21 +60,10 @@ _NAT = np.iinfo(np.int64).min
 
 
 def lead_codes(lead_ids, event_ids) -> np.ndarray:
-    """Position of each ``event_ids`` value in ``lead_ids`` (−1 when absent), through pyarrow's
-    hash lookup (about 25× faster than ``Index.get_indexer`` on string ids; matters at 20M events)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    """Position of each ``event_ids`` value in ``lead_ids`` (−1 when absent): :func:`smk.features.positions`."""
+    from smk.features import positions
 
-    def arrow(x) -> "pa.Array":
-        ser = pd.Series(x)
-        if not isinstance(ser.dtype, pd.StringDtype):
-            ser = ser.astype("str")
-        arr = pa.array(ser)
-        return arr.cast(pa.large_string())
-
-    values, events = arrow(lead_ids), arrow(event_ids)
-    idx = pc.index_in(events, value_set=values)
-    return idx.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return positions(event_ids, lead_ids)
 
 
 def epoch_ns(s: pd.Series) -> np.ndarray:

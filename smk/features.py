@@ -9,18 +9,20 @@ import numpy as np
 import pandas as pd
 
 
-def positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
-    """Position of each key in ``index`` (-1 when absent). Uses pyarrow's hash lookup when both are
-    Arrow-backed strings (4–25× faster than ``Index.get_indexer`` on millions of ids)."""
-    from smk.parsing import _arrow_strings
+def positions(keys, index) -> np.ndarray:
+    """Position of each key in ``index`` (-1 when absent), through pyarrow's hash lookup on the ids
+    as text (4–25× faster than ``Index.get_indexer`` on millions of string ids)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    karr = _arrow_strings(keys)
-    iarr = _arrow_strings(pd.Series(index))
-    if karr is not None and iarr is not None:
-        import pyarrow.compute as pc
+    def arrow(values) -> "pa.Array":
+        ser = pd.Series(values)
+        if not isinstance(ser.dtype, pd.StringDtype):
+            ser = ser.astype("str")
+        return pa.array(ser).cast(pa.large_string())
 
-        return pc.index_in(karr, value_set=iarr.combine_chunks()).fill_null(-1).to_numpy().astype(np.int64)
-    return index.get_indexer(keys)
+    pos = pc.index_in(arrow(keys), value_set=arrow(index))
+    return pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def activity_counts(leads: pd.DataFrame, activities: pd.DataFrame | None = None, *,

@@ -163,7 +163,6 @@ def _canonical(name: str, raw: RawTable, tcfg: TableConfig, cfg: ClientConfig, l
     table_decimal = tcfg.decimal or _table_decimal(spec, mapping, df)
     out = pd.DataFrame({"_source_row": src_rows.to_numpy()}, index=df.index)
     drop = pd.Series(False, index=df.index)
-    drop_reason: dict[int, tuple[str, str | None, object]] = {}
 
     def set_aside(mask: pd.Series, reason: str, column: str | None, values: pd.Series | None, detail: str = ""):
         new = mask & ~drop

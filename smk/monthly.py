@@ -42,7 +42,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,7 @@ from scipy import stats as _st
 
 from smk import fmt
 from smk.contacts import contact_summary
+from smk.dashboards import period_bounds
 from smk.outcomes import lead_outcomes
 from smk.stats import bh_adjust, rate_table, wilson_interval
 
@@ -166,13 +167,9 @@ def _tz_of(client) -> Any:
 
 
 def month_bounds(period: str | pd.Period, tz) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """[start, end) of a calendar month as tz-aware timestamps in ``tz`` (DST-safe)."""
-    p = pd.Period(period, freq="M")
-    # shift_forward: in zones whose DST change happens at midnight the month starts at the first
-    # instant that exists
-    start = pd.Timestamp(p.start_time.date()).tz_localize(tz, nonexistent="shift_forward", ambiguous=False)
-    end = pd.Timestamp((p + 1).start_time.date()).tz_localize(tz, nonexistent="shift_forward", ambiguous=False)
-    return start, end
+    """[start, end) of a calendar month as tz-aware timestamps in ``tz`` (DST-safe):
+    :func:`smk.dashboards.period_bounds`, so the report and the SLA dashboards cut months alike."""
+    return period_bounds(str(pd.Period(period, freq="M")), tz)
 
 
 def data_start(client) -> pd.Timestamp | None:
@@ -270,15 +267,7 @@ def sla_clock(client) -> pd.DataFrame:
     """
     leads = client.leads
     att = client.contact_attempts
-    if (att is None or len(att) == 0) and not {"first_contact_at", "n_attempts"} & set(leads.columns):
-        # no contact data at all (contact_summary cannot cast its empty NaT column to a tz here)
-        nat = pd.Series(pd.NaT, index=leads.index).dt.tz_localize(leads["created_at"].dt.tz)
-        cs = pd.DataFrame({"first_attempt_at": nat, "n_attempts": pd.array([pd.NA] * len(leads), dtype="Int64"),
-                           "attempts_within": np.nan, "first_connect_at": nat,
-                           "n_connects": pd.array([pd.NA] * len(leads), dtype="Int64")})
-        cs.attrs["source"] = "none"
-    else:
-        cs = contact_summary(leads, att, within_days=float(client.config.sla.attempts_within_days))
+    cs = contact_summary(leads, att, within_days=float(client.config.sla.attempts_within_days))
     clock_col = "mql_at" if _has_values(leads, "mql_at") else "created_at"
     out = pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()})
     for c in ("channel", "team", "owner"):
@@ -492,7 +481,6 @@ def _quota_rows(client, period: pd.Period) -> pd.DataFrame | None:
     q = client.quotas
     if q is None or len(q) == 0:
         return None
-    p = pd.Timestamp(period.start_time.date())
     per = pd.to_datetime(q["period"])
     if per.dt.tz is not None:
         per = per.dt.tz_localize(None)

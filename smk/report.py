@@ -526,17 +526,12 @@ def ledger_counts(client: Any, lang: str = "en") -> pd.DataFrame:
 
     Columns ``table, meaning, action, rows`` sorted by table, then rows (descending), then reason.
     """
-    from smk.ledger import REASONS
-
     fmt.check_lang(lang)
-    df = client.ledger.to_frame()
-    if df.empty:
+    out = client.ledger.counts(lang)
+    if out.empty:
         return pd.DataFrame({"table": pd.Series(dtype="str"), "meaning": pd.Series(dtype="str"),
                              "action": pd.Series(dtype="str"), "rows": pd.Series(dtype="int64")})
-    out = df.groupby(["table", "reason", "action"], sort=True).size().rename("rows").reset_index()
     out = out.sort_values(["table", "rows", "reason"], ascending=[True, False, True], kind="stable")
-    idx = 0 if lang == "en" else 1
-    out["meaning"] = out["reason"].map(lambda r: REASONS.get(r, (r, r))[idx])
     out["action"] = out["action"].map(lambda a: ACTION_LABELS.get(a, {}).get(lang, a))
     return out[["table", "meaning", "action", "rows"]].reset_index(drop=True)
 

@@ -41,7 +41,7 @@ from typing import Any, Iterator
 
 import nbformat
 
-from smk.errors import ConfigError, SmkError
+from smk.errors import ConfigError
 from smk.report import (BATCH_ENV, PROJECT_ROOT, QUALITY_LABELS, capabilities, client_slug, format_table, mask_pii,
                         not_enough_data, read_headlines, resolve)
 
@@ -487,14 +487,6 @@ def ledger_frame(client: Any, lang: str) -> Any:
     return mask_pii(df, show_pii=bool(client.config.report.show_pii), lang=lang)
 
 
-def write_csv_safe(df: Any, path: Path) -> Path:
-    """smk.readers.write_csv_safe (formula-injection safe CSV)."""
-    from smk.readers import write_csv_safe as _write
-
-    _write(df, path)
-    return path
-
-
 # --- command line ----------------------------------------------------------------------------
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -589,6 +581,8 @@ def run(args: argparse.Namespace) -> int:
     bar.close()
     client = load_snapshot(snapshot, client_dir)
     snapshot.unlink(missing_ok=True)  # it holds the client's data: never leave it beside the report
+    from smk.readers import write_csv_safe
+
     write_csv_safe(ledger_frame(client, lang), out / LEDGER_CSV)
     generated = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     write_index(out, client=client, period=period, lang=lang, specs=specs, results=results, generated_at=generated)

@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 
 from smk.client import Client
-from smk.ledger import REASONS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"

@@ -3,7 +3,6 @@ and the demo's planted curve."""
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 import numpy as np
