@@ -9,6 +9,8 @@ created. Rows in == rows kept + rows set aside, for every table, always.
 from __future__ import annotations
 
 import difflib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +21,8 @@ from smk.config import ClientConfig, TableConfig, load_config
 from smk.errors import ConfigError, DataError
 from smk.features import positions
 from smk.ledger import CLEARED, SET_ASIDE, Ledger
-from smk.parsing import (clean_strings, infer_decimal, number_text, parse_bools, parse_dates, parse_ints,
-                         parse_months, parse_numbers)
+from smk.parsing import (arrow_text, clean_strings, infer_decimal, number_text, parse_bools, parse_dates,
+                         parse_dates_arrow, parse_ints, parse_months, parse_numbers)
 from smk.readers import RawTable, read_raw
 from smk.schema import TABLES, ColumnSpec, TableSpec
 
@@ -53,18 +55,34 @@ def load_client(path: str | Path, *, as_of: pd.Timestamp | str | None = None,
     if now.tzinfo is None:
         now = now.tz_localize(cfg.tz)
     ledger = Ledger()
-    frames: dict[str, pd.DataFrame] = {}
+    pending: dict[str, _Table] = {}
     rows_in: dict[str, int] = {}
     sources: dict[str, Path] = {}
     wanted = [t for t in TABLES if t in cfg.tables and (tables is None or t in tables or t == "leads")]
-    for name in wanted:
+
+    def read(name: str) -> RawTable:
         tcfg = cfg.tables[name]
-        file = root / tcfg.file
-        raw = read_raw(file, sheet=tcfg.sheet, delimiter=tcfg.delimiter, encoding=tcfg.encoding)
-        sources[name] = file
-        rows_in[name] = len(raw.frame) + len(raw.bad_lines) + len(raw.empty_rows)
-        frames[name] = _canonical(name, raw, tcfg, cfg, ledger, now)
-    _cross_checks(frames, cfg, ledger, sources)
+        return read_raw(root / tcfg.file, sheet=tcfg.sheet, delimiter=tcfg.delimiter, encoding=tcfg.encoding)
+
+    # the next file is read (by pyarrow, which releases the GIL) while this one is parsed
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smk-read") as pool, \
+            ThreadPoolExecutor(max_workers=2, thread_name_prefix="smk-parse") as workers:
+        ahead = pool.submit(read, wanted[0]) if wanted else None
+        for i, name in enumerate(wanted):
+            raw = ahead.result()
+            ahead = pool.submit(read, wanted[i + 1]) if i + 1 < len(wanted) else None
+            tcfg = cfg.tables[name]
+            sources[name] = root / tcfg.file
+            rows_in[name] = raw.num_rows + len(raw.bad_lines) + len(raw.empty_rows)
+            try:
+                pending[name] = _canonical(name, raw, tcfg, cfg, ledger, now, workers)
+            except BaseException:
+                if ahead is not None:
+                    ahead.cancel()
+                raise
+            del raw  # the file's text is no longer needed: only the canonical columns are kept
+    frames = _cross_checks(pending, cfg, ledger, sources)
+    del pending
     client = Client(config=cfg, tables=frames, ledger=ledger, rows_in=rows_in,
                     data_end=_data_end(frames, cfg), path=root, sources=sources)
     if "survey" in frames:
@@ -82,13 +100,214 @@ def load_client(path: str | Path, *, as_of: pd.Timestamp | str | None = None,
 
 
 # ---------------------------------------------------------------------------------------------
+# tables being built: columns stay as Arrow text (distinct values + codes) or numpy-backed Series, and
+# rows set aside are only marked; each table is filtered once, after the cross-table checks
+# ---------------------------------------------------------------------------------------------
+def _large_strings(s: pd.Series):
+    """The values of a text Series as one pyarrow large_string Array."""
+    import pyarrow as pa
+
+    arr = getattr(s.array, "_pa_array", None)
+    if arr is None or str(arr.type) not in ("string", "large_string"):
+        arr = pa.chunked_array([pa.array(s.astype("object").where(s.notna(), None).tolist(), type=pa.large_string())])
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return arr.cast(pa.large_string())
+
+
+class _Text:
+    """A canonical text column: its distinct values (pyarrow large_string, may repeat after cleaning)
+    and each row's code into them; or, when cleaning changed no value, the raw column itself (``raw``).
+    Rows become pandas ``str`` with one Arrow ``take`` (or ``filter`` of the raw column)."""
+
+    __slots__ = ("values", "codes", "raw", "_null")
+
+    def __init__(self, values, codes: np.ndarray, raw=None):
+        self.values = values
+        self.codes = codes
+        self.raw = raw
+        self._null = None
+
+    def isna(self) -> np.ndarray:
+        if self._null is None:
+            self._null = self.values.is_null().to_numpy(zero_copy_only=False)
+        return self._null[self.codes]
+
+    def take(self, rows: np.ndarray | None = None, keep: np.ndarray | None = None) -> pd.Series:
+        """Every row, the rows at positions ``rows``, or (same rows) those where ``keep`` is True."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if self.raw is not None:
+            if rows is None:
+                return arrow_text(self.raw)
+            if keep is not None:
+                return arrow_text(pc.filter(self.raw, pa.array(keep)))
+            return arrow_text(self.raw.take(rows))
+        codes = self.codes if rows is None else self.codes[rows]
+        return arrow_text(pc.take(self.values, pa.array(codes)))
+
+    def unique_codes(self) -> np.ndarray:
+        """Codes that are equal exactly when the values are (missing: -1)."""
+        import pyarrow.compute as pc
+
+        enc = pc.dictionary_encode(self.values)
+        first = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return first[self.codes]
+
+
+class _Encoded:
+    """A raw text column as its distinct values (pandas ``str``, in order of first appearance, a
+    trailing missing value when the column has any) and each row's code into them."""
+
+    __slots__ = ("values", "codes", "constant")
+
+    def __init__(self, values: pd.Series, codes: np.ndarray, constant: bool = False):
+        self.values = values
+        self.codes = codes
+        self.constant = constant
+
+    @classmethod
+    def of(cls, arr) -> "_Encoded":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if len(arr) == 0:
+            return cls(arrow_text(pa.array([], type=pa.string())), np.zeros(0, dtype=np.int32))
+        enc = pc.dictionary_encode(arr)
+        enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
+        dictionary = enc.dictionary
+        if enc.null_count:
+            codes = enc.indices.fill_null(len(dictionary)).to_numpy()
+            dictionary = pa.concat_arrays([dictionary, pa.nulls(1, type=dictionary.type)])
+        else:
+            codes = enc.indices.to_numpy()
+        return cls(arrow_text(dictionary), codes)
+
+    def rows(self, idx: np.ndarray) -> pd.Series:
+        return self.values.iloc[self.codes[idx]]
+
+
+class _Sources:
+    """The raw columns of one file (plus client.yml ``constants``), encoded on demand and once."""
+
+    def __init__(self, raw: RawTable, constants: dict[str, str]):
+        self.raw = raw
+        self.n = raw.num_rows
+        self.constants = constants
+        self._encoded: dict[str, _Encoded] = {}
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+
+    def arrow(self, col: str):
+        return None if col in self.constants else self.raw.arrow(col)
+
+    def encodable(self, col: str) -> bool:
+        return col in self.constants or self.raw.arrow(col) is not None
+
+    def encoded(self, col: str) -> _Encoded:
+        with self._lock:
+            lock = self._locks.setdefault(col, threading.Lock())
+        with lock:  # columns may be parsed in two threads; two canonical columns may share a source
+            return self._encode(col)
+
+    def _encode(self, col: str) -> _Encoded:
+        if col not in self._encoded:
+            if col in self.constants:
+                self._encoded[col] = _Encoded(pd.Series([self.constants[col]], dtype="str"),
+                                              np.zeros(self.n, dtype=np.int32), constant=True)
+            else:
+                self._encoded[col] = _Encoded.of(self.raw.arrow(col))
+        return self._encoded[col]
+
+    def series(self, col: str) -> pd.Series:
+        if col in self.constants:
+            return pd.Series(self.constants[col], index=pd.RangeIndex(self.n), dtype="str")
+        return self.raw.column(col)
+
+    def rows(self, col: str, idx: np.ndarray) -> pd.Series:
+        """The raw values of some rows (for the ledger)."""
+        if col in self._encoded:
+            return self._encoded[col].rows(idx)
+        arr = self.arrow(col)
+        if arr is not None:
+            return arrow_text(arr.take(idx))
+        return self.series(col).iloc[idx]
+
+
+class _Table:
+    """A canonical table under construction: columns by canonical name, and the rows set aside so far."""
+
+    def __init__(self, name: str, src_rows: np.ndarray):
+        self.name = name
+        self.src_rows = src_rows
+        self.cols: dict = {}
+        self.drop = np.zeros(len(src_rows), dtype=bool)
+        self.order: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.src_rows)
+
+    def __contains__(self, col: str) -> bool:
+        return col in self.cols
+
+    def isna(self, col: str) -> np.ndarray:
+        c = self.cols[col]
+        return c.isna() if isinstance(c, _Text) else c.isna().to_numpy(dtype=bool)
+
+    def series(self, col: str, rows: np.ndarray | None = None, keep: np.ndarray | None = None) -> pd.Series:
+        c = self.cols[col]
+        if isinstance(c, _Text):
+            return c.take(rows, keep)
+        return c if rows is None else pd.Series(c.array.take(rows), name=c.name)
+
+    def rows(self, idx: np.ndarray, *cols: str) -> pd.DataFrame:
+        """Some rows (by position) with ``_source_row`` and the given columns, for the ledger."""
+        data = {"_source_row": self.src_rows[idx]}
+        for c in cols:
+            if c in self.cols:
+                data[c] = self.series(c, idx)
+        return pd.DataFrame(data)
+
+    def duplicated(self, cols: list[str]) -> np.ndarray:
+        """Kept rows whose ``cols`` repeat an earlier kept row's (pandas ``duplicated(keep="first")``)."""
+        kept = np.flatnonzero(~self.drop)
+        if len(cols) == 1 and isinstance(self.cols[cols[0]], _Text):
+            dup = pd.Series(self.cols[cols[0]].unique_codes()[kept]).duplicated(keep="first").to_numpy()
+        else:
+            dup = self.rows(kept, *cols)[cols].duplicated(keep="first").to_numpy()
+        out = np.zeros(len(self), dtype=bool)
+        out[kept[dup]] = True
+        return out
+
+    def finish(self) -> pd.DataFrame:
+        """The kept rows as a DataFrame (canonical column order, ``_source_row`` last)."""
+        keep = None if not self.drop.any() else ~self.drop
+        rows = None if keep is None else np.flatnonzero(keep)
+        data = {c: self.series(c, rows, keep) for c in self.order}
+        data["_source_row"] = self.src_rows if rows is None else self.src_rows[rows]
+        return pd.DataFrame(data, copy=False)
+
+
+def _mask(x) -> np.ndarray:
+    """A boolean mask (Series, pandas array or numpy; missing = False) as numpy."""
+    if isinstance(x, np.ndarray):
+        return x.astype(bool, copy=False)
+    return np.asarray(x.to_numpy(dtype=bool, na_value=False))
+
+
+_BY_VALUE = ("id", "str", "number", "int", "bool")  # parsed on the distinct values of a text column
+PARALLEL_MIN_ROWS = 200_000  # tables from this size parse two columns at a time
+
+
+# ---------------------------------------------------------------------------------------------
 def _resolve_columns(spec: TableSpec, tcfg: TableConfig, raw: RawTable, file: str) -> dict[str, str]:
     """canonical -> source column, checked against the file's header."""
-    header = [c for c in raw.frame.columns if c != "_source_row"]
+    columns = raw.columns
+    header = [c for c in columns if c != "_source_row"]
     lower = {h.lower(): h for h in header}
     mapping: dict[str, str] = {}
     for canon, source in tcfg.columns.items():
-        if source in raw.frame.columns:
+        if source in columns:
             mapping[canon] = source
         elif str(source).lower() in lower:
             mapping[canon] = lower[str(source).lower()]
@@ -100,13 +319,13 @@ def _resolve_columns(spec: TableSpec, tcfg: TableConfig, raw: RawTable, file: st
                 + f"Columns found: {', '.join(map(repr, header))}.")
     for canon, source in tcfg.optional_columns.items():
         if canon not in mapping:
-            found = source if source in raw.frame.columns else lower.get(str(source).lower())
+            found = source if source in columns else lower.get(str(source).lower())
             if found is not None:
                 mapping[canon] = found
     for canon in tcfg.constants:
         mapping[canon] = f"<constant {canon}>"  # filled in by _canonical from client.yml
     for col in spec.columns:
-        if col.name not in mapping and col.name in raw.frame.columns:
+        if col.name not in mapping and col.name in columns:
             mapping[col.name] = col.name
     for col in header:  # counters named canonically, e.g. n_page_view
         if spec.name == "leads" and col.startswith("n_") and col not in mapping.values():
@@ -146,8 +365,33 @@ def _apply_value_map(s: pd.Series, mapping: dict) -> pd.Series:
     return pd.Series(np.where(codes >= 0, values[np.clip(codes, 0, None)], None), index=s.index)
 
 
+def _parse_kind(rawcol: pd.Series, kind: str, *, canon: str, source: str, file: str, fmt: str | None,
+                cfg: ClientConfig, tcfg: TableConfig, decimal, src_rows: pd.Series | None) -> tuple[pd.Series, pd.Series | None]:
+    """Clean, map and parse one column (or the distinct values of one). Returns (parsed, bad or None)."""
+    if pd.api.types.is_string_dtype(rawcol.dtype) or rawcol.dtype == object:
+        rawcol = clean_strings(rawcol, cfg.placeholders)
+    rawcol = _apply_value_map(rawcol, tcfg.values.get(canon, {}))
+    if kind in ("id", "str"):
+        return _as_text(rawcol, kind), None
+    if kind == "datetime":
+        return parse_dates(rawcol, fmt, tz=cfg.tz, source_tz=tcfg.timezone or cfg.timezone,
+                           file=file, column=source, source_rows=src_rows)
+    if kind == "date":
+        parsed, bad = parse_dates(rawcol, fmt, tz=None, file=file, column=source, source_rows=src_rows)
+        return parsed.dt.normalize(), bad
+    if kind == "month":
+        return parse_months(rawcol, fmt, file=file, column=source, source_rows=src_rows)
+    if kind == "number":
+        return parse_numbers(rawcol, tcfg.decimal, file=file, column=source, fallback_decimal=decimal)
+    if kind == "int":
+        return parse_ints(rawcol, decimal=tcfg.decimal, file=file, column=source, fallback_decimal=decimal)
+    if kind == "bool":
+        return parse_bools(rawcol)
+    raise AssertionError(kind)  # pragma: no cover
+
+
 def _canonical(name: str, raw: RawTable, tcfg: TableConfig, cfg: ClientConfig, ledger: Ledger,
-               now: pd.Timestamp) -> pd.DataFrame:
+               now: pd.Timestamp, pool: ThreadPoolExecutor | None = None) -> _Table:
     spec = TABLES[name]
     file = str(raw.path)
     fname = raw.path.name
@@ -155,114 +399,161 @@ def _canonical(name: str, raw: RawTable, tcfg: TableConfig, cfg: ClientConfig, l
         ledger.add(name, fname, row, None, text[:200], "malformed_row")
     for row in raw.empty_rows:
         ledger.add(name, fname, row, None, None, "empty_row")
-    df = raw.frame
     mapping = _resolve_columns(spec, tcfg, raw, file)
-    if tcfg.constants:  # e.g. a "closed deals" export where every row is won: `constants: {stage: won}`
-        df = df.assign(**{mapping[c]: pd.Series(str(v), index=df.index, dtype="str") for c, v in tcfg.constants.items()})
-    src_rows = df["_source_row"]
-    table_decimal = tcfg.decimal or _table_decimal(spec, mapping, df)
-    out = pd.DataFrame({"_source_row": src_rows.to_numpy()}, index=df.index)
-    drop = pd.Series(False, index=df.index)
+    # e.g. a "closed deals" export where every row is won: `constants: {stage: won}`
+    src = _Sources(raw, {mapping[c]: str(v) for c, v in tcfg.constants.items()})
+    n = src.n
+    src_rows = raw.source_rows
+    src_rows_series = pd.Series(src_rows)
+    table = _Table(name, src_rows)
+    drop = table.drop
+    decimal_cache: list = []
+    decimal_lock = threading.Lock()
 
-    def set_aside(mask: pd.Series, reason: str, column: str | None, values: pd.Series | None, detail: str = ""):
+    def table_decimal():
+        if tcfg.decimal:
+            return tcfg.decimal
+        with decimal_lock:
+            if not decimal_cache:
+                decimal_cache.append(_table_decimal(spec, mapping, src))
+        return decimal_cache[0]
+
+    def set_aside(mask: np.ndarray, reason: str, column: str | None, source: str | None, detail: str = ""):
         new = mask & ~drop
         if not new.any():
             return
-        vals = values[new] if values is not None else pd.Series([None] * int(new.sum()), index=df.index[new])
-        for idx, val in zip(df.index[new], vals.astype("object").where(vals.notna(), None)):
-            ledger.add(name, fname, int(src_rows[idx]), column, val, reason, SET_ASIDE, detail)
-        drop.loc[new] = True
+        idx = np.flatnonzero(new)
+        if source is not None:
+            vals = src.rows(source, idx)
+            vals = vals.astype("object").where(vals.notna(), None)
+        else:
+            vals = [None] * len(idx)
+        for i, val in zip(idx.tolist(), vals):
+            ledger.add(name, fname, int(src_rows[i]), column, val, reason, SET_ASIDE, detail)
+        drop[idx] = True
 
-    def clear(mask: pd.Series, reason: str, column: str, values: pd.Series, detail: str = ""):
+    def clear(mask: np.ndarray, reason: str, column: str, source: str, detail: str = ""):
         m = mask & ~drop
-        for idx, val in zip(df.index[m], values[m].astype("object")):
-            ledger.add(name, fname, int(src_rows[idx]), column, val, reason, CLEARED, detail)
+        if not m.any():
+            return
+        idx = np.flatnonzero(m)
+        for i, val in zip(idx.tolist(), src.rows(source, idx).astype("object")):
+            ledger.add(name, fname, int(src_rows[i]), column, val, reason, CLEARED, detail)
 
-    for canon, source in mapping.items():
+    def parse_column(canon: str, source: str) -> tuple[object, np.ndarray | None]:
         colspec = _colspec(spec, canon)
-        rawcol = df[source]
-        if pd.api.types.is_string_dtype(rawcol.dtype) or rawcol.dtype == object:
-            rawcol = clean_strings(rawcol, cfg.placeholders)
-        rawcol = _apply_value_map(rawcol, tcfg.values.get(canon, {}))
-        fmt = tcfg.date_formats.get(canon) or tcfg.date_format
         kind = colspec.kind
+        fmt = tcfg.date_formats.get(canon) or tcfg.date_format
+        kw = dict(canon=canon, source=source, file=file, fmt=fmt, cfg=cfg, tcfg=tcfg, decimal=table_decimal)
         try:
-            if kind in ("id", "str"):
-                parsed = _as_text(rawcol, kind)
-                bad = pd.Series(False, index=df.index)
-            elif kind == "datetime":
-                parsed, bad = parse_dates(rawcol, fmt, tz=cfg.tz, source_tz=tcfg.timezone or cfg.timezone,
-                                          file=file, column=source, source_rows=src_rows)
-            elif kind == "date":
-                parsed, bad = parse_dates(rawcol, fmt, tz=None, file=file, column=source, source_rows=src_rows)
-                parsed = parsed.dt.normalize()
-            elif kind == "month":
-                parsed, bad = parse_months(rawcol, fmt, file=file, column=source, source_rows=src_rows)
-            elif kind == "number":
-                parsed, bad = parse_numbers(rawcol, tcfg.decimal, file=file, column=source,
-                                            fallback_decimal=table_decimal)
-            elif kind == "int":
-                parsed, bad = parse_ints(rawcol, decimal=tcfg.decimal, file=file, column=source,
-                                         fallback_decimal=table_decimal)
-            elif kind == "bool":
-                parsed, bad = parse_bools(rawcol)
-            else:  # pragma: no cover
-                raise AssertionError(kind)
+            parsed = bad = None
+            if kind in _BY_VALUE and src.encodable(source):
+                # every step is value by value (or decided by the set of values), so parse each distinct
+                # value once and give every row its value's result
+                enc = src.encoded(source)
+                parsed_d, bad_d = _parse_kind(enc.values, kind, src_rows=None, **kw)
+                if colspec.allowed is not None:
+                    parsed_d = _allowed_values(parsed_d, colspec, enc, name, source, file, src_rows_series, tcfg)
+                if kind in ("id", "str"):
+                    unchanged = not enc.constant and parsed_d.equals(enc.values)
+                    parsed = _Text(_large_strings(parsed_d), enc.codes, src.arrow(source) if unchanged else None)
+                else:
+                    parsed = pd.Series(parsed_d.array.take(enc.codes))
+                if bad_d is not None:
+                    bad = bad_d.to_numpy(dtype=bool)[enc.codes]
+            elif kind in ("datetime", "date") and not tcfg.values.get(canon) and src.arrow(source) is not None:
+                res = parse_dates_arrow(src.arrow(source), cfg.placeholders, fmt,
+                                        tz=cfg.tz if kind == "datetime" else None,
+                                        source_tz=(tcfg.timezone or cfg.timezone) if kind == "datetime" else None,
+                                        file=file, column=source, source_rows=src_rows_series)
+                if res is not None:
+                    parsed, bad = res
+                    if kind == "date":
+                        parsed = parsed.dt.normalize()
+            if parsed is None:
+                parsed, bad = _parse_kind(src.series(source), kind, src_rows=src_rows_series, **kw)
+                if colspec.allowed is not None:
+                    parsed = _check_allowed(parsed, colspec, name, source, file, src_rows_series, tcfg)
+                bad = None if bad is None else _mask(bad)
         except DataError as exc:
             if exc.file is None:
                 raise DataError(str(exc), file=file, column=source) from None
             raise
-        if colspec.allowed is not None:
-            parsed = _check_allowed(parsed, colspec, name, source, file, src_rows, tcfg)
-        if bad.any():
-            reason = _BAD_REASON[kind]
-            if colspec.required:
-                set_aside(bad, reason, source, df[source])
-            else:
-                clear(bad, reason, source, df[source])
-        out[canon] = parsed
+        return parsed, bad
+
+    # columns are independent: on a large table two are parsed at a time (Arrow and numpy release the
+    # GIL); results are recorded in column order, as one after the other would
+    columns = list(mapping.items())
+    if pool is not None and n >= PARALLEL_MIN_ROWS and len(columns) > 1:
+        futures = [pool.submit(parse_column, canon, source) for canon, source in columns]
+        results = (f.result() for f in futures)
+    else:
+        futures = []
+        results = (parse_column(canon, source) for canon, source in columns)
+    try:
+        for (canon, source), (parsed, bad) in zip(columns, results):
+            kind = _colspec(spec, canon).kind
+            if bad is not None and bad.any():
+                reason = _BAD_REASON[kind]
+                if _colspec(spec, canon).required:
+                    set_aside(bad, reason, source, source)
+                else:
+                    clear(bad, reason, source, source)
+            table.cols[canon] = parsed
+    finally:
+        for f in futures:
+            f.cancel()
 
     if "created_at" not in mapping and spec.name == "leads":  # an undated export (`undated: true`)
-        out["created_at"] = pd.Series(pd.NaT, index=df.index, dtype=f"datetime64[ns, {cfg.timezone}]")
+        table.cols["created_at"] = pd.Series(pd.NaT, index=pd.RangeIndex(n), dtype=f"datetime64[ns, {cfg.timezone}]")
     # required values present
     for canon in _required(spec, tcfg):
-        set_aside(out[canon].isna(), "missing_required", mapping[canon], df[mapping[canon]])
+        set_aside(table.isna(canon), "missing_required", mapping[canon], mapping[canon])
     # future dates
     for canon in [c for c in mapping if _colspec(spec, c).kind == "datetime"]:
-        future = out[canon].notna() & (out[canon] > now)
+        col = table.cols[canon]
+        future = _mask(col.notna() & (col > now))
         if future.any():
             if canon in spec.required or canon == spec.event_time:
-                set_aside(future, "future_date", mapping[canon], df[mapping[canon]])
+                set_aside(future, "future_date", mapping[canon], mapping[canon])
             else:
-                clear(future, "future_date", mapping[canon], df[mapping[canon]])
-                out.loc[future, canon] = pd.NaT
+                clear(future, "future_date", mapping[canon], mapping[canon])
+                table.cols[canon] = col.mask(future)
     for canon in [c for c in mapping if _colspec(spec, c).kind in ("date", "month")]:
-        future = out[canon].notna() & (out[canon] > now.tz_localize(None))
-        set_aside(future, "future_date", mapping[canon], df[mapping[canon]])
+        col = table.cols[canon]
+        set_aside(_mask(col.notna() & (col > now.tz_localize(None))), "future_date", mapping[canon], mapping[canon])
     # negative amounts
     for canon in mapping:
         if (name, canon) in NON_NEGATIVE:
-            set_aside(out[canon].notna() & (out[canon] < 0), "negative_amount", mapping[canon], df[mapping[canon]])
-    if name == "deals" and "closed_at" in out and "created_at" in out:
-        set_aside(out["closed_at"] < out["created_at"], "closed_before_created", mapping["closed_at"], df[mapping["closed_at"]])
+            col = table.cols[canon]
+            set_aside(_mask(col.notna() & (col < 0)), "negative_amount", mapping[canon], mapping[canon])
+    if name == "deals" and "closed_at" in table and "created_at" in table:
+        set_aside(_mask(table.cols["closed_at"] < table.cols["created_at"]), "closed_before_created",
+                  mapping["closed_at"], mapping["closed_at"])
     if name == "survey":
-        ans = out["answer"]
-        set_aside(ans.notna() & ((ans < LIKERT[0]) | (ans > LIKERT[1])), "out_of_range", mapping["answer"], df[mapping["answer"]],
-                  detail="Likert answers go from 1 to 5")
+        ans = table.cols["answer"]
+        set_aside(_mask(ans.notna() & ((ans < LIKERT[0]) | (ans > LIKERT[1]))), "out_of_range", mapping["answer"],
+                  mapping["answer"], detail="Likert answers go from 1 to 5")
     # extra columns kept as features
     if spec.keep_extra:
         used = set(mapping.values())
-        for col in df.columns:
+        for col in raw.columns:
             if col == "_source_row" or col in used:
                 continue
-            target = col if col not in out.columns else f"src_{col}"
-            out[target] = _feature(df[col], cfg.placeholders)
-    if drop.any():
-        out = out[~drop].reset_index(drop=True)
-    else:
-        out = out.reset_index(drop=True)
-    ordered = [c for c in spec.names if c in out.columns] + [c for c in out.columns if c not in spec.names and c != "_source_row"]
-    return out[ordered + ["_source_row"]]
+            target = col if col not in table.cols and col != "_source_row" else f"src_{col}"
+            if src.encodable(col):
+                enc = src.encoded(col)
+                feat = _feature(enc.values, cfg.placeholders)
+                if isinstance(feat.dtype, pd.StringDtype):
+                    unchanged = not enc.constant and feat.equals(enc.values)
+                    table.cols[target] = _Text(_large_strings(feat), enc.codes, src.arrow(col) if unchanged else None)
+                else:
+                    table.cols[target] = pd.Series(feat.array.take(enc.codes))
+            else:
+                table.cols[target] = _feature(src.series(col), cfg.placeholders)
+    names = ["_source_row", *table.cols]
+    table.order = [c for c in spec.names if c in table.cols] + [c for c in names if c not in spec.names and c != "_source_row"]
+    return table
 
 
 def _required(spec: TableSpec, tcfg: TableConfig) -> list[str]:
@@ -272,12 +563,22 @@ def _required(spec: TableSpec, tcfg: TableConfig) -> list[str]:
     return spec.required
 
 
-def _table_decimal(spec: TableSpec, mapping: dict[str, str], df: pd.DataFrame) -> str | None:
-    """Decimal mark settled by the number columns of the file taken together (one export, one locale)."""
-    cols = [src for canon, src in mapping.items() if _colspec(spec, canon).kind in ("number", "int")]
-    if not cols or not all(pd.api.types.is_string_dtype(df[c].dtype) or df[c].dtype == object for c in cols):
+def _table_decimal(spec: TableSpec, mapping: dict[str, str], src: _Sources) -> str | None:
+    """Decimal mark settled by the number columns of the file taken together (one export, one locale).
+    The evidence is a matter of which values occur, so text columns give their distinct values."""
+    cols = [s for canon, s in mapping.items() if _colspec(spec, canon).kind in ("number", "int")]
+    if not cols:
         return None
-    texts = pd.concat([number_text(df[c]) for c in cols], ignore_index=True)
+    parts = []
+    for c in cols:
+        if src.encodable(c):
+            parts.append(number_text(src.encoded(c).values))
+            continue
+        s = src.series(c)
+        if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
+            return None
+        parts.append(number_text(s))
+    texts = pd.concat(parts, ignore_index=True)
     texts = texts[texts.str.contains(r"[.,]", regex=True)]
     dec = infer_decimal(texts) if len(texts) else None
     return dec if dec in (".", ",") else None
@@ -327,6 +628,17 @@ def _check_allowed(parsed: pd.Series, colspec: ColumnSpec, table: str, source: s
         f"`tables.{table}.values.{colspec.name}` in client.yml, e.g. {{{bad.iloc[0]!r}: {_guess_canonical(bad.iloc[0], colspec.allowed)!r}}}.")
 
 
+def _allowed_values(parsed: pd.Series, colspec: ColumnSpec, enc: _Encoded, table: str, source: str, file: str,
+                    src_rows: pd.Series, tcfg: TableConfig) -> pd.Series:
+    """:func:`_check_allowed` on a column's distinct values; the error (counts, first row) is worked out
+    on the whole column."""
+    low = parsed.str.lower().str.replace(" ", "_", regex=False)
+    if (low.isin(colspec.allowed) | low.isna()).all():
+        return low
+    _check_allowed(pd.Series(parsed.array.take(enc.codes)), colspec, table, source, file, src_rows, tcfg)
+    raise AssertionError("unmapped values were not reported")  # pragma: no cover
+
+
 def _guess_canonical(value: str, allowed: tuple[str, ...]) -> str:
     """A plausible canonical value for the error's example (won / lost by keyword, else the first allowed)."""
     low = str(value).lower()
@@ -349,23 +661,27 @@ def _feature(col: pd.Series, placeholders) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------------------------
-def _cross_checks(frames: dict[str, pd.DataFrame], cfg: ClientConfig, ledger: Ledger, sources: dict[str, Path]) -> None:
-    def aside(table: str, mask: pd.Series, reason: str, column: str, detail: str = ""):
-        df = frames[table]
+def _cross_checks(tables: dict[str, _Table], cfg: ClientConfig, ledger: Ledger,
+                  sources: dict[str, Path]) -> dict[str, pd.DataFrame]:
+    """Duplicated ids, lead dates before the lead's creation, references to unknown leads and events
+    before the lead was created; then every table is filtered (once) into its DataFrame."""
+    def aside(table: str, mask: np.ndarray, reason: str, column: str, detail: str = ""):
+        t = tables[table]
         if not mask.any():
             return
-        ledger.add_many(table, sources[table].name, df[mask], _source_name(cfg, table, column), reason,
+        idx = np.flatnonzero(mask)
+        ledger.add_many(table, sources[table].name, t.rows(idx, column), _source_name(cfg, table, column), reason,
                         detail=detail, value_column=column)
-        frames[table] = df[~mask].reset_index(drop=True)
+        t.drop[idx] = True
 
     for table, idcol in (("leads", "lead_id"), ("deals", "deal_id")):
-        if table in frames:
-            aside(table, frames[table][idcol].duplicated(keep="first"), "duplicate_id", idcol)
-    if "survey" in frames:
-        s = frames["survey"]
-        aside("survey", s.duplicated(["respondent", "question_id"], keep="first"), "duplicate_id", "question_id",
+        if table in tables:
+            aside(table, tables[table].duplicated([idcol]), "duplicate_id", idcol)
+    if "survey" in tables:
+        aside("survey", tables["survey"].duplicated(["respondent", "question_id"]), "duplicate_id", "question_id",
               detail="the respondent answered this question twice (first answer kept)")
-    leads = frames["leads"]
+    leads = tables["leads"].finish()
+    frames: dict[str, pd.DataFrame] = {"leads": leads}
     created = leads.set_index("lead_id")["created_at"]
     for col in LEAD_LIFECYCLE:
         if col in leads:
@@ -374,24 +690,37 @@ def _cross_checks(frames: dict[str, pd.DataFrame], cfg: ClientConfig, ledger: Le
                 ledger.add_many("leads", sources["leads"].name, leads[early], _source_name(cfg, "leads", col),
                                 "before_lead_created", action=CLEARED, value_column=col)
                 leads.loc[early, col] = pd.NaT
-    for table, spec in TABLES.items():
-        if table == "leads" or table not in frames or not spec.lead_ref:
-            continue
-        df = frames[table]
-        pos = positions(df[spec.lead_ref], created.index)
-        unknown = df[spec.lead_ref].notna() & (pos < 0)
-        early = pd.Series(False, index=df.index)
-        if spec.event_time and spec.event_time in df:
-            lead_created = pd.Series(created.array.take(pos, allow_fill=True), index=df.index)  # -1 -> NaT
-            early = df[spec.event_time].notna() & lead_created.notna() & (df[spec.event_time] < lead_created)
-        # one filtering pass per table (each pass copies every column)
+    linked = [(table, spec) for table, spec in TABLES.items() if table != "leads" and table in tables and spec.lead_ref]
+    found = _lead_positions([tables[table].cols[spec.lead_ref] for table, spec in linked], created.index)
+    for (table, spec), pos in zip(linked, found):
+        t = tables[table]
+        kept = ~t.drop
+        unknown = kept & ~t.isna(spec.lead_ref) & (pos < 0)
+        early = np.zeros(len(t), dtype=bool)
+        if spec.event_time and spec.event_time in t:
+            event = t.cols[spec.event_time]
+            lead_created = pd.Series(created.array.take(pos, allow_fill=True), index=event.index)  # -1 -> NaT
+            early = kept & _mask(event.notna() & lead_created.notna() & (event < lead_created))
         for mask, reason, column in ((unknown, "unknown_lead", spec.lead_ref), (early, "before_lead_created", spec.event_time)):
             if mask.any():
-                ledger.add_many(table, sources[table].name, df[mask], _source_name(cfg, table, column), reason,
-                                value_column=column)
-        drop = unknown | early
-        if drop.any():
-            frames[table] = df[~drop].reset_index(drop=True)
+                ledger.add_many(table, sources[table].name, t.rows(np.flatnonzero(mask), column),
+                                _source_name(cfg, table, column), reason, value_column=column)
+        t.drop |= unknown | early
+    return {name: frames.get(name) if name in frames else t.finish() for name, t in tables.items()}
+
+
+def _lead_positions(refs: list, index: pd.Index) -> list[np.ndarray]:
+    """Position of each row's lead id in ``index`` (-1: unknown), for several columns; text columns
+    look up their distinct ids, all in one hash lookup."""
+    import pyarrow as pa
+
+    texts = [r for r in refs if isinstance(r, _Text)]
+    if texts:
+        distinct = pa.chunked_array([r.values for r in texts], type=pa.large_string())
+        pos_all = positions(arrow_text(distinct), index)
+        bounds = np.cumsum([0] + [len(r.values) for r in texts])
+        by_text = {id(r): pos_all[a:b][r.codes] for r, a, b in zip(texts, bounds[:-1], bounds[1:])}
+    return [by_text[id(r)] if isinstance(r, _Text) else positions(r, index) for r in refs]
 
 
 def _source_name(cfg: ClientConfig, table: str, canon: str) -> str:

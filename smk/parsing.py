@@ -50,6 +50,18 @@ def _type_mask(obj: pd.Series, test) -> pd.Series:
     return mask
 
 
+TEXT = pd.StringDtype(storage="pyarrow", na_value=np.nan)  # pandas' default ``str`` dtype
+
+
+def arrow_text(values, index=None) -> pd.Series:
+    """A pandas ``str`` Series over pyarrow strings (Array or ChunkedArray), without converting values."""
+    import pyarrow as pa
+
+    if isinstance(values, pa.Array):
+        values = pa.chunked_array([values], type=values.type)
+    return pd.Series(pd.arrays.ArrowStringArray(values, dtype=TEXT), index=index)
+
+
 def as_text(raw: pd.Series) -> pd.Series:
     """Any column as pandas' string dtype (object/native cells converted with str())."""
     if pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object:
@@ -115,12 +127,13 @@ def infer_decimal(values: pd.Series) -> str | None:
 
 
 def parse_numbers(raw: pd.Series, decimal: str | None = None, *, file: str = "", column: str = "",
-                  fallback_decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
+                  fallback_decimal=None) -> tuple[pd.Series, pd.Series]:
     """Parse a column of numbers written any common way. Returns (float Series, bad mask).
 
     A value with both separators is read on its own (the last one is the decimal mark); values with
     one separator follow the column's evidence, then ``fallback_decimal`` (the evidence of the other
-    number columns of the same file), or ``decimal`` from client.yml."""
+    number columns of the same file; a str, or a function returning one, called only when needed), or
+    ``decimal`` from client.yml."""
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
         return raw.astype("float64"), pd.Series(False, index=raw.index)
     present = raw.notna()
@@ -139,7 +152,9 @@ def parse_numbers(raw: pd.Series, decimal: str | None = None, *, file: str = "",
     if dec is None and (~both).any():
         dec = infer_decimal(needs)
         if dec is not None and dec.startswith("?") and fallback_decimal:
-            dec = fallback_decimal  # the other number columns of the same file settle it
+            fallback = fallback_decimal() if callable(fallback_decimal) else fallback_decimal
+            if fallback:
+                dec = fallback  # the other number columns of the same file settle it
         if dec is None or dec.startswith("?"):
             example = needs[~both].iloc[0]
             if dec is None:
@@ -267,6 +282,15 @@ def parse_dates(raw: pd.Series, fmt: str | None = None, *, tz: str | ZoneInfo | 
         if fast is not None:
             parsed[todo] = fast[todo]
             todo = todo & parsed.isna()  # the rest (if any) through pandas below
+    _parse_rest(s, todo, fmt, parsed, aware_parts, file=file, column=column, source_rows=source_rows)
+    return _assemble_result(parsed, aware_parts, present, tz, src_tz)
+
+
+def _parse_rest(s: pd.Series, todo: pd.Series, fmt: str | None, parsed: pd.Series, aware_parts: list[pd.Series], *,
+                file: str, column: str, source_rows) -> None:
+    """Values not read by a fast path: ``fmt`` with pandas' checked parser, else inferred layout by layout
+    (ISO, day/month order from the whole set, year first, Excel serials, textual months). Fills
+    ``parsed`` (naive) in place and appends values with an explicit offset to ``aware_parts``."""
     if fmt and todo.any():
         p = pd.to_datetime(s[todo], format=fmt, errors="coerce")
         if getattr(p.dt, "tz", None) is not None:
@@ -306,7 +330,15 @@ def parse_dates(raw: pd.Series, fmt: str | None = None, *, tz: str | ZoneInfo | 
                 texty = rest4[rest4.str.contains(r"[A-Za-z]{3,}", regex=True)]
                 if len(texty):
                     parsed[texty.index] = pd.to_datetime(texty, format="mixed", errors="coerce", dayfirst=False)
-    result = _localize(parsed, src_tz) if src_tz is not None else parsed
+
+
+def _assemble_result(parsed: pd.Series, aware_parts: list[pd.Series], present: pd.Series, tz, src_tz,
+                     localized: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+    """Naive wall times (``parsed``, or already ``localized``) + values with offsets → the result in ``tz``."""
+    if localized is not None:
+        result = localized
+    else:
+        result = _localize(parsed, src_tz) if src_tz is not None else parsed
     for part in aware_parts:
         conv = part.dt.tz_convert(tz) if tz is not None else part.dt.tz_convert(None)
         result = result.astype(conv.dtype) if tz is not None else result
@@ -378,6 +410,303 @@ def _arrow_strptime(s: pd.Series, fmt: str) -> pd.Series | None:
         return None
     values = parsed.to_numpy().astype("datetime64[ns]") if len(parsed) else np.array([], dtype="datetime64[ns]")
     return pd.Series(values, index=s.index)
+
+
+
+# ---------------------------------------------------------------------------------------------
+# dates at client scale: fixed-width layouts read from the Arrow buffers, DST rules as pandas
+# ---------------------------------------------------------------------------------------------
+_NAT = np.iinfo(np.int64).min
+_FIELD_WIDTH = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
+
+
+def _fixed_template(fmt: str) -> tuple[int, list[tuple[str, int, int]], list[tuple[int, int]]] | None:
+    """(width, fields, literals) of a format made only of %Y %m %d %H %M %S and ASCII separators, each
+    field at a fixed position; None for any other format (those go through the general parsers)."""
+    fields: list[tuple[str, int, int]] = []
+    literals: list[tuple[int, int]] = []
+    pos = i = 0
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "%":
+            code = fmt[i + 1: i + 2]
+            if code not in _FIELD_WIDTH or any(f[0] == code for f in fields):
+                return None
+            fields.append((code, pos, _FIELD_WIDTH[code]))
+            pos += _FIELD_WIDTH[code]
+            i += 2
+        else:
+            if not ch.isascii() or ch.isdigit():
+                return None
+            literals.append((pos, ord(ch)))
+            pos += 1
+            i += 1
+    codes = {f[0] for f in fields}
+    if not {"Y", "m", "d"} <= codes or not fmt or fmt[0].isspace() or fmt[-1].isspace():
+        return None
+    return pos, fields, literals
+
+
+def _tables():
+    """Lookup tables of the fixed-width parser (built once): two ASCII digits read as a little-endian
+    uint16 → their value (255 when not two digits); days since epoch of the first of each month of
+    1678–2261 and that month's length."""
+    global _TABLES
+    if _TABLES is None:
+        pairs = np.full(1 << 16, 255, dtype=np.uint8)
+        for a in range(10):
+            for b in range(10):
+                pairs[(48 + a) | ((48 + b) << 8)] = a * 10 + b
+        months = np.arange((_YEAR_MAX - _YEAR_MIN + 1) * 12)
+        first = (np.datetime64(f"{_YEAR_MIN}-01", "M") + months).astype("M8[D]").astype(np.int64)
+        length = np.diff(np.append(first, first[-1] + 31)).astype(np.int64)
+        _TABLES = (pairs, first, length)
+    return _TABLES
+
+
+_TABLES = None
+_YEAR_MIN, _YEAR_MAX = 1678, 2261  # whole years inside pandas' nanosecond range
+
+
+def _fixed_values(block: np.ndarray, tmpl) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``block`` (k × width bytes) written exactly in the template's layout with a real date and
+    time (no 30 Feb, no 24:00, no leap second, years 1678–2261): (ok mask, seconds since epoch as wall time)."""
+    _, fields, literals = tmpl
+    pairs, first, length = _tables()
+    k = len(block)
+    good = np.ones(k, dtype=bool)
+    for pos, byte in literals:
+        good &= block[:, pos] == byte
+
+    def two(pos):  # the two bytes at ``pos`` of every row, as one uint16 (no copy)
+        return np.ndarray(shape=(k,), dtype="<u2", buffer=block, offset=pos, strides=(block.strides[0],))
+
+    vals = {}
+    for code, pos, width in fields:
+        if width == 2:
+            vals[code] = pairs[two(pos)]
+        else:
+            high, low = pairs[two(pos)], pairs[two(pos + 2)]
+            good &= low <= 99
+            vals[code] = high.astype(np.int64) * 100 + low
+    y, m, d = vals["Y"], vals["m"], vals["d"]
+    month = (y - _YEAR_MIN) * 12 + m.astype(np.int64) - 1
+    known = (y >= _YEAR_MIN) & (y <= _YEAR_MAX) & (m >= 1) & (m <= 12)
+    month[~known] = 0
+    good &= known & (d >= 1) & (d <= length[month])
+    secs = (first[month] + d - 1) * 86400
+    for code, top, scale in (("H", 23, 3600), ("M", 59, 60), ("S", 59, 1)):
+        if code in vals:
+            good &= vals[code] <= top
+            secs += vals[code].astype(np.int64) * scale
+    return good, secs
+
+
+def _fixed_block(block: np.ndarray, tmpl, step: int = 1 << 16) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_fixed_values` in slices that stay in the CPU cache."""
+    if len(block) <= step:
+        return _fixed_values(block, tmpl)
+    parts = [_fixed_values(block[i: i + step], tmpl) for i in range(0, len(block), step)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _parse_fixed(arr, tmpl) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a pyarrow string ChunkedArray whose values are written in a fixed-width layout, straight
+    from its buffers. Returns (ok mask, wall-time seconds); rows not ok are left to other parsers."""
+    import pyarrow as pa
+
+    width = tmpl[0]
+    n = len(arr)
+    ok = np.zeros(n, dtype=bool)
+    secs = np.zeros(n, dtype=np.int64)
+    at = 0
+    for chunk in arr.chunks:
+        k = len(chunk)
+        if k == 0:
+            continue
+        odt = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        bufs = chunk.buffers()
+        offsets = np.frombuffer(bufs[1], dtype=odt)[chunk.offset: chunk.offset + k + 1]
+        data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None and bufs[2].size else np.zeros(0, np.uint8)
+        first, last = int(offsets[0]), int(offsets[-1])
+        if last - first == k * width and not chunk.null_count and (np.diff(offsets) == width).all():
+            ok[at: at + k], secs[at: at + k] = _fixed_block(data[first: last].reshape(k, width), tmpl)
+        else:
+            right = np.diff(offsets) == width
+            if chunk.null_count:
+                right &= chunk.is_valid().to_numpy(zero_copy_only=False)
+            rows = np.flatnonzero(right)
+            if len(rows):
+                block = data[offsets[rows].astype(np.int64)[:, None] + np.arange(width)]
+                ok_r, sec_r = _fixed_block(np.ascontiguousarray(block), tmpl)
+                ok[at + rows] = ok_r
+                secs[at + rows] = sec_r
+        at += k
+    return ok, secs
+
+
+def _fixed_ok_strings(values, tmpl) -> np.ndarray:
+    """Which of a few Python strings the fixed-width parser would read (see :func:`_fixed_values`)."""
+    width = tmpl[0]
+    out = np.zeros(len(values), dtype=bool)
+    rows = [i for i, v in enumerate(values) if v.isascii() and len(v) == width]
+    if rows:
+        block = np.frombuffer("".join(values[i] for i in rows).encode("ascii"), dtype=np.uint8).reshape(len(rows), width)
+        out[rows] = _fixed_values(block.copy(), tmpl)[0]
+    return out
+
+
+def _utc_offsets(utc_ns: np.ndarray, tz) -> np.ndarray:
+    """UTC offset (ns) of ``tz`` at each UTC instant, as pandas converts it."""
+    idx = pd.DatetimeIndex(utc_ns.view("M8[ns]")).tz_localize("UTC").tz_convert(tz)
+    return idx.tz_localize(None).asi8 - utc_ns
+
+
+def _localize_i8(local: np.ndarray, tz) -> np.ndarray | None:
+    """Wall times (int64 ns, NaT as int64 min) in ``tz`` → UTC int64 ns, exactly as :func:`_localize`
+    does it, without a lookup per value: the zone's offset changes within the data's range are found
+    once, values between them take that stretch's offset, and only the values inside a change (a
+    repeated or skipped stretch of wall time) go through :func:`_localize` itself.
+    None when the zone changes its offset twice within an hour (not modelled)."""
+    valid = local != _NAT
+    every = bool(valid.all())
+    if not every and not valid.any():
+        return local.copy()
+    hour = 3600 * 10**9
+    lo = int(local.min()) if every else int(np.where(valid, local, np.iinfo(np.int64).max).min())
+    hi = int(local.max())
+    start, stop = (lo // hour - 48) * hour, (hi // hour + 49) * hour
+    if (stop - start) // hour > 3_000_000:
+        return None
+    grid = np.arange(start, stop + 1, hour, dtype=np.int64)
+    off = _utc_offsets(grid, tz)
+    trans, before, after = [], [], []
+    for j in np.flatnonzero(off[1:] != off[:-1]):
+        secs = grid[j] + np.arange(1, 3601, dtype=np.int64) * 10**9
+        o = _utc_offsets(secs, tz)
+        k = int(np.flatnonzero(o != off[j])[0])
+        if (o[k:] != o[k]).any() or o[k] != off[j + 1]:
+            return None
+        trans.append(int(secs[k]))
+        before.append(int(off[j]))
+        after.append(int(o[k]))
+    if not trans:
+        out = local - off[0]
+    else:
+        T, A, B = (np.array(v, dtype=np.int64) for v in (trans, before, after))
+        low, high = T + np.minimum(A, B), T + np.maximum(A, B)  # wall times skipped or repeated by each change
+        if not (high[:-1] < low[1:]).all():
+            return None
+        # edges low_0 < high_0 < low_1 < ...: an even position is a stretch with one offset, an odd one
+        # is inside a change
+        edges = np.column_stack([low, high]).ravel()
+        where = np.searchsorted(edges, local, side="right")
+        offsets = np.repeat(np.concatenate([A[:1], B]), 2)[: len(edges) + 1]
+        out = local - offsets[where]
+        inside = (where & 1).astype(bool)
+        if not every:
+            inside &= valid
+        if inside.any():
+            out[inside] = _localize(pd.Series(local[inside].view("M8[ns]")), tz).array.asi8
+    if not every:
+        out[~valid] = _NAT
+    return out
+
+
+def _i8_series(values: np.ndarray, tz) -> pd.Series:
+    """A datetime64[ns] Series (tz-aware when ``tz``) over int64 nanoseconds (UTC when ``tz``)."""
+    m8 = values.view("M8[ns]")
+    if tz is None:
+        return pd.Series(m8)
+    dtype = pd.DatetimeTZDtype(unit="ns", tz=tz)
+    try:
+        arr = pd.arrays.DatetimeArray._simple_new(m8, dtype=dtype)
+    except (AttributeError, TypeError):  # pragma: no cover - a pandas without the private constructor
+        return pd.Series(m8).dt.tz_localize("UTC").dt.tz_convert(dtype.tz)
+    return pd.Series(arr)
+
+
+def _guess_layout(arr) -> str | None:
+    """The fixed ISO layout of the first values that have one (a guess, checked afterwards)."""
+    import pyarrow.compute as pc
+
+    seen = 0
+    for chunk in arr.chunks:
+        nonempty = np.flatnonzero(pc.binary_length(chunk).to_numpy(zero_copy_only=False) > 0)[:200]
+        for v in chunk.take(nonempty).to_pylist():
+            v = (v or "").strip()
+            for pattern, fmt in _ISO_FORMATS:
+                if pattern.match(v):
+                    return fmt
+        seen += len(nonempty)
+        if seen >= 200:
+            break
+    return None
+
+
+def parse_dates_arrow(arr, placeholders, fmt: str | None = None, *, tz=None, source_tz=None, file: str = "",
+                      column: str = "", source_rows: pd.Series | None = None) -> tuple[pd.Series, np.ndarray] | None:
+    """:func:`parse_dates` of ``clean_strings(arr, placeholders)`` for a large pyarrow string column,
+    without pandas string operations on every row: values written exactly in the column's fixed-width
+    layout (the ``fmt`` given, else the ISO layout :func:`parse_dates` would pick) are read from the
+    Arrow buffers and localized with the zone's transitions; the few others go through the same
+    parsers as :func:`parse_dates`, in the same order. Returns (parsed Series on a RangeIndex, bad
+    mask), the same as :func:`parse_dates` would, or None when the column is not of that kind (the
+    caller then uses :func:`parse_dates`)."""
+
+    n = len(arr)
+    if n < FAST_PATH_MIN_ROWS or (fmt and "%z" in fmt.lower()):
+        return None
+    layout = fmt or _guess_layout(arr)
+    tmpl = _fixed_template(layout) if layout else None
+    if tmpl is None:
+        return None
+    variants = sorted(set().union(*(_case_variants(p.strip()) for p in placeholders))) if placeholders else []
+    if _fixed_ok_strings(variants, tmpl).any():
+        return None  # a placeholder that reads as a date: leave it to the general path
+    ok, secs = _parse_fixed(arr, tmpl)
+    rest_idx = np.flatnonzero(~ok)
+    rest_raw = arrow_text(arr.take(rest_idx), index=rest_idx)
+    rest = clean_strings(rest_raw, placeholders).str.strip()
+    present = ok.copy()
+    present[rest_idx] = rest.notna().to_numpy()
+    n_present = int(present.sum())
+    if n_present < FAST_PATH_MIN_ROWS:
+        return None
+    if not fmt:  # the layout parse_dates would pick: the one every value of its sample has
+        step = max(1, n_present // 2000)
+        spos = np.arange(0, n, step) if n_present == n else np.flatnonzero(present)[::step]
+        sample = arrow_text(arr.take(spos))
+        from_rest = ~ok[spos]
+        if from_rest.any():
+            sample[from_rest] = rest.loc[spos[from_rest]].to_numpy()
+        chosen = next((f for pattern, f in _ISO_FORMATS if sample.str.match(pattern).all()), None)
+        if chosen != layout:
+            return None
+    parsed = pd.Series(pd.NaT, index=rest.index, dtype="datetime64[ns]")
+    aware_parts: list[pd.Series] = []
+    todo = rest.notna()
+    if todo.any():
+        fast = _arrow_strptime(rest[todo], layout)
+        if fast is None:
+            return None  # parse_dates would have sent the whole column elsewhere
+        parsed[todo] = fast
+        todo = todo & parsed.isna()
+        _parse_rest(rest, todo, fmt, parsed, aware_parts, file=file, column=column, source_rows=source_rows)
+    local = np.where(ok, secs * 10**9, _NAT)
+    if len(rest_idx):
+        local[rest_idx] = parsed.to_numpy().view("i8")
+    src_tz = source_tz or tz
+    if src_tz is not None:
+        utc = _localize_i8(local, src_tz)
+        if utc is None:
+            localized = _localize(_i8_series(local, None), src_tz)
+        else:
+            localized = _i8_series(utc, src_tz)
+        result, bad = _assemble_result(None, aware_parts, pd.Series(present), tz, src_tz, localized=localized)
+    else:
+        result, bad = _assemble_result(_i8_series(local, None), aware_parts, pd.Series(present), tz, None)
+    return result, bad.to_numpy()
 
 
 def _iso_fast_path(s: pd.Series) -> tuple[pd.Series, pd.Series] | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,16 +19,78 @@ ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 DELIMITERS = ",;\t|"
 
 
-@dataclass
 class RawTable:
-    """A file read as text: every column a string column (native types for XLSX/Parquet)."""
+    """A file read as text: every column a string column (native types for XLSX/Parquet).
 
-    frame: pd.DataFrame  # original column names + "_source_row"
-    path: Path
-    encoding: str | None = None
-    delimiter: str | None = None
-    bad_lines: list[tuple[int | None, str]] = field(default_factory=list)  # (row, text) not parseable
-    empty_rows: list[int] = field(default_factory=list)
+    CSV files read by pyarrow keep their Arrow table (``table``); ``frame`` (original column names +
+    ``_source_row``) is then built on first use, so the loader can work on the Arrow columns without
+    converting the whole file to pandas first."""
+
+    def __init__(self, frame: pd.DataFrame | None, path: Path, encoding: str | None = None,
+                 delimiter: str | None = None, bad_lines: list[tuple[int | None, str]] | None = None,
+                 empty_rows: list[int] | None = None, *, table=None):
+        if frame is None and table is None:
+            raise ValueError("RawTable needs a frame or an Arrow table")
+        self._frame = frame
+        self.table = table  # pyarrow.Table of string columns, or None
+        self.path = path
+        self.encoding = encoding
+        self.delimiter = delimiter
+        self.bad_lines: list[tuple[int | None, str]] = bad_lines if bad_lines is not None else []  # (row, text) not parseable
+        self.empty_rows: list[int] = empty_rows if empty_rows is not None else []
+
+    def __repr__(self) -> str:
+        return f"RawTable({self.path.name!r}, {self.num_rows} rows, columns={self.columns[:-1]!r})"
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            df = self.table.to_pandas()
+            df["_source_row"] = np.arange(2, len(df) + 2)
+            self._frame = df
+        return self._frame
+
+    @frame.setter
+    def frame(self, value: pd.DataFrame) -> None:
+        self._frame = value
+        self.table = None
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names as in ``frame`` (the file's header, then ``_source_row``)."""
+        if self._frame is None:
+            return [*self.table.column_names, "_source_row"]
+        return list(self._frame.columns)
+
+    @property
+    def num_rows(self) -> int:
+        return self.table.num_rows if self._frame is None else len(self._frame)
+
+    @property
+    def source_rows(self) -> np.ndarray:
+        """Spreadsheet row of every row read (int64)."""
+        if self._frame is None:
+            return np.arange(2, self.table.num_rows + 2, dtype=np.int64)
+        return self._frame["_source_row"].to_numpy(dtype=np.int64)
+
+    def arrow(self, name: str):
+        """The pyarrow string ChunkedArray of a text column (None for other columns)."""
+        if self._frame is None:
+            return self.table.column(name)
+        col = self._frame[name]
+        if isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow":
+            arr = getattr(col.array, "_pa_array", None)
+            if arr is not None and str(arr.type) in ("string", "large_string"):
+                return arr
+        return None
+
+    def column(self, name: str) -> pd.Series:
+        """One column as pandas (on a RangeIndex)."""
+        if self._frame is None:
+            from smk.parsing import arrow_text
+
+            return arrow_text(self.table.column(name))
+        return self._frame[name]
 
 
 def detect_encoding(head: bytes) -> str:
@@ -134,12 +195,10 @@ def _read_csv_arrow(path: Path, enc: str, delim: str) -> RawTable:
         convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                               strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
-    df = table.to_pandas()
     if bad:
         # pyarrow skips invalid rows: recompute spreadsheet row numbers with the forgiving reader
         raise ValueError("invalid rows")
-    df["_source_row"] = np.arange(2, len(df) + 2)
-    return RawTable(df, path, enc, delim)
+    return RawTable(None, path, enc, delim, table=table)
 
 
 def _header(path: Path, enc: str, delim: str) -> list[str]:
