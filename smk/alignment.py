@@ -478,7 +478,7 @@ def data_evidence(client, *, thresholds: dict[str, float] | None = None) -> pd.D
                  f"({fmt.number(n - k, 'es')} nunca)"), lo, hi))
             # first contact within the SLA hours (all MQLs old enough; never contacted = not within)
             sla_h = float(cfg.sla.first_contact_hours)
-            first = pd.Series(cs["first_attempt_at"].to_numpy(), index=leads.index)
+            first = pd.Series(cs["first_attempt_at"].array, index=leads.index)
             delay = ((first - mql_start).dt.total_seconds() / 3600).clip(lower=0)
             within = (delay <= sla_h).fillna(False).to_numpy(bool)
             kw = int(within[old.to_numpy()].sum())
@@ -500,7 +500,7 @@ def data_evidence(client, *, thresholds: dict[str, float] | None = None) -> pd.D
                 f"{fmt.number(sla_h, 'en')} h{worst_en}",
                 f"el {fmt.pct(share_w, 'es')} de los {who_es} recibió el primer contacto dentro de las "
                 f"{fmt.number(sla_h, 'es')} h del SLA{worst_es}", lo_w, hi_w))
-        first = pd.Series(cs["first_attempt_at"].to_numpy(), index=leads.index)
+        first = pd.Series(cs["first_attempt_at"].array, index=leads.index)
         hours = ((first - mql_start).dt.total_seconds() / 3600).clip(lower=0)[mql_mask & first.notna()]
         if len(hours):
             med, sla_h = float(hours.median()), float(cfg.sla.first_contact_hours)

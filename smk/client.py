@@ -32,6 +32,20 @@ class Client:
     data_end: pd.Timestamp
     path: Path | None = None
     sources: dict[str, Path] = field(default_factory=dict)
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def cached(self, key: tuple, compute):
+        """Per-lead tables derived from the loaded data (outcomes, SLA clock…), computed once per
+        client: several notebook sections need the same table, and on a million leads each costs
+        seconds. DataFrames come back as shallow copies (pandas copy-on-write: callers may modify
+        them without touching the cached one). The tables themselves must not be changed in place
+        after loading (replacing one is fine: the key includes which table objects it was computed from)."""
+        store = self.__dict__.setdefault("_derived", {})
+        key = (*key, tuple((name, id(df)) for name, df in self.tables.items()))  # a replaced table: recompute
+        if key not in store:
+            store[key] = compute()
+        value = store[key]
+        return value.copy(deep=False) if isinstance(value, (pd.DataFrame, pd.Series)) else value
 
     # --- convenience -------------------------------------------------------------------------
     def has(self, *names: str) -> bool:

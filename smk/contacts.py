@@ -7,12 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from smk.features import align, isin
+
 CONNECTED_OUTCOMES = ("connected", "conversation", "meeting", "answered")
 
 
 def _per_lead(out: pd.DataFrame, by_lead: pd.Series) -> pd.Series:
     """A per-lead Series (indexed by lead_id) aligned to ``out``'s rows; empty input gives missing values."""
-    return by_lead.reindex(out["lead_id"]).set_axis(out.index)
+    return align(out["lead_id"], by_lead).set_axis(out.index)
 
 
 def contact_summary(leads: pd.DataFrame, attempts: pd.DataFrame | None = None, *,
@@ -31,7 +33,7 @@ def contact_summary(leads: pd.DataFrame, attempts: pd.DataFrame | None = None, *
     """
     out = pd.DataFrame({"lead_id": leads["lead_id"], "created_at": leads["created_at"]}).reset_index(drop=True)
     if attempts is not None and len(attempts):
-        a = attempts[attempts["lead_id"].isin(out["lead_id"])]
+        a = attempts[isin(attempts["lead_id"], out["lead_id"])]
         g = a.groupby("lead_id", sort=False)
         out["n_attempts"] = _per_lead(out, g.size()).fillna(0).astype("int64")
         out["first_attempt_at"] = _per_lead(out, g["attempted_at"].min()).astype(leads["created_at"].dtype)
@@ -43,7 +45,7 @@ def contact_summary(leads: pd.DataFrame, attempts: pd.DataFrame | None = None, *
             out["n_connects"] = pd.array([pd.NA] * len(out), dtype="Int64")
             out["first_connect_at"] = pd.Series(pd.NaT, index=out.index, dtype=leads["created_at"].dtype)
         if within_days is not None:
-            created = out.set_index("lead_id")["created_at"].reindex(a["lead_id"]).set_axis(a.index)
+            created = align(a["lead_id"], out.set_index("lead_id")["created_at"]).set_axis(a.index)
             inside = (a["attempted_at"] - created).dt.total_seconds() <= within_days * 86400
             out["attempts_within"] = _per_lead(out, a[inside].groupby("lead_id").size()).fillna(0).astype("int64")
         else:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from smk.features import isin
 from smk import fmt
 from smk.errors import NotEnoughData
 from smk.stats import rate_table, wilson_interval
@@ -222,13 +223,12 @@ def _base_leads(client, period: str | None, lead_type: str | None = None) -> tup
     start, basis = sla_start(leads)
     lt = lead_type or client.config.sla.lead_type
     base = pd.DataFrame({
-        "lead_id": leads["lead_id"].to_numpy(),
-        "owner": _group_col(leads, "owner").to_numpy(),
-        "team": _group_col(leads, "team").to_numpy(),
-        "lead_type": _group_col(leads, lt).to_numpy(),
-        "start_at": _local(start, tz).to_numpy(),
+        "lead_id": leads["lead_id"].array,
+        "owner": _group_col(leads, "owner").array,
+        "team": _group_col(leads, "team").array,
+        "lead_type": _group_col(leads, lt).array,
+        "start_at": _local(start, tz).array,
     })
-    base["start_at"] = _local(base["start_at"], tz)
     base = base[base["start_at"].notna()]
     if period:
         p0, p1 = period_bounds(period, tz)
@@ -284,7 +284,7 @@ def first_contact_table(client, period: str | None = None, *, hours: float | Non
     if attempts is not None and len(attempts):
         a = attempts[["lead_id", "attempted_at"]].copy()
         a["attempted_at"] = _local(a["attempted_at"], tz)
-        a = a[a["lead_id"].isin(base["lead_id"])]
+        a = a[isin(a["lead_id"], base["lead_id"])]
         a = a.merge(base[["lead_id", "start_at"]], on="lead_id", how="inner")
         a = a[a["attempted_at"] >= a["start_at"]]
         fa = a.groupby("lead_id")["attempted_at"].min()
@@ -453,7 +453,7 @@ def attempts_table(client, period: str | None = None, *, attempts: int | None = 
         if "outcome" in a:
             from smk.contacts import CONNECTED_OUTCOMES
             conn = a[a["inside"] & a["outcome"].isin(CONNECTED_OUTCOMES)]["lead_id"].unique()
-            reached = reached | base["lead_id"].isin(conn)
+            reached = reached | isin(base["lead_id"], conn)
         source = "log"
     elif "n_attempts" in client.leads:
         n = client.leads.set_index("lead_id")["n_attempts"]
@@ -528,7 +528,7 @@ def breaching_leads(client, *, lookback_days: float = 7.0, hours: float | None =
     recent = df["age_days"] <= d + lookback_days
     from smk.outcomes import lead_outcomes
     oc = lead_outcomes(client)
-    closed = df["lead_id"].isin(oc.loc[oc["status"] != "open", "lead_id"])
+    closed = pd.Series(isin(df["lead_id"], oc.loc[oc["status"] != "open", "lead_id"]), index=df.index)
     fc_bad = df["fc_status"] == "not_contacted"
     att_bad = df["breaching"]
     sel = df[recent & ~closed & (fc_bad | att_bad) & ~df["reached"]].copy()

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from smk.features import isin
 from smk import fmt
 from smk.contacts import contact_summary
 from smk.dashboards import period_bounds
@@ -265,13 +266,20 @@ def sla_clock(client) -> pd.DataFrame:
     hours_to_follow_up``; ``attrs['contact_source']`` is 'log', 'counters' or 'none';
     ``attrs['clock']`` is 'mql_at' or 'created_at'.
     """
+    if hasattr(client, "cached"):
+        key = ("sla_clock", float(client.config.sla.attempts_within_days), str(client.data_end))
+        return client.cached(key, lambda: _sla_clock(client))
+    return _sla_clock(client)
+
+
+def _sla_clock(client) -> pd.DataFrame:
     leads = client.leads
     att = client.contact_attempts
     cs = contact_summary(leads, att, within_days=float(client.config.sla.attempts_within_days))
     clock_col = "mql_at" if _has_values(leads, "mql_at") else "created_at"
-    out = pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()})
+    out = pd.DataFrame({"lead_id": leads["lead_id"].array})
     for c in ("channel", "team", "owner"):
-        out[c] = leads[c].to_numpy() if c in leads else pd.Series([pd.NA] * len(leads), dtype="object")
+        out[c] = leads[c].array if c in leads else pd.Series([pd.NA] * len(leads), dtype="object")
     out["created_at"] = leads["created_at"].reset_index(drop=True)
     out["clock_at"] = leads[clock_col].reset_index(drop=True)
     cs = cs.reset_index(drop=True)
@@ -392,7 +400,7 @@ def attempts_status(client, m: Month, clock: pd.DataFrame | None = None) -> pd.D
         n_in = c["attempts_within"].astype(float)
         att = client.contact_attempts
         if clock.attrs["clock"] == "mql_at" and att is not None and len(att):
-            a = att[att["lead_id"].isin(c["lead_id"])]
+            a = att[isin(att["lead_id"], c["lead_id"])]
             start = a["lead_id"].map(c.set_index("lead_id")["clock_at"])
             end = start + pd.Timedelta(days=float(sla.attempts_within_days))
             inside = a[(a["attempted_at"] <= end).fillna(False).astype(bool)]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from smk.features import align, isin
+
 OUTCOME_COLUMNS = [
     "lead_id", "created_at", "status", "won", "won_at", "lost", "lost_at", "revenue",
     "mql_at", "sql_at", "end_at", "duration_days", "event",
@@ -29,6 +31,9 @@ def lead_outcomes(leads_or_client, deals: pd.DataFrame | None = None, *, data_en
     """
     if deals is None and hasattr(leads_or_client, "tables"):
         client = leads_or_client
+        if hasattr(client, "cached") and data_end is None:
+            return client.cached(("lead_outcomes", str(client.data_end)), lambda: lead_outcomes(client.leads, client.deals,
+                                                                           data_end=client.data_end))
         leads, deals, data_end = client.leads, client.deals, client.data_end
     else:
         leads = leads_or_client
@@ -59,7 +64,7 @@ def lead_outcomes(leads_or_client, deals: pd.DataFrame | None = None, *, data_en
         if len(dwon):
             first_won = dwon.groupby("lead_id")["closed_at"].min() if "closed_at" in dwon else None
             amount = (dwon.groupby("lead_id")["amount"].sum(min_count=1) if "amount" in dwon else None)
-            has_won = leads["lead_id"].isin(dwon["lead_id"])
+            has_won = isin(leads["lead_id"], dwon["lead_id"])
             won = won | has_won
             if first_won is not None:
                 fw = _lookup(leads, first_won)
@@ -98,7 +103,7 @@ def lead_outcomes(leads_or_client, deals: pd.DataFrame | None = None, *, data_en
 
 def _lookup(leads: pd.DataFrame, by_lead: pd.Series) -> pd.Series:
     """Values of a per-lead Series (indexed by lead_id) aligned to the leads' rows."""
-    return by_lead.reindex(leads["lead_id"]).set_axis(leads.index)
+    return align(leads["lead_id"], by_lead).set_axis(leads.index)
 
 
 def old_enough(outcomes: pd.DataFrame, data_end: pd.Timestamp, min_age_days: int) -> pd.Series:

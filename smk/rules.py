@@ -273,13 +273,20 @@ def _is_number(v: Any) -> bool:
         return False
 
 
+def activity_types(activities: pd.DataFrame) -> set[str]:
+    """The distinct activity types of the log (hashed once: the log has millions of rows)."""
+    return {str(t) for t in activities["activity_type"].dropna().unique()}
+
+
 def _add_counts_from_log(leads: pd.DataFrame, activities: pd.DataFrame | None, fields: set[str],
-                         as_of) -> pd.DataFrame:
+                         as_of, types: set[str] | None = None) -> pd.DataFrame:
     """Add ``n_<activity>`` columns computed from the log (events before ``as_of``) when rules need them."""
     if activities is None or not len(activities):
         return leads
     needed = {f for f in fields if f.startswith("n_") and f not in leads.columns}
-    types = set(activities["activity_type"].dropna().astype(str))
+    if not needed:
+        return leads
+    types = activity_types(activities) if types is None else types
     add = sorted(f for f in needed if f[2:] in types)
     if not add:
         return leads
@@ -341,19 +348,20 @@ def apply_rules(leads: pd.DataFrame, rules: Iterable[dict | Rule], *, activities
     base = leads.reset_index(drop=True)
     cols = set(base.columns)
     fields = {}
+    types = None
     for r in rules:
         try:
             fields[r] = resolve_field(r.field, cols)
         except ConfigError:
             if activities is not None and len(activities):
-                types = set(activities["activity_type"].dropna().astype(str))
+                types = activity_types(activities) if types is None else types
                 key = _norm(r.field)
                 alias = FIELD_ALIASES.get(key, f"n_{key}" if not key.startswith("n_") else key)
                 if alias.startswith("n_") and alias[2:] in types:
                     fields[r] = alias
                     continue
             raise
-    base = _add_counts_from_log(base, activities, set(fields.values()), as_of)
+    base = _add_counts_from_log(base, activities, set(fields.values()), as_of, types)
     has_log = activities is not None and len(activities) > 0
     decay_state = "none"
     contrib = pd.DataFrame(index=base.index)
@@ -383,11 +391,21 @@ def apply_rules(leads: pd.DataFrame, rules: Iterable[dict | Rule], *, activities
             out[f"score_{g}"] = g_sum.to_numpy()
     out.insert(1, "score", score.round(6).to_numpy())
     texts = [r.text for r in rules]
-    out.insert(2, "fired", [tuple(t for t, f in zip(texts, row) if f) for row in fired_mask.to_numpy(dtype=bool)]
-               if rules else [()] * len(base))
+    out.insert(2, "fired", _fired_tuples(fired_mask.to_numpy(dtype=bool), texts) if rules else [()] * len(base))
     out.attrs["decay"] = decay_state
     out.attrs["rules"] = texts
     return out
+
+
+def _fired_tuples(fired: np.ndarray, texts: list[str]) -> np.ndarray:
+    """Per row, the tuple of the texts of the rules that fired (one tuple built per distinct pattern)."""
+    from smk.features import row_patterns
+
+    uniq, inv = row_patterns(fired)
+    built = np.empty(len(uniq), dtype=object)
+    for i, row in enumerate(uniq):
+        built[i] = tuple(t for t, f in zip(texts, row) if f)
+    return built[inv]
 
 
 def rules_table(rules: Iterable[dict | Rule], *, lang: str = "en", leads: pd.DataFrame | None = None,

@@ -187,9 +187,7 @@ def activity_close_rates(leads: pd.DataFrame, outcomes: pd.DataFrame, activities
     if by == "asset":
         if activities is None or not len(activities) or "asset" not in activities:
             raise ValueError("by='asset' needs an activities log with an asset column")
-        acts = activities.dropna(subset=["asset"]).assign(
-            _key=lambda d: d["activity_type"].astype(str) + " · " + d["asset"].astype(str))
-        key = "_key"
+        key = ("activity_type", "asset")  # counted as "<type> · <asset>"
     before = feature_cutoffs(oc, None, use=cutoff)
     counts = activity_counts(pop, acts, by=key, before=before)
     did = counts > 0

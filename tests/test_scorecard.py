@@ -160,3 +160,30 @@ def test_candidate_features_reference_level_and_counts():
     assert "industry = A" not in texts and "industry = B" in texts and "industry is unknown" in texts
     # page views: ≥ 1, and ≥ floor(75th percentile among doers) = floor(9) → 9
     assert "n_page_view >= 1" in texts and "n_page_view >= 9" in texts
+
+
+def test_pattern_fit_equals_per_lead_logit():
+    """_fit_logit groups leads by covariate pattern; β, SE and p must be those of a per-lead Logit."""
+    import statsmodels.api as sm
+
+    from smk.scorecard import _fit_logit
+
+    rng = np.random.default_rng(3)
+    n = 5000
+    X = pd.DataFrame({"a": rng.random(n) < 0.3, "b": rng.random(n) < 0.5, "c": rng.random(n) < 0.1}).astype(float)
+    eta = -2 + 1.2 * X["a"] - 0.7 * X["b"] + 0.9 * X["c"]
+    y = rng.random(n) < 1 / (1 + np.exp(-eta))
+    ref = sm.Logit(y.astype(float), sm.add_constant(X, has_constant="add")).fit(disp=0, method="newton")
+    got = _fit_logit(y, X)
+    assert list(got.params.index) == ["const", "a", "b", "c"]
+    np.testing.assert_allclose(got.params, ref.params, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(got.bse, ref.bse, rtol=1e-6)
+    np.testing.assert_allclose(got.pvalues, ref.pvalues, rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(got.conf_int(0.05), ref.conf_int(0.05), rtol=1e-6)
+    # a non-binary covariate (Platt scaling on points) takes the general pattern path
+    pts = pd.DataFrame({"_points": rng.integers(0, 40, n).astype(float)})
+    y2 = rng.random(n) < 1 / (1 + np.exp(-(-3 + 0.08 * pts["_points"])))
+    ref2 = sm.Logit(y2.astype(float), sm.add_constant(pts, has_constant="add")).fit(disp=0, method="newton")
+    got2 = _fit_logit(y2, pts)
+    np.testing.assert_allclose(got2.params, ref2.params, rtol=1e-7)
+    np.testing.assert_allclose(got2.bse, ref2.bse, rtol=1e-6)

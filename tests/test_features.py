@@ -1,0 +1,87 @@
+"""smk.features: counts per lead from a log, checked against a plain pandas recomputation."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from smk.features import activity_counts, positions
+
+TZ = "Europe/Madrid"
+
+
+def _log(seed: int = 5, n_leads: int = 60, n_events: int = 900):
+    rng = np.random.default_rng(seed)
+    leads = pd.DataFrame({"lead_id": pd.array([f"L{i:03d}" for i in range(n_leads)], dtype="str")})
+    t0 = pd.Timestamp("2026-03-01", tz=TZ)
+    ids = [f"L{i:03d}" for i in rng.integers(0, n_leads + 5, n_events)]  # some unknown leads (L060…)
+    types = rng.choice(["page_view", "demo_request", "webinar", None], n_events, p=[0.5, 0.2, 0.25, 0.05])
+    assets = rng.choice(["/pricing", "/blog/a", None], n_events)
+    when = pd.Series(t0 + pd.to_timedelta(rng.integers(0, 90 * 24, n_events), unit="h"))
+    when[rng.random(n_events) < 0.03] = pd.NaT
+    acts = pd.DataFrame({"lead_id": pd.array(ids, dtype="str"), "occurred_at": when,
+                         "activity_type": pd.array(types, dtype="str"), "asset": pd.array(assets, dtype="str")})
+    cut_ids = leads["lead_id"].sample(40, random_state=1)
+    before = pd.Series(t0 + pd.to_timedelta(rng.integers(0, 90, len(cut_ids)), unit="D"),
+                       index=pd.Index(cut_ids.to_numpy(), name="lead_id"))
+    before.iloc[:5] = pd.NaT  # a missing cut-off: every event counts
+    return leads, acts, before
+
+
+def _expected(leads, acts, key_cols, before=None):
+    ev = acts.dropna(subset=list(key_cols))
+    ev = ev[ev["lead_id"].isin(set(leads["lead_id"]))]
+    key = ev[key_cols[0]].astype(object)
+    for c in key_cols[1:]:
+        key = key + " · " + ev[c].astype(object)
+    ev = ev.assign(_key=key.to_numpy())
+    kinds = sorted(ev["_key"].unique())
+    if before is not None:
+        cut = ev["lead_id"].map(before)
+        ev = ev[cut.isna() | (ev["occurred_at"] < cut)]
+    out = pd.DataFrame(0, index=pd.Index(leads["lead_id"], name="lead_id"), columns=kinds, dtype="int64")
+    for (lead, k), n in ev.groupby(["lead_id", "_key"]).size().items():
+        out.loc[lead, k] = n
+    return out
+
+
+def test_counts_match_pandas_with_and_without_cutoffs():
+    leads, acts, before = _log()
+    for b in (None, before):
+        got = activity_counts(leads, acts, before=b)
+        exp = _expected(leads, acts, ("activity_type",), b)
+        assert got.attrs["source"] == "log"
+        pd.testing.assert_frame_equal(got, exp, check_names=False, check_index_type=False)
+        assert got.to_numpy().sum() > 0
+
+
+def test_counts_by_type_and_asset_combination():
+    leads, acts, before = _log(seed=9)
+    got = activity_counts(leads, acts, by=("activity_type", "asset"), before=before)
+    exp = _expected(leads, acts, ("activity_type", "asset"), before)
+    assert "demo_request · /pricing" in got.columns
+    pd.testing.assert_frame_equal(got, exp, check_names=False, check_index_type=False)
+
+
+def test_kinds_cut_off_entirely_keep_their_column():
+    leads, acts, _ = _log(seed=2)
+    early = pd.Series(pd.Timestamp("2000-01-01", tz=TZ), index=pd.Index(leads["lead_id"], name="lead_id"))
+    got = activity_counts(leads, acts, before=early)
+    assert sorted(got.columns) == sorted(acts.dropna(subset=["activity_type"])
+                                         .loc[lambda d: d["lead_id"].isin(set(leads["lead_id"])), "activity_type"].unique())
+    assert got.to_numpy().sum() == 0
+
+
+def test_positions_marks_absent_keys():
+    pos = positions(pd.Series(["b", "x", "a", None], dtype="str"), pd.Index(["a", "b"]))
+    assert pos.tolist() == [1, -1, 0, -1]
+
+
+def test_row_patterns_match_numpy_unique_rows():
+    from smk.features import row_patterns
+
+    rng = np.random.default_rng(0)
+    for A in (rng.random((500, 7)) < 0.3, rng.random((800, 45)) < 0.5, rng.integers(0, 4, (500, 3)).astype(float), np.zeros((5, 0))):
+        A = A.astype(float)
+        uniq, inv = row_patterns(A)
+        np.testing.assert_array_equal(uniq[inv], A)  # every row is its pattern
+        assert len(uniq) == len(np.unique(A, axis=0)) if A.shape[1] else len(uniq) == 1
