@@ -45,6 +45,8 @@ class Client:
         if key not in store:
             store[key] = compute()
         value = store[key]
+        if isinstance(value, tuple):
+            return tuple(v.copy(deep=False) if isinstance(v, (pd.DataFrame, pd.Series)) else v for v in value)
         return value.copy(deep=False) if isinstance(value, (pd.DataFrame, pd.Series)) else value
 
     # --- convenience -------------------------------------------------------------------------

@@ -218,10 +218,21 @@ def _group_col(df: pd.DataFrame, name: str) -> pd.Series:
 
 def _base_leads(client, period: str | None, lead_type: str | None = None) -> tuple[pd.DataFrame, str]:
     """New MQLs (of ``period`` if given) with lead_id, owner, team, lead_type, start_at (local)."""
+    lt = lead_type or client.config.sla.lead_type
+    if hasattr(client, "cached"):  # every SLA table starts here, month after month: build it once
+        base, basis = client.cached(("sla_base_leads", lt, str(client.tz)), lambda: _all_base_leads(client, lt))
+    else:
+        base, basis = _all_base_leads(client, lt)
+    if period:
+        p0, p1 = period_bounds(period, client.tz)
+        base = base[(base["start_at"] >= p0) & (base["start_at"] < p1)].reset_index(drop=True)
+    return base, basis
+
+
+def _all_base_leads(client, lt: str) -> tuple[pd.DataFrame, str]:
     leads = client.leads
     tz = client.tz
     start, basis = sla_start(leads)
-    lt = lead_type or client.config.sla.lead_type
     base = pd.DataFrame({
         "lead_id": leads["lead_id"].array,
         "owner": _group_col(leads, "owner").array,
@@ -230,9 +241,6 @@ def _base_leads(client, period: str | None, lead_type: str | None = None) -> tup
         "start_at": _local(start, tz).array,
     })
     base = base[base["start_at"].notna()]
-    if period:
-        p0, p1 = period_bounds(period, tz)
-        base = base[(base["start_at"] >= p0) & (base["start_at"] < p1)]
     base = base.sort_values(["start_at", "lead_id"], kind="stable").reset_index(drop=True)
     return base, basis
 

@@ -85,3 +85,19 @@ def test_row_patterns_match_numpy_unique_rows():
         uniq, inv = row_patterns(A)
         np.testing.assert_array_equal(uniq[inv], A)  # every row is its pattern
         assert len(uniq) == len(np.unique(A, axis=0)) if A.shape[1] else len(uniq) == 1
+
+
+def test_client_cache_hands_out_copies_and_follows_replaced_tables():
+    import smk
+    from smk.outcomes import lead_outcomes
+
+    client = smk.load_client("data/demo")
+    first = lead_outcomes(client)
+    first.loc[:, "status"] = "changed by the caller"
+    again = lead_outcomes(client)
+    assert (again["status"] != "changed by the caller").all()  # the cached table was not touched
+    pd.testing.assert_frame_equal(again, lead_outcomes(client.leads, client.deals, data_end=client.data_end))
+    client.tables["leads"] = client.leads.iloc[:100]  # a replaced table: computed again
+    fewer = lead_outcomes(client)
+    assert len(fewer) == 100 < len(again)
+    pd.testing.assert_frame_equal(fewer, lead_outcomes(client.leads, client.deals, data_end=client.data_end))
