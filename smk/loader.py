@@ -9,9 +9,11 @@ created. Rows in == rows kept + rows set aside, for every table, always.
 from __future__ import annotations
 
 import difflib
+import importlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -21,8 +23,8 @@ from smk.config import ClientConfig, TableConfig, load_config
 from smk.errors import ConfigError, DataError
 from smk.features import positions
 from smk.ledger import CLEARED, SET_ASIDE, Ledger
-from smk.parsing import (arrow_text, clean_strings, infer_decimal, number_text, parse_bools, parse_dates,
-                         parse_dates_arrow, parse_ints, parse_months, parse_numbers)
+from smk.parsing import (_NAT, _SLICE, arrow_text, clean_strings, infer_decimal, number_text, parse_bools,
+                         parse_dates, parse_dates_arrow, parse_ints, parse_months, parse_numbers, take_rows)
 from smk.readers import RawTable, read_raw
 from smk.schema import TABLES, ColumnSpec, TableSpec
 
@@ -62,12 +64,15 @@ def load_client(path: str | Path, *, as_of: pd.Timestamp | str | None = None,
 
     def read(name: str) -> RawTable:
         tcfg = cfg.tables[name]
-        return read_raw(root / tcfg.file, sheet=tcfg.sheet, delimiter=tcfg.delimiter, encoding=tcfg.encoding)
+        return read_raw(root / tcfg.file, sheet=tcfg.sheet, delimiter=tcfg.delimiter, encoding=tcfg.encoding,
+                        dictionary=_dictionary_columns(name, tcfg))
 
     # the next file is read (by pyarrow, which releases the GIL) while this one is parsed
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smk-read") as pool, \
             ThreadPoolExecutor(max_workers=2, thread_name_prefix="smk-parse") as workers:
         ahead = pool.submit(read, wanted[0]) if wanted else None
+        if "survey" in wanted:  # clean_survey's module imports scipy.stats (~1 s): import it meanwhile
+            threading.Thread(target=_import_quietly, args=("smk.alignment",), daemon=True).start()
         for i, name in enumerate(wanted):
             raw = ahead.result()
             ahead = pool.submit(read, wanted[i + 1]) if i + 1 < len(wanted) else None
@@ -97,6 +102,14 @@ def load_client(path: str | Path, *, as_of: pd.Timestamp | str | None = None,
         if kept + set_aside != rows_in[name]:  # pragma: no cover - an invariant, tested by property tests
             raise AssertionError(f"ledger accounting broken for {name}: {rows_in[name]} in, {kept} kept, {set_aside} set aside")
     return client
+
+
+def _import_quietly(module: str) -> None:
+    """Import ``module`` ahead of its use (in a thread); a failure shows up at the real import."""
+    try:
+        importlib.import_module(module)
+    except Exception:  # noqa: BLE001 - reported where the module is used
+        pass
 
 
 # ---------------------------------------------------------------------------------------------
@@ -142,8 +155,8 @@ class _Text:
                 return arrow_text(self.raw)
             if keep is not None:
                 return arrow_text(pc.filter(self.raw, pa.array(keep)))
-            return arrow_text(self.raw.take(rows))
-        codes = self.codes if rows is None else self.codes[rows]
+            return arrow_text(take_rows(self.raw, rows))
+        codes = self.codes if rows is None else self.codes[keep if keep is not None else rows]
         return arrow_text(pc.take(self.values, pa.array(codes)))
 
     def unique_codes(self) -> np.ndarray:
@@ -173,7 +186,7 @@ class _Encoded:
 
         if len(arr) == 0:
             return cls(arrow_text(pa.array([], type=pa.string())), np.zeros(0, dtype=np.int32))
-        enc = pc.dictionary_encode(arr)
+        enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr)
         enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
         dictionary = enc.dictionary
         if enc.null_count:
@@ -198,11 +211,17 @@ class _Sources:
         self._lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
 
+    def _dictionary(self, col: str):
+        return None if col in self.constants else self.raw.dictionary(col)
+
     def arrow(self, col: str):
-        return None if col in self.constants else self.raw.arrow(col)
+        """The raw column as pyarrow strings (None: not text, or read dictionary-encoded)."""
+        if col in self.constants or self.raw.is_dictionary(col):
+            return None
+        return self.raw.arrow(col)
 
     def encodable(self, col: str) -> bool:
-        return col in self.constants or self.raw.arrow(col) is not None
+        return col in self.constants or self.raw.is_dictionary(col) or self.raw.arrow(col) is not None
 
     def encoded(self, col: str) -> _Encoded:
         with self._lock:
@@ -215,6 +234,8 @@ class _Sources:
             if col in self.constants:
                 self._encoded[col] = _Encoded(pd.Series([self.constants[col]], dtype="str"),
                                               np.zeros(self.n, dtype=np.int32), constant=True)
+            elif self.raw.is_dictionary(col):
+                self._encoded[col] = _Encoded.of(self.raw.dictionary(col))
             else:
                 self._encoded[col] = _Encoded.of(self.raw.arrow(col))
         return self._encoded[col]
@@ -226,12 +247,33 @@ class _Sources:
 
     def rows(self, col: str, idx: np.ndarray) -> pd.Series:
         """The raw values of some rows (for the ledger)."""
-        if col in self._encoded:
-            return self._encoded[col].rows(idx)
+        if col in self._encoded or col in self.constants or self.raw.is_dictionary(col):
+            return self.encoded(col).rows(idx)
         arr = self.arrow(col)
         if arr is not None:
-            return arrow_text(arr.take(idx))
+            return arrow_text(take_rows(arr, idx))
         return self.series(col).iloc[idx]
+
+
+def _dictionary_columns(name: str, tcfg: TableConfig):
+    """For ``read_raw``: the columns of this table parsed value by value (read dictionary-encoded:
+    pyarrow hashes them while it parses the file, in its threads)."""
+    spec = TABLES[name]
+
+    def choose(header: list[str]) -> set[str]:
+        try:
+            mapping = _resolve_columns(spec, tcfg, SimpleNamespace(columns=[*header, "_source_row"]), "")
+            kinds: dict[str, set[str]] = {}
+            for canon, source in mapping.items():
+                kinds.setdefault(source, set()).add(_colspec(spec, canon).kind)
+        except Exception:  # noqa: BLE001 - the same problem is reported when the table is mapped
+            return set()
+        chosen = {s for s, k in kinds.items() if k <= set(_DICTIONARY_KINDS)}
+        if spec.keep_extra:
+            chosen |= {h for h in header if h not in kinds}
+        return chosen
+
+    return choose
 
 
 class _Table:
@@ -255,10 +297,15 @@ class _Table:
         return c.isna() if isinstance(c, _Text) else c.isna().to_numpy(dtype=bool)
 
     def series(self, col: str, rows: np.ndarray | None = None, keep: np.ndarray | None = None) -> pd.Series:
+        """A column (all rows, the rows at positions ``rows``, or the same rows as the mask ``keep``)."""
         c = self.cols[col]
         if isinstance(c, _Text):
             return c.take(rows, keep)
-        return c if rows is None else pd.Series(c.array.take(rows), name=c.name)
+        if rows is None:
+            return c
+        if keep is not None:  # a boolean mask filters without an array of positions (20 million rows: 160 MB)
+            return pd.Series(c.array[keep])
+        return pd.Series(c.array.take(rows))
 
     def rows(self, idx: np.ndarray, *cols: str) -> pd.DataFrame:
         """Some rows (by position) with ``_source_row`` and the given columns, for the ledger."""
@@ -282,9 +329,11 @@ class _Table:
     def finish(self) -> pd.DataFrame:
         """The kept rows as a DataFrame (canonical column order, ``_source_row`` last)."""
         keep = None if not self.drop.any() else ~self.drop
-        rows = None if keep is None else np.flatnonzero(keep)
-        data = {c: self.series(c, rows, keep) for c in self.order}
-        data["_source_row"] = self.src_rows if rows is None else self.src_rows[rows]
+        data = {}
+        for c in self.order:
+            data[c] = self.series(c, keep, keep)
+            self.cols[c] = None  # the table's own copy is no longer needed: free it as we go
+        data["_source_row"] = self.src_rows if keep is None else self.src_rows[keep]
         return pd.DataFrame(data, copy=False)
 
 
@@ -297,6 +346,7 @@ def _mask(x) -> np.ndarray:
 
 _BY_VALUE = ("id", "str", "number", "int", "bool")  # parsed on the distinct values of a text column
 PARALLEL_MIN_ROWS = 200_000  # tables from this size parse two columns at a time
+_DICTIONARY_KINDS = ("str", "number", "int", "bool")  # read dictionary-encoded (ids: kept as text, usually unchanged)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -455,8 +505,9 @@ def _canonical(name: str, raw: RawTable, tcfg: TableConfig, cfg: ClientConfig, l
                 if colspec.allowed is not None:
                     parsed_d = _allowed_values(parsed_d, colspec, enc, name, source, file, src_rows_series, tcfg)
                 if kind in ("id", "str"):
-                    unchanged = not enc.constant and parsed_d.equals(enc.values)
-                    parsed = _Text(_large_strings(parsed_d), enc.codes, src.arrow(source) if unchanged else None)
+                    raw_text = src.arrow(source)  # None when read dictionary-encoded
+                    unchanged = raw_text is not None and parsed_d.equals(enc.values)
+                    parsed = _Text(_large_strings(parsed_d), enc.codes, raw_text if unchanged else None)
                 else:
                     parsed = pd.Series(parsed_d.array.take(enc.codes))
                 if bad_d is not None:
@@ -545,8 +596,9 @@ def _canonical(name: str, raw: RawTable, tcfg: TableConfig, cfg: ClientConfig, l
                 enc = src.encoded(col)
                 feat = _feature(enc.values, cfg.placeholders)
                 if isinstance(feat.dtype, pd.StringDtype):
-                    unchanged = not enc.constant and feat.equals(enc.values)
-                    table.cols[target] = _Text(_large_strings(feat), enc.codes, src.arrow(col) if unchanged else None)
+                    raw_text = src.arrow(col)
+                    unchanged = raw_text is not None and feat.equals(enc.values)
+                    table.cols[target] = _Text(_large_strings(feat), enc.codes, raw_text if unchanged else None)
                 else:
                     table.cols[target] = pd.Series(feat.array.take(enc.codes))
             else:
@@ -695,12 +747,18 @@ def _cross_checks(tables: dict[str, _Table], cfg: ClientConfig, ledger: Ledger,
     for (table, spec), pos in zip(linked, found):
         t = tables[table]
         kept = ~t.drop
-        unknown = kept & ~t.isna(spec.lead_ref) & (pos < 0)
-        early = np.zeros(len(t), dtype=bool)
-        if spec.event_time and spec.event_time in t:
-            event = t.cols[spec.event_time]
-            lead_created = pd.Series(created.array.take(pos, allow_fill=True), index=event.index)  # -1 -> NaT
-            early = kept & _mask(event.notna() & lead_created.notna() & (event < lead_created))
+        ref = t.cols[spec.lead_ref]
+        event = t.cols[spec.event_time] if spec.event_time and spec.event_time in t else None
+        if isinstance(ref, _Text):  # per distinct id, then per row through the codes
+            unknown = kept & (~ref.values.is_null().to_numpy(zero_copy_only=False) & (pos < 0))[ref.codes]
+            early = _before(event, _lead_times(created, pos), ref.codes, kept) if event is not None \
+                else np.zeros(len(t), dtype=bool)
+        else:
+            unknown = kept & ~t.isna(spec.lead_ref) & (pos < 0)
+            early = np.zeros(len(t), dtype=bool)
+            if event is not None:
+                lead_created = pd.Series(created.array.take(pos, allow_fill=True), index=event.index)  # -1 -> NaT
+                early = kept & _mask(event.notna() & lead_created.notna() & (event < lead_created))
         for mask, reason, column in ((unknown, "unknown_lead", spec.lead_ref), (early, "before_lead_created", spec.event_time)):
             if mask.any():
                 ledger.add_many(table, sources[table].name, t.rows(np.flatnonzero(mask), column),
@@ -709,9 +767,33 @@ def _cross_checks(tables: dict[str, _Table], cfg: ClientConfig, ledger: Ledger,
     return {name: frames.get(name) if name in frames else t.finish() for name, t in tables.items()}
 
 
+def _ns(values) -> np.ndarray:
+    """Timestamps as int64 nanoseconds (UTC instants when tz-aware; NaT = int64 min); a view when
+    they already are nanoseconds."""
+    arr = values.array if isinstance(values, (pd.Series, pd.Index)) else values
+    return arr.as_unit("ns").asi8
+
+
+def _lead_times(created: pd.Series, pos: np.ndarray) -> np.ndarray:
+    """The creation time (int64 ns) of the lead at each position (-1: NaT)."""
+    times = _ns(created)
+    return np.where(pos >= 0, times[np.clip(pos, 0, None)], _NAT) if len(times) else np.full(len(pos), _NAT)
+
+
+def _before(event: pd.Series, lead_times: np.ndarray, codes: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """Kept rows whose event precedes their lead's creation (both present): ``event < created``."""
+    ev = _ns(event)
+    out = np.zeros(len(ev), dtype=bool)
+    for i in range(0, len(ev), _SLICE):
+        e = ev[i: i + _SLICE]
+        lead = lead_times[codes[i: i + _SLICE]]
+        out[i: i + _SLICE] = kept[i: i + _SLICE] & (e != _NAT) & (lead != _NAT) & (e < lead)
+    return out
+
+
 def _lead_positions(refs: list, index: pd.Index) -> list[np.ndarray]:
-    """Position of each row's lead id in ``index`` (-1: unknown), for several columns; text columns
-    look up their distinct ids, all in one hash lookup."""
+    """Position of each lead id in ``index`` (-1: unknown), for several columns: per row, or for text
+    columns per distinct value (rows go through the codes); all text in one hash lookup."""
     import pyarrow as pa
 
     texts = [r for r in refs if isinstance(r, _Text)]
@@ -719,7 +801,7 @@ def _lead_positions(refs: list, index: pd.Index) -> list[np.ndarray]:
         distinct = pa.chunked_array([r.values for r in texts], type=pa.large_string())
         pos_all = positions(arrow_text(distinct), index)
         bounds = np.cumsum([0] + [len(r.values) for r in texts])
-        by_text = {id(r): pos_all[a:b][r.codes] for r, a, b in zip(texts, bounds[:-1], bounds[1:])}
+        by_text = {id(r): pos_all[a:b] for r, a, b in zip(texts, bounds[:-1], bounds[1:])}
     return [by_text[id(r)] if isinstance(r, _Text) else positions(r, index) for r in refs]
 
 

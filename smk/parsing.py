@@ -62,6 +62,20 @@ def arrow_text(values, index=None) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(values, dtype=TEXT), index=index)
 
 
+def take_rows(arr, rows: np.ndarray):
+    """``arr.take(rows)`` for a pyarrow ChunkedArray and ascending positions, chunk by chunk (a take
+    over the whole ChunkedArray may first join its chunks: the whole column copied for a few rows)."""
+    import pyarrow as pa
+
+    if not isinstance(arr, pa.ChunkedArray) or arr.num_chunks <= 1:
+        return arr.take(rows)
+    rows = np.asarray(rows, dtype=np.int64)
+    bounds = np.cumsum([0] + [len(c) for c in arr.chunks])
+    cut = np.searchsorted(rows, bounds)
+    parts = [chunk.take(rows[a:b] - start) for chunk, start, a, b in zip(arr.chunks, bounds[:-1], cut[:-1], cut[1:]) if b > a]
+    return pa.chunked_array(parts, type=arr.type)
+
+
 def as_text(raw: pd.Series) -> pd.Series:
     """Any column as pandas' string dtype (object/native cells converted with str())."""
     if pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object:
@@ -562,19 +576,27 @@ def _utc_offsets(utc_ns: np.ndarray, tz) -> np.ndarray:
     return idx.tz_localize(None).asi8 - utc_ns
 
 
-def _localize_i8(local: np.ndarray, tz) -> np.ndarray | None:
+_SLICE = 1 << 20  # rows per slice of the element-wise passes: temporaries stay small and are reused
+
+
+def _localize_i8(local: np.ndarray, tz, *, inplace: bool = False) -> np.ndarray | None:
     """Wall times (int64 ns, NaT as int64 min) in ``tz`` → UTC int64 ns, exactly as :func:`_localize`
     does it, without a lookup per value: the zone's offset changes within the data's range are found
     once, values between them take that stretch's offset, and only the values inside a change (a
-    repeated or skipped stretch of wall time) go through :func:`_localize` itself.
-    None when the zone changes its offset twice within an hour (not modelled)."""
-    valid = local != _NAT
-    every = bool(valid.all())
-    if not every and not valid.any():
-        return local.copy()
+    repeated or skipped stretch of wall time) go through :func:`_localize` itself. ``inplace``: write
+    the result over ``local``. None when the zone changes its offset twice within an hour (not modelled)."""
+    n = len(local)
+    big = np.iinfo(np.int64).max
+    lo, hi = big, _NAT
+    for i in range(0, n, _SLICE):
+        part = local[i: i + _SLICE]
+        valid = part != _NAT
+        if valid.any():
+            lo = min(lo, int(np.min(part, where=valid, initial=big)))
+            hi = max(hi, int(part.max()))
+    if hi == _NAT:  # nothing but NaT
+        return local if inplace else local.copy()
     hour = 3600 * 10**9
-    lo = int(local.min()) if every else int(np.where(valid, local, np.iinfo(np.int64).max).min())
-    hi = int(local.max())
     start, stop = (lo // hour - 48) * hour, (hi // hour + 49) * hour
     if (stop - start) // hour > 3_000_000:
         return None
@@ -590,9 +612,7 @@ def _localize_i8(local: np.ndarray, tz) -> np.ndarray | None:
         trans.append(int(secs[k]))
         before.append(int(off[j]))
         after.append(int(o[k]))
-    if not trans:
-        out = local - off[0]
-    else:
+    if trans:
         T, A, B = (np.array(v, dtype=np.int64) for v in (trans, before, after))
         low, high = T + np.minimum(A, B), T + np.maximum(A, B)  # wall times skipped or repeated by each change
         if not (high[:-1] < low[1:]).all():
@@ -600,16 +620,26 @@ def _localize_i8(local: np.ndarray, tz) -> np.ndarray | None:
         # edges low_0 < high_0 < low_1 < ...: an even position is a stretch with one offset, an odd one
         # is inside a change
         edges = np.column_stack([low, high]).ravel()
-        where = np.searchsorted(edges, local, side="right")
         offsets = np.repeat(np.concatenate([A[:1], B]), 2)[: len(edges) + 1]
-        out = local - offsets[where]
-        inside = (where & 1).astype(bool)
-        if not every:
-            inside &= valid
-        if inside.any():
-            out[inside] = _localize(pd.Series(local[inside].view("M8[ns]")), tz).array.asi8
-    if not every:
-        out[~valid] = _NAT
+    out = local if inplace else np.empty_like(local)
+    inside_rows, inside_values = [], []
+    for i in range(0, n, _SLICE):
+        part = local[i: i + _SLICE]
+        valid = part != _NAT
+        if not trans:
+            shifted = part - off[0]
+        else:
+            where = np.searchsorted(edges, part, side="right")
+            inside = (where & 1).astype(bool) & valid
+            if inside.any():
+                inside_rows.append(np.flatnonzero(inside) + i)
+                inside_values.append(part[inside])
+            shifted = part - offsets[where]
+        shifted[~valid] = _NAT
+        out[i: i + _SLICE] = shifted
+    if inside_rows:
+        rows = np.concatenate(inside_rows)
+        out[rows] = _localize(pd.Series(np.concatenate(inside_values).view("M8[ns]")), tz).array.asi8
     return out
 
 
@@ -666,7 +696,7 @@ def parse_dates_arrow(arr, placeholders, fmt: str | None = None, *, tz=None, sou
         return None  # a placeholder that reads as a date: leave it to the general path
     ok, secs = _parse_fixed(arr, tmpl)
     rest_idx = np.flatnonzero(~ok)
-    rest_raw = arrow_text(arr.take(rest_idx), index=rest_idx)
+    rest_raw = arrow_text(take_rows(arr, rest_idx), index=rest_idx)
     rest = clean_strings(rest_raw, placeholders).str.strip()
     present = ok.copy()
     present[rest_idx] = rest.notna().to_numpy()
@@ -676,7 +706,7 @@ def parse_dates_arrow(arr, placeholders, fmt: str | None = None, *, tz=None, sou
     if not fmt:  # the layout parse_dates would pick: the one every value of its sample has
         step = max(1, n_present // 2000)
         spos = np.arange(0, n, step) if n_present == n else np.flatnonzero(present)[::step]
-        sample = arrow_text(arr.take(spos))
+        sample = arrow_text(take_rows(arr, spos))
         from_rest = ~ok[spos]
         if from_rest.any():
             sample[from_rest] = rest.loc[spos[from_rest]].to_numpy()
@@ -693,12 +723,14 @@ def parse_dates_arrow(arr, placeholders, fmt: str | None = None, *, tz=None, sou
         parsed[todo] = fast
         todo = todo & parsed.isna()
         _parse_rest(rest, todo, fmt, parsed, aware_parts, file=file, column=column, source_rows=source_rows)
-    local = np.where(ok, secs * 10**9, _NAT)
+    local = secs  # wall time in ns, NaT where not read, in place (a column of 20 million values is 160 MB)
+    np.multiply(local, 10**9, out=local)
+    local[~ok] = _NAT
     if len(rest_idx):
         local[rest_idx] = parsed.to_numpy().view("i8")
     src_tz = source_tz or tz
     if src_tz is not None:
-        utc = _localize_i8(local, src_tz)
+        utc = _localize_i8(local, src_tz, inplace=True)
         if utc is None:
             localized = _localize(_i8_series(local, None), src_tz)
         else:

@@ -45,7 +45,7 @@ class RawTable:
     @property
     def frame(self) -> pd.DataFrame:
         if self._frame is None:
-            df = self.table.to_pandas()
+            df = self._decoded().to_pandas()
             df["_source_row"] = np.arange(2, len(df) + 2)
             self._frame = df
         return self._frame
@@ -58,25 +58,58 @@ class RawTable:
     @property
     def columns(self) -> list[str]:
         """Column names as in ``frame`` (the file's header, then ``_source_row``)."""
-        if self._frame is None:
+        if self.table is not None:
             return [*self.table.column_names, "_source_row"]
         return list(self._frame.columns)
 
     @property
     def num_rows(self) -> int:
-        return self.table.num_rows if self._frame is None else len(self._frame)
+        return self.table.num_rows if self.table is not None else len(self._frame)
 
     @property
     def source_rows(self) -> np.ndarray:
         """Spreadsheet row of every row read (int64)."""
-        if self._frame is None:
+        if self.table is not None:
             return np.arange(2, self.table.num_rows + 2, dtype=np.int64)
         return self._frame["_source_row"].to_numpy(dtype=np.int64)
 
+    def _decoded(self):
+        """``table`` with dictionary-encoded columns as plain strings."""
+        import pyarrow as pa
+
+        if not any(pa.types.is_dictionary(f.type) for f in self.table.schema):
+            return self.table
+        return pa.table({n: self._plain(c) for n, c in zip(self.table.column_names, self.table.columns)})
+
+    @staticmethod
+    def _plain(col):
+        import pyarrow as pa
+
+        return col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
+
+    def is_dictionary(self, name: str) -> bool:
+        """Whether ``name`` was read dictionary-encoded."""
+        import pyarrow as pa
+
+        return self.table is not None and name in self.table.column_names and \
+            pa.types.is_dictionary(self.table.schema.field(name).type)
+
+    def dictionary(self, name: str):
+        """A dictionary-encoded column (see ``read_raw(dictionary=...)``) as one pyarrow
+        DictionaryArray whose dictionary lists the values in order of first appearance; else None."""
+        import pyarrow as pa
+
+        if not self.is_dictionary(name):
+            return None
+        col = self.table.column(name)
+        if col.num_chunks == 0:
+            return pa.DictionaryArray.from_arrays(pa.array([], type=pa.int32()), pa.array([], type=pa.string()))
+        return col.combine_chunks()  # joins the chunks' dictionaries, in order
+
     def arrow(self, name: str):
         """The pyarrow string ChunkedArray of a text column (None for other columns)."""
-        if self._frame is None:
-            return self.table.column(name)
+        if self.table is not None:
+            return self._plain(self.table.column(name))
         col = self._frame[name]
         if isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow":
             arr = getattr(col.array, "_pa_array", None)
@@ -86,10 +119,10 @@ class RawTable:
 
     def column(self, name: str) -> pd.Series:
         """One column as pandas (on a RangeIndex)."""
-        if self._frame is None:
+        if self.table is not None:
             from smk.parsing import arrow_text
 
-            return arrow_text(self.table.column(name))
+            return arrow_text(self._plain(self.table.column(name)))
         return self._frame[name]
 
 
@@ -117,8 +150,12 @@ def sniff_delimiter(sample: str) -> str:
 
 
 def read_raw(path: str | Path, *, sheet: str | None = None, delimiter: str | None = None,
-             encoding: str | None = None) -> RawTable:
-    """Read one export file by its extension (.csv/.txt/.tsv, .xlsx/.xlsm, .parquet)."""
+             encoding: str | None = None, dictionary=None) -> RawTable:
+    """Read one export file by its extension (.csv/.txt/.tsv, .xlsx/.xlsm, .parquet).
+
+    ``dictionary``: optional function of the header (list of column names) returning the columns to
+    read dictionary-encoded (CSV read by pyarrow only; the values are the same, see
+    :meth:`RawTable.dictionary`)."""
     path = Path(path)
     if not path.exists():
         raise DataError("file not found.", file=str(path),
@@ -131,7 +168,7 @@ def read_raw(path: str | Path, *, sheet: str | None = None, delimiter: str | Non
         df = df.reset_index(drop=True)
         df["_source_row"] = np.arange(2, len(df) + 2)
         return RawTable(df, path)
-    return _read_csv(path, delimiter, encoding)
+    return _read_csv(path, delimiter, encoding, dictionary)
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
@@ -148,27 +185,27 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
     return raw
 
 
-def _read_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawTable:
+def _read_csv(path: Path, delimiter: str | None, encoding: str | None, dictionary=None) -> RawTable:
     with open(path, "rb") as fh:
         head = fh.read(1 << 20)
     enc = encoding or detect_encoding(head)
     text_head = head.decode(enc, errors="replace")
     delim = delimiter or sniff_delimiter(text_head)
     try:
-        return _read_csv_arrow(path, enc, delim)
+        return _read_csv_arrow(path, enc, delim, dictionary)
     except DataError:
         raise
     except Exception as exc:  # noqa: BLE001 - blank or malformed lines: the forgiving reader counts them
         if encoding is None and enc == "utf-8-sig" and "UTF8" in str(exc).upper().replace("-", ""):
             enc = "cp1252"  # valid UTF-8 in the first MiB only: the file is cp1252
             try:
-                return _read_csv_arrow(path, enc, delim)
+                return _read_csv_arrow(path, enc, delim, dictionary)
             except Exception:  # noqa: BLE001
                 pass
     return _read_csv_pandas(path.read_bytes(), path, enc, delim)
 
 
-def _read_csv_arrow(path: Path, enc: str, delim: str) -> RawTable:
+def _read_csv_arrow(path: Path, enc: str, delim: str, dictionary=None) -> RawTable:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -185,6 +222,9 @@ def _read_csv_arrow(path: Path, enc: str, delim: str) -> RawTable:
     if dup:
         raise DataError(f"the header repeats column name(s) {sorted(dup)}.", file=str(path),
                         hint="Rename the duplicated columns in the export.")
+    types = {n: pa.string() for n in names}
+    if dictionary is not None:  # hashed while parsing, in pyarrow's threads
+        types.update({n: pa.dictionary(pa.int32(), pa.string()) for n in dictionary(names) if n in types})
     table = pacsv.read_csv(
         path,
         read_options=pacsv.ReadOptions(encoding=arrow_enc, column_names=names, skip_rows=1, block_size=1 << 24),
@@ -192,8 +232,8 @@ def _read_csv_arrow(path: Path, enc: str, delim: str) -> RawTable:
         # below records each one (with its row number) in the ledger
         parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=on_invalid,
                                          ignore_empty_lines=False),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                              strings_can_be_null=False, quoted_strings_can_be_null=False),
+        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
+                                              quoted_strings_can_be_null=False),
     )
     if bad:
         # pyarrow skips invalid rows: recompute spreadsheet row numbers with the forgiving reader

@@ -120,8 +120,9 @@ def _load(folder, monkeypatch, arrow: bool):
     with monkeypatch.context() as m:
         m.setattr(P, "FAST_PATH_MIN_ROWS", 50)  # small tables take the large-column paths
         m.setattr(L, "PARALLEL_MIN_ROWS", 50)
-        if not arrow:  # every column through the pandas parsers, one table filter per step, as before
+        if not arrow:  # every column through the pandas parsers, as before
             m.setattr(RawTable, "arrow", lambda self, name: None)
+            m.setattr(L, "_dictionary_columns", lambda name, tcfg: None)
         return smk.load_client(folder, as_of="2026-11-23")
 
 
@@ -148,8 +149,12 @@ def test_arrow_paths_load_the_same_client_as_the_pandas_paths(make_client, monke
         return out
 
     monkeypatch.setattr(L, "parse_dates_arrow", spy)
+    read = []
+    real_read = L.read_raw
+    monkeypatch.setattr(L, "read_raw", lambda *a, **k: read.append(real_read(*a, **k)) or read[-1])
     fast = _load(folder, monkeypatch, arrow=True)
     assert {c for c, used in taken if used} >= {"Create Date", "Timestamp", "Date"}  # the Arrow date path ran
+    assert read[1].is_dictionary("Event Type") and not read[1].is_dictionary("Timestamp")  # hashed while read
     slow = _load(folder, monkeypatch, arrow=False)
     _assert_same_client(fast, slow)
     led = fast.ledger.to_frame()
@@ -220,6 +225,7 @@ def test_demo_client_is_unchanged_by_the_arrow_paths(monkeypatch):
     demo = smk.load_client("data/demo", as_of="2026-11-23")
     with monkeypatch.context() as m:
         m.setattr(RawTable, "arrow", lambda self, name: None)
+        m.setattr(L, "_dictionary_columns", lambda name, tcfg: None)
         m.setattr(L, "parse_dates_arrow", lambda *a, **k: None)
         slow = smk.load_client("data/demo", as_of="2026-11-23")
     _assert_same_client(demo, slow)
