@@ -86,7 +86,7 @@ def load_client(path: str | Path, *, as_of: pd.Timestamp | str | None = None,
                     ahead.cancel()
                 raise
             del raw  # the file's text is no longer needed: only the canonical columns are kept
-    frames = _cross_checks(pending, cfg, ledger, sources)
+        frames = _cross_checks(pending, cfg, ledger, sources, workers)
     del pending
     client = Client(config=cfg, tables=frames, ledger=ledger, rows_in=rows_in,
                     data_end=_data_end(frames, cfg), path=root, sources=sources)
@@ -326,13 +326,20 @@ class _Table:
         out[kept[dup]] = True
         return out
 
-    def finish(self) -> pd.DataFrame:
-        """The kept rows as a DataFrame (canonical column order, ``_source_row`` last)."""
+    def finish(self, pool: ThreadPoolExecutor | None = None) -> pd.DataFrame:
+        """The kept rows as a DataFrame (canonical column order, ``_source_row`` last); on a large
+        table two columns are built at a time."""
         keep = None if not self.drop.any() else ~self.drop
         data = {}
+        if pool is not None and keep is not None and len(self) >= PARALLEL_MIN_ROWS:
+            futures = {c: pool.submit(self.series, c, keep, keep) for c in self.order}
+            for c, f in futures.items():
+                data[c] = f.result()
+                self.cols[c] = None
         for c in self.order:
-            data[c] = self.series(c, keep, keep)
-            self.cols[c] = None  # the table's own copy is no longer needed: free it as we go
+            if c not in data:
+                data[c] = self.series(c, keep, keep)
+                self.cols[c] = None  # the table's own copy is no longer needed: free it as we go
         data["_source_row"] = self.src_rows if keep is None else self.src_rows[keep]
         return pd.DataFrame(data, copy=False)
 
@@ -713,8 +720,8 @@ def _feature(col: pd.Series, placeholders) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------------------------
-def _cross_checks(tables: dict[str, _Table], cfg: ClientConfig, ledger: Ledger,
-                  sources: dict[str, Path]) -> dict[str, pd.DataFrame]:
+def _cross_checks(tables: dict[str, _Table], cfg: ClientConfig, ledger: Ledger, sources: dict[str, Path],
+                  pool: ThreadPoolExecutor | None = None) -> dict[str, pd.DataFrame]:
     """Duplicated ids, lead dates before the lead's creation, references to unknown leads and events
     before the lead was created; then every table is filtered (once) into its DataFrame."""
     def aside(table: str, mask: np.ndarray, reason: str, column: str, detail: str = ""):
@@ -732,7 +739,7 @@ def _cross_checks(tables: dict[str, _Table], cfg: ClientConfig, ledger: Ledger,
     if "survey" in tables:
         aside("survey", tables["survey"].duplicated(["respondent", "question_id"]), "duplicate_id", "question_id",
               detail="the respondent answered this question twice (first answer kept)")
-    leads = tables["leads"].finish()
+    leads = tables["leads"].finish(pool)
     frames: dict[str, pd.DataFrame] = {"leads": leads}
     created = leads.set_index("lead_id")["created_at"]
     for col in LEAD_LIFECYCLE:
@@ -764,7 +771,7 @@ def _cross_checks(tables: dict[str, _Table], cfg: ClientConfig, ledger: Ledger,
                 ledger.add_many(table, sources[table].name, t.rows(np.flatnonzero(mask), column),
                                 _source_name(cfg, table, column), reason, value_column=column)
         t.drop |= unknown | early
-    return {name: frames.get(name) if name in frames else t.finish() for name, t in tables.items()}
+    return {name: frames.get(name) if name in frames else t.finish(pool) for name, t in tables.items()}
 
 
 def _ns(values) -> np.ndarray:
