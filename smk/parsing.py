@@ -695,7 +695,14 @@ def parse_dates_arrow(arr, placeholders, fmt: str | None = None, *, tz=None, sou
     if _fixed_ok_strings(variants, tmpl).any():
         return None  # a placeholder that reads as a date: leave it to the general path
     ok, secs = _parse_fixed(arr, tmpl)
-    rest_idx = np.flatnonzero(~ok)
+    rest = ~ok  # what the fixed-width reader left: cleaned and parsed below, except missing cells
+    if rest.any() and "" in variants:  # empty (or missing) cells are placeholders: nothing to parse
+        import pyarrow.compute as pc
+
+        rest &= pc.binary_length(arr).fill_null(0).to_numpy(zero_copy_only=False) > 0
+    elif rest.any() and arr.null_count:
+        rest &= arr.is_valid().to_numpy(zero_copy_only=False)
+    rest_idx = np.flatnonzero(rest)
     rest_raw = arrow_text(take_rows(arr, rest_idx), index=rest_idx)
     rest = clean_strings(rest_raw, placeholders).str.strip()
     present = ok.copy()

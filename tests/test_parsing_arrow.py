@@ -147,8 +147,10 @@ def test_arrow_dates_with_a_format_and_nulls():
 
 def test_arrow_dates_other_iso_layouts_and_custom_placeholders():
     for layout, pattern in (("%Y-%m-%dT%H:%M:%S", r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"), ("%Y-%m-%d", r"^\d{4}-\d{2}-\d{2}$")):
-        values = list(BASE[:25_000].strftime(layout)) + ["Select", "select", "n/a", "", "2025-02-30"]
+        values = list(BASE[:25_000].strftime(layout)) + ["Select", "select", "n/a", "", "2025-02-30", None, " "]
         _same_as_parse_dates(_column(values), placeholders=["Select", ""], tz="Europe/Madrid")
+        _, bad = _same_as_parse_dates(_column(values), placeholders=["Select"], tz="Europe/Madrid")
+        assert bad[-4:].tolist() == [True, True, False, True]  # "" and " " are values here (unreadable); None is missing
 
 
 def test_arrow_dates_decline_what_parse_dates_reads_another_way():
