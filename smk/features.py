@@ -48,7 +48,7 @@ def row_patterns(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if p == 0:
         return np.zeros((1, 0), dtype=A.dtype), np.zeros(n, dtype=np.int64)
     if p <= 62 and n and ((A == 0) | (A == 1)).all():
-        F = A.astype(float)
+        F = A.astype(float, copy=False)
         lo = (F[:, :31] @ (2.0 ** np.arange(min(p, 31)))).astype(np.int64)  # < 2**31: exact in float
         hi = (F[:, 31:] @ (2.0 ** np.arange(max(p - 31, 0)))).astype(np.int64) if p > 31 else 0
         codes = lo | (hi << 31)
@@ -62,6 +62,82 @@ def _ns(values) -> np.ndarray:
     """Timestamps as int64 nanoseconds since the epoch (UTC for tz-aware values; NaT = iNaT)."""
     idx = pd.DatetimeIndex(values)
     return idx.as_unit("ns").asi8
+
+
+def _coded_events(index: pd.Index, activities: pd.DataFrame, by, before: pd.Series | None):
+    """The log as integer codes: (lead codes of ``index``, number of distinct leads, per kept event
+    its lead's code and its kind's code, kind labels sorted). Kept: events of known leads with a
+    kind, before the lead's cut-off when ``before`` is given."""
+    cols = (by,) if isinstance(by, str) else tuple(by)
+    lead_codes, lead_uniques = pd.factorize(index, use_na_sentinel=True)
+    pos = positions(activities["lead_id"], lead_uniques)
+    keep = pos >= 0
+    kind = np.zeros(len(activities), dtype=np.int64)
+    parts = []
+    for col in cols:
+        codes, uniques = pd.factorize(activities[col], use_na_sentinel=True)
+        keep &= codes >= 0
+        kind = kind * (len(uniques) + 1) + codes
+        parts.append((uniques, len(uniques) + 1))
+    kind = kind[keep]
+    size = int(np.prod([base for _, base in parts]))
+    if size <= 50_000_000:  # a bincount over the code space: linear, where np.unique sorts
+        present = np.bincount(kind, minlength=size) > 0
+        kinds_all = np.flatnonzero(present)
+        kind = (np.cumsum(present) - 1)[kind]
+    else:
+        kinds_all, kind = np.unique(kind, return_inverse=True)
+        kind = kind.reshape(-1)
+    pos = pos[keep]
+    labels = []
+    for code in kinds_all:  # decode the combined code into " · "-joined values
+        vals = []
+        for uniques, base in reversed(parts):
+            code, c = divmod(int(code), base)
+            vals.append(str(uniques[c]))
+        labels.append(" · ".join(reversed(vals)))
+    order = sorted(range(len(labels)), key=lambda i: labels[i])  # every kind keeps a column, even if cut off
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    kind = rank[kind] if len(order) else kind
+    labels = [labels[i] for i in order]
+    if before is not None:
+        cut_pos = positions(lead_uniques, before.index)
+        cut_ns = _ns(before.array)
+        nat = np.iinfo(np.int64).min
+        lead_cut = np.where(cut_pos >= 0, cut_ns[np.clip(cut_pos, 0, None)], nat)
+        ev_cut = lead_cut[pos]
+        when = _ns(activities["occurred_at"].array)[keep]
+        inside = (ev_cut == nat) | ((when != nat) & (when < ev_cut))
+        pos, kind = pos[inside], kind[inside]
+    return lead_codes, len(lead_uniques), pos, kind, labels
+
+
+def _per_lead_frame(per_lead: np.ndarray, lead_codes: np.ndarray, index: pd.Index, labels: list[str]) -> pd.DataFrame:
+    """Rows of ``per_lead`` (one per distinct lead) laid out in the order of ``index``, without
+    copying when the leads are already distinct (the usual case: one copy of n × kinds is enough)."""
+    if not (len(lead_codes) == len(per_lead) and (lead_codes == np.arange(len(lead_codes))).all()):
+        rows = per_lead[np.clip(lead_codes, 0, None)]
+        rows[lead_codes < 0] = 0
+        per_lead = rows
+    out = pd.DataFrame(per_lead, index=index, columns=labels, copy=False)
+    out.attrs["source"] = "log"
+    return out
+
+
+def activity_done(leads: pd.DataFrame, activities: pd.DataFrame | None = None, *,
+                  by: str | tuple[str, ...] = "activity_type", before: pd.Series | None = None) -> pd.DataFrame:
+    """Boolean frame: did each lead do each activity (before its cut-off)? Same rules as
+    :func:`activity_counts` (``did_activity(activity_counts(...))``) but built as booleans, one byte
+    per lead and kind: asset-level tables on a million leads stay small."""
+    index = pd.Index(leads["lead_id"], name="lead_id")
+    if activities is not None and len(activities):
+        lead_codes, n_leads, pos, kind, labels = _coded_events(index, activities, by, before)
+        k = len(labels)
+        flat = np.zeros(n_leads * k, dtype=bool)
+        flat[pos * k + kind] = True
+        return _per_lead_frame(flat.reshape(n_leads, k), lead_codes, index, labels)
+    return did_activity(activity_counts(leads, None))
 
 
 def activity_counts(leads: pd.DataFrame, activities: pd.DataFrame | None = None, *,
@@ -83,52 +159,11 @@ def activity_counts(leads: pd.DataFrame, activities: pd.DataFrame | None = None,
     """
     index = pd.Index(leads["lead_id"], name="lead_id")
     if activities is not None and len(activities):
-        cols = (by,) if isinstance(by, str) else tuple(by)
-        lead_codes, lead_uniques = pd.factorize(index, use_na_sentinel=True)
-        pos = positions(activities["lead_id"], lead_uniques)
-        keep = pos >= 0
-        kind = np.zeros(len(activities), dtype=np.int64)
-        parts = []
-        for col in cols:
-            codes, uniques = pd.factorize(activities[col], use_na_sentinel=True)
-            keep &= codes >= 0
-            kind = kind * (len(uniques) + 1) + codes
-            parts.append((uniques, len(uniques) + 1))
-        kind = kind[keep]
-        size = int(np.prod([base for _, base in parts]))
-        if size <= 50_000_000:  # a bincount over the code space: linear, where np.unique sorts
-            present = np.bincount(kind, minlength=size) > 0
-            kinds_all = np.flatnonzero(present)
-            kind = (np.cumsum(present) - 1)[kind]
-        else:
-            kinds_all, kind = np.unique(kind, return_inverse=True)
-            kind = kind.reshape(-1)
-        pos = pos[keep]
-        labels = []
-        for code in kinds_all:  # decode the combined code into " · "-joined values
-            vals = []
-            for uniques, base in reversed(parts):
-                code, c = divmod(int(code), base)
-                vals.append(str(uniques[c]))
-            labels.append(" · ".join(reversed(vals)))
-        if before is not None:
-            cut_pos = positions(lead_uniques, before.index)
-            cut_ns = _ns(before.array)
-            nat = np.iinfo(np.int64).min
-            lead_cut = np.where(cut_pos >= 0, cut_ns[np.clip(cut_pos, 0, None)], nat)
-            ev_cut = lead_cut[pos]
-            when = _ns(activities["occurred_at"].array)[keep]
-            inside = (ev_cut == nat) | ((when != nat) & (when < ev_cut))
-            pos, kind = pos[inside], kind[inside]
+        lead_codes, n_leads, pos, kind, labels = _coded_events(index, activities, by, before)
         k = len(labels)
-        flat = np.bincount(pos * k + kind, minlength=len(lead_uniques) * k) if k else np.zeros(0, dtype=np.int64)
-        per_lead = flat.reshape(len(lead_uniques), k).astype("int64")
-        rows = per_lead[np.clip(lead_codes, 0, None)]
-        rows[lead_codes < 0] = 0
-        order = sorted(range(k), key=lambda i: labels[i])  # every kind keeps a column, even if cut off
-        counts = pd.DataFrame(rows[:, order], index=index, columns=[labels[i] for i in order])
-        counts.attrs["source"] = "log"
-        return counts
+        per_lead = (np.bincount(pos * k + kind, minlength=n_leads * k).reshape(n_leads, k) if k
+                    else np.zeros((n_leads, 0), np.int64))
+        return _per_lead_frame(per_lead, lead_codes, index, labels)
     cols = [c for c in leads.columns if c.startswith("n_") and c not in ("n_attempts", "n_connects")]
     counts = leads[cols].fillna(0).astype("int64").set_axis(index)
     counts.columns = [c[2:] for c in cols]

@@ -208,6 +208,22 @@ def _strip_magics(src: str) -> str:
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in src.splitlines())
 
 
+def release_memory() -> None:
+    """Give freed memory back to the operating system: Arrow's allocator (mimalloc) and glibc keep
+    freed pages for reuse, so after dropping a loaded client a process still shows its peak
+    (3.5 GiB after loading a million leads; 0.4 GiB after this)."""
+    import ctypes
+    import ctypes.util
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    libc = ctypes.util.find_library("c")
+    if libc and hasattr(ctypes.CDLL(libc), "malloc_trim"):
+        ctypes.CDLL(libc).malloc_trim(0)
+
+
 # --- kernel environment ----------------------------------------------------------------------
 
 def kernel_env(base: Path | None = None) -> dict[str, str]:
@@ -544,7 +560,7 @@ def run(args: argparse.Namespace) -> int:
     env[SNAPSHOT_ENV] = str(snapshot)
     client_name = client.config.name
     del client  # the kernels hold their own copy; this process takes it back from the snapshot at the end
-    gc.collect()
+    release_memory()
     tasks, results = [], {}
     for spec in specs:
         task = Task(spec=spec, client_dir=str(client_dir), period=period, lang=lang, output_dir=str(out),

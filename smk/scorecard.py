@@ -548,11 +548,11 @@ def _fit_logit(y: np.ndarray, X: pd.DataFrame, start: pd.Series | None = None, *
     H = Xᵀ diag(n·p·(1−p)) X, β ← β + H⁻¹g, until max|Δβ| < ``tol``; SE = √diag(H⁻¹) at the
     estimate. ``start`` (e.g. the previous fit of a backward elimination) saves iterations.
     A coefficient beyond ±30 means (quasi-)separation: iterations stop and the caller drops it."""
-    A = X.to_numpy(dtype=float)
-    uniq, inv = row_patterns(A)
+    uniq, inv = row_patterns(X.to_numpy(dtype=float))
     n = np.bincount(inv, minlength=len(uniq)).astype(float)
     k = np.bincount(inv, weights=np.asarray(y, dtype=float), minlength=len(uniq))
     Z = np.column_stack([np.ones(len(uniq)), uniq])
+    del uniq
     names = ["const", *X.columns]
     beta = np.zeros(Z.shape[1])
     if start is not None:

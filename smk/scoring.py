@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import stats as _st
 
 from smk import fmt
-from smk.features import activity_counts
+from smk.features import activity_done
 from smk.errors import ConfigError
 from smk.rules import SEED_EXAMPLE_RULES, Rule, apply_rules, config_rules, parse_rules, rules_table  # noqa: F401
 from smk.scorecard import Scorecard, feature_cutoffs, learn_scorecard  # noqa: F401  (re-exported)
@@ -189,8 +189,7 @@ def activity_close_rates(leads: pd.DataFrame, outcomes: pd.DataFrame, activities
             raise ValueError("by='asset' needs an activities log with an asset column")
         key = ("activity_type", "asset")  # counted as "<type> · <asset>"
     before = feature_cutoffs(oc, None, use=cutoff)
-    counts = activity_counts(pop, acts, by=key, before=before)
-    did = counts > 0
+    did = activity_done(pop, acts, by=key, before=before)
     won = oc["won"].to_numpy(dtype=bool)
     rows = []
     for a in did.columns:
@@ -216,8 +215,8 @@ def activity_close_rates(leads: pd.DataFrame, outcomes: pd.DataFrame, activities
     df["rank"] = pd.array([i + 1 if not s else pd.NA for i, s in enumerate(df["too_small"])], dtype="Int64")
     df.attrs.update(base_rate=base, average_rate=avg, n_leads=int(len(oc)), customers=int(won.sum()),
                     window_days=window_days if dated else None,
-                    source=counts.attrs.get("source", "none"),
-                    cutoff_applied=counts.attrs.get("source") == "log", by=by, cutoff=cutoff)
+                    source=did.attrs.get("source", "none"),
+                    cutoff_applied=did.attrs.get("source") == "log", by=by, cutoff=cutoff)
     return df[["activity", "n", "customers", "rate", "ci_low", "ci_high", "lift_vs_average", "lift_vs_base",
                "pvalue", "qvalue", "too_small", "significant", "direction", "rank"]]
 

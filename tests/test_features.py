@@ -101,3 +101,16 @@ def test_client_cache_hands_out_copies_and_follows_replaced_tables():
     fewer = lead_outcomes(client)
     assert len(fewer) == 100 < len(again)
     pd.testing.assert_frame_equal(fewer, lead_outcomes(client.leads, client.deals, data_end=client.data_end))
+
+
+def test_activity_done_is_counts_above_zero():
+    from smk.features import activity_done, did_activity
+
+    leads, acts, before = _log(seed=4)
+    for by in ("activity_type", ("activity_type", "asset")):
+        got = activity_done(leads, acts, by=by, before=before)
+        exp = did_activity(activity_counts(leads, acts, by=by, before=before))
+        pd.testing.assert_frame_equal(got, exp)
+        assert got.to_numpy().any() and not got.to_numpy().all()
+    no_log = leads.assign(n_page_view=[i % 3 for i in range(len(leads))])
+    pd.testing.assert_frame_equal(activity_done(no_log), did_activity(activity_counts(no_log)))
