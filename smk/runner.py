@@ -85,6 +85,7 @@ class NotebookSpec:
     name: str
     requires: tuple[str, ...] = ()
     title: dict[str, str] = field(default_factory=dict)
+    cost: float = 1.0  # relative run time (metadata smk.cost): the longest notebooks start first
 
     def title_in(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get("en") or self.name
@@ -116,8 +117,10 @@ def read_spec(path: Path) -> NotebookSpec:
             heading = _first_heading(nb, lang)
             if heading:
                 title[lang] = heading
+    cost = meta.get("cost", 1.0)
     return NotebookSpec(path=path, id=m.group(1), name=path.stem,
-                        requires=tuple(meta.get("requires") or ()), title=title)
+                        requires=tuple(meta.get("requires") or ()), title=title,
+                        cost=float(cost) if isinstance(cost, (int, float)) and cost > 0 else 1.0)
 
 
 def discover(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[NotebookSpec]:
@@ -192,6 +195,9 @@ def check_notebook(path: Path) -> list[str]:
     title = meta.get("title") or {}
     if not (title.get("en") and title.get("es")):
         problems.append("metadata smk.title needs `en` and `es`")
+    cost = meta.get("cost", 1.0)
+    if isinstance(cost, bool) or not isinstance(cost, (int, float)) or cost <= 0:
+        problems.append("metadata smk.cost must be a positive number (relative run time)")
     requires = meta.get("requires", [])
     if not isinstance(requires, list):
         problems.append("metadata smk.requires must be a list of capabilities")
@@ -206,6 +212,12 @@ def check_notebook(path: Path) -> list[str]:
 
 def _strip_magics(src: str) -> str:
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in src.splitlines())
+
+
+def warm_up() -> None:
+    """Imports a notebook worker needs (run in each worker while the client loads)."""
+    import papermill  # noqa: F401
+    from nbconvert import HTMLExporter  # noqa: F401
 
 
 def release_memory() -> None:
@@ -544,75 +556,88 @@ def run(args: argparse.Namespace) -> int:
 
     t_start = time.perf_counter()
     client_dir = resolve(args.client_dir)
-    client = smk.load_client(client_dir)
-    period, lang, out = _resolve_settings(args, client)
-    out.mkdir(parents=True, exist_ok=True)
     specs = select(discover(Path(args.notebooks) if args.notebooks else NOTEBOOKS_DIR), args.only)
     if not specs:
         raise ConfigError("no notebooks to run")
-    caps = capabilities(client)
-    env = kernel_env()
-    # the kernels read the client loaded here instead of loading it again, once per notebook
-    from smk.loader import SNAPSHOT_ENV, load_snapshot, save_snapshot
-
-    snapshot = save_snapshot(client, out / ".smk-client.pkl")
-    atexit.register(snapshot.unlink, missing_ok=True)  # removed even if the run is interrupted
-    env[SNAPSHOT_ENV] = str(snapshot)
-    client_name = client.config.name
-    del client  # the kernels hold their own copy; this process takes it back from the snapshot at the end
-    release_memory()
-    tasks, results = [], {}
-    for spec in specs:
-        task = Task(spec=spec, client_dir=str(client_dir), period=period, lang=lang, output_dir=str(out),
-                    client_name=client_name, period_label=fmt.month(period, lang), env=env,
-                    timeout=args.timeout)
-        missing = [c for c in spec.requires if not caps.get(c, False)]
-        if missing:
-            results[spec.id] = not_enough_task(task, missing)
-        else:
-            tasks.append(task)
     jobs = max(1, args.jobs or os.cpu_count() or 1)
-    from tqdm import tqdm
+    pool = None
+    if jobs > 1 and len(specs) > 1:
+        # the workers import papermill and nbconvert while this process loads the client
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(specs)), mp_context=get_context("spawn"))
+        for _ in range(min(jobs, len(specs))):
+            pool.submit(warm_up)
+    with contextlib.ExitStack() as stack:
+        if pool is not None:  # whatever happens (bad data, Ctrl-C), the workers go away
+            stack.callback(pool.shutdown, cancel_futures=True)
+        client = smk.load_client(client_dir)
+        period, lang, out = _resolve_settings(args, client)
+        out.mkdir(parents=True, exist_ok=True)
+        caps = capabilities(client)
+        env = kernel_env()
+        # the kernels read the client loaded here instead of loading it again, once per notebook
+        from smk.loader import SNAPSHOT_ENV, load_snapshot, save_snapshot
 
-    bar = tqdm(total=len(specs), desc=f"smk run {client_slug(client_dir)} {period}", unit="nb",
-               disable=bool(getattr(args, "no_progress", False)), file=sys.stderr)
-    bar.update(len(results))
-    if jobs == 1 or len(tasks) <= 1:
-        for task in tasks:
-            bar.set_postfix_str(task.spec.name)
-            results[task.spec.id] = execute_task(task)
-            bar.update(1)
-    else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(execute_task, t): t for t in tasks}
-            for fut in as_completed(futures):
-                task = futures[fut]
-                try:
-                    results[task.spec.id] = fut.result()
-                except Exception as exc:  # the worker process itself died
-                    results[task.spec.id] = Result(id=task.spec.id, name=task.spec.name, status="failed",
-                                                   error=f"worker: {type(exc).__name__}: {exc}")
+        snapshot = save_snapshot(client, out / ".smk-client.pkl")
+        atexit.register(snapshot.unlink, missing_ok=True)  # removed even if the run is interrupted
+        env[SNAPSHOT_ENV] = str(snapshot)
+        client_name = client.config.name
+        del client  # the kernels hold their own copy; this process takes it back from the snapshot at the end
+        release_memory()
+        tasks, results = [], {}
+        for spec in specs:
+            task = Task(spec=spec, client_dir=str(client_dir), period=period, lang=lang, output_dir=str(out),
+                        client_name=client_name, period_label=fmt.month(period, lang), env=env,
+                        timeout=args.timeout)
+            missing = [c for c in spec.requires if not caps.get(c, False)]
+            if missing:
+                results[spec.id] = not_enough_task(task, missing)
+            else:
+                tasks.append(task)
+        # longest first (smk.cost, measured at a million leads): the last notebook to start is a short one
+        tasks.sort(key=lambda t: -t.spec.cost)
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(specs), desc=f"smk run {client_slug(client_dir)} {period}", unit="nb",
+                   disable=bool(getattr(args, "no_progress", False)), file=sys.stderr)
+        bar.update(len(results))
+        if pool is None or len(tasks) <= 1:
+            if pool is not None:
+                pool.shutdown()
+            for task in tasks:
                 bar.set_postfix_str(task.spec.name)
+                results[task.spec.id] = execute_task(task)
                 bar.update(1)
-    bar.close()
-    client = load_snapshot(snapshot, client_dir)
-    snapshot.unlink(missing_ok=True)  # it holds the client's data: never leave it beside the report
-    from smk.readers import write_csv_safe
+        else:
+            with pool:
+                futures = {pool.submit(execute_task, t): t for t in tasks}
+                for fut in as_completed(futures):
+                    task = futures[fut]
+                    try:
+                        results[task.spec.id] = fut.result()
+                    except Exception as exc:  # the worker process itself died
+                        results[task.spec.id] = Result(id=task.spec.id, name=task.spec.name, status="failed",
+                                                       error=f"worker: {type(exc).__name__}: {exc}")
+                    bar.set_postfix_str(task.spec.name)
+                    bar.update(1)
+        bar.close()
+        client = load_snapshot(snapshot, client_dir)
+        snapshot.unlink(missing_ok=True)  # it holds the client's data: never leave it beside the report
+        from smk.readers import write_csv_safe
 
-    write_csv_safe(ledger_frame(client, lang), out / LEDGER_CSV)
-    generated = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    write_index(out, client=client, period=period, lang=lang, specs=specs, results=results, generated_at=generated)
-    (out / "run.json").write_text(json.dumps({
-        "client": client.config.name, "period": period, "lang": lang, "generated_at": generated,
-        "notebooks": [asdict(results[s.id]) for s in specs],
-    }, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    for line in _summary_lines(specs, results):
-        print(line)
-    print(f"report: {out / 'index.html'}  ({time.perf_counter() - t_start:.1f} s)")
-    failed = [results[s.id] for s in specs if results[s.id].status == "failed"]
-    for r in failed:
-        print(f"error: {r.describe_error()}; partial executed copy: {out / r.name}.ipynb", file=sys.stderr)
-    return 1 if failed else 0
+        write_csv_safe(ledger_frame(client, lang), out / LEDGER_CSV)
+        generated = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        write_index(out, client=client, period=period, lang=lang, specs=specs, results=results, generated_at=generated)
+        (out / "run.json").write_text(json.dumps({
+            "client": client.config.name, "period": period, "lang": lang, "generated_at": generated,
+            "notebooks": [asdict(results[s.id]) for s in specs],
+        }, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        for line in _summary_lines(specs, results):
+            print(line)
+        print(f"report: {out / 'index.html'}  ({time.perf_counter() - t_start:.1f} s)")
+        failed = [results[s.id] for s in specs if results[s.id].status == "failed"]
+        for r in failed:
+            print(f"error: {r.describe_error()}; partial executed copy: {out / r.name}.ipynb", file=sys.stderr)
+        return 1 if failed else 0
 
 
 # --- refresh ---------------------------------------------------------------------------------
