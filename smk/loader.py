@@ -279,7 +279,7 @@ def _dictionary_columns(name: str, tcfg: TableConfig):
 class _Table:
     """A canonical table under construction: columns by canonical name, and the rows set aside so far."""
 
-    def __init__(self, name: str, src_rows: np.ndarray):
+    def __init__(self, name: str, src_rows):
         self.name = name
         self.src_rows = src_rows
         self.cols: dict = {}
@@ -304,8 +304,8 @@ class _Table:
         if rows is None:
             return c
         if keep is not None:  # a boolean mask filters without an array of positions (20 million rows: 160 MB)
-            return pd.Series(c.array[keep])
-        return pd.Series(c.array.take(rows))
+            return pd.Series(c.array[keep], copy=False)
+        return pd.Series(c.array.take(rows), copy=False)
 
     def rows(self, idx: np.ndarray, *cols: str) -> pd.DataFrame:
         """Some rows (by position) with ``_source_row`` and the given columns, for the ledger."""
@@ -340,8 +340,30 @@ class _Table:
             if c not in data:
                 data[c] = self.series(c, keep, keep)
                 self.cols[c] = None  # the table's own copy is no longer needed: free it as we go
-        data["_source_row"] = self.src_rows if keep is None else self.src_rows[keep]
+        rows = self.src_rows if keep is None else self.src_rows[keep]
+        data["_source_row"] = rows.array() if isinstance(rows, _RowNumbers) else rows
         return pd.DataFrame(data, copy=False)
+
+
+class _RowNumbers:
+    """Spreadsheet rows first, first + 1, ... of a file read in one piece, without an array of them:
+    ``rows[i]`` (an int, or an array for an array of positions or a boolean mask) and ``len``."""
+
+    def __init__(self, first: int, n: int):
+        self.first, self.n = first, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, key):
+        if isinstance(key, np.ndarray):
+            pos = np.flatnonzero(key) if key.dtype == bool else key.astype(np.int64)
+            pos += self.first
+            return pos
+        return self.first + int(key)
+
+    def array(self) -> np.ndarray:
+        return np.arange(self.first, self.first + self.n, dtype=np.int64)
 
 
 def _mask(x) -> np.ndarray:
@@ -460,8 +482,9 @@ def _canonical(name: str, raw: RawTable, tcfg: TableConfig, cfg: ClientConfig, l
     # e.g. a "closed deals" export where every row is won: `constants: {stage: won}`
     src = _Sources(raw, {mapping[c]: str(v) for c, v in tcfg.constants.items()})
     n = src.n
-    src_rows = raw.source_rows
-    src_rows_series = pd.Series(src_rows)
+    # spreadsheet rows: for a file read in one piece simply 2, 3, ... (no array of 20 million of them)
+    src_rows = _RowNumbers(2, n) if raw.table is not None else raw.source_rows
+    src_rows_series = src_rows if raw.table is not None else pd.Series(src_rows, copy=False)
     table = _Table(name, src_rows)
     drop = table.drop
     decimal_cache: list = []
@@ -516,7 +539,7 @@ def _canonical(name: str, raw: RawTable, tcfg: TableConfig, cfg: ClientConfig, l
                     unchanged = raw_text is not None and parsed_d.equals(enc.values)
                     parsed = _Text(_large_strings(parsed_d), enc.codes, raw_text if unchanged else None)
                 else:
-                    parsed = pd.Series(parsed_d.array.take(enc.codes))
+                    parsed = pd.Series(parsed_d.array.take(enc.codes), copy=False)
                 if bad_d is not None:
                     bad = bad_d.to_numpy(dtype=bool)[enc.codes]
             elif kind in ("datetime", "date") and not tcfg.values.get(canon) and src.arrow(source) is not None:
@@ -607,7 +630,7 @@ def _canonical(name: str, raw: RawTable, tcfg: TableConfig, cfg: ClientConfig, l
                     unchanged = raw_text is not None and feat.equals(enc.values)
                     table.cols[target] = _Text(_large_strings(feat), enc.codes, raw_text if unchanged else None)
                 else:
-                    table.cols[target] = pd.Series(feat.array.take(enc.codes))
+                    table.cols[target] = pd.Series(feat.array.take(enc.codes), copy=False)
             else:
                 table.cols[target] = _feature(src.series(col), cfg.placeholders)
     names = ["_source_row", *table.cols]
@@ -694,7 +717,7 @@ def _allowed_values(parsed: pd.Series, colspec: ColumnSpec, enc: _Encoded, table
     low = parsed.str.lower().str.replace(" ", "_", regex=False)
     if (low.isin(colspec.allowed) | low.isna()).all():
         return low
-    _check_allowed(pd.Series(parsed.array.take(enc.codes)), colspec, table, source, file, src_rows, tcfg)
+    _check_allowed(pd.Series(parsed.array.take(enc.codes), copy=False), colspec, table, source, file, src_rows, tcfg)
     raise AssertionError("unmapped values were not reported")  # pragma: no cover
 
 

@@ -647,13 +647,13 @@ def _i8_series(values: np.ndarray, tz) -> pd.Series:
     """A datetime64[ns] Series (tz-aware when ``tz``) over int64 nanoseconds (UTC when ``tz``)."""
     m8 = values.view("M8[ns]")
     if tz is None:
-        return pd.Series(m8)
+        return pd.Series(m8, copy=False)
     dtype = pd.DatetimeTZDtype(unit="ns", tz=tz)
     try:
         arr = pd.arrays.DatetimeArray._simple_new(m8, dtype=dtype)
     except (AttributeError, TypeError):  # pragma: no cover - a pandas without the private constructor
-        return pd.Series(m8).dt.tz_localize("UTC").dt.tz_convert(dtype.tz)
-    return pd.Series(arr)
+        return pd.Series(m8, copy=False).dt.tz_localize("UTC").dt.tz_convert(dtype.tz)
+    return pd.Series(arr, copy=False)
 
 
 def _guess_layout(arr) -> str | None:
@@ -742,9 +742,9 @@ def parse_dates_arrow(arr, placeholders, fmt: str | None = None, *, tz=None, sou
             localized = _localize(_i8_series(local, None), src_tz)
         else:
             localized = _i8_series(utc, src_tz)
-        result, bad = _assemble_result(None, aware_parts, pd.Series(present), tz, src_tz, localized=localized)
+        result, bad = _assemble_result(None, aware_parts, pd.Series(present, copy=False), tz, src_tz, localized=localized)
     else:
-        result, bad = _assemble_result(_i8_series(local, None), aware_parts, pd.Series(present), tz, None)
+        result, bad = _assemble_result(_i8_series(local, None), aware_parts, pd.Series(present, copy=False), tz, None)
     return result, bad.to_numpy()
 
 

@@ -229,3 +229,19 @@ def test_demo_client_is_unchanged_by_the_arrow_paths(monkeypatch):
         m.setattr(L, "parse_dates_arrow", lambda *a, **k: None)
         slow = smk.load_client("data/demo", as_of="2026-11-23")
     _assert_same_client(demo, slow)
+
+
+def test_row_numbers_without_an_array():
+    rows = L._RowNumbers(2, 5)
+    assert len(rows) == 5 and rows[0] == 2 and rows[4] == 6
+    assert rows[np.array([0, 3])].tolist() == [2, 5]
+    assert rows[np.array([True, False, True, False, False])].tolist() == [2, 4]
+    assert rows.array().tolist() == [2, 3, 4, 5, 6]
+
+
+def test_errors_name_the_spreadsheet_row(make_client):
+    yml = "name: R\ntimezone: UTC\ntables:\n  leads:\n    file: l.csv\n    columns: {lead_id: id, created_at: at}\n"
+    data = "id,at\n1,13/01/2026\n2,01/02/2026\n3,01/13/2026\n"  # day first on row 2, month first on row 4
+    with pytest.raises(DataError) as err:
+        smk.load_client(make_client(yml, {"l.csv": data}))
+    assert "row 4" in str(err.value) and "'01/13/2026'" in str(err.value)
