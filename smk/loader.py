@@ -61,6 +61,7 @@ def load_client(path: str | Path, *, as_of: pd.Timestamp | str | None = None,
     rows_in: dict[str, int] = {}
     sources: dict[str, Path] = {}
     wanted = [t for t in TABLES if t in cfg.tables and (tables is None or t in tables or t == "leads")]
+    leads_ready = None
 
     def read(name: str) -> RawTable:
         tcfg = cfg.tables[name]
@@ -81,12 +82,14 @@ def load_client(path: str | Path, *, as_of: pd.Timestamp | str | None = None,
             rows_in[name] = raw.num_rows + len(raw.bad_lines) + len(raw.empty_rows)
             try:
                 pending[name] = _canonical(name, raw, tcfg, cfg, ledger, now, workers)
+                del raw  # the file's text is no longer needed: only the canonical columns are kept
+                if name == "leads":  # the leads' own checks need no other table: done while the next file is read
+                    leads_ready = _LeadsReady(pending["leads"], cfg, sources, workers)
             except BaseException:
                 if ahead is not None:
                     ahead.cancel()
                 raise
-            del raw  # the file's text is no longer needed: only the canonical columns are kept
-        frames = _cross_checks(pending, cfg, ledger, sources, workers)
+        frames = _cross_checks(pending, cfg, ledger, sources, workers, leads_ready)
     del pending
     client = Client(config=cfg, tables=frames, ledger=ledger, rows_in=rows_in,
                     data_end=_data_end(frames, cfg), path=root, sources=sources)
@@ -743,8 +746,39 @@ def _feature(col: pd.Series, placeholders) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------------------------
+class _LeadsReady:
+    """The leads table's own cross-checks (duplicated ids, lifecycle dates before creation) and its
+    final DataFrame, worked out as soon as the leads are parsed; their ledger rows are kept aside and
+    written by :func:`_cross_checks` where it would have written them."""
+
+    def __init__(self, leads: _Table, cfg: ClientConfig, sources: dict[str, Path], pool=None):
+        file = sources["leads"].name
+        self.duplicates = Ledger()
+        dup = leads.duplicated(["lead_id"])
+        if dup.any():
+            idx = np.flatnonzero(dup)
+            self.duplicates.add_many("leads", file, leads.rows(idx, "lead_id"), _source_name(cfg, "leads", "lead_id"),
+                                     "duplicate_id", value_column="lead_id")
+            leads.drop[idx] = True
+        self.frame = frame = leads.finish(pool)
+        self.lifecycle = Ledger()
+        for col in LEAD_LIFECYCLE:
+            if col in frame:
+                early = frame[col].notna() & (frame[col] < frame["created_at"])
+                if early.any():
+                    self.lifecycle.add_many("leads", file, frame[early], _source_name(cfg, "leads", col),
+                                            "before_lead_created", action=CLEARED, value_column=col)
+                    frame.loc[early, col] = pd.NaT
+
+
+def _append(ledger: Ledger, rows: Ledger) -> None:
+    """Write ``rows`` (ledger rows kept aside) into ``ledger``, in their order."""
+    for r in rows._rows:
+        ledger.add(r["table"], r["file"], r["source_row"], r["column"], r["value"], r["reason"], r["action"], r["detail"])
+
+
 def _cross_checks(tables: dict[str, _Table], cfg: ClientConfig, ledger: Ledger, sources: dict[str, Path],
-                  pool: ThreadPoolExecutor | None = None) -> dict[str, pd.DataFrame]:
+                  pool: ThreadPoolExecutor | None = None, leads_ready: _LeadsReady | None = None) -> dict[str, pd.DataFrame]:
     """Duplicated ids, lead dates before the lead's creation, references to unknown leads and events
     before the lead was created; then every table is filtered (once) into its DataFrame."""
     def aside(table: str, mask: np.ndarray, reason: str, column: str, detail: str = ""):
@@ -756,22 +790,17 @@ def _cross_checks(tables: dict[str, _Table], cfg: ClientConfig, ledger: Ledger, 
                         detail=detail, value_column=column)
         t.drop[idx] = True
 
-    for table, idcol in (("leads", "lead_id"), ("deals", "deal_id")):
-        if table in tables:
-            aside(table, tables[table].duplicated([idcol]), "duplicate_id", idcol)
+    ready = leads_ready if leads_ready is not None else _LeadsReady(tables["leads"], cfg, sources, pool)
+    _append(ledger, ready.duplicates)
+    if "deals" in tables:
+        aside("deals", tables["deals"].duplicated(["deal_id"]), "duplicate_id", "deal_id")
     if "survey" in tables:
         aside("survey", tables["survey"].duplicated(["respondent", "question_id"]), "duplicate_id", "question_id",
               detail="the respondent answered this question twice (first answer kept)")
-    leads = tables["leads"].finish(pool)
+    leads = ready.frame
     frames: dict[str, pd.DataFrame] = {"leads": leads}
     created = leads.set_index("lead_id")["created_at"]
-    for col in LEAD_LIFECYCLE:
-        if col in leads:
-            early = leads[col].notna() & (leads[col] < leads["created_at"])
-            if early.any():
-                ledger.add_many("leads", sources["leads"].name, leads[early], _source_name(cfg, "leads", col),
-                                "before_lead_created", action=CLEARED, value_column=col)
-                leads.loc[early, col] = pd.NaT
+    _append(ledger, ready.lifecycle)
     linked = [(table, spec) for table, spec in TABLES.items() if table != "leads" and table in tables and spec.lead_ref]
     found = _lead_positions([tables[table].cols[spec.lead_ref] for table, spec in linked], created.index)
     for (table, spec), pos in zip(linked, found):
