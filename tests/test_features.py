@@ -114,3 +114,20 @@ def test_activity_done_is_counts_above_zero():
         assert got.to_numpy().any() and not got.to_numpy().all()
     no_log = leads.assign(n_page_view=[i % 3 for i in range(len(leads))])
     pd.testing.assert_frame_equal(activity_done(no_log), did_activity(activity_counts(no_log)))
+
+
+def test_loaded_event_labels_are_categoricals_with_the_same_values():
+    import smk
+    from smk.readers import read_raw
+
+    client = smk.load_client("data/demo")
+    acts = client.activities
+    for col in ("activity_type", "asset"):
+        assert isinstance(acts[col].dtype, pd.CategoricalDtype)
+        cats = list(acts[col].cat.categories)
+        assert cats == sorted(cats)
+    raw = read_raw(client.sources["activities"]).frame
+    # the same multiset of labels as a text column would hold (value maps applied by the loader)
+    assert acts["activity_type"].notna().all() and len(acts["activity_type"].cat.categories) >= 5
+    assert acts["asset"].astype(object).isin(set(raw[client.config.tables["activities"].columns.get("asset", "asset")]
+                                                 .str.strip())).where(acts["asset"].notna(), True).all()
