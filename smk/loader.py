@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from smk.client import Client
+from smk.client import CATEGORICAL, Client
 from smk.config import ClientConfig, TableConfig, load_config
 from smk.errors import ConfigError, DataError
 from smk.features import positions
@@ -161,6 +161,35 @@ class _Text:
             return arrow_text(take_rows(self.raw, rows))
         codes = self.codes if rows is None else self.codes[keep if keep is not None else rows]
         return arrow_text(pc.take(self.values, pa.array(codes)))
+
+    def categorical(self, keep: np.ndarray | None = None) -> pd.Series:
+        """The column (rows where ``keep``) as a pandas categorical with sorted categories, built from
+        the distinct values and the row codes (no per-row strings); same as ``take(...).astype("category")``."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if self.raw is not None:
+            raw = self.raw if keep is None else pc.filter(self.raw, pa.array(keep))
+            enc = pc.dictionary_encode(raw)
+            enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
+            values, codes = enc.dictionary, enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+            vcode = np.arange(len(values), dtype=np.int64)
+        else:
+            enc = pc.dictionary_encode(self.values)  # cleaning may map two raw values to one
+            values = enc.dictionary
+            vcode = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+            codes = self.codes if keep is None else self.codes[keep]
+        order = pc.sort_indices(values).to_numpy()
+        rank = np.empty(len(order) + 1, dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        rank[-1] = -1  # missing
+        vrank = rank[vcode]  # vcode -1 -> rank[-1] = -1
+        row_codes = vrank[codes] if self.raw is None else np.where(codes >= 0, rank[np.clip(codes, 0, None)], -1)
+        used = np.bincount(row_codes[row_codes >= 0], minlength=len(order)) > 0  # only values of kept rows
+        remap = np.append(np.cumsum(used) - 1, -1)
+        row_codes = remap[row_codes]  # -1 stays -1 (remap[-1])
+        cats = arrow_text(pc.take(values, pa.array(order[used])))
+        return pd.Series(pd.Categorical.from_codes(row_codes, dtype=pd.CategoricalDtype(pd.Index(cats))), copy=False)
 
     def unique_codes(self) -> np.ndarray:
         """Codes that are equal exactly when the values are (missing: -1)."""
@@ -335,11 +364,16 @@ class _Table:
         keep = None if not self.drop.any() else ~self.drop
         data = {}
         if pool is not None and keep is not None and len(self) >= PARALLEL_MIN_ROWS:
-            futures = {c: pool.submit(self.series, c, keep, keep) for c in self.order}
+            futures = {c: (pool.submit(self.cols[c].categorical, keep)
+                           if (self.name, c) in CATEGORICAL and isinstance(self.cols[c], _Text)
+                           else pool.submit(self.series, c, keep, keep)) for c in self.order}
             for c, f in futures.items():
                 data[c] = f.result()
                 self.cols[c] = None
         for c in self.order:
+            if c not in data and (self.name, c) in CATEGORICAL and isinstance(self.cols[c], _Text):
+                data[c] = self.cols[c].categorical(keep)
+                self.cols[c] = None
             if c not in data:
                 data[c] = self.series(c, keep, keep)
                 self.cols[c] = None  # the table's own copy is no longer needed: free it as we go

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from smk.features import activity_counts, positions
 
@@ -131,3 +132,57 @@ def test_loaded_event_labels_are_categoricals_with_the_same_values():
     assert acts["activity_type"].notna().all() and len(acts["activity_type"].cat.categories) >= 5
     assert acts["asset"].astype(object).isin(set(raw[client.config.tables["activities"].columns.get("asset", "asset")]
                                                  .str.strip())).where(acts["asset"].notna(), True).all()
+
+
+DIRTY_LOG_YML = """name: Labels
+timezone: UTC
+tables:
+  leads:
+    file: l.csv
+  activities:
+    file: a.csv
+    values:
+      activity_type: {"Page View": page_view, "page view": page_view, "Demo Request": demo_request}
+"""
+DIRTY_LOG_FILES = {
+    "l.csv": "lead_id,created_at\n1,2026-01-01\n2,2026-01-02\n3,2026-01-03\n",
+    "a.csv": ("lead_id,occurred_at,activity_type,asset\n"
+              "1,2026-01-02,Page View,/pricing\n2,2026-01-03, page view ,/blog\n3,2026-01-04,Demo Request,\n"
+              "1,2026-01-05,zz_other,N/A\n2,2026-01-06,,/pricing\n3,2026-01-07,Page View,/Blog\n"),
+}
+
+
+@pytest.mark.parametrize("source", ["demo", "dirty"])
+def test_loader_categoricals_equal_text_columns_made_categorical(source, make_client, monkeypatch):
+    """The loader builds the categoricals from distinct values and codes; they must be exactly the
+    text columns it would otherwise build, made categorical by pandas (value maps, trimming,
+    placeholders and missing values included)."""
+    import smk
+    import smk.client
+    import smk.loader
+
+    client_dir = "data/demo" if source == "demo" else make_client(DIRTY_LOG_YML, DIRTY_LOG_FILES)
+    fast = smk.load_client(client_dir)
+    monkeypatch.setattr(smk.loader, "CATEGORICAL", ())
+    monkeypatch.setattr(smk.client, "CATEGORICAL", ())
+    text = smk.load_client(client_dir)
+    for col in ("activity_type", "asset"):
+        assert not isinstance(text.activities[col].dtype, pd.CategoricalDtype)
+        pd.testing.assert_series_equal(fast.activities[col], text.activities[col].astype("category"))
+    if source == "dirty":
+        assert list(fast.activities["activity_type"].cat.categories) == ["demo_request", "page_view", "zz_other"]
+        assert fast.activities["asset"].isna().sum() == 2  # blank and the N/A placeholder
+
+
+def test_text_column_categorical_from_raw_and_from_codes():
+    import pyarrow as pa
+
+    from smk.loader import _Text
+
+    raw = pa.array(["b", None, "a", "b", "c"], type=pa.large_string())
+    keep = np.array([True, True, False, True, True])
+    for col in (_Text(raw, np.arange(5), raw=raw), _Text(pa.array(["b", None, "a", "B", "c"]), np.array([0, 1, 2, 0, 4]))):
+        for k in (None, keep):
+            got = col.categorical(k)
+            exp = col.take(k, k).astype("category")
+            pd.testing.assert_series_equal(got, exp)
