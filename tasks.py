@@ -4,7 +4,7 @@
     python3 tasks.py demo      set everything up, run the whole playbook on the demo client
     python3 tasks.py test      set everything up, run the whole test suite
     python3 tasks.py refresh   re-execute the notebooks in place (stored outputs for nbval)
-    python3 tasks.py bench     benchmark (see benchmarks/README.md); extra args are passed on
+    python3 tasks.py bench     benchmark (see docs/performance.md); extra args are passed on
     python3 tasks.py setup     only create/refresh the virtual environment (.venv)
 
 Each command is a thin alias over `python -m smk ...` or pytest inside .venv, so nothing works only
