@@ -235,10 +235,35 @@ def _read_csv_arrow(path: Path, enc: str, delim: str, dictionary=None) -> RawTab
         convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
                                               quoted_strings_can_be_null=False),
     )
-    if bad:
-        # pyarrow skips invalid rows: recompute spreadsheet row numbers with the forgiving reader
-        raise ValueError("invalid rows")
+    if bad or _has_blank_rows(table):
+        # pyarrow skips invalid rows, and returns a blank line as a row of empty values: the forgiving
+        # reader records each one with its spreadsheet row number (``malformed_row`` / ``empty_row``)
+        raise ValueError("invalid or blank rows")
     return RawTable(None, path, enc, delim, table=table)
+
+
+def _has_blank_rows(table) -> bool:
+    """Any row whose every field is empty (a blank line). One column is scanned in full; the others
+    only at the rows where that one is empty."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if table.num_rows == 0 or table.num_columns == 0:
+        return False
+
+    def empty(col) -> "pa.ChunkedArray":
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(pa.string())
+        return pc.equal(pc.binary_length(col), 0)
+
+    cols = list(table.columns)
+    first = next((c for c in cols if not pa.types.is_dictionary(c.type)), cols[0])
+    idx = pc.indices_nonzero(empty(first))
+    for col in cols:
+        if len(idx) == 0:
+            return False
+        idx = pc.filter(idx, empty(col.take(idx)))
+    return len(idx) > 0
 
 
 def _header(path: Path, enc: str, delim: str) -> list[str]:

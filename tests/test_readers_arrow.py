@@ -47,3 +47,18 @@ def test_malformed_rows_still_go_to_the_forgiving_reader(tmp_path):
     assert raw.table is None and raw.empty_rows == [3] and [r for r, _ in raw.bad_lines] == [4]
     assert not raw.is_dictionary("Kind") and raw.dictionary("Kind") is None
     assert raw.arrow("Kind").to_pylist() == ["a", "c"] and raw.source_rows.tolist() == [2, 5]
+
+
+def test_blank_lines_are_empty_rows_not_rows_of_empty_values(tmp_path):
+    """pyarrow returns a blank line of a valid file as a row of empty strings; it must reach the
+    ledger as an empty row with its spreadsheet row number, the other rows keeping theirs."""
+    path = tmp_path / "t.csv"
+    path.write_text("Id,Kind\n1,a\n\n2,b\n,\n3,c\n", encoding="utf-8")
+    for dictionary in (None, lambda header: {"Kind"}, lambda header: {"Id", "Kind"}):
+        raw = read_raw(path, dictionary=dictionary)
+        assert raw.empty_rows == [3, 5] and raw.bad_lines == []
+        assert raw.arrow("Id").to_pylist() == ["1", "2", "3"] and raw.source_rows.tolist() == [2, 4, 6]
+    clean = tmp_path / "ok.csv"
+    clean.write_text("Id,Kind\n1,a\n,b\n3,\n", encoding="utf-8")  # empty fields, but no empty row
+    raw = read_raw(clean)
+    assert raw.table is not None and raw.empty_rows == [] and raw.num_rows == 3
