@@ -24,6 +24,7 @@ from scipy import stats as _st
 
 from smk import fmt, stats
 from smk.errors import NotEnoughData
+from smk.features import NAT_NS, epoch_ns
 from smk.outcomes import lead_outcomes
 
 MODELS: tuple[str, ...] = ("first_touch", "last_touch", "linear", "u_shaped")
@@ -56,19 +57,11 @@ LABELS: dict[str, dict[str, str]] = {
            "u_shaped": "En U (40/20/40)", "channel": "Canal", NO_TOUCH: "(sin contactos registrados)"},
 }
 
-_NAT = np.iinfo(np.int64).min
-
-
 def lead_codes(lead_ids, event_ids) -> np.ndarray:
     """Position of each ``event_ids`` value in ``lead_ids`` (−1 when absent): :func:`smk.features.positions`."""
     from smk.features import positions
 
     return positions(event_ids, lead_ids)
-
-
-def epoch_ns(s: pd.Series) -> np.ndarray:
-    """int64 nanoseconds since the epoch (UTC) of a datetime Series; NaT → int64 min."""
-    return s.array.as_unit("ns").asi8 if len(s) else np.array([], dtype=np.int64)
 
 
 def _unique_sorted(x: np.ndarray) -> np.ndarray:
@@ -97,7 +90,7 @@ def _events_before_win(acts: pd.DataFrame, outcomes: pd.DataFrame, vcode: np.nda
     ok = (code >= 0) & (vcode >= 0)
     c = np.where(ok, code, 0)
     is_won = won[c]
-    keep = ok & (~is_won | ((won_at[c] != _NAT) & (t < won_at[c])))
+    keep = ok & (~is_won | ((won_at[c] != NAT_NS) & (t < won_at[c])))
     return code[keep], t[keep], vcode[keep]
 
 

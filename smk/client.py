@@ -10,12 +10,6 @@ from smk.config import ClientConfig
 from smk.ledger import Ledger
 
 
-#: Repeated labels of the event log, held as pandas categoricals (sorted categories): 20 million
-#: activities name a few dozen types and assets, and as text they would take 0.7 GiB of every
-#: process holding the client. They compare, group and print like text.
-CATEGORICAL = (("activities", "activity_type"), ("activities", "asset"))
-
-
 @dataclass
 class Client:
     """A client's data after loading and validation.
@@ -23,8 +17,7 @@ class Client:
     Attributes
     ----------
     config: the parsed client.yml.
-    tables: canonical DataFrames by table name (only the tables the client has); the columns in
-        :data:`CATEGORICAL` become categoricals when the client is built.
+    tables: canonical DataFrames by table name (only the tables the client has).
     ledger: every row set aside and every value cleared, with the reason.
     rows_in: rows read per table (rows_in == rows kept + rows set aside, always).
     data_end: the latest timestamp seen in the data (in the client's timezone); analyses treat it
@@ -40,12 +33,6 @@ class Client:
     path: Path | None = None
     sources: dict[str, Path] = field(default_factory=dict)
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        for table, column in CATEGORICAL:
-            df = self.tables.get(table)
-            if df is not None and column in df and not isinstance(df[column].dtype, pd.CategoricalDtype):
-                self.tables[table] = df.assign(**{column: df[column].astype("category")})
 
     def cached(self, key: tuple, compute):
         """Per-lead tables derived from the loaded data (outcomes, SLA clock…), computed once per

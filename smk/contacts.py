@@ -12,11 +12,6 @@ from smk.features import align, isin
 CONNECTED_OUTCOMES = ("connected", "conversation", "meeting", "answered")
 
 
-def _per_lead(out: pd.DataFrame, by_lead: pd.Series) -> pd.Series:
-    """A per-lead Series (indexed by lead_id) aligned to ``out``'s rows; empty input gives missing values."""
-    return align(out["lead_id"], by_lead).set_axis(out.index)
-
-
 def contact_summary(leads: pd.DataFrame, attempts: pd.DataFrame | None = None, *,
                     within_days: float | None = None,
                     connected_outcomes: tuple[str, ...] = CONNECTED_OUTCOMES) -> pd.DataFrame:
@@ -35,19 +30,19 @@ def contact_summary(leads: pd.DataFrame, attempts: pd.DataFrame | None = None, *
     if attempts is not None and len(attempts):
         a = attempts[isin(attempts["lead_id"], out["lead_id"])]
         g = a.groupby("lead_id", sort=False)
-        out["n_attempts"] = _per_lead(out, g.size()).fillna(0).astype("int64")
-        out["first_attempt_at"] = _per_lead(out, g["attempted_at"].min()).astype(leads["created_at"].dtype)
+        out["n_attempts"] = align(out["lead_id"], g.size()).fillna(0).astype("int64")
+        out["first_attempt_at"] = align(out["lead_id"], g["attempted_at"].min()).astype(leads["created_at"].dtype)
         if "outcome" in a:
             conn = a[a["outcome"].isin(connected_outcomes)].groupby("lead_id", sort=False)
-            out["n_connects"] = _per_lead(out, conn.size()).fillna(0).astype("int64")
-            out["first_connect_at"] = _per_lead(out, conn["attempted_at"].min()).astype(leads["created_at"].dtype)
+            out["n_connects"] = align(out["lead_id"], conn.size()).fillna(0).astype("int64")
+            out["first_connect_at"] = align(out["lead_id"], conn["attempted_at"].min()).astype(leads["created_at"].dtype)
         else:
             out["n_connects"] = pd.array([pd.NA] * len(out), dtype="Int64")
             out["first_connect_at"] = pd.Series(pd.NaT, index=out.index, dtype=leads["created_at"].dtype)
         if within_days is not None:
-            created = align(a["lead_id"], out.set_index("lead_id")["created_at"]).set_axis(a.index)
+            created = align(a["lead_id"], out.set_index("lead_id")["created_at"])
             inside = (a["attempted_at"] - created).dt.total_seconds() <= within_days * 86400
-            out["attempts_within"] = _per_lead(out, a[inside].groupby("lead_id").size()).fillna(0).astype("int64")
+            out["attempts_within"] = align(out["lead_id"], a[inside].groupby("lead_id").size()).fillna(0).astype("int64")
         else:
             out["attempts_within"] = np.nan
         out.attrs["source"] = "log"

@@ -25,12 +25,12 @@ def positions(keys, index) -> np.ndarray:
     return pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def align(keys, by_key: pd.Series) -> pd.Series:
-    """``by_key`` (a Series indexed by id) looked up for each of ``keys`` (missing where absent), like
-    ``by_key.reindex(keys)`` but with an Arrow hash lookup. Returned with a default RangeIndex."""
+def align(keys: pd.Series, by_key: pd.Series) -> pd.Series:
+    """``by_key`` (a Series indexed by id) looked up for each of ``keys`` (missing where absent), on
+    the index of ``keys``: ``by_key.reindex(keys).set_axis(keys.index)`` with an Arrow hash lookup."""
     pos = positions(keys, by_key.index)
     values = pd.api.extensions.take(by_key.array, pos, allow_fill=True)
-    return pd.Series(values, name=by_key.name)
+    return pd.Series(values, index=keys.index, name=by_key.name)
 
 
 def isin(keys, values) -> np.ndarray:
@@ -58,10 +58,14 @@ def row_patterns(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return uniq, inv.reshape(-1)
 
 
-def _ns(values) -> np.ndarray:
-    """Timestamps as int64 nanoseconds since the epoch (UTC for tz-aware values; NaT = iNaT)."""
-    idx = pd.DatetimeIndex(values)
-    return idx.as_unit("ns").asi8
+#: int64 value of NaT in :func:`epoch_ns` (numpy's iNaT)
+NAT_NS = np.iinfo(np.int64).min
+
+
+def epoch_ns(values) -> np.ndarray:
+    """Timestamps (Series or array) as int64 nanoseconds since the epoch (UTC for tz-aware values;
+    NaT → :data:`NAT_NS`)."""
+    return pd.DatetimeIndex(values).as_unit("ns").asi8
 
 
 def _coded_events(index: pd.Index, activities: pd.DataFrame, by, before: pd.Series | None):
@@ -103,12 +107,11 @@ def _coded_events(index: pd.Index, activities: pd.DataFrame, by, before: pd.Seri
     labels = [labels[i] for i in order]
     if before is not None:
         cut_pos = positions(lead_uniques, before.index)
-        cut_ns = _ns(before.array)
-        nat = np.iinfo(np.int64).min
-        lead_cut = np.where(cut_pos >= 0, cut_ns[np.clip(cut_pos, 0, None)], nat)
+        cut_ns = epoch_ns(before.array)
+        lead_cut = np.where(cut_pos >= 0, cut_ns[np.clip(cut_pos, 0, None)], NAT_NS)
         ev_cut = lead_cut[pos]
-        when = _ns(activities["occurred_at"].array)[keep]
-        inside = (ev_cut == nat) | ((when != nat) & (when < ev_cut))
+        when = epoch_ns(activities["occurred_at"].array)[keep]
+        inside = (ev_cut == NAT_NS) | ((when != NAT_NS) & (when < ev_cut))
         pos, kind = pos[inside], kind[inside]
     return lead_codes, len(lead_uniques), pos, kind, labels
 

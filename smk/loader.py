@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from smk.client import CATEGORICAL, Client
+from smk.client import Client
 from smk.config import ClientConfig, TableConfig, load_config
 from smk.errors import ConfigError, DataError
 from smk.features import positions
@@ -26,7 +26,7 @@ from smk.ledger import CLEARED, SET_ASIDE, Ledger
 from smk.parsing import (_NAT, _SLICE, arrow_text, clean_strings, infer_decimal, number_text, parse_bools,
                          parse_dates, parse_dates_arrow, parse_ints, parse_months, parse_numbers, take_rows)
 from smk.readers import RawTable, read_raw
-from smk.schema import TABLES, ColumnSpec, TableSpec
+from smk.schema import CATEGORICAL, TABLES, ColumnSpec, TableSpec
 
 #: columns whose negative values make the row unusable
 NON_NEGATIVE = {("deals", "amount"), ("quotas", "amount"), ("leads", "revenue"),
@@ -358,24 +358,27 @@ class _Table:
         out[kept[dup]] = True
         return out
 
+    def final(self, col: str, keep: np.ndarray | None) -> pd.Series:
+        """A column of the finished table: the kept rows, as a categorical for :data:`CATEGORICAL`
+        columns (built from the distinct values when the column is text)."""
+        if (self.name, col) not in CATEGORICAL:
+            return self.series(col, keep, keep)
+        c = self.cols[col]
+        return c.categorical(keep) if isinstance(c, _Text) else self.series(col, keep, keep).astype("category")
+
     def finish(self, pool: ThreadPoolExecutor | None = None) -> pd.DataFrame:
         """The kept rows as a DataFrame (canonical column order, ``_source_row`` last); on a large
         table two columns are built at a time."""
         keep = None if not self.drop.any() else ~self.drop
         data = {}
         if pool is not None and keep is not None and len(self) >= PARALLEL_MIN_ROWS:
-            futures = {c: (pool.submit(self.cols[c].categorical, keep)
-                           if (self.name, c) in CATEGORICAL and isinstance(self.cols[c], _Text)
-                           else pool.submit(self.series, c, keep, keep)) for c in self.order}
+            futures = {c: pool.submit(self.final, c, keep) for c in self.order}
             for c, f in futures.items():
                 data[c] = f.result()
                 self.cols[c] = None
         for c in self.order:
-            if c not in data and (self.name, c) in CATEGORICAL and isinstance(self.cols[c], _Text):
-                data[c] = self.cols[c].categorical(keep)
-                self.cols[c] = None
             if c not in data:
-                data[c] = self.series(c, keep, keep)
+                data[c] = self.final(c, keep)
                 self.cols[c] = None  # the table's own copy is no longer needed: free it as we go
         rows = self.src_rows if keep is None else self.src_rows[keep]
         data["_source_row"] = rows.array() if isinstance(rows, _RowNumbers) else rows

@@ -67,18 +67,18 @@ def lead_outcomes(leads_or_client, deals: pd.DataFrame | None = None, *, data_en
             has_won = isin(leads["lead_id"], dwon["lead_id"])
             won = won | has_won
             if first_won is not None:
-                fw = _lookup(leads, first_won)
+                fw = align(leads["lead_id"], first_won)
                 won_at = won_at.where(won_at.notna() & (fw.isna() | (won_at <= fw)), fw)  # earliest of both
             if amount is not None:
-                amt = _lookup(leads, amount).astype(float)
+                amt = align(leads["lead_id"], amount).astype(float)
                 revenue = amt.where(has_won & amt.notna(), revenue)
         # all deals lost (and none open / won) -> lost
         per_lead = (d["stage"] == "lost").groupby(d["lead_id"]).agg(["sum", "size"])
         every_deal_lost = per_lead["sum"] == per_lead["size"]
-        all_lost = _lookup(leads, every_deal_lost).fillna(False).astype(bool) & ~won
+        all_lost = align(leads["lead_id"], every_deal_lost).fillna(False).astype(bool) & ~won
         if "closed_at" in d:
             last_lost = d[d["stage"] == "lost"].groupby("lead_id")["closed_at"].max()
-            ll = _lookup(leads, last_lost)
+            ll = align(leads["lead_id"], last_lost)
             lost_at = lost_at.where(lost_at.notna() | ~all_lost, ll)
         lost = lost | all_lost
 
@@ -99,11 +99,6 @@ def lead_outcomes(leads_or_client, deals: pd.DataFrame | None = None, *, data_en
     out["duration_days"] = ((out["end_at"] - out["created_at"]).dt.total_seconds() / 86400).clip(lower=0)
     out["event"] = np.where(out["won"], "won", np.where(out["lost"], "lost", "censored"))
     return out[OUTCOME_COLUMNS].reset_index(drop=True)
-
-
-def _lookup(leads: pd.DataFrame, by_lead: pd.Series) -> pd.Series:
-    """Values of a per-lead Series (indexed by lead_id) aligned to the leads' rows."""
-    return align(leads["lead_id"], by_lead).set_axis(leads.index)
 
 
 def old_enough(outcomes: pd.DataFrame, data_end: pd.Timestamp, min_age_days: int) -> pd.Series:

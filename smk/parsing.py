@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from smk.errors import DataError
+from smk.features import NAT_NS
 
 _TRUE = {"true", "yes", "y", "si", "sí", "s", "1", "x", "verdadero", "won", "t"}
 _FALSE = {"false", "no", "n", "0", "falso", "f"}
@@ -430,7 +431,7 @@ def _arrow_strptime(s: pd.Series, fmt: str) -> pd.Series | None:
 # ---------------------------------------------------------------------------------------------
 # dates at client scale: fixed-width layouts read from the Arrow buffers, DST rules as pandas
 # ---------------------------------------------------------------------------------------------
-_NAT = np.iinfo(np.int64).min
+_NAT = NAT_NS
 _FIELD_WIDTH = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
 
 

@@ -158,13 +158,11 @@ def test_loader_categoricals_equal_text_columns_made_categorical(source, make_cl
     text columns it would otherwise build, made categorical by pandas (value maps, trimming,
     placeholders and missing values included)."""
     import smk
-    import smk.client
     import smk.loader
 
     client_dir = "data/demo" if source == "demo" else make_client(DIRTY_LOG_YML, DIRTY_LOG_FILES)
     fast = smk.load_client(client_dir)
     monkeypatch.setattr(smk.loader, "CATEGORICAL", ())
-    monkeypatch.setattr(smk.client, "CATEGORICAL", ())
     text = smk.load_client(client_dir)
     for col in ("activity_type", "asset"):
         assert not isinstance(text.activities[col].dtype, pd.CategoricalDtype)
