@@ -4,15 +4,15 @@ Public API (see docs/):
     load_client(path) -> Client      read, map, parse and validate a client's exports
     Client                           canonical tables + config + data-quality ledger
     lead_outcomes(client)            per-lead won / lost / open with dates and revenue
-Analysis modules are imported by concept: smk.alignment, smk.scoring, smk.closerate, smk.sla,
-smk.attempts, smk.monthly; shared helpers: smk.stats, smk.fmt, smk.report, smk.theme.
+Analysis modules are imported by concept: smk.analyses.alignment, smk.analyses.scoring, smk.analyses.closerate, smk.analyses.sla,
+smk.analyses.attempts, smk.analyses.monthly; shared helpers: smk.analyses.stats, smk.views.fmt, smk.report, smk.views.theme.
 """
 from smk.client import Client
-from smk.config import ClientConfig, load_config
+from smk.io.config import ClientConfig, load_config
 from smk.errors import ConfigError, DataError, NotEnoughData, SmkError
-from smk.ledger import Ledger
-from smk.loader import load_client
-from smk.outcomes import lead_outcomes
+from smk.io.ledger import Ledger
+from smk.client.loader import load_client
+from smk.analyses.outcomes import lead_outcomes
 
 __all__ = [
     "Client", "ClientConfig", "ConfigError", "DataError", "Ledger", "NotEnoughData", "SmkError",

@@ -10,12 +10,12 @@ from smk.errors import SmkError
 
 #: subcommand -> (module, one-line help)
 COMMANDS = {
-    "validate": ("smk.validate", "check a client's exports and print what the playbook can do with them"),
-    "run": ("smk.runner", "execute the notebooks on a client and write the report"),
-    "synth": ("smk.synth", "generate a synthetic client (demo data or benchmark data)"),
-    "init": ("smk.init", "inspect a folder of exports and propose a client.yml"),
-    "refresh": ("smk.runner", "re-execute the notebooks in place on the demo client (stored nbval outputs)"),
-    "bench": ("smk.bench", "benchmark load, notebooks and the whole run on a large synthetic client"),
+    "validate": ("smk.run.validate", "check a client's exports and print what the playbook can do with them"),
+    "run": ("smk.run.runner", "execute the notebooks on a client and write the report"),
+    "synth": ("smk.io.synth", "generate a synthetic client (demo data or benchmark data)"),
+    "init": ("smk.run.init", "inspect a folder of exports and propose a client.yml"),
+    "refresh": ("smk.run.runner", "re-execute the notebooks in place on the demo client (stored nbval outputs)"),
+    "bench": ("smk.run.bench", "benchmark load, notebooks and the whole run on a large synthetic client"),
 }
 
 

@@ -49,5 +49,5 @@ def require_dataset(name: str) -> Path:
 
 
 def title_of(ax) -> str:
-    """The axes' title wherever the theme puts it (smk.theme sets axes.titlelocation = left)."""
+    """The axes' title wherever the theme puts it (smk.views.theme sets axes.titlelocation = left)."""
     return " ".join(t for t in (ax.get_title(loc=loc) for loc in ("left", "center", "right")) if t)

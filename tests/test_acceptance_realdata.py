@@ -19,7 +19,7 @@ from conftest import ROOT, SHARED_DATASETS, require_dataset
 
 import smk
 from smk.cli import main
-from smk.stats import wilson_interval
+from smk.analyses.stats import wilson_interval
 
 pytestmark = pytest.mark.realdata
 
@@ -205,7 +205,7 @@ def test_xeducation_validate_and_run_without_dates(xedu_file, capsys, tmp_path):
 
 
 def test_xeducation_init_agrees_with_the_example_mapping(xedu_file, tmp_path):
-    from smk.init import init_client
+    from smk.run.init import init_client
 
     proposal, path = init_client(tmp_path / "xedu", [xedu_file])
     text = path.read_text(encoding="utf-8")

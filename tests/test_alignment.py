@@ -1,4 +1,4 @@
-"""Tests for smk.alignment (notebook 01: alignment audit).
+"""Tests for smk.analyses.alignment (notebook 01: alignment audit).
 
 Hand-made survey and CRM tables with every expected number worked out by hand in comments,
 an independent brute-force recomputation of the permutation p-values, the demo client's planted
@@ -18,10 +18,10 @@ import pytest
 
 matplotlib.use("Agg")
 
-from smk import alignment as al  # noqa: E402
+from smk.analyses import alignment as al  # noqa: E402
 from smk.client import Client  # noqa: E402
-from smk.config import parse_config  # noqa: E402
-from smk.ledger import Ledger  # noqa: E402
+from smk.io.config import parse_config  # noqa: E402
+from smk.io.ledger import Ledger  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TZ = "UTC"
@@ -543,7 +543,7 @@ def demo_audit(tmp_path_factory):
     if (DEMO / "client.yml").exists():
         client = smk.load_client(DEMO)
     else:
-        synth = pytest.importorskip("smk.synth", reason="demo client and generator not available yet")
+        synth = pytest.importorskip("smk.io.synth", reason="demo client and generator not available yet")
         out = tmp_path_factory.mktemp("demo")
         synth.generate(out)
         client = smk.load_client(out)

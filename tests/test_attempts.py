@@ -1,4 +1,4 @@
-"""Tests of smk.attempts (notebook 05): hand-worked examples, a simulation with known truth,
+"""Tests of smk.analyses.attempts (notebook 05): hand-worked examples, a simulation with known truth,
 and the demo's planted curve."""
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smk import attempts as A
+from smk.analyses import attempts as A
 from smk.client import Client
-from smk.config import ClientConfig
-from smk.ledger import Ledger
-from smk.outcomes import lead_outcomes
+from smk.io.config import ClientConfig
+from smk.io.ledger import Ledger
+from smk.analyses.outcomes import lead_outcomes
 
 ROOT = Path(__file__).resolve().parents[1]
 TZ = "UTC"
@@ -171,7 +171,7 @@ def test_speed_to_lead_and_window(small):
     t = pd.DataFrame({"bucket": list(A.SPEED_BUCKETS), "max_hours": list(A.SPEED_EDGES_HOURS) + [np.nan],
                       "n_leads": [100] * 6, "n_won": [40, 30, 15, 35, 10, 5]})
     t["close_rate"] = t["n_won"] / t["n_leads"]
-    from smk.stats import wilson_interval
+    from smk.analyses.stats import wilson_interval
     t["ci_low"], t["ci_high"] = wilson_interval(t["n_won"], t["n_leads"])
     t["too_small"] = False
     assert t.loc[0, "ci_low"] == pytest.approx(0.309, abs=1e-3)
@@ -341,7 +341,7 @@ def test_recommend_sla_from_log_keys():
 def demo(tmp_path_factory):
     """The committed demo client when it exists, else the same generator's default client in a tmp dir."""
     import smk
-    from smk import synth
+    from smk.io import synth
 
     path = ROOT / "data" / "demo"
     if not (path / "client.yml").exists():
@@ -352,7 +352,7 @@ def demo(tmp_path_factory):
 
 
 def test_demo_planted_curve_recovered(demo):
-    from smk import synth
+    from smk.io import synth
 
     _, res = demo
     # planted: attempts 1..8 can produce a sale, attempts 9+ never do (LAST_USEFUL_ATTEMPT = 8); each sale
@@ -371,7 +371,7 @@ def test_demo_planted_curve_recovered(demo):
 
 
 def test_demo_speed_to_lead_planted(demo):
-    from smk import synth
+    from smk.io import synth
 
     _, res = demo
     s = res.speed.set_index("bucket")
@@ -388,7 +388,7 @@ def test_demo_summary_shape(tmp_path):
     """The generator's per-lead-summary export (counters, no logs): K still comes out near 8; D is kept
     from client.yml and the notes say the cadence needs the log."""
     import smk
-    from smk import synth
+    from smk.io import synth
 
     synth.generate(tmp_path, shape="summary")
     client = smk.load_client(tmp_path)

@@ -5,11 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smk import attribution as at
+from smk.analyses import attribution as at
 from smk.client import Client
-from smk.config import ClientConfig
+from smk.io.config import ClientConfig
 from smk.errors import NotEnoughData
-from smk.ledger import Ledger
+from smk.io.ledger import Ledger
 from conftest import title_of
 
 UTC = "UTC"

@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smk import closerate as cr
+from smk.analyses import closerate as cr
 from smk.client import Client
-from smk.config import ClientConfig
-from smk.ledger import Ledger
+from smk.io.config import ClientConfig
+from smk.io.ledger import Ledger
 from conftest import title_of
 
 UTC = "UTC"
@@ -314,7 +314,7 @@ def demo():
 
 
 def test_demo_planted_channel_differences(demo):
-    from smk import synth
+    from smk.io import synth
 
     mult = {c[0]: c[3] for c in synth.CHANNELS}  # planted close multipliers: referral 2.0 … social 0.45
     r = cr.close_rates(demo, "channel")

@@ -1,7 +1,7 @@
 """client.yml validation: unknown keys, bad values and missing pieces are errors that say what to do."""
 import pytest
 
-from smk.config import parse_config
+from smk.io.config import parse_config
 from smk.errors import ConfigError
 
 BASE = {"name": "X", "tables": {"leads": {"file": "l.csv"}}}

@@ -1,8 +1,8 @@
 """Per-lead contact summary and activity counts from a log or from counters (hand-made cases)."""
 import pandas as pd
 
-from smk.contacts import contact_summary
-from smk.features import activity_counts
+from smk.analyses.contacts import contact_summary
+from smk.analyses.features import activity_counts
 
 TZ = "Europe/Madrid"
 

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smk import dashboards as db
-from smk import sla
+from smk.analyses import dashboards as db
+from smk.analyses import sla
 from smk.client import Client
-from smk.config import ClientConfig, SLAConfig
-from smk.ledger import Ledger
+from smk.io.config import ClientConfig, SLAConfig
+from smk.io.ledger import Ledger
 
 TZ = "Europe/Madrid"
 

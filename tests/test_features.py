@@ -1,11 +1,11 @@
-"""smk.features: counts per lead from a log, checked against a plain pandas recomputation."""
+"""smk.analyses.features: counts per lead from a log, checked against a plain pandas recomputation."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from smk.features import activity_counts, positions
+from smk.analyses.features import activity_counts, positions
 
 TZ = "Europe/Madrid"
 
@@ -78,7 +78,7 @@ def test_positions_marks_absent_keys():
 
 
 def test_row_patterns_match_numpy_unique_rows():
-    from smk.features import row_patterns
+    from smk.analyses.features import row_patterns
 
     rng = np.random.default_rng(0)
     for A in (rng.random((500, 7)) < 0.3, rng.random((800, 45)) < 0.5, rng.integers(0, 4, (500, 3)).astype(float), np.zeros((5, 0))):
@@ -90,7 +90,7 @@ def test_row_patterns_match_numpy_unique_rows():
 
 def test_client_cache_hands_out_copies_and_follows_replaced_tables():
     import smk
-    from smk.outcomes import lead_outcomes
+    from smk.analyses.outcomes import lead_outcomes
 
     client = smk.load_client("data/demo")
     first = lead_outcomes(client)
@@ -105,7 +105,7 @@ def test_client_cache_hands_out_copies_and_follows_replaced_tables():
 
 
 def test_activity_done_is_counts_above_zero():
-    from smk.features import activity_done, did_activity
+    from smk.analyses.features import activity_done, did_activity
 
     leads, acts, before = _log(seed=4)
     for by in ("activity_type", ("activity_type", "asset")):
@@ -119,7 +119,7 @@ def test_activity_done_is_counts_above_zero():
 
 def test_loaded_event_labels_are_categoricals_with_the_same_values():
     import smk
-    from smk.readers import read_raw
+    from smk.io.readers import read_raw
 
     client = smk.load_client("data/demo")
     acts = client.activities
@@ -158,11 +158,11 @@ def test_loader_categoricals_equal_text_columns_made_categorical(source, make_cl
     text columns it would otherwise build, made categorical by pandas (value maps, trimming,
     placeholders and missing values included)."""
     import smk
-    import smk.loader
+    import smk.client.loader
 
     client_dir = "data/demo" if source == "demo" else make_client(DIRTY_LOG_YML, DIRTY_LOG_FILES)
     fast = smk.load_client(client_dir)
-    monkeypatch.setattr(smk.loader, "CATEGORICAL", ())
+    monkeypatch.setattr(smk.client.loader, "CATEGORICAL", ())
     text = smk.load_client(client_dir)
     for col in ("activity_type", "asset"):
         assert not isinstance(text.activities[col].dtype, pd.CategoricalDtype)
@@ -175,7 +175,7 @@ def test_loader_categoricals_equal_text_columns_made_categorical(source, make_cl
 def test_text_column_categorical_from_raw_and_from_codes():
     import pyarrow as pa
 
-    from smk.loader import _Text
+    from smk.client.loader import _Text
 
     raw = pa.array(["b", None, "a", "b", "c"], type=pa.large_string())
     keep = np.array([True, True, False, True, True])

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from smk import fmt
+from smk.views import fmt
 
 
 def test_numbers_in_both_languages():

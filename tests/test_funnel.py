@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smk import closerate as cr
+from smk.analyses import closerate as cr
 from smk.client import Client
-from smk.config import ClientConfig
-from smk.ledger import Ledger
+from smk.io.config import ClientConfig
+from smk.io.ledger import Ledger
 from conftest import title_of
 
 UTC = "UTC"

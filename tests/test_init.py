@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import smk
-from smk import init as smk_init
+from smk.run import init as smk_init
 from smk.cli import main
 from smk.errors import ConfigError
 

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 import smk
-import smk.loader as L
-import smk.parsing as P
+import smk.client.loader as L
+import smk.io.parsing as P
 from smk.errors import ConfigError, DataError
-from smk.readers import RawTable
+from smk.io.readers import RawTable
 
 YML = """
 name: Arrow Co

@@ -23,7 +23,7 @@ def test_leads_only_client_runs_or_explains(make_client, tmp_path):
 
 def test_snapshot_is_only_used_for_its_own_client(make_client, tmp_path):
     import smk
-    from smk.loader import load_snapshot, save_snapshot
+    from smk.client.loader import load_snapshot, save_snapshot
 
     yml = "name: Snap\ntimezone: UTC\ntables:\n  leads:\n    file: l.csv\n"
     a = make_client(yml, {"l.csv": "lead_id,created_at\n1,2026-01-01\n"})

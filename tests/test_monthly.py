@@ -1,4 +1,4 @@
-"""Tests of smk.monthly (notebook 06) on a hand-made two-month client.
+"""Tests of smk.analyses.monthly (notebook 06) on a hand-made two-month client.
 
 The client (timezone America/Guayaquil, UTC−5, no DST) has January and February 2026 complete
 and data up to 2 March 2026 10:00 (data_end), so the default report month is February.
@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smk import fmt
-from smk import monthly as mo
+from smk.views import fmt
+from smk.analyses import monthly as mo
 from smk.client import Client
-from smk.config import parse_config
-from smk.ledger import Ledger
+from smk.io.config import parse_config
+from smk.io.ledger import Ledger
 
 TZ = "America/Guayaquil"
 
@@ -432,7 +432,7 @@ def test_local_fallbacks_agree(client, monkeypatch):
     rc = mo.commitments(client, "2026-02").set_index("commitment")
     rw = mo.won_cycle(client, "2026-02")
     rt = mo.first_contact_compliance(client, "2026-02", by="team")
-    assert rw.attrs["source"] == "smk.closerate" and rt.attrs["source"] == "smk.sla"
+    assert rw.attrs["source"] == "smk.analyses.closerate" and rt.attrs["source"] == "smk.analyses.sla"
     monkeypatch.setattr(mo, "_reuse", lambda module, func: None)
     local = mo.kpis(client, "2026-02")
     pd.testing.assert_frame_equal(reused, local)

@@ -2,7 +2,7 @@
 outputs from a refresh. nbval itself (re-executing each notebook on the demo client and comparing
 with the stored outputs, sanitizers in tests/nbval_sanitize.cfg) runs in the same pytest session:
 ``python3 tasks.py test`` passes ``--nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg``
-(one notebook alone: ``smk.runner.nbval_command([path])``). Running it here as well would execute
+(one notebook alone: ``smk.run.runner.nbval_command([path])``). Running it here as well would execute
 every notebook twice.
 
 Refresh stored outputs deliberately with ``smk refresh`` (= ``python3 tasks.py refresh``).
@@ -15,7 +15,7 @@ import re
 import nbformat
 import pytest
 
-from smk import runner
+from smk.run import runner
 from smk.report import PROJECT_ROOT
 
 NOTEBOOKS = sorted(p for p in (PROJECT_ROOT / "notebooks").glob("*.ipynb"))

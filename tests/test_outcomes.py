@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from smk.outcomes import lead_outcomes, old_enough, won_within
+from smk.analyses.outcomes import lead_outcomes, old_enough, won_within
 
 TZ = "Europe/Madrid"
 

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from smk.errors import DataError
-from smk.parsing import clean_strings, parse_bools, parse_dates, parse_ints, parse_months, parse_numbers
+from smk.io.parsing import clean_strings, parse_bools, parse_dates, parse_ints, parse_months, parse_numbers
 
 
 def nums(values, **kw):
@@ -141,7 +141,7 @@ def test_months():
 
 @pytest.mark.parametrize("layout, fmt", [("%Y-%m-%d %H:%M:%S", None), ("%Y-%m-%dT%H:%M", None), ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M")])
 def test_large_columns_take_the_fast_path_with_the_same_result(monkeypatch, layout, fmt):
-    import smk.parsing as P
+    import smk.io.parsing as P
 
     stamps = pd.date_range("2026-01-01", periods=12_000, freq="37min")
     values = pd.Series(stamps.strftime(layout), dtype="str")

@@ -10,9 +10,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-import smk.parsing as P
+import smk.io.parsing as P
 from smk.errors import DataError
-from smk.schema import DEFAULT_PLACEHOLDERS
+from smk.io.schema import DEFAULT_PLACEHOLDERS
 
 ZONES = ["Europe/Madrid", "America/Sao_Paulo", "Australia/Lord_Howe", "Asia/Kolkata", "America/St_Johns",
          "Europe/Moscow", "Pacific/Apia", "America/Santiago", "Africa/Casablanca", "Antarctica/Troll", "UTC",

@@ -83,7 +83,7 @@ def test_hubspot_contacts_and_deals_need_no_column_mapping(make_client):
     assert deals["lead_id"].tolist() == ["101", "102", "104"]
     assert deals["amount"].sum() == pytest.approx(1200.50 + 800 + 500)
     assert deals["owner"].tolist() == ["Luis Mora", "Luis Mora", "Eva Sanz"]
-    from smk.validate import capabilities
+    from smk.client.capabilities import capabilities
 
     caps = capabilities(c)
     assert caps["outcomes"] and caps["revenue"] and caps["mql"] and caps["owners"]

@@ -5,7 +5,7 @@ import openpyxl
 import pandas as pd
 
 import smk
-from smk.readers import neutralise_cell, write_csv_safe, write_xlsx_safe
+from smk.io.readers import neutralise_cell, write_csv_safe, write_xlsx_safe
 
 HOSTILE = ['=HYPERLINK("http://evil.example","click")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx"]
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from smk.readers import read_raw
+from smk.io.readers import read_raw
 
 CSV = "Id,Kind,Note\n1,a, x \n2,b,\n3,a,y\n" + "".join(f"{i},{'abc'[i % 3]},n{i}\n" for i in range(4, 3000))
 

@@ -1,6 +1,6 @@
-"""Real-data test of smk.monthly on the public Olist marketing funnel (../shared/datasets/olist/).
+"""Real-data test of smk.analyses.monthly on the public Olist marketing funnel (../shared/datasets/olist/).
 
-MQLs by origin and won deals per month, computed by smk (through the loader and smk.monthly) and
+MQLs by origin and won deals per month, computed by smk (through the loader and smk.analyses.monthly) and
 recomputed independently here with plain pandas on the raw CSVs. ``first_contact_date`` is
 dd-mm-yyyy (re-saved by a spreadsheet), ``won_date`` ISO. Skipped, with the reason, when the
 dataset folder is absent (a user's fresh clone).
@@ -20,7 +20,7 @@ if not (MQL_FILE.exists() and DEALS_FILE.exists()):
     print(f"skipping the Olist real-data test: {OLIST} not found")
     pytest.skip(f"Olist dataset not found at {OLIST}", allow_module_level=True)
 
-from smk import monthly as mo  # noqa: E402
+from smk.analyses import monthly as mo  # noqa: E402
 
 
 @pytest.fixture(scope="module")

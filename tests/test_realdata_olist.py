@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import smk
-from smk import closerate as cr
+from smk.analyses import closerate as cr
 
 OLIST = (Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "olist").resolve()
 MQL = OLIST / "olist_marketing_qualified_leads_dataset.csv"

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from conftest import require_dataset
 
-from smk.outcomes import lead_outcomes
-from smk.scorecard import learn_scorecard
+from smk.analyses.outcomes import lead_outcomes
+from smk.analyses.scorecard import learn_scorecard
 SALES_ENTERED = ["Tags", "Lead Quality", "Last Activity", "Last Notable Activity", "Asymmetrique Activity Index",
                  "Asymmetrique Profile Index", "Asymmetrique Activity Score", "Asymmetrique Profile Score",
                  "Lead Profile"]

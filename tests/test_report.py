@@ -1,4 +1,4 @@
-"""smk.report and smk.theme on a hand-made client (no loader, no demo data needed)."""
+"""smk.report and smk.views.theme on a hand-made client (no loader, no demo data needed)."""
 from __future__ import annotations
 
 import json
@@ -10,10 +10,11 @@ matplotlib.use("Agg")
 import pandas as pd
 import pytest
 
-from smk import report, theme
+from smk import report
+from smk.views import theme
 from smk.client import Client
-from smk.config import parse_config
-from smk.ledger import CLEARED, Ledger
+from smk.io.config import parse_config
+from smk.io.ledger import CLEARED, Ledger
 
 
 def make_client(show_pii: bool = False, currency: str = "EUR", lang: str = "es") -> Client:
@@ -44,7 +45,7 @@ CAPS = {"leads": True, "outcomes": True, "revenue": False, "web_traffic": False}
 
 @pytest.fixture
 def ctx(tmp_path, monkeypatch):
-    monkeypatch.setattr(report, "capabilities", lambda client: dict(CAPS))
+    monkeypatch.setattr(report.context, "capabilities", lambda client: dict(CAPS))
     return report.setup(client_dir="data/demo", period="", lang="", output_dir=str(tmp_path / "out"),
                         client=make_client(), apply_theme=False)
 

@@ -1,12 +1,12 @@
-"""Rules engine (smk.rules): the seed's example rules, every operator, decay, group caps."""
+"""Rules engine (smk.analyses.rules): the seed's example rules, every operator, decay, group caps."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from smk.config import ScoringConfig
+from smk.io.config import ScoringConfig
 from smk.errors import ConfigError
-from smk.rules import (SEED_EXAMPLE_RULES, apply_rules, config_rules, decay_factors, evaluate, normalise_operator,
+from smk.analyses.rules import (SEED_EXAMPLE_RULES, apply_rules, config_rules, decay_factors, evaluate, normalise_operator,
                        parse_rule, resolve_field, rules_table)
 
 

@@ -1,4 +1,4 @@
-"""smk.runner: notebook discovery and conventions, HTML export, index, and `smk run` on a tiny
+"""smk.run.runner: notebook discovery and conventions, HTML export, index, and `smk run` on a tiny
 hand-made client with planted notebooks (one fine, one failing at a known cell, one needing data
 the client lacks), plus the end-to-end run on the demo client."""
 from __future__ import annotations
@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from smk import runner
+from smk.run import runner
 from smk.client import Client
-from smk.config import parse_config
-from smk.ledger import Ledger
+from smk.io.config import parse_config
+from smk.io.ledger import Ledger
 from smk.report import PROJECT_ROOT
 
 PARAMS = ('client_dir = "data/demo"  # client folder\n'

@@ -1,4 +1,4 @@
-"""Learned scorecard (smk.scorecard): AUC, split, label, leakage guard, points scale, reports."""
+"""Learned scorecard (smk.analyses.scorecard): AUC, split, label, leakage guard, points scale, reports."""
 from __future__ import annotations
 
 import math
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smk.outcomes import lead_outcomes
-from smk.scorecard import (LeakageWarning, auc_delong, candidate_features, gains_table, label_within, leakage_guard,
+from smk.analyses.outcomes import lead_outcomes
+from smk.analyses.scorecard import (LeakageWarning, auc_delong, candidate_features, gains_table, label_within, leakage_guard,
                            learn_scorecard, split_train_test)
 
 TZ = "Europe/Madrid"
@@ -134,7 +134,7 @@ def test_scorecard_points_follow_the_documented_scale_and_find_the_planted_effec
     assert sc.auc["ci_low"] < sc.auc["auc"] < sc.auc["ci_high"]
     assert sc.auc["auc"] > 0.6
     # calibration: overall predicted mean within the Wilson interval of the observed rate on test
-    from smk.stats import wilson_interval
+    from smk.analyses.stats import wilson_interval
     lo, hi = wilson_interval(int(test["label"].sum()), len(test))
     assert lo <= test["probability"].mean() <= hi
     # the scorecard rules are the positive/negative rows, in CRM form
@@ -166,7 +166,7 @@ def test_pattern_fit_equals_per_lead_logit():
     """_fit_logit groups leads by covariate pattern; β, SE and p must be those of a per-lead Logit."""
     import statsmodels.api as sm
 
-    from smk.scorecard import _fit_logit
+    from smk.analyses.scorecard import _fit_logit
 
     rng = np.random.default_rng(3)
     n = 5000

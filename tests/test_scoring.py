@@ -1,11 +1,11 @@
-"""Notebook 02 analysis (smk.scoring): activity close rates, fit × interest, thresholds, demo effects."""
+"""Notebook 02 analysis (smk.analyses.scoring): activity close rates, fit × interest, thresholds, demo effects."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from smk import scoring
-from smk.outcomes import lead_outcomes
+from smk.analyses import scoring
+from smk.analyses.outcomes import lead_outcomes
 
 TZ = "Europe/Madrid"
 END = pd.Timestamp("2026-06-30 23:59", tz=TZ)
@@ -146,7 +146,7 @@ def test_sales_capacity_and_recommendation():
 
 
 def test_mql_definition_in_both_languages():
-    from smk.rules import Rule
+    from smk.analyses.rules import Rule
     rules = [Rule("n_demo_request", ">=", 1.0, 68, group="interest"), Rule("job_title", "=", "Student", -49, group="fit")]
     rec = {"threshold": 60.0, "mqls_per_month": 140.4, "close_rate": 0.083, "capture": 0.91, "basis": "capacity"}
     en = scoring.mql_definition(rec, rules, lang="en", window_days=90)
@@ -158,12 +158,12 @@ def test_mql_definition_in_both_languages():
 
 
 # ------------------------------------------------------------------------------------------------
-# The demo's planted effects (smk.synth: demo requests and pricing-page views close far above average)
+# The demo's planted effects (smk.io.synth: demo requests and pricing-page views close far above average)
 # ------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     import smk
-    from smk import synth
+    from smk.io import synth
 
     d = tmp_path_factory.mktemp("demo")
     synth.generate(d, n_leads=4000)
@@ -181,7 +181,7 @@ def test_demo_planted_activities_are_significant_and_ranked_first(demo):
 
 def test_demo_summary_shape_counters_find_the_same_effects(tmp_path):
     import smk
-    from smk import synth
+    from smk.io import synth
 
     synth.generate(tmp_path, n_leads=4000, shape="summary")
     c = smk.load_client(tmp_path)
@@ -239,7 +239,7 @@ def test_demo_notebook_views_and_sentences_in_both_languages(demo):
 def test_analyse_turns_a_leaky_field_into_a_named_note(demo):
     import copy
 
-    from smk.outcomes import won_within
+    from smk.analyses.outcomes import won_within
 
     c = copy.copy(demo)
     c.tables = dict(demo.tables)

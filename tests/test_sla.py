@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smk import sla
+from smk.analyses import sla
 from smk.client import Client
-from smk.config import ClientConfig, MarketingConfig
-from smk.ledger import Ledger
+from smk.io.config import ClientConfig, MarketingConfig
+from smk.io.ledger import Ledger
 
 TZ = "Europe/Madrid"
 

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smk.stats import bh_adjust, independence_test, rate_table, wilson_interval
+from smk.analyses.stats import bh_adjust, independence_test, rate_table, wilson_interval
 
 
 def test_wilson_one_in_ten_by_hand():

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smk import survival
+from smk.analyses import survival
 
 # Eight leads, days since creation and what happened then:
 #   day 1 won, day 2 lost, day 2 won, day 3 still open (censored), day 4 won,

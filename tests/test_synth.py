@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smk import synth
-from smk.config import load_config
+from smk.io import synth
+from smk.io.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
@@ -25,7 +25,7 @@ COST_PER_ATTEMPT = 40 / 6  # default costs: rep_hourly_cost 40 / attempts_per_ho
 
 
 # ---------------------------------------------------------------------------------------------
-# raw readers (independent of smk.loader)
+# raw readers (independent of smk.client.loader)
 # ---------------------------------------------------------------------------------------------
 def read_leads(d: Path) -> pd.DataFrame:
     df = pd.read_csv(d / "hubspot_contacts.csv", dtype=str, keep_default_na=False)
@@ -405,7 +405,7 @@ def test_loader_reads_demo_and_ledger_has_each_dirty_row():
 def test_alignment_audit_keeps_one_ledger_row_for_the_unknown_question():
     """The loader sets the unknown question id aside; the alignment audit does not record it twice."""
     import smk
-    from smk import alignment
+    from smk.analyses import alignment
 
     client = smk.load_client(DEMO)
     alignment.audit(client)

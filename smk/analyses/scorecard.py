@@ -1,0 +1,733 @@
+"""Scoring rules learned from data: a logistic-regression scorecard with honest evaluation.
+
+Method (seed 000 ch. 2 "decide on data"; seed 004 "predictive lead scoring"):
+
+1. Candidate features, each a CRM-style rule (Field / Operator / Value) so the result can be typed
+   into a CRM: activities done at least once (and "many times": ≥ the 75th percentile among
+   leads who did it), profile fields by level (the most frequent level is the reference), numeric
+   fields at their median and 75th percentile, "is unknown" for often-missing fields.
+   Activity counts only include events before the lead's cut-off (its outcome date, or the end of
+   the N-day window) — :func:`smk.analyses.features.activity_counts` with ``before=``.
+2. Leakage guard: fields filled in by sales after the outcome (tags, lead quality, last activity,
+   status, stage, scores…) are excluded by configuration (``scoring.exclude_features``) or by name
+   (:data:`LEAKY_NAME_PATTERNS`); any remaining field whose single-feature AUC is ≥ 0.95, or one of
+   whose levels is won by every lead, triggers a :class:`LeakageWarning` naming it (and is excluded
+   unless ``leakage='flag'``).
+3. Too-sparse features (fewer than ``min_support`` leads) and collinear ones (|r| ≥ 0.95 with a
+   kept feature, or linearly dependent) are reported, never silently dropped; so are the features
+   removed by backward elimination (p ≥ 0.10), which keeps the scorecard short enough to type in.
+4. Label: won within N days of creation (``analysis.close_window_days``); leads younger than N days
+   at ``data_end`` are excluded from the label (they have not had N days). Without dates the label
+   is "won" and the report says so.
+5. Time split: train on the oldest leads, test on the most recent ``test_share``. Without usable
+   creation dates the split falls back to a random split with a fixed seed, labelled as such.
+6. Logistic regression (Newton–Raphson on covariate patterns, checked against statsmodels ``Logit``); coefficients with 95 % Wald intervals; scorecard points
+   ``round(PDO / ln 2 × β)`` (PDO = points to double the odds, ``scoring.points_to_double_odds``;
+   Siddiqi, *Credit Risk Scorecards*, 2006, ch. 6).
+7. Probability: Platt scaling of the points on the training window, p = σ(a + b · points)
+   (Platt 1999); calibration by band on the test window with Wilson intervals.
+8. AUC on the test window with a DeLong 95 % interval (DeLong, DeLong & Clarke-Pearson 1988;
+   Sun & Xu 2014 fast algorithm); gains, lift and close rate by score decile.
+"""
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _st
+
+from smk.analyses.features import activity_counts, row_patterns
+from smk.analyses.rules import Rule, apply_rules, evaluate
+from smk.analyses.stats import wilson_interval
+
+
+class NotEnoughToLearn(ValueError):
+    """Too few labelled leads or customers to learn a scorecard; ``en`` / ``es`` say why."""
+
+    def __init__(self, en: str, es: str):
+        super().__init__(en)
+        self.en, self.es = en, es
+
+
+class LeakageWarning(UserWarning):
+    """A feature looks recorded after the outcome (or predicts it suspiciously well)."""
+
+
+#: Name fragments of fields usually filled in by sales after (or because of) the outcome.
+LEAKY_NAME_PATTERNS: tuple[str, ...] = (
+    "tag", "quality", "last_activity", "last_notable", "notable_activity", "status", "stage", "lifecycle",
+    "score", "asymmetrique", "index", "profile", "reason", "lost", "closed", "won", "disqualif", "rating",
+    "converted", "conversion", "deal", "revenue", "owner", "sql", "mql", "opportunit",
+)
+
+#: Canonical lead columns never used as features (identifiers, outcomes, sales-side fields, PII).
+NOT_FEATURES: tuple[str, ...] = (
+    "lead_id", "created_at", "mql_at", "sql_at", "customer_at", "closed_at", "status", "won", "revenue",
+    "first_contact_at", "owner", "team", "lifecycle_stage", "email", "phone", "company", "n_attempts",
+    "n_connects", "_source_row",
+)
+
+#: Name fragments that mark a lead field as behaviour (interest) rather than profile (fit).
+INTEREST_PATTERNS: tuple[str, ...] = ("visit", "page", "time_spent", "web", "click", "open", "download",
+                                      "webinar", "demo", "form", "chat", "pricing", "email_", "activity")
+
+LABELS = {
+    "en": {"rule": "Rule", "field": "Field", "operator": "Operator", "value": "Value", "points": "Points",
+           "group": "Group", "n": "Leads", "won": "Customers", "rate": "Close rate", "beta": "Coefficient (log-odds)",
+           "ci_low": "CI low", "ci_high": "CI high", "odds_ratio": "Odds ratio", "pvalue": "p-value",
+           "feature": "Feature", "reason": "Reason", "auc": "AUC alone", "action": "Action",
+           "band": "Probability band", "predicted": "Predicted", "observed": "Observed",
+           "decile": "Score decile", "min_score": "Lowest score", "close_rate": "Close rate",
+           "cum_customers_share": "Customers captured (cum.)", "cum_leads_share": "Leads (cum.)", "lift": "Lift",
+           "cum_lift": "Cumulative lift", "customers": "Customers"},
+    "es": {"rule": "Regla", "field": "Campo", "operator": "Operador", "value": "Valor", "points": "Puntos",
+           "group": "Grupo", "n": "Leads", "won": "Clientes", "rate": "Tasa de cierre", "beta": "Coeficiente (log-odds)",
+           "ci_low": "IC inferior", "ci_high": "IC superior", "odds_ratio": "Razón de odds", "pvalue": "valor p",
+           "feature": "Variable", "reason": "Motivo", "auc": "AUC sola", "action": "Acción",
+           "band": "Banda de probabilidad", "predicted": "Prevista", "observed": "Observada",
+           "decile": "Decil de puntuación", "min_score": "Puntuación mínima", "close_rate": "Tasa de cierre",
+           "cum_customers_share": "Clientes captados (acum.)", "cum_leads_share": "Leads (acum.)", "lift": "Lift",
+           "cum_lift": "Lift acumulado", "customers": "Clientes"},
+}
+
+REASON_TEXT = {
+    "configured": ("listed in scoring.exclude_features", "listado en scoring.exclude_features"),
+    "name": ("name suggests it is filled in by sales after the outcome",
+             "el nombre sugiere que ventas lo rellena después del resultado"),
+    "auc": ("predicts the outcome almost perfectly on its own (AUC ≥ 0.95): probably recorded after it",
+            "predice el resultado casi perfectamente por sí sola (AUC ≥ 0,95): probablemente se registra después"),
+    "separation": ("one of its values is won by every lead (perfect separation)",
+                   "uno de sus valores lo gana el 100 % de los leads (separación perfecta)"),
+    "sparse": ("too few leads to estimate", "demasiado pocos leads para estimar"),
+    "collinear": ("carries the same information as another feature", "aporta la misma información que otra variable"),
+    "constant": ("the same for every lead", "igual para todos los leads"),
+    "not_significant": ("no clear effect once the other rules are counted (left out to keep the scorecard short)",
+                        "sin efecto claro una vez contadas las demás reglas (se omite para que la tabla sea corta)"),
+}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", str(text).strip().lower()).strip("_")
+
+
+# ------------------------------------------------------------------------------------------------
+# Label, cut-offs and split
+# ------------------------------------------------------------------------------------------------
+def has_dates(leads: pd.DataFrame) -> bool:
+    """True when creation dates exist and vary (a time split and an N-day window are possible)."""
+    if "created_at" not in leads:
+        return False
+    c = leads["created_at"]
+    return bool(c.notna().mean() >= 0.5 and c.dropna().nunique() > 1)
+
+
+def label_within(outcomes: pd.DataFrame, data_end, window_days: int | None) -> pd.DataFrame:
+    """``lead_id, label, eligible``: label = won within ``window_days`` of creation; eligible = the
+    lead was created at least ``window_days`` before ``data_end`` (younger leads have not had the
+    chance and are left out of the label). ``window_days=None`` or no dates: label = won, all eligible.
+    ``attrs``: ``window_days``, ``too_recent`` (count excluded), ``kind`` ('window' | 'won (no dates)').
+    """
+    out = pd.DataFrame({"lead_id": outcomes["lead_id"].to_numpy()})
+    dated = "created_at" in outcomes and outcomes["created_at"].notna().any() and data_end is not None
+    if window_days is None or not dated:
+        out["label"] = outcomes["won"].to_numpy(dtype=bool)
+        out["eligible"] = True
+        out.attrs.update(window_days=None, too_recent=0, kind="won (no dates)")
+        return out
+    age = (pd.Timestamp(data_end) - outcomes["created_at"]).dt.total_seconds() / 86400
+    eligible = (age >= window_days).fillna(False).to_numpy(dtype=bool)
+    within = outcomes["won"] & ((outcomes["won_at"] - outcomes["created_at"]).dt.total_seconds()
+                                <= window_days * 86400).fillna(False)
+    out["label"] = within.to_numpy(dtype=bool)
+    out["eligible"] = eligible
+    out.attrs.update(window_days=int(window_days), too_recent=int((~eligible).sum()), kind="window")
+    return out
+
+
+def feature_cutoffs(outcomes: pd.DataFrame, window_days: int | None = None, *, use: str = "outcome") -> pd.Series:
+    """Per-lead cut-off (indexed by lead_id) before which activity may count as a feature.
+
+    ``use='outcome'``: the outcome date (won_at / lost_at; open leads: none); ``use='mql'``: the MQL
+    date when known, else the outcome date. With ``window_days`` the cut-off is never later than
+    creation + N days (the label's window). Missing = no cut-off."""
+    if use not in ("outcome", "mql"):
+        raise ValueError("use must be 'outcome' or 'mql'")
+    cut = outcomes["won_at"].where(outcomes["won"], outcomes["lost_at"].where(outcomes["lost"]))
+    if use == "mql":
+        cut = outcomes["mql_at"].where(outcomes["mql_at"].notna(), cut)
+    if window_days is not None and outcomes["created_at"].notna().any():
+        w = outcomes["created_at"] + pd.Timedelta(days=window_days)
+        cut = cut.where(cut.notna() & (cut <= w), w)
+    return pd.Series(cut.array, index=pd.Index(outcomes["lead_id"], name="lead_id"))
+
+
+def split_train_test(leads: pd.DataFrame, *, test_share: float = 0.3, seed: int = 0) -> pd.Series:
+    """``'train'`` / ``'test'`` per row of ``leads`` (same index).
+
+    Time split: leads sorted by ``created_at`` (then lead_id); the most recent ``test_share`` are the
+    test set, so every test lead is created at or after every training lead.
+    Fallback without usable dates: a random split with ``numpy.random.default_rng(seed)``; ``attrs
+    ['kind']`` says ``'random (no dates)'`` so reports can label it. ``attrs['boundary']`` is the first
+    creation date of the test set (time split only)."""
+    n = len(leads)
+    n_test = int(round(n * test_share))
+    out = pd.Series("train", index=leads.index, dtype="object")
+    if has_dates(leads):
+        order = leads.assign(_id=leads["lead_id"].astype(str)).sort_values(
+            ["created_at", "_id"], kind="stable", na_position="first").index
+        test_idx = order[n - n_test:] if n_test else order[:0]
+        out.loc[test_idx] = "test"
+        out.attrs["kind"] = "time"
+        out.attrs["boundary"] = leads.loc[test_idx, "created_at"].min() if n_test else pd.NaT
+    else:
+        rng = np.random.default_rng(seed)
+        pos = rng.permutation(n)[:n_test]
+        out.iloc[np.sort(pos)] = "test"
+        out.attrs["kind"] = "random (no dates)"
+        out.attrs["boundary"] = pd.NaT
+        out.attrs["seed"] = seed
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# AUC (DeLong), gains, calibration
+# ------------------------------------------------------------------------------------------------
+def auc_delong(y, score, alpha: float = 0.05) -> dict:
+    """AUC with DeLong's variance: ``{'auc', 'se', 'ci_low', 'ci_high', 'n_pos', 'n_neg'}``.
+
+    AUC = P(score_pos > score_neg) + ½ P(tie) (Mann–Whitney); placement values
+    V10_i = (rank_all(x_i) − rank_pos(x_i)) / n, V01_j = 1 − (rank_all(y_j) − rank_neg(y_j)) / m,
+    var = s²(V10)/m + s²(V01)/n; interval AUC ± z·se clipped to [0, 1]."""
+    y = np.asarray(y, dtype=bool)
+    s = np.asarray(score, dtype=float)
+    pos, neg = s[y], s[~y]
+    m, n = len(pos), len(neg)
+    if m == 0 or n == 0:
+        return {"auc": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n_pos": m, "n_neg": n}
+    r_all = _st.rankdata(np.concatenate([pos, neg]))
+    r_pos, r_neg = _st.rankdata(pos), _st.rankdata(neg)
+    auc = (r_all[:m].sum() - m * (m + 1) / 2) / (m * n)
+    v10 = (r_all[:m] - r_pos) / n
+    v01 = 1 - (r_all[m:] - r_neg) / m
+    var = (np.var(v10, ddof=1) / m if m > 1 else 0.0) + (np.var(v01, ddof=1) / n if n > 1 else 0.0)
+    se = math.sqrt(max(var, 0.0))
+    z = _st.norm.ppf(1 - alpha / 2)
+    return {"auc": float(auc), "se": se, "ci_low": float(max(0.0, auc - z * se)),
+            "ci_high": float(min(1.0, auc + z * se)), "n_pos": m, "n_neg": n}
+
+
+def _ranked(score: pd.Series, ids: pd.Series) -> np.ndarray:
+    """Positions 0..n-1 by score descending, ties broken by lead_id (deterministic)."""
+    df = pd.DataFrame({"s": np.asarray(score, dtype=float), "id": np.asarray(ids).astype(str)})
+    order = df.sort_values(["s", "id"], ascending=[False, True], kind="stable").index.to_numpy()
+    pos = np.empty(len(df), dtype=int)
+    pos[order] = np.arange(len(df))
+    return pos
+
+
+def gains_table(score, y, ids, *, n_bins: int = 10, alpha: float = 0.05) -> pd.DataFrame:
+    """Close rate, lift and cumulative capture by score decile (decile 1 = highest scores).
+
+    Leads are ranked by score (ties by lead_id) and cut into ``n_bins`` groups of (almost) equal size.
+    Columns: ``decile, n, customers, close_rate, ci_low, ci_high, min_score, lift (rate / base rate),
+    cum_leads_share, cum_customers_share (gains), cum_lift``."""
+    y = np.asarray(y, dtype=bool)
+    score = np.asarray(score, dtype=float)
+    n = len(y)
+    pos = _ranked(pd.Series(score), pd.Series(ids))
+    decile = (pos * n_bins // max(n, 1)) + 1
+    df = pd.DataFrame({"decile": decile, "y": y, "s": score})
+    g = df.groupby("decile", sort=True).agg(n=("y", "size"), customers=("y", "sum"), min_score=("s", "min")).reset_index()
+    g["customers"] = g["customers"].astype(int)
+    base = y.mean() if n else np.nan
+    g["close_rate"] = g["customers"] / g["n"]
+    g["ci_low"], g["ci_high"] = wilson_interval(g["customers"], g["n"], alpha)
+    g["lift"] = g["close_rate"] / base if base else np.nan
+    g["cum_leads_share"] = g["n"].cumsum() / n
+    g["cum_customers_share"] = g["customers"].cumsum() / max(int(y.sum()), 1)
+    g["cum_lift"] = g["cum_customers_share"] / g["cum_leads_share"]
+    return g[["decile", "n", "customers", "close_rate", "ci_low", "ci_high", "min_score", "lift",
+              "cum_leads_share", "cum_customers_share", "cum_lift"]]
+
+
+def calibration_table(prob, y, *, n_bins: int = 5, alpha: float = 0.05) -> pd.DataFrame:
+    """Predicted vs observed close rate by band of predicted probability (equal-count bands).
+
+    Columns: ``band, n, predicted (mean), observed, ci_low, ci_high, within_ci``."""
+    p = np.asarray(prob, dtype=float)
+    y = np.asarray(y, dtype=bool)
+    ranks = _st.rankdata(p, method="ordinal") - 1
+    band = ranks * n_bins // max(len(p), 1)
+    df = pd.DataFrame({"b": band, "p": p, "y": y})
+    g = df.groupby("b", sort=True).agg(n=("y", "size"), predicted=("p", "mean"), customers=("y", "sum"),
+                                      p_lo=("p", "min"), p_hi=("p", "max")).reset_index(drop=True)
+    g["observed"] = g["customers"] / g["n"]
+    g["ci_low"], g["ci_high"] = wilson_interval(g["customers"], g["n"], alpha)
+    g["within_ci"] = (g["predicted"] >= g["ci_low"]) & (g["predicted"] <= g["ci_high"])
+    g.insert(0, "band", [f"{lo:.1%}–{hi:.1%}" for lo, hi in zip(g["p_lo"], g["p_hi"])])
+    return g[["band", "n", "predicted", "observed", "ci_low", "ci_high", "within_ci", "p_lo", "p_hi"]]
+
+
+# ------------------------------------------------------------------------------------------------
+# Candidate features and the leakage guard
+# ------------------------------------------------------------------------------------------------
+def scoring_frame(leads: pd.DataFrame, activities: pd.DataFrame | None = None, *,
+                  before: pd.Series | None = None) -> pd.DataFrame:
+    """Lead rows with ``n_<activity>`` counts (log events before ``before``, or the counters).
+
+    ``attrs['source']`` is ``'log'``, ``'counters'`` or ``'none'``; ``attrs['activities']`` lists them."""
+    counts = activity_counts(leads, activities, by="activity_type", before=before)
+    frame = leads.reset_index(drop=True).copy()
+    for a in counts.columns:
+        frame[f"n_{a}"] = counts[a].to_numpy()
+    frame.attrs["source"] = counts.attrs.get("source", "none")
+    frame.attrs["activities"] = list(counts.columns)
+    return frame
+
+
+@dataclass
+class Candidate:
+    rule: Rule
+    column: str
+    kind: str  # 'activity' | 'category' | 'numeric' | 'unknown' | 'email'
+
+
+def _group_of(col: str) -> str:
+    n = _norm(col)
+    if n.startswith("n_") or any(p in n for p in INTEREST_PATTERNS):
+        return "interest"
+    return "fit"
+
+
+def _is_number_dtype(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+
+
+def candidate_features(frame: pd.DataFrame, *, columns: list[str] | None = None, min_support: int = 30,
+                       max_levels: int = 12) -> tuple[list[Candidate], pd.DataFrame]:
+    """Binary candidate features as rules, and a report of the columns/levels not used.
+
+    Returns (candidates, skipped) where skipped has ``column, rule, reason, n``."""
+    cols = columns if columns is not None else [c for c in frame.columns if c not in NOT_FEATURES]
+    cands: list[Candidate] = []
+    skipped: list[dict] = []
+    n = len(frame)
+    for col in cols:
+        s = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            continue
+        grp = _group_of(col)
+        if col.startswith("n_") and _is_number_dtype(s):
+            v = pd.to_numeric(s, errors="coerce").fillna(0)
+            doers = v[v > 0]
+            rules = [Rule(col, ">=", 1.0, 0.0, group="interest")]
+            if len(doers):
+                q = float(np.floor(doers.quantile(0.75)))
+                if q > 1:
+                    rules.append(Rule(col, ">=", q, 0.0, group="interest"))
+            for r in rules:
+                cands.append(Candidate(r, col, "activity"))
+            continue
+        miss = s.isna() | s.astype("object").map(lambda x: isinstance(x, str) and not x.strip())
+        if _is_number_dtype(s):
+            v = pd.to_numeric(s, errors="coerce")
+            if v.dropna().nunique() <= 1:
+                skipped.append({"column": col, "rule": "", "reason": "constant", "n": int(v.notna().sum())})
+                continue
+            qs = sorted({_nice(float(v.quantile(0.5))), _nice(float(v.quantile(0.75)))})
+            for q in qs:
+                op = ">=" if q > v.min() else ">"
+                cands.append(Candidate(Rule(col, op, q, 0.0, group=grp), col, "numeric"))
+            if miss.sum() >= min_support and (~miss).sum() >= min_support:
+                cands.append(Candidate(Rule(col, "is unknown", None, 0.0, group=grp), col, "unknown"))
+            continue
+        if pd.api.types.is_bool_dtype(s) or s.dtype == "boolean":
+            cands.append(Candidate(Rule(col, "=", "True", 0.0, group=grp), col, "category"))
+            continue
+        txt = s.astype("object").where(~miss, None)
+        counts = txt.dropna().map(lambda x: str(x).strip()).value_counts()
+        levels = counts.index.tolist()
+        if len(levels) < 1 or (len(levels) == 1 and not miss.any()):
+            skipped.append({"column": col, "rule": "", "reason": "constant", "n": n})
+            continue
+        if len(levels) > 0.5 * n and len(levels) > max_levels:  # free text / identifiers
+            skipped.append({"column": col, "rule": "", "reason": "sparse", "n": n})
+            continue
+        cats = [(lv, int(c)) for lv, c in counts.items()]
+        if miss.sum():
+            cats.append((None, int(miss.sum())))
+        cats.sort(key=lambda t: (-t[1], "" if t[0] is None else str(t[0])))
+        for lv, c in cats[1:]:  # cats[0], the most frequent level, is the reference
+            rule = (Rule(col, "is unknown", None, 0.0, group=grp) if lv is None
+                    else Rule(col, "=", lv, 0.0, group=grp))
+            if c < min_support or len([x for x in cands if x.column == col]) >= max_levels:
+                skipped.append({"column": col, "rule": rule.text, "reason": "sparse", "n": c})
+                continue
+            cands.append(Candidate(rule, col, "unknown" if lv is None else "category"))
+    skipped_df = pd.DataFrame(skipped, columns=["column", "rule", "reason", "n"])
+    return cands, skipped_df
+
+
+def _nice(x: float) -> float:
+    """A threshold people can type: whole numbers from 10 up, two decimals below."""
+    return float(round(x)) if abs(x) >= 10 else round(x, 2)
+
+
+def _column_auc(s: pd.Series, y: np.ndarray) -> float:
+    """Single-field AUC, oriented (max(AUC, 1 − AUC)): numbers as they are; categories scored by the
+    in-sample close rate of their level (missing is a level)."""
+    if _is_number_dtype(s):
+        v = pd.to_numeric(s, errors="coerce")
+        v = v.fillna(v.min() - 1 if v.notna().any() else 0)
+        a = auc_delong(y, v.to_numpy())["auc"]
+    else:
+        lv = s.astype("object").where(s.notna(), "(missing)").astype(str)
+        rate = pd.Series(y, index=s.index).groupby(lv).transform("mean")
+        a = auc_delong(y, rate.to_numpy())["auc"]
+    return float(max(a, 1 - a)) if not np.isnan(a) else float("nan")
+
+
+def leakage_guard(frame: pd.DataFrame, y, columns: list[str], *, exclude: list[str] | None = None,
+                  patterns: tuple[str, ...] = LEAKY_NAME_PATTERNS, auc_limit: float = 0.95,
+                  min_support: int = 30) -> pd.DataFrame:
+    """One row per suspicious column: ``feature, reason ('configured'|'name'|'auc'|'separation'),
+    auc (single-feature, oriented), reason_en, reason_es``.
+
+    Configured and name-matched columns are reported whatever their AUC; other columns only when their
+    single-feature AUC ≥ ``auc_limit`` or a level with ≥ ``min_support`` leads is won by all of them."""
+    y = np.asarray(y, dtype=bool)
+    excl = {_norm(e) for e in (exclude or [])}
+    rows = []
+    for col in columns:
+        key = _norm(col)
+        s = frame[col]
+        auc = _column_auc(s, y)
+        reason = None
+        if key in excl or _norm(col.removeprefix("n_")) in excl:
+            reason = "configured"
+        elif col not in NOT_FEATURES and not col.startswith("n_") and any(p in key for p in patterns):
+            reason = "name"
+        elif not np.isnan(auc) and auc >= auc_limit:
+            reason = "auc"
+        elif not _is_number_dtype(s):
+            lv = s.astype("object").where(s.notna(), "(missing)").astype(str)
+            g = pd.DataFrame({"lv": lv, "y": y}).groupby("lv")["y"].agg(["size", "mean"])
+            if ((g["size"] >= min_support) & (g["mean"] == 1.0)).any() and y.mean() < 0.9:
+                reason = "separation"
+        if reason:
+            rows.append({"feature": col, "reason": reason, "auc": auc,
+                         "reason_en": REASON_TEXT[reason][0], "reason_es": REASON_TEXT[reason][1]})
+    return pd.DataFrame(rows, columns=["feature", "reason", "auc", "reason_en", "reason_es"])
+
+
+# ------------------------------------------------------------------------------------------------
+# The model
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class Scorecard:
+    """Result of :func:`learn_scorecard`. DataFrames are tidy; ``summary()`` gives the headline numbers."""
+
+    coefficients: pd.DataFrame  # rule, field, operator, value, group, n, won, rate, beta, se, ci_low, ci_high, odds_ratio, pvalue, points
+    rules: list[Rule]  # scorecard rules (points != 0), ready for apply_rules / a CRM
+    excluded: pd.DataFrame  # feature/rule, reason, auc, reason_en, reason_es (leaky, sparse, collinear, ...)
+    leakage: pd.DataFrame  # leakage_guard output
+    scores: pd.DataFrame  # lead_id, created_at, split, eligible, label, points, probability, fired
+    auc: dict  # test-window AUC with DeLong interval
+    auc_train: dict
+    gains: pd.DataFrame
+    calibration: pd.DataFrame
+    platt: tuple[float, float]  # (a, b): p = σ(a + b · points)
+    split_kind: str  # 'time' | 'random (no dates)'
+    split_boundary: object
+    label_kind: str
+    window_days: int | None
+    too_recent: int
+    points_to_double_odds: float
+    base_points: float
+    feature_source: str
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> pd.DataFrame:
+        test = self.scores[self.scores["split"] == "test"]
+        train = self.scores[self.scores["split"] == "train"]
+        rows = [
+            ("split", self.split_kind), ("train_leads", len(train)), ("test_leads", len(test)),
+            ("test_customers", int(test["label"].sum())), ("too_recent_excluded", self.too_recent),
+            ("auc_test", self.auc["auc"]), ("auc_ci_low", self.auc["ci_low"]), ("auc_ci_high", self.auc["ci_high"]),
+            ("auc_train", self.auc_train["auc"]), ("rules", len(self.rules)),
+            ("excluded_leaky", int(self.excluded["reason"].isin(["configured", "name", "auc", "separation"]).sum())),
+        ]
+        return pd.DataFrame(rows, columns=["metric", "value"])
+
+
+def _prune(X: pd.DataFrame, corr_limit: float = 0.95) -> tuple[list[str], list[dict]]:
+    """Keep features in order unless constant, collinear (|r| ≥ ``corr_limit`` with a kept one) or
+    linearly dependent on the kept ones and the intercept (R² of the feature on them ≥ 1 − 1e-8).
+
+    Works on the k × k covariance matrix, so it is cheap for many leads."""
+    kept: list[str] = []
+    dropped: list[dict] = []
+    if X.shape[1] == 0:
+        return kept, dropped
+    A = X.to_numpy(dtype=float)
+    C = np.cov(A, rowvar=False, ddof=0).reshape(A.shape[1], A.shape[1])
+    var = np.diag(C)
+    cols = list(X.columns)
+    for j, c in enumerate(cols):
+        if var[j] <= 1e-12:
+            dropped.append({"feature": c, "reason": "constant", "detail": ""})
+            continue
+        idx = [cols.index(k) for k in kept]
+        partner = None
+        if idx:
+            r = C[j, idx] / np.sqrt(var[j] * var[idx])
+            big = np.flatnonzero(np.abs(r) >= corr_limit)
+            if len(big):
+                partner = kept[int(big[0])]
+            else:
+                Ckk = C[np.ix_(idx, idx)]
+                ckj = C[idx, j]
+                beta = np.linalg.lstsq(Ckk, ckj, rcond=None)[0]
+                r2 = float(ckj @ beta) / var[j]
+                if r2 >= 1 - 1e-8:
+                    partner = "(combination of other features)"
+        if partner is not None:
+            dropped.append({"feature": c, "reason": "collinear", "detail": partner})
+            continue
+        kept.append(c)
+    return kept, dropped
+
+
+def _backward(y: np.ndarray, X: pd.DataFrame, p_remove: float, p_batch: float = 0.5, res: LogitFit | None = None):
+    """Backward elimination: refit without the least significant feature while its p ≥ ``p_remove``.
+    To save fits, every feature with p ≥ ``p_batch`` (clearly no effect) goes in one step first.
+    ``res``: the fit of ``X`` when the caller has it. Returns (fit, kept columns, removed [(feature, p)])."""
+    removed: list[tuple[str, float]] = []
+    res = _fit_logit(y, X) if res is None else res
+    while X.shape[1] > 0:
+        pv = res.pvalues.drop("const", errors="ignore").fillna(1.0).sort_values(ascending=False, kind="stable")
+        if pv.iloc[0] < p_remove:
+            break
+        batch = [c for c in pv.index if pv[c] >= max(p_batch, p_remove)] or [pv.index[0]]
+        removed += [(c, float(pv[c])) for c in batch]
+        X = X.drop(columns=batch)
+        res = _fit_logit(y, X, start=res.params)
+    return res, X, removed
+
+
+@dataclass
+class LogitFit:
+    """Maximum-likelihood logistic regression: coefficients with Wald standard errors, z-test
+    p-values and intervals (the figures statsmodels' ``Logit(...).fit()`` reports)."""
+
+    params: pd.Series
+    bse: pd.Series
+    iterations: int
+    converged: bool
+
+    @property
+    def pvalues(self) -> pd.Series:
+        return pd.Series(2 * _st.norm.sf(np.abs(self.params / self.bse)), index=self.params.index)
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        z = _st.norm.ppf(1 - alpha / 2)
+        return pd.DataFrame({0: self.params - z * self.bse, 1: self.params + z * self.bse})
+
+
+def _fit_logit(y: np.ndarray, X: pd.DataFrame, start: pd.Series | None = None, *, maxiter: int = 100,
+               tol: float = 1e-8) -> LogitFit:
+    """Logistic regression with an intercept, by Newton–Raphson on covariate patterns.
+
+    Leads with the same feature values are grouped (k customers out of n leads per distinct row);
+    the binomial log-likelihood of the groups equals the leads' Bernoulli log-likelihood up to a
+    constant, so the estimate is the per-lead MLE. Per step: gradient g = Xᵀ(k − n·p), information
+    H = Xᵀ diag(n·p·(1−p)) X, β ← β + H⁻¹g, until max|Δβ| < ``tol``; SE = √diag(H⁻¹) at the
+    estimate. ``start`` (e.g. the previous fit of a backward elimination) saves iterations.
+    A coefficient beyond ±30 means (quasi-)separation: iterations stop and the caller drops it."""
+    uniq, inv = row_patterns(X.to_numpy(dtype=float))
+    n = np.bincount(inv, minlength=len(uniq)).astype(float)
+    k = np.bincount(inv, weights=np.asarray(y, dtype=float), minlength=len(uniq))
+    Z = np.column_stack([np.ones(len(uniq)), uniq])
+    del uniq
+    names = ["const", *X.columns]
+    beta = np.zeros(Z.shape[1])
+    if start is not None:
+        beta = pd.Series(start, dtype=float).reindex(names).fillna(0.0).to_numpy()
+    converged, it = False, 0
+    H = np.eye(Z.shape[1])
+    for it in range(1, maxiter + 1):
+        p = 1 / (1 + np.exp(-np.clip(Z @ beta, -35, 35)))
+        w = n * p * (1 - p)
+        H = (Z * w[:, None]).T @ Z
+        g = Z.T @ (k - n * p)
+        try:
+            step = np.linalg.solve(H, g)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(H, g, rcond=None)[0]
+        beta = beta + step
+        if np.max(np.abs(step)) < tol:
+            converged = True
+            break
+        if np.max(np.abs(beta[1:]), initial=0.0) > 30:  # diverging: separation
+            break
+    p = 1 / (1 + np.exp(-np.clip(Z @ beta, -35, 35)))
+    H = (Z * (n * p * (1 - p))[:, None]).T @ Z
+    try:
+        cov = np.linalg.inv(H)
+    except np.linalg.LinAlgError:
+        cov = np.linalg.pinv(H)
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(np.diag(cov))
+    return LogitFit(pd.Series(beta, index=names), pd.Series(se, index=names), it, converged)
+
+
+def learn_scorecard(leads: pd.DataFrame, outcomes: pd.DataFrame, activities: pd.DataFrame | None = None, *,
+                    data_end=None, window_days: int | None = 90, cutoff: str = "outcome",
+                    exclude_features: list[str] | None = None, leakage: str = "exclude",
+                    allow_leaky: bool = False, points_to_double_odds: float = 20.0, base_points: float = 0.0,
+                    min_support: int = 30, test_share: float = 0.3, seed: int = 0,
+                    columns: list[str] | None = None, alpha: float = 0.05,
+                    p_remove: float | None = 0.10) -> Scorecard:
+    """Learn a points scorecard (see the module docstring for the method).
+
+    ``leakage='exclude'`` (default) leaves out every column the guard flags; ``'flag'`` keeps
+    AUC/separation-flagged columns in the model but still warns. ``allow_leaky=True`` keeps even the
+    configured / name-matched columns (used to show how much a leaky field inflates the AUC).
+    ``p_remove``: backward elimination keeps the scorecard short — the least significant feature is
+    removed and the model refitted while its p-value is ≥ ``p_remove`` (None keeps every feature);
+    removed features are reported in ``excluded`` (reason ``not_significant``).
+    Issues a :class:`LeakageWarning` naming each column flagged by AUC or separation."""
+    if leakage not in ("exclude", "flag"):
+        raise ValueError("leakage must be 'exclude' or 'flag'")
+    lab = label_within(outcomes, data_end, window_days if has_dates(leads) else None)
+    cut = feature_cutoffs(outcomes, lab.attrs["window_days"], use=cutoff)
+    frame = scoring_frame(leads, activities, before=cut)
+    frame["_label"] = lab["label"].to_numpy()
+    frame["_eligible"] = lab["eligible"].to_numpy()
+    el = frame[frame["_eligible"]].copy()
+    split = split_train_test(el, test_share=test_share, seed=seed)
+    el["_split"] = split
+    train = el[el["_split"] == "train"]
+    y_train = train["_label"].to_numpy(dtype=bool)
+    min_events = 10
+    if y_train.sum() < min_events or (~y_train).sum() < min_events:
+        raise NotEnoughToLearn(
+            f"only {int(y_train.sum())} customers and {int((~y_train).sum())} other leads old enough in the training "
+            f"window; at least {min_events} of each are needed.",
+            f"solo hay {int(y_train.sum())} clientes y {int((~y_train).sum())} leads más con antigüedad suficiente en la "
+            f"ventana de entrenamiento; se necesitan al menos {min_events} de cada uno.")
+
+    feat_cols = columns if columns is not None else [
+        c for c in frame.columns if c not in NOT_FEATURES and not c.startswith("_")]
+    guard = leakage_guard(train, y_train, feat_cols, exclude=exclude_features, min_support=min_support)
+    msgs = []
+    for _, row in guard[guard["reason"].isin(["auc", "separation"])].iterrows():
+        msg = (f"Possible leakage: '{row['feature']}' {row['reason_en']} (AUC alone {row['auc']:.2f}).")
+        msgs.append(msg)
+        warnings.warn(msg, LeakageWarning, stacklevel=2)
+    drop_reasons = {"configured", "name"} if not allow_leaky else set()
+    if leakage == "exclude":
+        drop_reasons |= {"auc", "separation"}
+    leaky = set(guard.loc[guard["reason"].isin(drop_reasons), "feature"])
+    use_cols = [c for c in feat_cols if c not in leaky]
+
+    cands, skipped = candidate_features(train, columns=use_cols, min_support=min_support)
+    X = pd.DataFrame({c.rule.text: evaluate(c.rule, train[c.column]).to_numpy(dtype=float) for c in cands},
+                     index=train.index)
+    support = X.sum()
+    sparse = [c for c in X.columns if support[c] < min_support or (len(X) - support[c]) < min_support]
+    excluded_rows = [{"feature": r["rule"] or r["column"], "reason": r["reason"], "auc": np.nan,
+                      "detail": ""} for r in skipped.to_dict("records")]
+    excluded_rows += [{"feature": c, "reason": "sparse", "auc": np.nan, "detail": f"{int(support[c])}"} for c in sparse]
+    X = X.drop(columns=sparse)
+    kept, dropped = _prune(X)
+    excluded_rows += [{**d, "auc": np.nan} for d in dropped]
+    X = X[kept]
+    cand_by_text = {c.rule.text: c for c in cands}
+
+    res = _fit_logit(y_train, X)
+    # quasi-separation: enormous coefficients; drop and refit (reported)
+    for _ in range(5):
+        big = [c for c in X.columns if abs(res.params.get(c, 0.0)) > 12 or not np.isfinite(res.bse.get(c, np.nan))]
+        if not big:
+            break
+        excluded_rows += [{"feature": c, "reason": "separation", "auc": np.nan, "detail": "coefficient diverges"} for c in big]
+        X = X.drop(columns=big)
+        res = _fit_logit(y_train, X)
+    if p_remove is not None and p_remove < 1:
+        res, X, removed = _backward(y_train, X, p_remove, res=res)
+        excluded_rows += [{"feature": c, "reason": "not_significant", "auc": np.nan, "detail": f"p = {p:.2f}"}
+                          for c, p in removed]
+    ci = res.conf_int(alpha)
+    factor = points_to_double_odds / math.log(2)
+    coef_rows = []
+    rules: list[Rule] = []
+    for c in X.columns:
+        cand = cand_by_text[c]
+        beta = float(res.params[c])
+        pts = int(round(factor * beta))
+        mask = X[c].to_numpy(dtype=bool)
+        k = int(y_train[mask].sum())
+        coef_rows.append({"rule": c, "field": cand.rule.field, "operator": cand.rule.operator,
+                          "value": cand.rule.value, "group": cand.rule.group, "n": int(mask.sum()), "won": k,
+                          "rate": k / mask.sum(), "beta": beta, "se": float(res.bse[c]),
+                          "ci_low": float(ci.loc[c, 0]), "ci_high": float(ci.loc[c, 1]),
+                          "odds_ratio": math.exp(beta), "pvalue": float(res.pvalues[c]), "points": pts})
+        if pts != 0:
+            rules.append(Rule(cand.rule.field, cand.rule.operator, cand.rule.value, float(pts), group=cand.rule.group))
+    rules.sort(key=lambda r: (r.group != "interest", -r.points, r.text))
+    coefs = pd.DataFrame(coef_rows, columns=["rule", "field", "operator", "value", "group", "n", "won", "rate", "beta",
+                                             "se", "ci_low", "ci_high", "odds_ratio", "pvalue", "points"])
+    coefs = coefs.sort_values(["points", "rule"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+    applied = apply_rules(el, rules, base_points=base_points)
+    el["_points"] = applied["score"].to_numpy()
+    el["_fired"] = applied["fired"].to_numpy()
+    # Platt scaling on the training window: p = σ(a + b · points)
+    tr = el["_split"] == "train"
+    platt = _fit_logit(el.loc[tr, "_label"].to_numpy(dtype=bool), el.loc[tr, ["_points"]])
+    a, b = float(platt.params["const"]), float(platt.params["_points"])
+    el["_prob"] = 1 / (1 + np.exp(-(a + b * el["_points"])))
+
+    te = el[el["_split"] == "test"]
+    y_test = te["_label"].to_numpy(dtype=bool)
+    auc = auc_delong(y_test, te["_points"].to_numpy(), alpha)
+    auc_train = auc_delong(el.loc[tr, "_label"].to_numpy(dtype=bool), el.loc[tr, "_points"].to_numpy(), alpha)
+    gains = gains_table(te["_points"], y_test, te["lead_id"], alpha=alpha) if len(te) else pd.DataFrame()
+    calib = calibration_table(te["_prob"], y_test, alpha=alpha) if len(te) else pd.DataFrame()
+
+    guard_rows = [{"feature": r["feature"], "reason": r["reason"], "auc": r["auc"], "detail": ""}
+                  for r in guard.to_dict("records") if r["feature"] in leaky]
+    excluded = pd.DataFrame(guard_rows + excluded_rows, columns=["feature", "reason", "auc", "detail"])
+    all_cands = {c.rule.text: c.rule for c in cands}
+    excluded["rule"] = [all_cands.get(f) for f in excluded["feature"]]  # the Rule when the row is a feature
+    excluded["reason_en"] = excluded["reason"].map(lambda r: REASON_TEXT[r][0])
+    excluded["reason_es"] = excluded["reason"].map(lambda r: REASON_TEXT[r][1])
+
+    scores = pd.DataFrame({
+        "lead_id": el["lead_id"].to_numpy(),
+        "created_at": el["created_at"].to_numpy() if "created_at" in el else pd.NaT,
+        "split": el["_split"].to_numpy(), "label": el["_label"].to_numpy(dtype=bool),
+        "points": el["_points"].to_numpy(), "probability": el["_prob"].to_numpy(), "fired": el["_fired"].to_numpy(),
+    })
+    return Scorecard(
+        coefficients=coefs, rules=rules, excluded=excluded, leakage=guard, scores=scores, auc=auc,
+        auc_train=auc_train, gains=gains, calibration=calib, platt=(a, b), split_kind=split.attrs["kind"],
+        split_boundary=split.attrs.get("boundary"), label_kind=lab.attrs["kind"], window_days=lab.attrs["window_days"],
+        too_recent=lab.attrs["too_recent"], points_to_double_odds=points_to_double_odds, base_points=base_points,
+        feature_source=frame.attrs.get("source", "none"), warnings=msgs)
+
+
+def probability(points, platt: tuple[float, float]) -> np.ndarray:
+    """Calibrated probability of becoming a customer within N days: σ(a + b · points)."""
+    a, b = platt
+    return 1 / (1 + np.exp(-(a + b * np.asarray(points, dtype=float))))
+
+
+__all__ = ["LEAKY_NAME_PATTERNS", "LABELS", "LeakageWarning", "NotEnoughToLearn", "NOT_FEATURES", "Scorecard", "auc_delong",
+           "calibration_table", "candidate_features", "feature_cutoffs", "gains_table", "has_dates", "label_within",
+           "leakage_guard", "learn_scorecard", "probability", "scoring_frame", "split_train_test"]

@@ -1,0 +1,219 @@
+"""The notebook context every notebook uses: ``ctx = smk.report.setup(...)`` loads the client,
+applies the theme, resolves paths; then ``ctx.table``, ``ctx.needs``, ``ctx.save_headlines``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+
+import smk
+from smk.views import fmt
+from smk.views.html import (TEXT, Html, _format_value, _parse_format, _plain, format_table, headline,  # noqa: F401
+                            mask_pii, not_enough_data, note_html)
+
+#: The project root (notebooks run from any working directory; relative paths start here).
+PROJECT_ROOT = Path(smk.__file__).resolve().parents[1]
+
+#: Set by ``smk run`` / ``smk refresh`` / the nbval tests in the kernel's environment:
+#: the notebook runs unattended (no widgets).
+BATCH_ENV = "SMK_BATCH"
+
+
+def read_headlines(output_dir: str | Path, notebook_id: str) -> dict | None:
+    """The headlines a notebook saved (``<output_dir>/<id>.headlines.json``), or None."""
+    path = Path(output_dir) / f"{notebook_id}.headlines.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def is_batch() -> bool:
+    """True when running unattended (smk run / refresh / nbval set ``SMK_BATCH``) or outside a kernel."""
+    if os.environ.get(BATCH_ENV, "") not in ("", "0"):
+        return True
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return True
+    ip = get_ipython()
+    return ip is None or not hasattr(ip, "kernel")
+
+
+def resolve(path: str | Path, root: Path = PROJECT_ROOT) -> Path:
+    """An absolute path; relative ones are taken from the project root (never the cwd)."""
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else (root / p)
+
+
+# --- the notebook context --------------------------------------------------------------------
+
+@dataclass
+class Context:
+    """What a notebook works with. Built by :func:`setup`."""
+
+    client: Any
+    period: pd.Period
+    lang: str
+    output_dir: Path
+    client_dir: Path
+    interactive: bool = False
+    shown: list = field(default_factory=list)  # everything displayed through the context (tests read it)
+
+    # -- basics
+    @property
+    def currency(self) -> str:
+        return self.client.config.currency
+
+    @property
+    def show_pii(self) -> bool:
+        return bool(self.client.config.report.show_pii)
+
+    @property
+    def capabilities(self) -> dict[str, bool]:
+        return capabilities(self.client)
+
+    def t(self, en: str, es: str) -> str:
+        """The text in the report language: ``ax.set_title(ctx.t(en="Leads", es="Leads"))``."""
+        return en if self.lang == "en" else es
+
+    # -- formatting shortcuts (smk.views.fmt with this report's language and currency)
+    def pct(self, x, decimals: int = 1) -> str:
+        return fmt.pct(x, self.lang, decimals)
+
+    def money(self, x, decimals: int = 0) -> str:
+        return fmt.money(x, self.currency, self.lang, decimals)
+
+    def number(self, x, decimals: int = 0) -> str:
+        return fmt.number(x, self.lang, decimals)
+
+    def date(self, d) -> str:
+        return fmt.date(d, self.lang)
+
+    def month(self, p=None) -> str:
+        return fmt.month(self.period if p is None else p, self.lang)
+
+    def format_axis(self, ax, axis: str = "y", kind: str = "number", decimals: int = 0):
+        """Tick labels through smk.views.fmt (``kind``: pct, money, number, int)."""
+        from smk.views import theme
+
+        return theme.format_axis(ax, axis, kind, self.lang, self.currency, decimals)  # type: ignore[arg-type]
+
+    # -- displays
+    def _show(self, obj: Html) -> Html:
+        self.shown.append(obj)
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:  # pragma: no cover
+            return obj
+        if get_ipython() is not None:
+            display(obj)
+        return obj
+
+    def needs(self, *caps: str) -> bool:
+        """True when the client has every capability; otherwise displays the bilingual
+        "not enough data: this needs …" note (in the report language) and returns False."""
+        have = self.capabilities
+        missing = [c for c in caps if not have.get(c, False)]
+        if missing:
+            self._show(not_enough_data(missing, self.lang))
+            return False
+        return True
+
+    def table(self, df: pd.DataFrame, formats: Mapping[str, str] | None = None,
+              labels: Mapping | None = None, *, max_rows: int | None = 50, index: bool = False,
+              caption: str | None = None) -> Html:
+        """Deterministic HTML table through smk.views.fmt (see :func:`format_table`); PII removed unless
+        client.yml ``report.show_pii``. Returned, so the cell displays it."""
+        return format_table(df, lang=self.lang, currency=self.currency, formats=formats, labels=labels,
+                            max_rows=max_rows, index=index, caption=caption, show_pii=self.show_pii)
+
+    def note(self, en: str, es: str) -> Html:
+        """A short caution box in the report language (returned, so the cell displays it)."""
+        return note_html(self.t(en, es), "note", TEXT["caution"][self.lang])
+
+    def headline(self, label_en: str, label_es: str, value: Any, kind: str = "number",
+                 display: str | None = None) -> dict:
+        """One headline item formatted in this report's language and currency."""
+        return headline(label_en, label_es, value, kind, lang=self.lang, currency=self.currency, display=display)
+
+    def save_headlines(self, notebook_id: str, items: Iterable[Mapping]) -> None:
+        """Write ``<output_dir>/<notebook_id>.headlines.json`` for the index tile.
+
+        Each item: ``label_en``, ``label_es``, ``value`` and ``display`` (the formatted value;
+        when missing, ``kind`` formats ``value``). No wall clock goes in (nbval, diffs).
+        """
+        if not re.fullmatch(r"\d\d", str(notebook_id)):
+            raise ValueError(f"notebook_id must be the two-digit prefix of the notebook, got {notebook_id!r}")
+        clean = []
+        for i, item in enumerate(items):
+            missing = {"label_en", "label_es", "value"} - set(item)
+            if missing:
+                raise ValueError(f"headline {i}: missing {', '.join(sorted(missing))}")
+            if "display" in item:
+                row = {k: _plain(item[k]) for k in ("label_en", "label_es", "value", "display")}
+            else:
+                row = self.headline(item["label_en"], item["label_es"], item["value"], item.get("kind", "number"))
+            clean.append(row)
+        payload = {"notebook": str(notebook_id), "period": str(self.period), "lang": self.lang, "items": clean}
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        path = self.output_dir / f"{notebook_id}.headlines.json"
+        path.write_text(json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def capabilities(client: Any) -> dict[str, bool]:
+    """``smk.client.capabilities.capabilities(client)``; the import is local so notebooks that need no
+    capability check work while smk.run.validate evolves."""
+    from smk.client.capabilities import capabilities as _caps
+
+    return dict(_caps(client))
+
+
+def client_slug(client_dir: str | Path) -> str:
+    """The client's folder name, used in ``reports/<client>/<period>/``."""
+    return resolve(client_dir).resolve().name
+
+
+def default_output_dir(client_dir: str | Path, period: str) -> Path:
+    return PROJECT_ROOT / "reports" / client_slug(client_dir) / str(period)
+
+
+def setup(client_dir: str | Path = "data/demo", period: str = "", lang: str = "", output_dir: str | Path = "",
+          *, client: Any = None, apply_theme: bool = True) -> Context:
+    """Load the client, apply the theme, resolve paths and create the output folder.
+
+    ``period`` empty → client.yml ``period`` or the last complete month of the data;
+    ``lang`` empty → client.yml ``lang``; ``output_dir`` empty → ``reports/<client>/<period>/``.
+    Relative paths are taken from the project root. ``client`` skips loading (tests).
+    """
+    cdir = resolve(client_dir)
+    if client is None:
+        from smk.client.loader import SNAPSHOT_ENV, load_snapshot
+
+        snap = os.environ.get(SNAPSHOT_ENV)  # set by `smk run`: the client it already loaded
+        client = load_snapshot(snap, cdir) if snap else None
+        if client is None:
+            client = smk.load_client(cdir)
+    lang = lang or client.config.lang
+    fmt.check_lang(lang)
+    period_str = str(period) if period else client.default_period()
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period_str):
+        raise smk.ConfigError(f"period must be YYYY-MM, got {period_str!r}")
+    out = resolve(output_dir) if str(output_dir) else default_output_dir(cdir, period_str)
+    out.mkdir(parents=True, exist_ok=True)
+    if apply_theme:
+        from smk.views import theme
+
+        theme.apply()
+    return Context(client=client, period=pd.Period(period_str, freq="M"), lang=lang, output_dir=out,
+                   client_dir=cdir, interactive=not is_batch())
+
+
+
+

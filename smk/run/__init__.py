@@ -1,0 +1,1 @@
+"""Layer 6: commands: run the notebooks and export the report, validate, init, bench."""
