@@ -35,6 +35,9 @@ class DataError(SmkError):
 class NotEnoughData(SmkError):
     """An analysis lacks the tables or columns it needs."""
 
-    def __init__(self, needs: list[str], message: str = ""):
+    def __init__(self, needs: list[str], message: str = "", *, reason: str | None = None,
+                 params: dict | None = None):
         self.needs = list(needs)
+        #: a catalogue key (smk.texts) saying why, for the report; ``message`` is for developers
+        self.reason, self.params = reason, dict(params or {})
         super().__init__(message or f"not enough data: this needs {', '.join(needs)}")

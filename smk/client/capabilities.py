@@ -1,9 +1,12 @@
 """What a loaded client's data supports (capabilities) and what was read per table."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from smk.client.model import Client
+if TYPE_CHECKING:  # the model asks this module for its summary
+    from smk.client.model import Client
 
 
 #: capability -> (en, es) explanation of what provides it

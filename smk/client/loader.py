@@ -21,7 +21,7 @@ import pandas as pd
 from smk.client import Client
 from smk.io.config import ClientConfig, TableConfig, load_config
 from smk.errors import ConfigError, DataError
-from smk.analyses.features import positions
+from smk.io.arrays import positions
 from smk.io.ledger import CLEARED, SET_ASIDE, Ledger
 from smk.io.parsing import (_NAT, _SLICE, arrow_text, clean_strings, infer_decimal, number_text, parse_bools,
                          parse_dates, parse_dates_arrow, parse_ints, parse_months, parse_numbers, take_rows)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from smk.errors import DataError
-from smk.analyses.features import NAT_NS
+from smk.io.arrays import NAT_NS
 
 _TRUE = {"true", "yes", "y", "si", "sí", "s", "1", "x", "verdadero", "won", "t"}
 _FALSE = {"false", "no", "n", "0", "falso", "f"}

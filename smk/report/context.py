@@ -13,7 +13,11 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 import smk
-from smk.views import fmt
+from smk import texts
+from smk.analyses.base import Headline, Missing, Result, Unavailable
+from smk.errors import NotEnoughData
+from smk.views import fmt, registry
+from smk.views.html import capability_labels, text_html
 from smk.views.html import (TEXT, Html, _format_value, _parse_format, _plain, format_table, headline,  # noqa: F401
                             mask_pii, not_enough_data, note_html)
 
@@ -64,6 +68,7 @@ class Context:
     client_dir: Path
     interactive: bool = False
     shown: list = field(default_factory=list)  # everything displayed through the context (tests read it)
+    _told: set = field(default_factory=set, repr=False)
 
     # -- basics
     @property
@@ -116,6 +121,89 @@ class Context:
             display(obj)
         return obj
 
+    def _display_all(self, items) -> None:
+        """Display what a view returned, in order: Html, matplotlib Figures (closed once shown, so
+        the inline backend does not show them again), Axes (their figure), lists of these."""
+        if items is None:
+            return
+        if isinstance(items, (list, tuple)):
+            for item in items:
+                self._display_all(item)
+            return
+        fig = getattr(items, "figure", None) if hasattr(items, "get_figure") and not hasattr(items, "savefig") else None
+        if fig is None and hasattr(items, "savefig"):
+            fig = items
+        if fig is not None:
+            import matplotlib.pyplot as plt
+
+            self.shown.append(fig)
+            try:
+                from IPython import get_ipython
+                from IPython.display import display
+            except ImportError:  # pragma: no cover
+                get_ipython = None
+            if get_ipython is not None and get_ipython() is not None:
+                display(fig)
+            plt.close(fig)
+            return
+        self._show(items)
+
+    # -- texts from the catalogue (smk.texts), in the report language
+    def text(self, key: str, /, **values: Any) -> str:
+        """Plain text of catalogue ``key`` in the report language."""
+        return texts.t(key, self.lang, **values)
+
+    def para(self, key: str, /, **values: Any) -> Html:
+        """Catalogue ``key`` as escaped HTML paragraphs (not displayed: for views)."""
+        return text_html(self.text(key, **values))
+
+    def say(self, key: str, /, **values: Any) -> None:
+        """Display the narrative of catalogue ``key`` (a notebook's text cells)."""
+        self._show(self.para(key, **values))
+
+    def heading(self, key: str, /, level: int = 2, **values: Any) -> None:
+        """Display catalogue ``key`` as a heading (``level`` 1–4)."""
+        if level not in (1, 2, 3, 4):
+            raise ValueError("heading level must be 1-4")
+        self._show(text_html(self.text(key, **values), tag=f"h{level}"))
+
+    def note_text(self, key: str, /, **values: Any) -> Html:
+        """A caution box with catalogue ``key`` (not displayed: for views)."""
+        return note_html(self.text(key, **values), "note", self.text("common.caution"))
+
+    def missing_note(self, why: Missing) -> Html:
+        """The "not enough data" box for a part of a result that could not be computed."""
+        parts = []
+        if why.needs:
+            parts.append(not_enough_data(list(why.needs), self.lang).text.split(": ", 1)[-1])
+        if why.reason:
+            parts.insert(0, self.text(why.reason, **dict(why.params)))
+        return note_html(" ".join(parts), "missing", self.text("common.not_enough"))
+
+    # -- analyses and their views
+    def analyse(self, fn, /, *args: Any, **params: Any):
+        """``fn(client, period, *args, **params)``; when the data cannot support it, an
+        :class:`~smk.analyses.base.Unavailable` result whose every section shows why."""
+        try:
+            return fn(self.client, self.period, *args, **params)
+        except NotEnoughData as exc:
+            return Unavailable(why=Missing(needs=tuple(n for n in exc.needs if n in capability_labels()),
+                                           reason=exc.reason, params=exc.params))
+
+    def show(self, result: Any, section: str, /, **options: Any) -> None:
+        """Display section ``section`` of an analysis result through its view (smk.views.<analysis>),
+        or the "not enough data" box when that part could not be computed. An unavailable analysis
+        shows its box once, at its first section."""
+        why = result.is_missing(section) if hasattr(result, "is_missing") else None
+        if why is not None:
+            if isinstance(result, Unavailable):
+                if id(result) in self._told:
+                    return
+                self._told.add(id(result))
+            self._show(self.missing_note(why))
+            return
+        self._display_all(registry.find(type(result), section)(result, self, **options))
+
     def needs(self, *caps: str) -> bool:
         """True when the client has every capability; otherwise displays the bilingual
         "not enough data: this needs …" note (in the report language) and returns False."""
@@ -143,6 +231,10 @@ class Context:
         """One headline item formatted in this report's language and currency."""
         return headline(label_en, label_es, value, kind, lang=self.lang, currency=self.currency, display=display)
 
+    def _headline_item(self, h: Headline) -> dict:
+        display = self.text(h.display, **dict(h.params)) if h.display else None
+        return self.headline(texts.t(h.label, "en"), texts.t(h.label, "es"), h.value, h.kind, display=display)
+
     def save_headlines(self, notebook_id: str, items: Iterable[Mapping]) -> None:
         """Write ``<output_dir>/<notebook_id>.headlines.json`` for the index tile.
 
@@ -151,6 +243,8 @@ class Context:
         """
         if not re.fullmatch(r"\d\d", str(notebook_id)):
             raise ValueError(f"notebook_id must be the two-digit prefix of the notebook, got {notebook_id!r}")
+        if isinstance(items, Result):
+            items = [self._headline_item(h) for h in items.headlines()]
         clean = []
         for i, item in enumerate(items):
             missing = {"label_en", "label_es", "value"} - set(item)

@@ -111,7 +111,12 @@ def read_spec(path: Path) -> NotebookSpec:
         raise ConfigError(f"{path}: notebooks must be named NN_name.ipynb (two digits, lowercase name)")
     nb = nbformat.read(path, as_version=4)
     meta = nb.metadata.get("smk", {}) or {}
-    title = dict(meta.get("title") or {})
+    raw_title = meta.get("title") or {}
+    if isinstance(raw_title, str):  # a catalogue key (smk.texts): the title in every language
+        from smk import texts
+
+        raw_title = {lang: texts.t(raw_title, lang) for lang in texts.LANGS if texts.has(raw_title, lang)}
+    title = dict(raw_title)
     for lang in ("en", "es"):
         if lang not in title:
             heading = _first_heading(nb, lang)
@@ -187,14 +192,29 @@ def check_notebook(path: Path) -> list[str]:
         tags = cell.get("metadata", {}).get("tags", [])
         if "interactive" in tags and "nbval-skip" not in tags:
             problems.append(f"code cell {i}: tagged `interactive` without `nbval-skip`")
-    n_en = sum(1 for c in nb.cells if "lang-en" in c.get("metadata", {}).get("tags", []))
-    n_es = sum(1 for c in nb.cells if "lang-es" in c.get("metadata", {}).get("tags", []))
-    if n_en != n_es:
-        problems.append(f"{n_en} cells tagged lang-en but {n_es} tagged lang-es (they come in pairs)")
     meta = nb.metadata.get("smk", {}) or {}
     title = meta.get("title") or {}
-    if not (title.get("en") and title.get("es")):
-        problems.append("metadata smk.title needs `en` and `es`")
+    if isinstance(title, str):
+        # Catalogue notebooks: every text a reader sees comes from smk/texts through ctx.say /
+        # ctx.heading in cells whose input is hidden, so an analyst reads one language.
+        from smk import texts
+
+        missing = [lang for lang in texts.LANGS if not texts.has(title, lang)]
+        if missing:
+            problems.append(f"metadata smk.title {title!r} is not in the {', '.join(missing)} catalogue")
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "markdown":
+                problems.append(f"cell {i}: markdown (texts come from the catalogue: ctx.say / ctx.heading)")
+            elif cell.cell_type == "code" and _is_narrative(cell.source) and not cell.get("metadata", {}).get("jupyter", {}).get("source_hidden"):
+                problems.append(f"cell {i}: a narrative cell (ctx.say / ctx.heading only) must hide its input "
+                                "(metadata jupyter.source_hidden: true)")
+    else:
+        n_en = sum(1 for c in nb.cells if "lang-en" in c.get("metadata", {}).get("tags", []))
+        n_es = sum(1 for c in nb.cells if "lang-es" in c.get("metadata", {}).get("tags", []))
+        if n_en != n_es:
+            problems.append(f"{n_en} cells tagged lang-en but {n_es} tagged lang-es (they come in pairs)")
+        if not (title.get("en") and title.get("es")):
+            problems.append("metadata smk.title needs `en` and `es`")
     cost = meta.get("cost", 1.0)
     if isinstance(cost, bool) or not isinstance(cost, (int, float)) or cost <= 0:
         problems.append("metadata smk.cost must be a positive number (relative run time)")
@@ -208,6 +228,18 @@ def check_notebook(path: Path) -> list[str]:
         if bad:
             problems.append(f"metadata smk.requires names unknown capabilities: {', '.join(bad)}")
     return problems
+
+
+def _is_narrative(src: str) -> bool:
+    """A cell made only of ``ctx.say(...)`` / ``ctx.heading(...)`` calls."""
+    try:
+        tree = ast.parse(src)
+    except SyntaxError:
+        return False
+    return bool(tree.body) and all(
+        isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute)
+        and isinstance(s.value.func.value, ast.Name) and s.value.func.value.id == "ctx"
+        and s.value.func.attr in ("say", "heading") for s in tree.body)
 
 
 def _strip_magics(src: str) -> str:

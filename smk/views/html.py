@@ -280,3 +280,48 @@ def _plain(v: Any) -> Any:
     return v
 
 
+
+
+# --- texts from the catalogue as HTML ----------------------------------------------------------
+
+_JINJA = None
+
+
+def jinja():
+    """The one Jinja environment for HTML: autoescaped, templates in smk/views/templates and
+    smk/report/templates. Every value from the data goes through it (or through :func:`escape`)."""
+    global _JINJA
+    if _JINJA is None:
+        from pathlib import Path
+
+        import jinja2
+
+        base = Path(__file__).resolve().parents[1]
+        _JINJA = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(base / "views" / "templates"), str(base / "report" / "templates")]),
+            autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+            trim_blocks=True, lstrip_blocks=True)
+    return _JINJA
+
+
+def render(template: str, /, **values: Any) -> str:
+    """A template file of smk/views/templates or smk/report/templates, autoescaped."""
+    return jinja().get_template(template).render(**values)
+
+
+def render_string(source: str, /, **values: Any) -> str:
+    """An inline template, autoescaped (for small fragments)."""
+    return jinja().from_string(source).render(**values)
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def text_html(text: str, tag: str = "p", css: str | None = None) -> Html:
+    """Plain catalogue text as HTML: escaped, ``**bold**`` kept as <strong>, blank lines as
+    paragraphs (for ``tag="p"``)."""
+    cls = f' class="{html.escape(css)}"' if css else ""
+    paras = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()] if tag == "p" else [text]
+    strong = r"<strong>\1</strong>"
+    body = "".join(f"<{tag}{cls}>{_BOLD.sub(strong, html.escape(p))}</{tag}>" for p in paras)
+    return Html(body, _BOLD.sub(r"\1", text))
