@@ -171,6 +171,10 @@ def _pick_labels(labels: Mapping | None, lang: str) -> dict:
     dict ``{'en': {col: ..}, 'es': {col: ..}}``."""
     if not labels:
         return {}
+    if isinstance(labels, str):  # a catalogue prefix: "sla.columns" -> {col: t("sla.columns.<col>")}
+        from smk import texts
+
+        return texts.labels(labels, lang)
     if set(labels) <= {"en", "es"} and all(isinstance(v, Mapping) for v in labels.values()):
         return dict(labels.get(lang, {}))
     out = {}
