@@ -1,34 +1,84 @@
-"""Time-to-event estimators for lead outcomes: Kaplan–Meier and Aalen–Johansen cumulative incidence.
+"""Time-to-event tables for lead outcomes: Kaplan–Meier survival and Aalen–Johansen cumulative
+incidence per group, as a thin adapter over statsmodels (``SurvfuncRight``, ``CumIncidenceRight``).
 
-Everything works on *event-time aggregates*: leads are first counted per (group, time, outcome)
-with one ``groupby``, and the estimators are cumulative sums / products over those distinct
-times, so a million leads cost about as much as the number of distinct days they close on.
+statsmodels estimates one sample at a time. This module splits the subjects by group, hands each
+group to statsmodels, and lays the estimates on every distinct time of the group (event or
+censoring) next to the counts behind them, adding what the notebooks read off the curves: the
+log(−log) pointwise interval, quantiles and the step-function value at a day.
 
 Sources:
-- Kaplan & Meier (1958) product-limit estimator; Greenwood (1926) variance;
+- Kaplan & Meier (1958) product-limit estimator; Greenwood (1926) variance (statsmodels);
   log(−log) confidence interval (Kalbfleisch & Prentice 2002, §1.4; the default of R's ``survival``
   ``conf.type="log-log"`` and of lifelines).
 - Aalen & Johansen (1978) cumulative incidence with competing risks; delta-method variance
-  (Dinse & Larson 1986; Marubini & Valsecchi 1995, §10), the same formula as statsmodels'
-  ``CumIncidenceRight``; log(−log) interval on the incidence.
+  (Dinse & Larson 1986; Marubini & Valsecchi 1995, §10), as statsmodels computes it; log(−log)
+  interval on the incidence.
 - Medians and quartiles from a survival curve: smallest time t with S(t) ≤ 1 − q
   (Brookmeyer & Crowley 1982 for the interval read off the confidence band).
 
 Times are whatever unit the caller gives (the playbook uses whole days since lead creation).
 Censored leads count as at risk at their own time (an event and a censoring at the same time:
-the event happens first, the usual convention).
+the event happens first, the usual convention). Speed (``benchmarks/survival.py``): on a million
+leads the cost is statsmodels' own (one sort per group) plus a hash of the distinct times.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 from scipy import stats as _st
+from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight
 
 ALL = "(all)"  # group label when no grouping is asked for
+MISSING_GROUP = "(missing)"
 
 KM_COLUMNS = ["group", "time", "at_risk", "events", "censored", "survival", "se", "ci_low", "ci_high"]
 CIF_COLUMNS = ["group", "time", "at_risk", "events", "competing", "censored", "survival", "cif", "se",
                "ci_low", "ci_high"]
+
+
+def _labels(events, censored: str) -> tuple[np.ndarray, list[str]]:
+    """Integer code per subject (−1 = missing) into the sorted labels, which always include
+    ``censored``; booleans read as True → ``'event'``, False → ``censored``."""
+    raw = np.asarray(events).reshape(-1)
+    if raw.dtype == bool:
+        raw = np.where(raw, "event", censored)
+    code, found = pd.factorize(raw.astype(object), sort=True)
+    found = [str(x) for x in found]
+    labels = sorted(set(found) | {censored})
+    remap = np.array([labels.index(x) for x in found] + [-1], dtype=np.int64)  # a few labels; −1 stays −1
+    return remap[code], labels
+
+
+def _groups(durations, codes: np.ndarray, groups):
+    """``(label, times, codes)`` per group, sorted by label; subjects with a missing time or
+    label are left out."""
+    t = np.asarray(durations, dtype=float).reshape(-1)
+    ok = ~np.isnan(t) & (codes >= 0)
+    if groups is None:
+        return [(ALL, t[ok], codes[ok])] if ok.any() else []
+    gser = pd.Series(np.asarray(groups, dtype=object).reshape(-1))
+    gcode, glabels = pd.factorize(gser.where(gser.notna(), MISSING_GROUP), sort=True)
+    gcode, t, codes = gcode[ok], t[ok], codes[ok]
+    order = np.argsort(gcode, kind="stable")
+    bounds = np.searchsorted(gcode[order], np.arange(len(glabels) + 1))
+    out = []
+    for j, label in enumerate(glabels):  # a handful of groups
+        idx = order[bounds[j]:bounds[j + 1]]
+        if len(idx):
+            out.append((label, t[idx], codes[idx]))
+    return out
+
+
+def _counts(times: np.ndarray, t: np.ndarray, codes: np.ndarray, n_labels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Subjects at risk at each of the sorted distinct ``times`` (time ≥ t) and counts per label there."""
+    r = np.searchsorted(times, t)
+    counts = np.bincount(r * n_labels + codes, minlength=len(times) * n_labels).reshape(len(times), n_labels)
+    at_risk = np.cumsum(counts.sum(axis=1)[::-1])[::-1]
+    return at_risk, counts
+
+
+def _distinct(t: np.ndarray) -> np.ndarray:
+    return np.sort(pd.unique(t))
 
 
 def event_table(durations, events, *, groups=None, censored: str = "censored") -> pd.DataFrame:
@@ -39,44 +89,19 @@ def event_table(durations, events, *, groups=None, censored: str = "censored") -
     label are ignored. ``at_risk`` at time t = subjects of the group whose time is ≥ t.
     Rows are sorted by group (stable, by name) then time.
     """
-    t = np.asarray(durations, dtype=float).reshape(-1)
-    raw = np.asarray(events)
-    if raw.dtype == bool:
-        raw = np.where(raw, "event", censored)
-    ecode, elabels = pd.factorize(pd.Series(raw.astype(object)), sort=True)
-    elabels = [str(x) for x in elabels]
-    if groups is None:
-        gcode, glabels = np.zeros(len(t), dtype=np.int64), np.array([ALL], dtype=object)
-    else:
-        gser = pd.Series(np.asarray(groups, dtype=object))
-        gser = gser.where(gser.notna(), "(missing)")
-        gcode, glabels = pd.factorize(gser, sort=True)
-        glabels = np.asarray(glabels, dtype=object)
-    labels = sorted(set(elabels) | {censored})
-    remap = np.array([labels.index(x) for x in elabels], dtype=np.int64)  # a few labels
-    ok = ~np.isnan(t) & (ecode >= 0)
-    if not ok.any():
+    codes, labels = _labels(events, censored)
+    parts = []
+    for g, t, c in _groups(durations, codes, groups):
+        times = _distinct(t)
+        at_risk, counts = _counts(times, t, c, len(labels))
+        part = pd.DataFrame({"group": g, "time": times, "total": counts.sum(axis=1).astype("int64"),
+                             "at_risk": at_risk.astype("int64")})
+        for j, lab in enumerate(labels):
+            part[lab] = counts[:, j].astype("int64")
+        parts.append(part)
+    if not parts:
         return pd.DataFrame(columns=["group", "time", "total", "at_risk", *labels])
-    gc, tt, ec = gcode[ok], t[ok], remap[ecode[ok]]
-    order = np.lexsort((tt, gc))
-    gc, tt, ec = gc[order], tt[order], ec[order]
-    new = np.r_[True, (gc[1:] != gc[:-1]) | (tt[1:] != tt[:-1])]
-    run = np.cumsum(new) - 1
-    n_runs, n_lab = int(run[-1]) + 1, len(labels)
-    counts = np.bincount(run * n_lab + ec, minlength=n_runs * n_lab).reshape(n_runs, n_lab)
-    rg = gc[new]
-    total = counts.sum(axis=1)
-    # at risk at t = group size − subjects of the group with time < t
-    cum = np.cumsum(total)
-    grp_start = np.r_[True, rg[1:] != rg[:-1]]
-    start_cum = (cum - total)[grp_start][np.cumsum(grp_start) - 1]
-    grp_total = np.bincount(rg, weights=total)[rg]
-    before = cum - total - start_cum
-    tab = pd.DataFrame({"group": glabels[rg], "time": tt[new], "total": total.astype("int64"),
-                        "at_risk": (grp_total - before).astype("int64")})
-    for j, lab in enumerate(labels):
-        tab[lab] = counts[:, j].astype("int64")
-    return tab
+    return pd.concat(parts, ignore_index=True)
 
 
 def _loglog_ci(est: np.ndarray, se_log: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
@@ -90,8 +115,15 @@ def _loglog_ci(est: np.ndarray, se_log: np.ndarray, z: float) -> tuple[np.ndarra
     return low, high
 
 
+def _step(at: np.ndarray, times: np.ndarray, values: np.ndarray, before: float) -> np.ndarray:
+    """Step function (``values`` from each of ``times`` on) read at ``at``; ``before`` earlier."""
+    pos = np.searchsorted(times, at, side="right") - 1
+    return np.where(pos >= 0, values[np.maximum(pos, 0)] if len(values) else before, before)
+
+
 def kaplan_meier(durations, observed, *, groups=None, alpha: float = 0.05) -> pd.DataFrame:
-    """Kaplan–Meier survival per group, one row per distinct time (events or censorings).
+    """Kaplan–Meier survival per group (statsmodels ``SurvfuncRight``), one row per distinct time
+    (events or censorings).
 
     Ŝ(t) = Π_{t_j ≤ t} (1 − d_j / n_j)  (product-limit; d_j events, n_j at risk at t_j);
     Greenwood: Var Ŝ(t) = Ŝ(t)² Σ_{t_j ≤ t} d_j / (n_j (n_j − d_j));
@@ -101,93 +133,82 @@ def kaplan_meier(durations, observed, *, groups=None, alpha: float = 0.05) -> pd
     first event the interval is [1, 1]; where Ŝ reaches 0 it is undefined (NaN).
     ``observed`` is boolean (True = the event happened at that time, False = censored).
     """
-    obs = np.asarray(observed, dtype=bool)
-    tab = event_table(durations, np.where(obs, "event", "censored"), groups=groups)
-    if "event" not in tab:
-        tab["event"] = 0
-    out = tab.rename(columns={"event": "events"})
-    n = out["at_risk"].to_numpy(float)
-    d = out["events"].to_numpy(float)
-    out["survival"] = (1 - d / n)
-    out["survival"] = out.groupby("group", sort=False)["survival"].cumprod()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        term = np.where(d > 0, d / (n * (n - d)), 0.0)
-    out["_gw"] = term
-    out["_gw"] = out.groupby("group", sort=False)["_gw"].cumsum()
-    s = out["survival"].to_numpy(float)
-    gw = out["_gw"].to_numpy(float)
-    with np.errstate(invalid="ignore"):
-        out["se"] = np.where(np.isfinite(gw), s * np.sqrt(gw), np.nan)
+    obs = np.asarray(observed, dtype=bool).reshape(-1).astype(np.int64)  # 0 censored, 1 event
     z = _st.norm.ppf(1 - alpha / 2)
-    low, high = _loglog_ci(s, np.sqrt(gw), z)
-    none_yet = s >= 1.0
-    low = np.where(none_yet, 1.0, low)
-    high = np.where(none_yet, 1.0, high)
-    bad = (s <= 0) | ~np.isfinite(gw)
-    out["ci_low"] = np.where(bad, np.nan, low)
-    out["ci_high"] = np.where(bad, np.nan, high)
-    return out[KM_COLUMNS].reset_index(drop=True)
+    parts = []
+    for g, t, c in _groups(durations, obs, groups):
+        times = _distinct(t)
+        at_risk, counts = _counts(times, t, c, 2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sf = SurvfuncRight(t, c.astype(float))
+        s = _step(times, sf.surv_times, sf.surv_prob, 1.0)
+        se = _step(times, sf.surv_times, sf.surv_prob_se, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            low, high = _loglog_ci(s, se / s, z)
+        none_yet = s >= 1.0
+        bad = (s <= 0) | ~np.isfinite(se)
+        parts.append(pd.DataFrame({
+            "group": g, "time": times, "at_risk": at_risk.astype("int64"), "events": counts[:, 1].astype("int64"),
+            "censored": counts[:, 0].astype("int64"), "survival": s, "se": se,
+            "ci_low": np.where(bad, np.nan, np.where(none_yet, 1.0, low)),
+            "ci_high": np.where(bad, np.nan, np.where(none_yet, 1.0, high))}))
+    if not parts:
+        return pd.DataFrame(columns=KM_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[KM_COLUMNS]
 
 
 def cumulative_incidence(durations, events, *, event: str = "won", groups=None, censored: str = "censored",
                          alpha: float = 0.05) -> pd.DataFrame:
     """Aalen–Johansen cumulative incidence of ``event`` with every other non-censored label as a
-    competing event (for leads: P(won by day t) with *lost* competing, open leads censored).
+    competing event (for leads: P(won by day t) with *lost* competing, open leads censored), per
+    group (statsmodels ``CumIncidenceRight``).
 
     With n_j at risk, d_j events of interest, c_j competing events at t_j and Ŝ the all-cause
     Kaplan–Meier (any event ends the risk):
         F̂(t) = Σ_{t_j ≤ t} Ŝ(t_{j−1}) · d_j / n_j.
     Unlike 1 − KM(won, lost treated as censored), F̂ never counts a lost lead as a possible future
     customer, so it does not overstate the chance of winning.
-    Delta-method variance (Marubini & Valsecchi 1995; statsmodels ``CumIncidenceRight``), with
-    D_j = d_j + c_j:
+    Delta-method variance (Marubini & Valsecchi 1995), with D_j = d_j + c_j:
         Var F̂(t) = Σ_j [F̂(t) − F̂(t_j)]² D_j/(n_j(n_j − D_j)) + Σ_j Ŝ(t_{j−1})² d_j (n_j − d_j)/n_j³
-                   − 2 Σ_j [F̂(t) − F̂(t_j)] Ŝ(t_{j−1}) d_j / n_j²,
-    computed with cumulative sums (the square is expanded), so it stays O(times).
-    95 % interval on log(−log F̂).
+                   − 2 Σ_j [F̂(t) − F̂(t_j)] Ŝ(t_{j−1}) d_j / n_j².
+    95 % interval on log(−log F̂). ``survival`` is the all-cause Ŝ = 1 − Σ (every cause's F̂).
 
     Columns: ``group, time, at_risk, events, competing, censored, survival (all-cause), cif, se,
     ci_low, ci_high``.
     """
-    tab = event_table(durations, events, groups=groups, censored=censored)
-    labels = [c for c in tab.columns if c not in ("group", "time", "total", "at_risk")]
-    if event not in tab:
-        tab[event] = 0
-    competing = [c for c in labels if c not in (event, censored)]
-    out = pd.DataFrame({"group": tab["group"], "time": tab["time"], "at_risk": tab["at_risk"],
-                        "events": tab[event].astype("int64"),
-                        "competing": tab[competing].sum(axis=1).astype("int64") if competing else 0,
-                        "censored": tab[censored].astype("int64")})
-    g = out["group"]
-    n = out["at_risk"].to_numpy(float)
-    d = out["events"].to_numpy(float)
-    da = d + out["competing"].to_numpy(float)
-    surv = pd.Series(1 - da / n, index=out.index).groupby(g, sort=False).cumprod()
-    s_prev = surv.groupby(g, sort=False).shift(1).fillna(1.0).to_numpy(float)
-    out["survival"] = surv.to_numpy(float)
-    f = pd.Series(s_prev * d / n, index=out.index).groupby(g, sort=False).cumsum().to_numpy(float)
-    out["cif"] = f
-
-    def csum(x) -> np.ndarray:
-        return pd.Series(x, index=out.index).groupby(g, sort=False).cumsum().to_numpy(float)
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ra = np.where(da > 0, da / (n * (n - da)), 0.0)
-        v = f**2 * csum(ra) - 2 * f * csum(f * ra) + csum(f**2 * ra)
-        v += csum(s_prev**2 * (n - d) * d / n**3)
-        rb = s_prev * d / n**2
-        v += -2 * f * csum(rb) + 2 * csum(f * rb)
-    v = np.where(np.isfinite(v), np.maximum(v, 0.0), np.nan)
-    out["se"] = np.sqrt(v)
+    codes, labels = _labels(events, censored)
+    if event not in labels:
+        labels.append(event)  # never seen: an incidence of 0
+    # statsmodels' status: 0 censored, 1 the event of interest, 2 any competing event
+    status_of = np.array([0 if lab == censored else (1 if lab == event else 2) for lab in labels] + [-1])
+    status = status_of[codes]
     z = _st.norm.ppf(1 - alpha / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        low, high = _loglog_ci(f, out["se"].to_numpy(float) / f, z)
-    low = np.where(f <= 0, 0.0, low)
-    high = np.where(f <= 0, 0.0, high)
-    bad = (f >= 1) | np.isnan(v)
-    out["ci_low"] = np.where(bad, np.nan, low)
-    out["ci_high"] = np.where(bad, np.nan, high)
-    return out[CIF_COLUMNS].reset_index(drop=True)
+    parts = []
+    for g, t, c in _groups(durations, status, groups):
+        if c.max() > 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ci = CumIncidenceRight(t, c)
+            times = np.asarray(ci.times, dtype=float)
+            f = np.asarray(ci.cinc[0], dtype=float)
+            se = np.asarray(ci.cinc_se[0], dtype=float)
+            surv = np.clip(1 - np.sum(ci.cinc, axis=0), 0.0, 1.0)
+        else:  # nothing happened yet in this group: every lead censored
+            times = _distinct(t)
+            f, se, surv = np.zeros(len(times)), np.zeros(len(times)), np.ones(len(times))
+        at_risk, counts = _counts(times, t, c, 3)
+        surv = np.where(at_risk == counts[:, 1] + counts[:, 2], 0.0, surv)  # everyone left: exactly 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            low, high = _loglog_ci(f, se / f, z)
+        bad = (f >= 1) | np.isnan(se)
+        parts.append(pd.DataFrame({
+            "group": g, "time": times, "at_risk": at_risk.astype("int64"), "events": counts[:, 1].astype("int64"),
+            "competing": counts[:, 2].astype("int64"), "censored": counts[:, 0].astype("int64"),
+            "survival": surv, "cif": f, "se": se,
+            "ci_low": np.where(bad, np.nan, np.where(f <= 0, 0.0, low)),
+            "ci_high": np.where(bad, np.nan, np.where(f <= 0, 0.0, high))}))
+    if not parts:
+        return pd.DataFrame(columns=CIF_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[CIF_COLUMNS]
 
 
 def _first_time_at_or_below(curve: pd.DataFrame, column: str, level: float) -> pd.Series:
@@ -201,6 +222,8 @@ def _first_time_at_or_below(curve: pd.DataFrame, column: str, level: float) -> p
 def km_quantiles(km: pd.DataFrame, quantiles=(0.25, 0.5, 0.75)) -> pd.DataFrame:
     """Time by which a share q of subjects had the event, from a :func:`kaplan_meier` table:
     t_q = min{t : Ŝ(t) ≤ 1 − q} (NaN when the curve never gets that low: "not reached").
+    (statsmodels' ``SurvfuncRight.quantile`` uses a strict inequality, so a curve that lands exactly
+    on 1 − q gives a later time there.)
 
     Columns: ``group``, ``q25``/``q50``/``q75`` (names from the quantiles), and for the median its
     95 % interval read off the log(−log) band (``q50_low`` from ci_low, ``q50_high`` from ci_high).
