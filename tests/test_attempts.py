@@ -1,19 +1,34 @@
-"""Tests of smk.analyses.attempts (notebook 05): hand-worked examples, a simulation with known truth,
-and the demo's planted curve."""
+"""Tests of smk.analyses.attempts and smk.views.attempts (notebook 05): hand-worked examples, a
+simulation with known truth, the demo's planted curve, the recommendation computed once per client,
+and the words of every section in both languages."""
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-import pytest
+import matplotlib
 
-from smk.analyses import attempts as A
-from smk.client import Client
-from smk.io.config import ClientConfig
-from smk.io.ledger import Ledger
-from smk.analyses.outcomes import lead_outcomes
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+import smk  # noqa: E402
+import smk.report  # noqa: E402
+from smk import texts  # noqa: E402
+from smk.analyses import attempts as A  # noqa: E402
+from smk.analyses.base import Missing  # noqa: E402
+from smk.analyses.outcomes import lead_outcomes  # noqa: E402
+from smk.analyses.stats import wilson_interval  # noqa: E402
+from smk.client import Client  # noqa: E402
+from smk.errors import NotEnoughData  # noqa: E402
+from smk.io.config import ClientConfig  # noqa: E402
+from smk.io.ledger import Ledger  # noqa: E402
+from smk.views import attempts as V  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TZ = "UTC"
@@ -171,7 +186,6 @@ def test_speed_to_lead_and_window(small):
     t = pd.DataFrame({"bucket": list(A.SPEED_BUCKETS), "max_hours": list(A.SPEED_EDGES_HOURS) + [np.nan],
                       "n_leads": [100] * 6, "n_won": [40, 30, 15, 35, 10, 5]})
     t["close_rate"] = t["n_won"] / t["n_leads"]
-    from smk.analyses.stats import wilson_interval
     t["ci_low"], t["ci_high"] = wilson_interval(t["n_won"], t["n_leads"])
     t["too_small"] = False
     assert t.loc[0, "ci_low"] == pytest.approx(0.309, abs=1e-3)
@@ -277,10 +291,8 @@ def make_client(leads: pd.DataFrame, attempts: pd.DataFrame | None = None) -> Cl
     return Client(config=cfg, tables=tables, ledger=Ledger(), rows_in={}, data_end=DATA_END)
 
 
-def test_counters_only_runs_and_explains():
-    """Per-lead summary (n_attempts, won, revenue): the seed's method and the sale hazard run (crediting
-    the sale to the last counted attempt); connects, speed to lead and cadence are declared missing."""
-    # 300 leads: 100 called once (10 won), 100 twice (10 won), 100 three times (5 won), revenue $2,000
+def counters_client() -> Client:
+    """300 leads: 100 called once (10 won), 100 twice (10 won), 100 three times (5 won), revenue $2,000."""
     n_att = np.repeat([1, 2, 3], 100)
     won = np.zeros(300, dtype=bool)
     won[[*range(10), *range(100, 110), *range(200, 205)]] = True
@@ -289,7 +301,33 @@ def test_counters_only_runs_and_explains():
                           "n_attempts": pd.array(n_att, dtype="Int64"),
                           "won": pd.array(won, dtype="boolean"),
                           "revenue": np.where(won, 2000.0, np.nan)})
-    client = make_client(leads)
+    return make_client(leads)
+
+
+def no_attempts_client() -> Client:
+    leads = pd.DataFrame({"lead_id": ["a", "b"], "created_at": _dt([T("2025-01-01")] * 2),
+                          "won": pd.array([True, False], dtype="boolean"), "revenue": [100.0, np.nan]})
+    return make_client(leads)
+
+
+def no_revenue_client() -> Client:
+    # 100 leads called twice, 10 won but no revenue recorded anywhere
+    won = np.zeros(100, dtype=bool)
+    won[:10] = True
+    leads = pd.DataFrame({"lead_id": [f"r{i}" for i in range(100)], "created_at": _dt([T("2025-01-01")] * 100),
+                          "n_attempts": pd.array([2] * 100, dtype="Int64"), "won": pd.array(won, dtype="boolean")})
+    return make_client(leads)
+
+
+def context(client: Client, lang: str, tmp_path):
+    return smk.report.setup(client_dir=tmp_path, period="2025-12", lang=lang, output_dir=tmp_path / f"out-{lang}",
+                            client=client, apply_theme=False)
+
+
+def test_counters_only_runs_and_explains():
+    """Per-lead summary (n_attempts, won, revenue): the seed's method and the sale hazard run (crediting
+    the sale to the last counted attempt); connects, speed to lead and cadence are declared missing."""
+    client = counters_client()
     res = A.analyse(client, rep_hourly_cost=60, attempts_per_hour=6)  # $10 per attempt
     assert res.source == "counters" and not res.has_connects
     # hazard from counts: at risk 300, 200, 100; sales credited 10, 10, 5 → 1/30, 1/20, 1/20
@@ -297,50 +335,95 @@ def test_counters_only_runs_and_explains():
     assert res.hazard["close_hazard"].tolist() == pytest.approx([10 / 300, 10 / 200, 5 / 100])
     assert res.hazard["connect_rate"].isna().all()
     # values 66.7, 100, 100 vs cost 10 → K = 3 (the largest k observed)
-    assert res.value.attrs["recommended"] == 3
+    assert res.value.attrs["recommended"] == 3 and res.recommended == 3
     # naive: groups close at 10 %, 10 %, 5 %; profitability 2000 / (10k) = 200, 100, 66.7
     assert res.naive["profitability"].tolist() == pytest.approx([200, 100, 2000 / 30])
     assert res.speed is None and res.cadence is None
-    notes = A.data_notes(res.paths, "en")
-    assert any("no attempts log" in s for s in notes) and any("speed to lead" in s for s in notes)
-    assert any("registro de intentos" in s for s in A.data_notes(res.paths, "es"))
+    assert res.notes == ("counters", "no_timing")
+    assert res.missing["speed"].reason == "attempts.data.no_timing"
+    assert res.missing["cadence"] == Missing(needs=("attempt_log",), reason="attempts.data.counters")
     rec = A.recommend_sla(client, rep_hourly_cost=60, attempts_per_hour=6)
-    assert rec["attempts"] == 3
+    assert rec.attempts == 3
     # H and D cannot come from counts: the current SLA (4 h, 14 days) is kept and the evidence says so
-    assert rec["first_contact_hours"] == 4.0 and rec["within_days"] == 14
-    assert rec["from_data"] == {"attempts": True, "first_contact_hours": False, "within_days": False}
-    assert "kept from the current SLA" in rec["evidence_en"]
-    assert "se mantiene el ANS actual" in rec["evidence_es"]
+    assert rec.first_contact_hours == 4.0 and rec.within_days == 14
+    assert rec.from_data == {"attempts": True, "first_contact_hours": False, "within_days": False}
+    assert rec.basis == {"first_contact_hours": "no_timing", "within_days": "no_log"}
+    # the figures the evidence quotes: attempt 3 brings 5 % × $2,000 = $100 against $10
+    assert rec.value_last_attempt == pytest.approx(100.0) and rec.close_hazard_last == pytest.approx(0.05)
+    assert rec.cost_per_attempt == 10.0 and rec.avg_revenue == 2000.0 and rec.attempts_range == (3, 3)
 
 
 def test_no_attempt_data_gives_none():
-    leads = pd.DataFrame({"lead_id": ["a", "b"], "created_at": _dt([T("2025-01-01")] * 2),
-                          "won": pd.array([True, False], dtype="boolean"), "revenue": [100.0, np.nan]})
-    client = make_client(leads)
+    client = no_attempts_client()
     assert A.recommend_sla(client) is None
-    assert A.data_notes(A.lead_paths(client), "en")[0].startswith("The data has no contact attempts")
+    assert A.data_notes(A.lead_paths(client)) == ("none",)
+    with pytest.raises(NotEnoughData) as exc:
+        A.analyse(client)
+    assert exc.value.needs == ["attempts"] and exc.value.reason == "attempts.data.none"
 
 
 def test_recommend_sla_from_log_keys():
     leads, att, _ = simulate(20000, seed=11)
     client = make_client(leads, att)
     rec = A.recommend_sla(client, n_boot=20)
-    assert {"first_contact_hours", "attempts", "within_days", "evidence_en", "evidence_es"} <= set(rec)
-    assert abs(rec["attempts"] - 8) <= 1
+    assert abs(rec.attempts - 8) <= 1
     # every simulated attempt is one day apart from creation + 1 h: a success at attempt k happens on
     # day k − 1 + 1/24, so D (90 % of successes up to K) is a whole number of days ≤ K
-    assert 1 <= rec["within_days"] <= rec["attempts"]
-    assert rec["from_data"]["within_days"] is True
-    assert f"K = {rec['attempts']}" in rec["evidence_en"] and f"K = {rec['attempts']}" in rec["evidence_es"]
+    assert 1 <= rec.within_days <= rec.attempts
+    assert rec.from_data["within_days"] is True and rec.basis["within_days"] == "data"
+    for lang in ("en", "es"):
+        assert V.evidence(rec, lang, "USD")["attempts"].startswith(f"K = {rec.attempts}: ")
+    # the same recommendation whether notebook 05 computes it or 04/06 ask for it first
+    assert A.analyse(make_client(leads, att), n_boot=20).recommendation == rec
+
+
+def test_recommendation_is_a_read_only_mapping_too():
+    """Callers written against the former dict (rec["attempts"], "within_days" in rec) keep working;
+    the translated keys are gone (sentences: smk.views.attempts.evidence)."""
+    rec = A.recommend_sla(counters_client(), rep_hourly_cost=60, attempts_per_hour=6)
+    assert rec["attempts"] == rec.attempts == 3
+    assert all(k in rec for k in ("first_contact_hours", "attempts", "within_days"))
+    assert "evidence_en" not in rec and rec.get("evidence_en", "") == ""
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rec.attempts = 4  # type: ignore[misc]
+
+
+def test_recommend_sla_is_computed_once_per_client(monkeypatch):
+    """Notebooks 04, 05 and 06 all need 05's recommendation: per client it is computed once (the
+    per-lead attempt paths, its underlying computation, are built once), and analyse() hands its own
+    to later callers."""
+    leads, att, _ = simulate(4000, seed=3)
+    calls = []
+    real = A.lead_paths
+
+    def counting(client, **kw):
+        calls.append(client)
+        return real(client, **kw)
+
+    monkeypatch.setattr(A, "lead_paths", counting)
+    client = make_client(leads, att)
+    first = A.recommend_sla(client)
+    assert A.recommend_sla(client) is first and A.recommend_sla(client) is first
+    assert len(calls) == 1
+    # another client computes its own
+    other = make_client(leads, att)
+    assert A.recommend_sla(other) == first and len(calls) == 2
+    # notebook 05 first: analyse() stores its recommendation, recommend_sla then computes nothing
+    c05 = make_client(leads, att)
+    res = A.analyse(c05)
+    assert len(calls) == 3
+    assert A.recommend_sla(c05) is res.recommendation and len(calls) == 3
+    # other cost parameters are another recommendation
+    A.recommend_sla(c05, rep_hourly_cost=80)
+    assert len(calls) == 4
 
 
 # --------------------------------------------------------------------------------------------
-# the demo's planted curve (smk/synth.py constants, documented in docs/demo-data.md)
+# the demo's planted curve (smk/io/synth.py constants, documented in docs/demo-data.md)
 # --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The committed demo client when it exists, else the same generator's default client in a tmp dir."""
-    import smk
     from smk.io import synth
 
     path = ROOT / "data" / "demo"
@@ -360,7 +443,7 @@ def test_demo_planted_curve_recovered(demo):
     # recommended number is 8
     assert synth.LAST_USEFUL_ATTEMPT == 8
     assert abs(res.value.attrs["recommended"] - 8) <= 1
-    assert abs(res.recommendation["attempts"] - 8) <= 1
+    assert abs(res.recommendation.attempts - 8) <= 1
     later = res.hazard[res.hazard["attempts"] > synth.LAST_USEFUL_ATTEMPT]
     assert later["closes"].sum() == 0
     # the planted connect hazard per attempt is recovered (within 3.5 standard errors) for k = 1..8
@@ -380,14 +463,14 @@ def test_demo_speed_to_lead_planted(demo):
     assert s.loc["lt_5min", "ci_low"] > s.loc["4_24h", "ci_high"]
     assert s.loc["4_24h", "close_rate"] > s.loc["gt_24h", "close_rate"]
     # H is one of the bucket edges, and the recommendation line carries it
-    assert res.recommendation["first_contact_hours"] in A.SPEED_EDGES_HOURS
-    assert res.recommendation["from_data"]["within_days"] is True
+    assert res.recommendation.first_contact_hours in A.SPEED_EDGES_HOURS
+    assert res.recommendation.first_contact_hours == res.window_hours
+    assert res.recommendation.from_data["within_days"] is True
 
 
 def test_demo_summary_shape(tmp_path):
     """The generator's per-lead-summary export (counters, no logs): K still comes out near 8; D is kept
     from client.yml and the notes say the cadence needs the log."""
-    import smk
     from smk.io import synth
 
     synth.generate(tmp_path, shape="summary")
@@ -395,8 +478,8 @@ def test_demo_summary_shape(tmp_path):
     res = A.analyse(client, n_boot=20)
     assert res.source == "counters" and res.cadence is None
     assert abs(res.value.attrs["recommended"] - 8) <= 1
-    assert res.recommendation["within_days"] == client.config.sla.attempts_within_days
-    assert any("cadence (D) need the log" in n for n in A.data_notes(res.paths, "en"))
+    assert res.recommendation.within_days == client.config.sla.attempts_within_days
+    assert "counters" in res.notes and "cadence" in res.missing
 
 
 def test_delay_runs_from_mql_date():
@@ -413,46 +496,14 @@ def test_delay_runs_from_mql_date():
     assert A.speed_to_lead(p, min_group_size=1)["n_leads"].sum() == 1
 
 
-def test_cost_sliders_move_the_recommendation(demo):
-    """Interactive cell: at the default €40/h and 6 attempts/h the label says 8; at €6,000/h and 6/h an
-    attempt costs €1,000, more than any attempt's value on the demo (the first is worth ≈ €273) → 0."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    _, res = demo
-    box = A.cost_sliders(res, lang="en")
-    hourly, per_hour, label = box.children[:3]
-    assert "<b>8</b>" in label.value and "€6.67" in label.value
-    hourly.max = 10000
-    hourly.value = 6000
-    assert "<b>0</b>" in label.value and "€1,000.00" in label.value
-
-
-def test_headlines_and_sentences(demo):
-    _, res = demo
-    items = A.headlines(res, "es")
-    assert [i["value"] for i in items[:2]] == [res.recommendation["attempts"], res.recommendation["first_contact_hours"]]
-    assert items[0]["display"].endswith("días")
-    assert items[2]["value"] == pytest.approx(res.value.attrs["value_last"])
-    # every part has a sentence in both languages, and they differ
-    for part in ("data", "naive", "compare", "value", "by_type", "speed", "cadence", "recommendation"):
-        assert A.say(res, part, "en").text != A.say(res, part, "es").text
-    view = A.recommendation_view(res.recommendation, "es")
-    assert view["value_text"].tolist()[1] == str(res.recommendation["attempts"])
-
-
-def test_no_revenue_gives_no_recommendation_and_says_why():
-    # 100 leads called twice, 10 won but no revenue recorded anywhere
-    won = np.zeros(100, dtype=bool)
-    won[:10] = True
-    leads = pd.DataFrame({"lead_id": [f"r{i}" for i in range(100)], "created_at": _dt([T("2025-01-01")] * 100),
-                          "n_attempts": pd.array([2] * 100, dtype="Int64"), "won": pd.array(won, dtype="boolean")})
-    client = make_client(leads)
+def test_no_revenue_gives_no_recommendation():
+    client = no_revenue_client()
     res = A.analyse(client, n_boot=5)
     assert math.isnan(res.avg_revenue) and res.recommendation is None
-    assert "known revenue" in A.say(res, "value", "en").text
+    assert A.recommend_sla(client) is None
     # the seed's table still runs: one group of 100 leads at 2 attempts, 10 % close rate
     assert res.naive[["attempts", "n_leads", "n_won"]].values.tolist() == [[2, 100, 10]]
+    assert [h.value for h in res.headlines()] == [None, None, None]
 
 
 def test_log_without_outcome_column(small):
@@ -470,4 +521,274 @@ def test_log_without_outcome_column(small):
     assert h["connect_rate"].isna().all()
     # success day = the credited sale's attempt: L1 day 1, L4 day 3 (2025-01-04 − 01-01), L6 day 2
     assert p.set_index("lead_id").loc[["L1", "L4", "L6"], "success_days"].tolist() == pytest.approx([1.0, 3.0, 2.0])
-    assert any("no outcome column" in n for n in A.data_notes(p, "en"))
+    assert A.data_notes(p) == ("no_outcome",)
+
+
+def test_window_basis():
+    """Where H comes from, on hand tables of the five delay buckets (100 leads each)."""
+    def table(won, too_small=False):
+        t = pd.DataFrame({"bucket": list(A.SPEED_BUCKETS), "max_hours": list(A.SPEED_EDGES_HOURS) + [np.nan],
+                          "n_leads": [100] * 6, "n_won": won})
+        t["close_rate"] = t["n_won"] / t["n_leads"]
+        t["ci_low"], t["ci_high"] = wilson_interval(t["n_won"], t["n_leads"])
+        t["too_small"] = too_small
+        return t
+    # 40/100 then 15/100 (Wilson high 0.236 < low 0.309 of the fastest): H = 0.5 h from the data
+    assert A.window_basis(table([40, 30, 15, 35, 10, 5])) == "data"
+    # every bucket within the fastest's interval, > 24 h included: no finite window
+    assert A.first_contact_window(table([30] * 6)) is None
+    assert A.window_basis(table([30] * 6)) == "no_clear_drop"
+    assert A.window_basis(table([30] * 6, too_small=True)) == "too_few"
+    assert A.window_basis(None) == "no_timing"
+
+
+# --------------------------------------------------------------------------------------------
+# views (smk.views.attempts): the words, in both languages
+# --------------------------------------------------------------------------------------------
+def test_data_notes_texts():
+    res = A.analyse(counters_client(), rep_hourly_cost=60, attempts_per_hour=6)
+    assert V.data_text(res, "en") == (
+        "Only per-lead attempt counts are available (no attempts log): the seed's method runs; the per-attempt "
+        "sale probability assumes the count is the attempts made up to the sale; connect rates per attempt and "
+        "the cadence (D) need the log with dates and outcomes. No first-attempt times: speed to lead needs the "
+        "attempts log (or a first-contact date per lead).")
+    assert V.data_text(res, "es") == (
+        "Solo hay el número de intentos por lead (sin registro de intentos): el método de la guía se calcula; la "
+        "probabilidad de venta por intento supone que el contador cuenta los intentos hasta la venta; las tasas "
+        "de contacto por intento y la cadencia (D) necesitan el registro con fechas y resultados. Sin la hora del "
+        "primer intento: la velocidad de respuesta necesita el registro de intentos (o una fecha de primer "
+        "contacto por lead).")
+    assert texts.t("attempts.data.none", "en") == (
+        "The data has no contact attempts (no attempts log and no n_attempts counter): this analysis cannot run.")
+    assert texts.t("attempts.data.no_outcome", "es") == (
+        "El registro de intentos no tiene resultado: no hay tasas de contacto por intento; la venta se atribuye "
+        "al último intento antes del cierre.")
+
+
+def test_counters_evidence_and_sentences_both_languages():
+    """Hand-checkable figures: attempt 3 brings 5 % × $2,000 = $100 against $60 ÷ 6 = $10 per attempt."""
+    res = A.analyse(counters_client(), rep_hourly_cost=60, attempts_per_hour=6)
+    rec = res.recommendation
+    assert V.evidence(rec, "en", "USD") == {
+        "attempts": "K = 3: attempt 3 still brings $100 of expected revenue (P(sale at attempt 3) 5.00 % among "
+                    "leads not reached before × $2,000 per customer) against $10.00 per attempt, and no later "
+                    "attempt with enough leads pays; the 95 % interval bounds give 3 attempts, and a bootstrap "
+                    "over leads gives 3.",
+        "first_contact_hours": "H = 4 h: kept from the current SLA (the data has no first-attempt times).",
+        "within_days": "D = 14 days: kept from the current SLA (this needs the attempts log with dates).",
+    }
+    assert V.evidence(rec, "es", "USD") == {
+        "attempts": "K = 3: el intento 3 todavía aporta $100 de ingreso esperado (P(venta en el intento 3) 5,00 % "
+                    "entre los leads no contactados antes × $2.000 por cliente) frente a $10,00 por intento, y "
+                    "ningún intento posterior con suficientes leads se paga; los límites de los intervalos del "
+                    "95 % dan 3 intentos, y un bootstrap sobre los leads da 3.",
+        "first_contact_hours": "H = 4 h: se mantiene el ANS actual (los datos no tienen la hora del primer intento).",
+        "within_days": "D = 14 días: se mantiene el ANS actual (hace falta el registro de intentos con fechas).",
+    }
+    assert V.evidence_text(rec, "en", "USD").startswith("K = 3: attempt 3") and V.evidence_text(rec, "en", "USD").endswith(
+        "(this needs the attempts log with dates).")
+    assert V.sla_line(rec, "en") == "First attempt within 4 h, 3 attempts within 14 days."
+    assert V.sla_line(rec, "es") == "Primer intento en menos de 4 h, 3 intentos en 14 días."
+    # no connect outcomes: the 'called once' group closed 10/100, attempt 1 brought 10/300 = 3.33 %
+    assert V.compare_text(res, "en") == (
+        "Leads called once closed at 10.0 %, yet the first attempt brought a sale to only 3.33 % of the leads "
+        "that received it: reps stop calling a lead once it answers, so the groups mix the value of an attempt "
+        "with when reps stop. The corrected line counts every lead that reached attempt k without a sale, so it "
+        "measures what attempt k adds.")
+    assert V.compare_text(res, "es") == (
+        "Los leads llamados una vez cerraron un 10,0 %, pero el primer intento trajo una venta solo al 3,33 % de "
+        "los leads que lo recibieron: los vendedores dejan de llamar cuando el lead contesta, así que los grupos "
+        "mezclan el valor de un intento con el momento en que se deja de llamar. La línea corregida cuenta a "
+        "todos los leads que llegaron al intento k sin venta, así que mide lo que aporta el intento k.")
+    table = V.recommendation_view(rec, "es", "USD")
+    assert table["element"].tolist() == ["Primer intento antes de", "Intentos por lead", "Intentos realizados en"]
+    assert table["value_text"].tolist() == ["4 h", "3", "14 días"]
+
+
+def test_demo_sentences_both_languages(demo):
+    client, res = demo
+    cur = client.config.currency
+    assert V.value_text(res, "en", cur) == (
+        "Recommended: 8 attempts. Attempt 8 is the last whose expected value (€102) exceeds its cost (€6.67). "
+        "Using the 95 % interval bounds instead of the estimate gives 8–11 attempts; a bootstrap over leads "
+        "(50 resamples, seed 0) gives 8 (90 % range).")
+    assert V.value_text(res, "es", cur) == (
+        "Recomendado: 8 intentos. El intento 8 es el último cuyo valor esperado (€102) supera su costo (€6,67). "
+        "Con los límites de los intervalos del 95 % en lugar de la estimación salen 8–11 intentos; un bootstrap "
+        "sobre los leads (50 remuestreos, semilla 0) da 8 (rango del 90 %).")
+    assert V.naive_text(res, "en", cur).startswith(
+        "Cost per attempt: €6.67 = €40.00 ÷ 6.0 (rep hourly cost ÷ attempts per hour). The seed's profitability "
+        "line levels off at 5 attempts (from there on it stays within 10 % of its range). Read literally,")
+    assert V.naive_text(res, "es", cur).startswith(
+        "Costo por intento: €6,67 = €40,00 ÷ 6,0 (costo por hora del vendedor ÷ intentos por hora). La línea de "
+        "rentabilidad de la guía se nivela en 5 intentos (desde ahí no se aleja más del 10 % de su rango).")
+    assert V.speed_text(res, "en") == (
+        "Leads first attempted < 5 min after reaching sales closed at 11.8 % [7.6 %, 17.9 %]; those attempted "
+        "> 24 h at 1.4 % [0.4 %, 5.0 %]. The longest delay not clearly worse than the fastest is 4 h.")
+    assert V.speed_text(res, "es") == (
+        "Los leads con el primer intento < 5 min tras llegar a ventas cerraron un 11,8 % [7,6 %, 17,9 %]; los "
+        "contactados > 24 h, un 1,4 % [0,4 %, 5,0 %]. El mayor retraso no claramente peor que el más rápido es 4 h.")
+    assert V.cadence_text(res, "en") == (
+        "90 % of the 1,156 successful attempts among the first 8 happened within 8 days of the lead reaching "
+        "sales: D = 8.")
+    assert V.cadence_text(res, "es") == (
+        "El 90 % de los 1.156 intentos exitosos entre los primeros 8 ocurrió en un plazo de 8 días desde la "
+        "llegada del lead a ventas: D = 8.")
+    assert V.by_type_text(res, "en").startswith(
+        "Recommended attempts per lead type (checklist: 6; demo_request: 8; ebook: 8; free_trial: 7; newsletter: 5; "
+        "webinar: 7). Each type uses its own revenue per customer;")
+    ev = V.evidence(res.recommendation, "es", cur)
+    assert ev["attempts"].endswith("los límites de los intervalos del 95 % dan 8–11 intentos, y un bootstrap sobre "
+                                   "los leads da 8.")
+    assert ev["first_contact_hours"] == (
+        "H = 4 h: el mayor retraso del primer intento cuya tasa de cierre no es claramente inferior a la de los "
+        "leads contactados más rápido (< 5 min 11,8 %; 5–30 min 7,6 %; 30 min–4 h 6,0 %; 4–24 h 3,2 %; > 24 h "
+        "1,4 %; observacional).")
+    assert V.evidence(res.recommendation, "en", cur)["within_days"] == (
+        "D = 8 days: 90 % of the successful attempts among the first 8 happened within 8 days of the lead "
+        "reaching sales (MQL date, else creation).")
+    assert V.sla_line(res.recommendation, "en") == "First attempt within 4 h, 8 attempts within 8 days."
+    assert V.sla_line(res.recommendation, "es") == "Primer intento en menos de 4 h, 8 intentos en 8 días."
+
+
+def test_every_branch_reads_right():
+    """One attempt, one day, minutes, decimals, and the reasons H and D were kept."""
+    assert [V.hours_text(h, "en") for h in (5 / 60, 0.5, 4.0, 1.5)] == ["5 min", "30 min", "4 h", "1.5 h"]
+    assert V.hours_text(1.5, "es") == "1,5 h"
+    rec = A.recommend_sla(counters_client(), rep_hourly_cost=60, attempts_per_hour=6)
+    one = dataclasses.replace(rec, attempts=1, within_days=1, first_contact_hours=0.5, attempts_range=(1, 1),
+                              attempts_bootstrap=(1, 2))
+    assert V.sla_line(one, "en") == "First attempt within 30 min, 1 attempt within 1 day."
+    assert V.sla_line(one, "es") == "Primer intento en menos de 30 min, 1 intento en 1 día."
+    assert "the 95 % interval bounds give 1 attempt, and a bootstrap over leads gives 1–2." in V.evidence(one, "en", "USD")["attempts"]
+    assert "dan 1 intento, y un bootstrap sobre los leads da 1–2." in V.evidence(one, "es", "USD")["attempts"]
+    kept = dataclasses.replace(one, basis={"first_contact_hours": "no_clear_drop", "within_days": "no_successes"})
+    assert V.evidence(kept, "en", "USD")["first_contact_hours"] == (
+        "H = 30 min: kept from the current SLA (no delay to the first attempt closes clearly worse than the fastest).")
+    assert V.evidence(kept, "es", "USD")["first_contact_hours"] == (
+        "H = 30 min: se mantiene el ANS actual (ningún retraso del primer intento cierra claramente peor que el más "
+        "rápido).")
+    assert V.evidence(kept, "en", "USD")["within_days"] == (
+        "D = 1 day: kept from the current SLA (no successful attempts to time).")
+    assert V.evidence(kept, "es", "USD")["within_days"] == (
+        "D = 1 día: se mantiene el ANS actual (no hay intentos exitosos que fechar).")
+    assert V.evidence(dataclasses.replace(kept, basis={"first_contact_hours": "too_few", "within_days": "data"}),
+                      "en", "USD")["within_days"] == (
+        "D = 1 day: 90 % of the successful attempts among the first attempt happened within 1 day of the lead "
+        "reaching sales (MQL date, else creation).")
+    assert texts.t("attempts.headline.attempts_display", "en", attempts=3, count=1) == "3 in 1 day"
+    assert texts.t("attempts.headline.attempts_display", "es", attempts=3, count=14) == "3 en 14 días"
+
+
+def test_no_revenue_says_why_both_languages():
+    res = A.analyse(no_revenue_client(), n_boot=5)
+    assert V.value_text(res, "en", "USD") == (
+        "No customer with a known revenue among the old-enough leads: the value of an attempt cannot be put in "
+        "money, so no number of attempts is recommended.")
+    assert V.value_text(res, "es", "USD") == (
+        "Ningún cliente con ingreso conocido entre los leads con antigüedad suficiente: el valor de un intento no "
+        "puede expresarse en dinero, así que no se recomienda un número de intentos.")
+    assert V.by_type_text(res, "en") == "No lead type has enough leads for its own line."
+    assert V.by_type_text(res, "es") == "Ningún tipo de lead tiene leads suficientes para su propia línea."
+
+
+def test_sections_and_headlines_through_the_context(demo, tmp_path):
+    client, res = demo
+    for lang, first, window in (("en", "8 in 8 days", "4 h"), ("es", "8 en 8 días", "4 h")):
+        ctx = context(client, lang, tmp_path)
+        ctx.show(res, "recommendation")
+        line, table = ctx.shown
+        assert repr(line) == V.sla_line(res.recommendation, lang)
+        assert repr(table).splitlines()[0] == {"en": "SLA element | Recommended | Evidence",
+                                               "es": "Elemento del ANS | Recomendado | Evidencia"}[lang]
+        ctx.show(res, "speed")
+        assert repr(ctx.shown[-1]) == {"en": "Note: This is observational: leads answered fast may differ from the others "
+                                             "(hotter leads, better-staffed hours, better teams), so the gap shows an "
+                                             "association, not exactly what answering faster would gain. Test it with "
+                                             "a pilot before promising it.",
+                                       "es": "Nota: Esto es observacional: los leads atendidos rápido pueden ser "
+                                             "distintos de los demás (leads más calientes, horas con más personal, "
+                                             "mejores equipos), así que la diferencia muestra una asociación, no "
+                                             "exactamente lo que ganaría responder más rápido. Pruébelo con un piloto "
+                                             "antes de prometerlo."}[lang]
+        assert V.explorer(res, ctx) == []  # batch: no sliders
+        ctx.save_headlines("05", res)
+        items = json.loads((ctx.output_dir / "05.headlines.json").read_text(encoding="utf-8"))["items"]
+        assert [i["value"] for i in items] == [8, 4.0, pytest.approx(res.value_last)]
+        assert [i["display"] for i in items] == [first, window, "€102"]
+
+
+def test_missing_sections_say_why(tmp_path):
+    client = counters_client()
+    res = A.analyse(client, rep_hourly_cost=60, attempts_per_hour=6)
+    ctx = context(client, "es", tmp_path)
+    ctx.show(res, "speed")
+    ctx.show(res, "cadence")
+    speed, cad = (repr(x) for x in ctx.shown)
+    assert speed.startswith("No hay datos suficientes: Sin la hora del primer intento: la velocidad de respuesta "
+                            "necesita el registro de intentos (o una fecha de primer contacto por lead).")
+    assert cad.startswith("No hay datos suficientes: Solo hay el número de intentos por lead")
+    # no attempt data at all: one box, at the first section
+    c0 = no_attempts_client()
+    ctx0 = context(c0, "en", tmp_path)
+    r0 = ctx0.analyse(A.analyse)
+    for name in ("data", "naive", "value"):
+        ctx0.show(r0, name)
+    assert len(ctx0.shown) == 1
+    assert repr(ctx0.shown[0]).startswith("Not enough data: The data has no contact attempts (no attempts log and "
+                                          "no n_attempts counter): this analysis cannot run.")
+
+
+def test_cost_sliders_move_the_recommendation(demo):
+    """Interactive cell: at the default €40/h and 6 attempts/h the label says 8; at €6,000/h and 6/h an
+    attempt costs €1,000, more than any attempt's value on the demo (the first is worth ≈ €273) → 0."""
+    client, res = demo
+    box = V.cost_sliders(res, lang="en", currency=client.config.currency)
+    hourly, per_hour, label = box.children[:3]
+    assert label.value == "<span>Cost per attempt €6.67 → recommended attempts: <strong>8</strong></span>"
+    hourly.max = 10000
+    hourly.value = 6000
+    assert label.value == "<span>Cost per attempt €1,000.00 → recommended attempts: <strong>0</strong></span>"
+    box = V.cost_sliders(res, lang="es", currency=client.config.currency)
+    assert box.children[0].description == "Costo por hora" and box.children[1].description == "Intentos/hora"
+    assert box.children[2].value == "<span>Costo por intento €6,67 → intentos recomendados: <strong>8</strong></span>"
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------------------------
+# the notebook's own cells on small clients (in-process)
+# --------------------------------------------------------------------------------------------
+NOTEBOOK = ROOT / "notebooks" / "05_contact_attempts.ipynb"
+
+
+def run_notebook_cells(client, lang, tmp_path, monkeypatch) -> list:
+    """Execute the notebook's code cells in-process on ``client`` (smk.report.setup patched to use
+    it) and return what the context displayed."""
+    real = smk.report.setup
+    monkeypatch.setattr(smk.report, "setup", lambda **kw: real(
+        client_dir=tmp_path, period="2025-12", lang=lang, output_dir=tmp_path / "out", client=client, apply_theme=False))
+    ns: dict = {}
+    for cell in nbformat.read(NOTEBOOK, 4).cells:
+        if cell.cell_type == "code" and "interactive" not in cell.metadata.get("tags", []):
+            exec(compile(cell.source, "<cell>", "exec"), ns)
+    plt.close("all")
+    return ns["ctx"].shown
+
+
+@pytest.mark.parametrize("kind, lang, expect", [
+    ("counters", "en", ["First attempt within 4 h, 3 attempts within 14 days.",
+                        "Not enough data: No first-attempt times: speed to lead needs the attempts log"]),
+    ("counters", "es", ["Primer intento en menos de 4 h, 3 intentos en 14 días.",
+                        "Intentos de contacto: cuántos, con qué rapidez y en cuántos días"]),
+    ("no_revenue", "en", ["The data cannot support a sales SLA on attempts (see above); keep the current one.",
+                          "No customer with a known revenue among the old-enough leads"]),
+    ("no_attempts", "es", ["No hay datos suficientes: Los datos no tienen intentos de contacto"]),
+])
+def test_notebook_renders_edge_clients(kind, lang, expect, tmp_path, monkeypatch):
+    client = {"counters": counters_client, "no_revenue": no_revenue_client, "no_attempts": no_attempts_client}[kind]()
+    shown = run_notebook_cells(client, lang, tmp_path, monkeypatch)
+    text = "\n".join(repr(x) for x in shown)
+    for e in expect:
+        assert e in text
+    assert "Traceback" not in text
+    assert (tmp_path / "out" / "05.headlines.json").exists()

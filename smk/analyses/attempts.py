@@ -1,4 +1,5 @@
-"""05: how many contact attempts, how fast the first one, and within how many days.
+"""05: how many contact attempts, how fast the first one, and within how many days (compute only;
+the notebook's tables, charts and sentences are drawn by :mod:`smk.views.attempts`).
 
 Method: seed 000, chapter 3 ("Base sus decisiones en datos reales"), restated in
 ``../shared/docs/DOMAIN.md`` §4, and a corrected version of it.
@@ -18,7 +19,10 @@ Method: seed 000, chapter 3 ("Base sus decisiones en datos reales"), restated in
    is the last k whose expected value still exceeds the cost of one attempt.
 3. **Speed to lead** (:func:`speed_to_lead`): close rate by delay to the first attempt (observational).
 4. **Cadence** (:func:`cadence`): when successful attempts happen, giving D in "K attempts within D days".
-5. **Recommendation** (:func:`recommend_sla`): "first attempt within H hours, K attempts within D days".
+5. **Recommendation** (:func:`recommend_sla`, computed once per client): "first attempt within H hours,
+   K attempts within D days" (:class:`SlaRecommendation`).
+
+:func:`analyse` returns all of it as an :class:`AttemptsResult`.
 
 Close attribution (documented choice): a won lead's sale is credited to its **first connected
 attempt** at or before ``won_at`` (the attempt that reached the lead: once reached, the lead is no
@@ -30,75 +34,23 @@ risk set. Attempts after ``won_at`` are not contact attempts (account work) and 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import MaxNLocator
 
-from smk.views import fmt
+from smk.analyses.base import Headline, Missing, Result
 from smk.analyses.contacts import CONNECTED_OUTCOMES
 from smk.analyses.features import positions
 from smk.analyses.outcomes import lead_outcomes, old_enough, won_within
 from smk.analyses.stats import wilson_interval
+from smk.errors import NotEnoughData
 
-#: Delay-to-first-attempt buckets (upper edges in hours) and their labels.
+#: Delay-to-first-attempt buckets (upper edges in hours) and their codes (labels: ``attempts.values.<code>``).
 SPEED_EDGES_HOURS: tuple[float, ...] = (5 / 60, 0.5, 4.0, 24.0, math.inf)
 SPEED_BUCKETS: tuple[str, ...] = ("lt_5min", "5_30min", "30min_4h", "4_24h", "gt_24h", "never")
-SPEED_LABELS: dict[str, dict[str, str]] = {
-    "en": {"lt_5min": "< 5 min", "5_30min": "5–30 min", "30min_4h": "30 min–4 h", "4_24h": "4–24 h",
-           "gt_24h": "> 24 h", "never": "never attempted"},
-    "es": {"lt_5min": "< 5 min", "5_30min": "5–30 min", "30min_4h": "30 min–4 h", "4_24h": "4–24 h",
-           "gt_24h": "> 24 h", "never": "nunca contactado"},
-}
-
-#: Column labels for client-facing tables.
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "attempts": "Attempts", "n_leads": "Leads", "n_won": "Customers", "close_rate": "Close rate",
-        "ci_low": "95 % CI low", "ci_high": "95 % CI high", "avg_revenue": "Avg revenue per customer",
-        "calling_cost": "Cost of calling k times", "profitability": "Profitability (revenue ÷ cost)",
-        "too_small": "Too small to judge", "at_risk": "Leads reaching attempt k unreached",
-        "connects": "Connected at k", "connect_rate": "P(connect at k)", "connect_low": "CI low",
-        "connect_high": "CI high", "closes": "Sales credited to k", "close_hazard": "P(sale at k)",
-        "close_low": "CI low", "close_high": "CI high", "value": "Expected value of attempt k",
-        "value_low": "Value, CI low", "value_high": "Value, CI high", "cost": "Cost per attempt",
-        "pays": "Pays for itself", "cum_close": "P(sale by attempt k)",
-        "net_value_per_lead": "Net value per lead, k attempts", "lead_type": "Lead type",
-        "bucket": "First attempt after", "day": "Days since reaching sales", "successes": "Successful attempts",
-        "cum_share": "Cumulative share", "recommended": "Recommended attempts", "ci": "95 % CI",
-        "connect": "95 % CI", "close": "95 % CI", "element": "SLA element", "value_text": "Recommended",
-        "evidence": "Evidence",
-    },
-    "es": {
-        "attempts": "Intentos", "n_leads": "Leads", "n_won": "Clientes", "close_rate": "Tasa de cierre",
-        "ci_low": "IC 95 % inf.", "ci_high": "IC 95 % sup.", "avg_revenue": "Ingreso promedio por cliente",
-        "calling_cost": "Costo de llamar k veces", "profitability": "Rentabilidad (ingreso ÷ costo)",
-        "too_small": "Muy pequeño para juzgar", "at_risk": "Leads que llegan al intento k sin contacto",
-        "connects": "Contactados en k", "connect_rate": "P(contacto en k)", "connect_low": "IC inf.",
-        "connect_high": "IC sup.", "closes": "Ventas atribuidas a k", "close_hazard": "P(venta en k)",
-        "close_low": "IC inf.", "close_high": "IC sup.", "value": "Valor esperado del intento k",
-        "value_low": "Valor, IC inf.", "value_high": "Valor, IC sup.", "cost": "Costo por intento",
-        "pays": "Se paga solo", "cum_close": "P(venta hasta el intento k)",
-        "net_value_per_lead": "Valor neto por lead, k intentos", "lead_type": "Tipo de lead",
-        "bucket": "Primer intento tras", "day": "Días desde la llegada a ventas", "successes": "Intentos exitosos",
-        "cum_share": "Proporción acumulada", "recommended": "Intentos recomendados", "ci": "IC 95 %",
-        "connect": "IC 95 %", "close": "IC 95 %", "element": "Elemento del ANS", "value_text": "Recomendado",
-        "evidence": "Evidencia",
-    },
-}
-
-#: ``ctx.table`` formats of the views below.
-FORMATS: dict[str, dict[str, str]] = {
-    "naive": {"attempts": "int", "n_leads": "int", "n_won": "int", "close_rate": "pct", "ci": "ci",
-              "avg_revenue": "money", "calling_cost": "money:2", "profitability": "number:1", "too_small": "bool"},
-    "value": {"attempts": "int", "at_risk": "int", "connect_rate": "pct", "connect": "ci", "closes": "int",
-              "close_hazard": "pct:2", "close": "ci:2", "value": "money", "cost": "money:2", "pays": "bool",
-              "too_small": "bool"},
-    "speed": {"bucket": "text", "n_leads": "int", "n_won": "int", "close_rate": "pct", "ci": "ci", "too_small": "bool"},
-    "cadence": {"day": "int", "successes": "int", "cum_share": "pct"},
-    "recommendation": {"element": "text", "value_text": "text", "evidence": "text"},
-}
 
 PATH_COLUMNS = ["lead_id", "created_at", "start_at", "handed_over", "lead_type", "old_enough", "n_attempts",
                 "hours_to_first_attempt",
@@ -536,9 +488,6 @@ def first_contact_window(speed: pd.DataFrame) -> float | None:
 # 4. cadence
 # --------------------------------------------------------------------------------------------
 CADENCE_DAYS: tuple[float, ...] = (1, 2, 3, 5, 7, 10, 14, 21, 30, 45, 60, 90)
-#: what the cadence table looks like when it cannot be computed (no log)
-CADENCE_EMPTY = pd.DataFrame({"day": pd.Series(dtype=float), "successes": pd.Series(dtype=int),
-                              "cum_share": pd.Series(dtype=float)})
 
 
 def cadence(paths: pd.DataFrame, attempts: int, *, quantile: float = 0.9) -> pd.DataFrame:
@@ -569,568 +518,301 @@ def cadence(paths: pd.DataFrame, attempts: int, *, quantile: float = 0.9) -> pd.
 
 
 # --------------------------------------------------------------------------------------------
-# 5. recommendation
+# 5. what the data allows, the recommendation, the result
 # --------------------------------------------------------------------------------------------
-@dataclass
-class AttemptsResult:
-    """Everything notebook 05 shows. DataFrames are tidy; ``recommendation`` is :func:`recommend_sla`'s dict."""
+def data_notes(paths: pd.DataFrame) -> tuple[str, ...]:
+    """Which parts run and which need the attempts log, as codes (texts ``attempts.data.<code>``):
+    ``none`` (no attempt data at all), ``counters`` (per-lead counts only, no log), ``no_outcome``
+    (a log without call outcomes), ``no_timing`` (no first-attempt times), ``log`` (every part runs)."""
+    src, conn = paths.attrs.get("source"), paths.attrs.get("has_connects")
+    if src == "none":
+        return ("none",)
+    notes = []
+    if src == "counters":
+        notes.append("counters")
+    elif not conn:
+        notes.append("no_outcome")
+    if not paths["hours_to_first_attempt"].notna().any():
+        notes.append("no_timing")
+    return tuple(notes) or ("log",)
 
-    source: str
-    has_connects: bool
-    cost: float
+
+def window_basis(speed: pd.DataFrame | None) -> str:
+    """Where H comes from: ``data`` (:func:`first_contact_window` found it), ``no_timing`` (no
+    first-attempt times), ``too_few`` (no delay bucket with enough leads) or ``no_clear_drop`` (even
+    the slowest bucket is not clearly worse than the fastest: no finite window)."""
+    if speed is None:
+        return "no_timing"
+    if first_contact_window(speed) is not None:
+        return "data"
+    usable = speed[(speed["bucket"] != "never") & ~speed["too_small"] & (speed["n_leads"] > 0)]
+    return "too_few" if usable.empty else "no_clear_drop"
+
+
+@dataclass(frozen=True, eq=False)
+class SlaRecommendation(Mapping):
+    """The sales SLA line "first attempt within H hours, K attempts within D days" and the figures its
+    evidence quotes (the sentences are drawn by ``smk.views.attempts.evidence``).
+
+    Also a read-only mapping (``rec["attempts"]``, ``"within_days" in rec``) for callers written
+    against the dict :func:`recommend_sla` used to return.
+    """
+
+    first_contact_hours: float  #: H
+    attempts: int  #: K
+    within_days: int  #: D
+    #: K on the lower / upper 95 % bounds of the attempt values
+    attempts_range: tuple[int, int]
+    #: the bootstrap's range of K (:func:`bootstrap_recommended`)
+    attempts_bootstrap: tuple[int | None, int | None]
+    bootstrap_level: float
+    value_last_attempt: float
+    cost_per_attempt: float
+    #: P(sale at attempt K) among leads not reached before
+    close_hazard_last: float
     avg_revenue: float
-    paths: pd.DataFrame
-    naive: pd.DataFrame
-    hazard: pd.DataFrame
-    value: pd.DataFrame
-    boot: dict
-    by_type: pd.DataFrame
-    speed: pd.DataFrame | None
-    cadence: pd.DataFrame | None
-    recommendation: dict | None
-    currency: str = "USD"
-    rep_hourly_cost: float = 40.0
-    attempts_per_hour: float = 6.0
+    #: (bucket code, close rate) of the delay buckets with enough leads, fastest first
+    speed_rates: tuple[tuple[str, float], ...]
+    #: the share of successful attempts D covers
+    quantile: float
+    #: which numbers come from the data; the others keep client.yml ``sla``
+    from_data: Mapping[str, bool]
+    #: why: ``first_contact_hours`` → :func:`window_basis`; ``within_days`` → data | no_log | no_successes
+    basis: Mapping[str, str]
+    source: str
 
-    def summary(self) -> pd.DataFrame:
-        """One row per headline: name, value."""
-        r = self.recommendation or {}
-        v = self.value.attrs if len(self.value) else {}
-        rows = [
-            ("source", self.source), ("cost_per_attempt", self.cost), ("avg_revenue_per_customer", self.avg_revenue),
-            ("naive_levels_off", self.naive.attrs.get("levels_off")),
-            ("recommended_attempts", v.get("recommended")), ("recommended_low", v.get("recommended_low")),
-            ("recommended_high", v.get("recommended_high")), ("bootstrap_low", self.boot.get("low")),
-            ("bootstrap_high", self.boot.get("high")), ("value_last_attempt", v.get("value_last")),
-            ("first_contact_hours", r.get("first_contact_hours")), ("within_days", r.get("within_days")),
-        ]
-        return pd.DataFrame(rows, columns=["name", "value"])
+    def __getitem__(self, key: str) -> Any:
+        if key in self._names():
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def _names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(self))
 
 
-def _span(a, b) -> str:
-    """'8' when both ends agree, else '7–9'."""
-    return str(a) if a == b else f"{a}–{b}"
-
-
-def _hours_text(h: float, lang: str) -> str:
-    if h < 1:
-        return f"{fmt.number(h * 60, lang, 0)} min"
-    return f"{fmt.number(h, lang, 0 if float(h).is_integer() else 1)} h"
-
-
-def analyse(client, *, rep_hourly_cost: float | None = None, attempts_per_hour: float | None = None,
-            n_boot: int = 200, seed: int = 0, paths: pd.DataFrame | None = None) -> AttemptsResult:
-    """Run the whole analysis on a client (cost parameters default to ``client.config.costs``)."""
+def _costs(client, rep_hourly_cost, attempts_per_hour) -> tuple[float, float, float]:
+    """(rep hourly cost, attempts per hour, cost per attempt); defaults from client.yml ``costs``."""
     cfg = client.config
     hc = cfg.costs.rep_hourly_cost if rep_hourly_cost is None else rep_hourly_cost
     aph = cfg.costs.attempts_per_hour if attempts_per_hour is None else attempts_per_hour
     c = cost_per_attempt(hc, aph)
+    return float(hc), float(aph), c
+
+
+@dataclass(frozen=True)
+class _Core:
+    """What the recommendation needs (notebook 05 adds the seed's table and the per-type lines)."""
+
+    avg_revenue: float
+    hazard: pd.DataFrame
+    value: pd.DataFrame
+    boot: dict
+    speed: pd.DataFrame | None
+    cadence: pd.DataFrame | None
+
+
+def _core(client, paths: pd.DataFrame, cost: float, n_boot: int, seed: int) -> _Core:
+    cfg = client.config
     mg, alpha = cfg.analysis.min_group_size, cfg.analysis.alpha
-    paths = lead_paths(client) if paths is None else paths
     R = avg_revenue_per_customer(paths[paths["old_enough"]])
-    naive = naive_profitability(paths, c, min_group_size=mg, alpha=alpha, tol=client.config.analysis.levels_off_tol)
     hazard = hazard_table(paths, alpha=alpha)
-    value = attempt_value(hazard, R if np.isfinite(R) else 0.0, c, min_group_size=mg)
-    boot = (bootstrap_recommended(paths, c, n_boot=n_boot, seed=seed, min_group_size=mg)
+    value = attempt_value(hazard, R if np.isfinite(R) else 0.0, cost, min_group_size=mg)
+    boot = (bootstrap_recommended(paths, cost, n_boot=n_boot, seed=seed, min_group_size=mg)
             if np.isfinite(R) else {"low": None, "high": None, "median": None, "n_boot": 0, "seed": seed})
-    by_type = value_by_type(paths, c, min_group_size=mg, alpha=alpha)
     has_timing = paths["hours_to_first_attempt"].notna().any()
     speed = speed_to_lead(paths, alpha=alpha, min_group_size=mg) if has_timing else None
-    source = paths.attrs.get("source", "none")
-    cad = cadence(paths, max(value.attrs["recommended"], 1)) if source == "log" else None
-    res = AttemptsResult(source=source, has_connects=bool(paths.attrs.get("has_connects")), cost=c,
-                         avg_revenue=R, paths=paths, naive=naive, hazard=hazard, value=value, boot=boot,
-                         by_type=by_type, speed=speed, cadence=cad, recommendation=None, currency=cfg.currency,
-                         rep_hourly_cost=float(hc), attempts_per_hour=float(aph))
-    res.recommendation = _recommendation(res, cfg)
-    return res
+    cad = cadence(paths, max(value.attrs["recommended"], 1)) if paths.attrs.get("source") == "log" else None
+    return _Core(avg_revenue=R, hazard=hazard, value=value, boot=boot, speed=speed, cadence=cad)
 
 
-def _recommendation(res: AttemptsResult, cfg) -> dict | None:
-    if res.source == "none" or not np.isfinite(res.avg_revenue) or len(res.value) == 0:
+def _recommend(client, source: str, cost: float, core: _Core) -> SlaRecommendation | None:
+    if source == "none" or not np.isfinite(core.avg_revenue) or len(core.value) == 0:
         return None
-    v = res.value.attrs
+    v = core.value.attrs
     K = int(v["recommended"])
     if K == 0:
         return None
-    cur = res.currency
-    H = first_contact_window(res.speed) if res.speed is not None else None
-    H_from_data = H is not None
-    H = float(cfg.sla.first_contact_hours) if H is None else H
-    D = res.cadence.attrs["within_days"] if res.cadence is not None else None
-    D_from_data = D is not None
-    D = int(cfg.sla.attempts_within_days) if D is None else int(D)
-    q = res.cadence.attrs["quantile"] if res.cadence is not None else 0.9
-    ev = {}
-    bl, bh = res.boot.get("low"), res.boot.get("high")
-    hz = res.value["close_hazard"].iloc[K - 1]
-    for lang in ("en", "es"):
-        m = lambda x, d=0: fmt.money(x, cur, lang, d)  # noqa: E731
-        rates = ""
-        if res.speed is not None:
-            sp = res.speed[~res.speed["too_small"] & (res.speed["bucket"] != "never")]
-            rates = "; ".join(f"{SPEED_LABELS[lang][b]} {fmt.pct(r, lang)}" for b, r in zip(sp["bucket"], sp["close_rate"]))
-        if lang == "en":
-            k_txt = (f"K = {K}: attempt {K} still brings {m(v['value_last'])} of expected revenue "
-                     f"(P(sale at attempt {K}) {fmt.pct(hz, lang, 2)} among leads not reached before × "
-                     f"{m(res.avg_revenue)} per customer) against {m(res.cost, 2)} per attempt, and no later attempt "
-                     f"with enough leads pays; the 95 % interval bounds give {_span(v['recommended_low'], v['recommended_high'])}"
-                     f" attempts, a bootstrap over leads {_span(bl, bh)}.")
-            h_txt = (f"H = {_hours_text(H, lang)}: the longest delay to the first attempt whose close rate is not clearly "
-                     f"below that of the fastest-contacted leads ({rates}; observational)." if H_from_data else
-                     f"H = {_hours_text(H, lang)}: kept from the current SLA (the data has no first-attempt times).")
-            d_txt = (f"D = {D} days: {fmt.pct(q, lang, 0)} of the successful attempts among the first {K} happened "
-                     f"within {D} days of the lead reaching sales (MQL date, else creation)." if D_from_data else
-                     f"D = {D} days: kept from the current SLA (this needs the attempts log with dates).")
-        else:
-            k_txt = (f"K = {K}: el intento {K} todavía aporta {m(v['value_last'])} de ingreso esperado "
-                     f"(P(venta en el intento {K}) {fmt.pct(hz, lang, 2)} entre los leads no contactados antes × "
-                     f"{m(res.avg_revenue)} por cliente) frente a {m(res.cost, 2)} por intento, y ningún intento posterior "
-                     f"con suficientes leads se paga; los límites de los intervalos del 95 % dan "
-                     f"{_span(v['recommended_low'], v['recommended_high'])} intentos, un bootstrap sobre los leads {_span(bl, bh)}.")
-            h_txt = (f"H = {_hours_text(H, lang)}: el mayor retraso del primer intento cuya tasa de cierre no es "
-                     f"claramente inferior a la de los leads contactados más rápido ({rates}; observacional)." if H_from_data else
-                     f"H = {_hours_text(H, lang)}: se mantiene el ANS actual (los datos no tienen la hora del primer intento).")
-            d_txt = (f"D = {D} días: el {fmt.pct(q, lang, 0)} de los intentos exitosos entre los primeros {K} ocurrió "
-                     f"en los {D} días siguientes a la llegada del lead a ventas (fecha de MQL, si no, de creación)."
-                     if D_from_data else
-                     f"D = {D} días: se mantiene el ANS actual (hace falta el registro de intentos con fechas).")
-        ev[lang] = {"attempts": k_txt, "first_contact_hours": h_txt, "within_days": d_txt}
-    line_en = f"First attempt within {_hours_text(H, 'en')}, {K} attempts within {D} days."
-    line_es = f"Primer intento en menos de {_hours_text(H, 'es')}, {K} intentos en {D} días."
-    return {
-        "first_contact_hours": H, "attempts": K, "within_days": D,
-        "attempts_range": (v["recommended_low"], v["recommended_high"]),
-        "attempts_bootstrap": (res.boot.get("low"), res.boot.get("high")),
-        "value_last_attempt": v["value_last"], "cost_per_attempt": res.cost,
-        "line_en": line_en, "line_es": line_es,
-        "evidence_en": " ".join(ev["en"].values()), "evidence_es": " ".join(ev["es"].values()),
-        "evidence": ev, "from_data": {"attempts": True, "first_contact_hours": H_from_data, "within_days": D_from_data},
-        "source": res.source,
-    }
+    sla = client.config.sla
+    basis_h = window_basis(core.speed)
+    H = first_contact_window(core.speed) if basis_h == "data" else float(sla.first_contact_hours)
+    D = core.cadence.attrs["within_days"] if core.cadence is not None else None
+    basis_d = "data" if D is not None else ("no_log" if core.cadence is None else "no_successes")
+    D = int(sla.attempts_within_days) if D is None else int(D)
+    rates: tuple[tuple[str, float], ...] = ()
+    if core.speed is not None:
+        sp = core.speed[~core.speed["too_small"] & (core.speed["bucket"] != "never")]
+        rates = tuple((str(b), float(r)) for b, r in zip(sp["bucket"], sp["close_rate"]))
+    return SlaRecommendation(
+        first_contact_hours=float(H), attempts=K, within_days=D,
+        attempts_range=(int(v["recommended_low"]), int(v["recommended_high"])),
+        attempts_bootstrap=(core.boot.get("low"), core.boot.get("high")),
+        bootstrap_level=float(core.boot.get("level", 0.9)),
+        value_last_attempt=float(v["value_last"]), cost_per_attempt=float(cost),
+        close_hazard_last=float(core.value["close_hazard"].iloc[K - 1]), avg_revenue=float(core.avg_revenue),
+        speed_rates=rates,
+        quantile=float(core.cadence.attrs["quantile"]) if core.cadence is not None else 0.9,
+        from_data={"attempts": True, "first_contact_hours": basis_h == "data", "within_days": basis_d == "data"},
+        basis={"first_contact_hours": basis_h, "within_days": basis_d},
+        source=source,
+    )
 
 
-def recommend_sla(client, **kwargs) -> dict | None:
-    """The sales SLA line "first attempt within H hours, K attempts within D days", with evidence.
+def _recommendation_key(hourly: float, per_hour: float, n_boot: int, seed: int) -> tuple:
+    return ("attempts.recommend_sla", hourly, per_hour, int(n_boot), int(seed))
 
-    Keys: ``first_contact_hours`` (H), ``attempts`` (K), ``within_days`` (D), ``evidence_en``,
-    ``evidence_es`` (one sentence per number), plus ``line_en/line_es``, ``attempts_range`` (interval
-    bounds), ``attempts_bootstrap``, ``value_last_attempt``, ``cost_per_attempt``, ``from_data``
-    (which numbers come from the data; the others keep ``client.config.sla``). ``None`` when the data
-    cannot support a recommendation (no attempt counts, no outcomes/revenue, or no attempt pays).
-    Keyword arguments go to :func:`analyse`.
+
+def recommend_sla(client, *, rep_hourly_cost: float | None = None, attempts_per_hour: float | None = None,
+                  n_boot: int = 200, seed: int = 0) -> SlaRecommendation | None:
+    """The sales SLA line "first attempt within H hours, K attempts within D days", with the figures
+    behind it (:class:`SlaRecommendation`: ``first_contact_hours`` (H), ``attempts`` (K),
+    ``within_days`` (D), ``attempts_range``, ``attempts_bootstrap``, ``value_last_attempt``,
+    ``cost_per_attempt``, ``from_data``/``basis`` (which numbers come from the data; the others keep
+    ``client.config.sla``)…). ``None`` when the data cannot support a recommendation (no attempt
+    counts, no outcomes/revenue, or no attempt pays).
+
+    Computed once per client (``client.cached``): notebooks 04, 05 and 06 ask for it, and
+    :func:`analyse` stores the one it computes. The evidence sentences are
+    ``smk.views.attempts.evidence(rec, lang, currency)``.
     """
+    cfg = client.config
+    hc = cfg.costs.rep_hourly_cost if rep_hourly_cost is None else rep_hourly_cost
+    aph = cfg.costs.attempts_per_hour if attempts_per_hour is None else attempts_per_hour
+    return client.cached(_recommendation_key(hc, aph, n_boot, seed),
+                         lambda: _recommend_sla(client, hc, aph, n_boot, seed))
+
+
+def _recommend_sla(client, hourly, per_hour, n_boot: int, seed: int) -> SlaRecommendation | None:
     try:
-        return analyse(client, **kwargs).recommendation
-    except (KeyError, ValueError):
+        _, _, cost = _costs(client, hourly, per_hour)
+        paths = lead_paths(client)
+        source = paths.attrs.get("source", "none")
+        if source == "none":
+            return None
+        return _recommend(client, source, cost, _core(client, paths, cost, n_boot, seed))
+    except (KeyError, ValueError):  # columns the data lack, impossible costs: no recommendation
         return None
 
 
-# --------------------------------------------------------------------------------------------
-# what the data allows
-# --------------------------------------------------------------------------------------------
-def data_notes(paths: pd.DataFrame, lang: str = "en") -> list[str]:
-    """Sentences saying which parts run and which need the attempts log, in ``lang``."""
-    fmt.check_lang(lang)
-    src, conn = paths.attrs.get("source"), paths.attrs.get("has_connects")
-    timing = bool(paths["hours_to_first_attempt"].notna().any())
-    T = {
-        "en": {
-            "none": "The data has no contact attempts (no attempts log and no n_attempts counter): this analysis cannot run.",
-            "counters": ("Only per-lead attempt counts are available (no attempts log): the seed's method runs; the "
-                         "per-attempt sale probability assumes the count is the attempts made up to the sale; "
-                         "connect rates per attempt and the cadence (D) need the log with dates and outcomes."),
-            "no_outcome": "The attempts log has no outcome column: connect rates per attempt are not available; sales are credited to the last attempt before the win.",
-            "no_timing": "No first-attempt times: speed to lead needs the attempts log (or a first-contact date per lead).",
-            "log": "Attempts log available: every part runs.",
-        },
-        "es": {
-            "none": "Los datos no tienen intentos de contacto (ni registro de intentos ni contador n_attempts): este análisis no puede hacerse.",
-            "counters": ("Solo hay el número de intentos por lead (sin registro de intentos): el método de la guía se "
-                         "calcula; la probabilidad de venta por intento supone que el contador cuenta los intentos hasta "
-                         "la venta; las tasas de contacto por intento y la cadencia (D) necesitan el registro con fechas y resultados."),
-            "no_outcome": "El registro de intentos no tiene resultado: no hay tasas de contacto por intento; la venta se atribuye al último intento antes del cierre.",
-            "no_timing": "Sin la hora del primer intento: la velocidad de respuesta necesita el registro de intentos (o una fecha de primer contacto por lead).",
-            "log": "Registro de intentos disponible: todas las partes se calculan.",
-        },
-    }[lang]
-    if src == "none":
-        return [T["none"]]
-    notes = []
-    if src == "counters":
-        notes.append(T["counters"])
-    elif not conn:
-        notes.append(T["no_outcome"])
-    if not timing:
-        notes.append(T["no_timing"])
-    return notes or [T["log"]]
+@dataclass(frozen=True, eq=False)
+class AttemptsResult(Result):
+    """Everything notebook 05 shows: tidy frames (the building blocks' outputs, with their ``attrs``)
+    and the scalars the sentences quote. Sections: data, naive, compare, value, by_type, speed,
+    cadence, recommendation, explorer."""
+
+    source: str  #: 'log' | 'counters'
+    has_connects: bool
+    notes: tuple[str, ...]  #: :func:`data_notes`
+    rep_hourly_cost: float
+    attempts_per_hour: float
+    cost: float  #: per attempt
+    avg_revenue: float  #: per customer (NaN: no customer with a known revenue)
+    min_group_size: int
+    paths: pd.DataFrame  #: :func:`attempt_paths`
+    naive: pd.DataFrame  #: :func:`naive_profitability`
+    levels_off: int | None
+    levels_off_tol: float
+    #: share of the old-enough leads called once that succeeded (connect or sale) at that attempt
+    once_success_share: float
+    hazard: pd.DataFrame  #: :func:`hazard_table`
+    value: pd.DataFrame  #: :func:`attempt_value`
+    recommended: int  #: K (0: no attempt pays)
+    recommended_low: int
+    recommended_high: int
+    value_last: float
+    boot: Mapping[str, Any]  #: :func:`bootstrap_recommended`
+    by_type: pd.DataFrame  #: :func:`value_by_type`
+    by_type_recommended: Mapping[str, int]
+    speed: pd.DataFrame | None  #: :func:`speed_to_lead` (None: no first-attempt times)
+    window_hours: float | None  #: H from the data (:func:`first_contact_window`)
+    cadence: pd.DataFrame | None  #: :func:`cadence` (None: no log)
+    cadence_daily: pd.DataFrame | None
+    within_days: int | None  #: D from the data
+    cadence_n: int
+    cadence_quantile: float
+    recommendation: SlaRecommendation | None  #: :func:`recommend_sla`
+
+    def headlines(self) -> list[Headline]:
+        """Index tile: recommended attempts (in D days), first-contact window, value of the last
+        recommended attempt."""
+        r = self.recommendation
+        K = None if r is None else r.attempts
+        H = None if r is None else r.first_contact_hours
+        items = [Headline("attempts.headline.attempts", K, "int",
+                          display=None if r is None else "attempts.headline.attempts_display",
+                          params={} if r is None else {"attempts": K, "count": r.within_days})]
+        if H is not None and H >= 1 and float(H).is_integer():  # "4 h" (whole hours), else fmt's duration
+            items.append(Headline("attempts.headline.window", H, "hours", display="attempts.headline.hours_display",
+                                  params={"hours": int(H)}))
+        else:
+            items.append(Headline("attempts.headline.window", H, "hours"))
+        items.append(Headline("attempts.headline.value_last", None if r is None else r.value_last_attempt, "money"))
+        return items
+
+    def summary(self) -> pd.DataFrame:
+        """One row per headline number: name, value."""
+        r = self.recommendation
+        rows = [
+            ("source", self.source), ("cost_per_attempt", self.cost), ("avg_revenue_per_customer", self.avg_revenue),
+            ("naive_levels_off", self.levels_off),
+            ("recommended_attempts", self.recommended), ("recommended_low", self.recommended_low),
+            ("recommended_high", self.recommended_high), ("bootstrap_low", self.boot.get("low")),
+            ("bootstrap_high", self.boot.get("high")), ("value_last_attempt", self.value_last),
+            ("first_contact_hours", None if r is None else r.first_contact_hours),
+            ("within_days", None if r is None else r.within_days),
+        ]
+        return pd.DataFrame(rows, columns=["name", "value"])
 
 
-# --------------------------------------------------------------------------------------------
-# views and sentences for the notebook
-# --------------------------------------------------------------------------------------------
-def naive_view(naive: pd.DataFrame) -> pd.DataFrame:
-    """The seed's table as shown (format with ``FORMATS['naive']``, ``LABELS``)."""
-    return naive[["attempts", "n_leads", "n_won", "close_rate", "ci_low", "ci_high", "avg_revenue",
-                  "calling_cost", "profitability", "too_small"]]
+def analyse(client, period=None, *, rep_hourly_cost: float | None = None, attempts_per_hour: float | None = None,
+            n_boot: int = 200, seed: int = 0, paths: pd.DataFrame | None = None) -> AttemptsResult:
+    """Run the whole analysis on a client (cost parameters default to ``client.config.costs``).
 
-
-def value_view(value: pd.DataFrame) -> pd.DataFrame:
-    """The life table with values (format with ``FORMATS['value']``)."""
-    return value[["attempts", "at_risk", "connect_rate", "connect_low", "connect_high", "closes", "close_hazard",
-                  "close_low", "close_high", "value", "cost", "pays", "too_small"]]
-
-
-def speed_view(speed: pd.DataFrame | None, lang: str = "en") -> pd.DataFrame:
-    """Speed-to-lead table with bucket labels in ``lang`` (empty buckets dropped)."""
-    if speed is None:
-        return pd.DataFrame(columns=["bucket", "n_leads", "n_won", "close_rate", "ci_low", "ci_high", "too_small"])
-    s = speed[speed["n_leads"] > 0].copy()
-    s["bucket"] = s["bucket"].map(SPEED_LABELS[fmt.check_lang(lang)])
-    return s[["bucket", "n_leads", "n_won", "close_rate", "ci_low", "ci_high", "too_small"]]
-
-
-def recommendation_view(rec: dict | None, lang: str = "en") -> pd.DataFrame:
-    """One row per SLA number: element, recommended value, evidence (in ``lang``)."""
-    fmt.check_lang(lang)
-    if rec is None:
-        return pd.DataFrame(columns=["element", "value_text", "evidence"])
-    names = {"en": ("First attempt within", "Attempts per lead", "Attempts made within"),
-             "es": ("Primer intento antes de", "Intentos por lead", "Intentos realizados en")}[lang]
-    days = "days" if lang == "en" else "días"
-    vals = (_hours_text(rec["first_contact_hours"], lang), str(rec["attempts"]), f"{rec['within_days']} {days}")
-    ev = rec["evidence"][lang]
-    keys = ("first_contact_hours", "attempts", "within_days")
-    return pd.DataFrame({"element": names, "value_text": vals, "evidence": [ev[k] for k in keys]})
-
-
-def _p(text: str):
-    import html
-
-    from smk.views.html import Html
-
-    return Html(f"<p>{html.escape(text)}</p>", text)
-
-
-def say(res: AttemptsResult, part: str, lang: str = "en"):
-    """A sentence (HTML paragraph) saying what a result means, in ``lang``.
-
-    ``part``: data, naive, compare, value, by_type, speed, cadence, recommendation.
+    ``period`` is accepted for the common signature and not used: every figure is computed on the
+    leads old enough at ``client.data_end``. ``paths`` replaces :func:`lead_paths` (tests). Raises
+    :class:`~smk.errors.NotEnoughData` when the data have no contact attempts at all. The
+    recommendation it computes is the one :func:`recommend_sla` hands out for this client.
     """
-    fmt.check_lang(lang)
-    en = lang == "en"
-    cur = res.currency
-    m = lambda x, d=0: fmt.money(x, cur, lang, d)  # noqa: E731
-    if part == "data":
-        return _p(" ".join(data_notes(res.paths, lang)))
-    if part == "naive":
-        n = res.naive
-        k = n.attrs.get("levels_off")
-        cost_txt = f"{m(res.cost, 2)} = {m(res.rep_hourly_cost, 2)} ÷ {fmt.number(res.attempts_per_hour, lang, 1)}"
-        if en:
-            return _p(f"Cost per attempt: {cost_txt} (rep hourly cost ÷ attempts per hour). "
-                      + (f"The seed's profitability line levels off at {k} attempts (from there on it stays within "
-                         f"{fmt.pct(n.attrs['tol'], lang, 0)} of its range). " if k else "The line has too few usable groups to level off. ")
-                      + "Read literally, revenue per customer ÷ the cost of k calls falls like 1/k whenever customers "
-                        "are worth about the same in every group, so where it levels off says more about arithmetic "
-                        "than about the leads; the close-rate column is the informative part, and it is biased (next section).")
-        return _p(f"Costo por intento: {cost_txt} (costo por hora del vendedor ÷ intentos por hora). "
-                  + (f"La línea de rentabilidad de la guía se nivela en {k} intentos (desde ahí no se aleja más del "
-                     f"{fmt.pct(n.attrs['tol'], lang, 0)} de su rango). " if k else "La línea tiene pocos grupos utilizables para nivelarse. ")
-                  + "Leída al pie de la letra, ingreso por cliente ÷ costo de k llamadas baja como 1/k cuando los clientes "
-                    "valen más o menos lo mismo en cada grupo, así que su nivelación dice más de la aritmética que de los "
-                    "leads; la columna de tasa de cierre es la informativa, y está sesgada (siguiente sección).")
-    if part == "compare":
-        n, h = res.naive, res.hazard
-        if len(n) == 0 or len(h) == 0:
-            return _p("–")
-        g1, h1 = n["close_rate"].iloc[0], h["close_hazard"].iloc[0]
-        p = res.paths[res.paths["old_enough"] & (res.paths["n_attempts"] == 1)]
-        share = float(((p["first_connect"] == 1) | (p["close_attempt"] == 1)).mean()) if len(p) else float("nan")
-        if not res.has_connects:  # without call outcomes the share reached at attempt 1 is unknown
-            if en:
-                return _p(f"Leads called once closed at {fmt.pct(g1, lang)}, yet the first attempt brought a sale to only "
-                          f"{fmt.pct(h1, lang, 2)} of the leads that received it: reps stop calling a lead once it "
-                          f"answers, so the groups mix the value of an attempt with when reps stop. The corrected line "
-                          f"counts every lead that reached attempt k without a sale, so it measures what attempt k adds.")
-            return _p(f"Los leads llamados una vez cerraron un {fmt.pct(g1, lang)}, pero el primer intento trajo una venta "
-                      f"solo al {fmt.pct(h1, lang, 2)} de los leads que lo recibieron: los vendedores dejan de llamar "
-                      f"cuando el lead contesta, así que los grupos mezclan el valor de un intento con el momento en que "
-                      f"se deja de llamar. La línea corregida cuenta a todos los leads que llegaron al intento k sin "
-                      f"venta, así que mide lo que aporta el intento k.")
-        if en:
-            return _p(f"Leads called once closed at {fmt.pct(g1, lang)}, yet the first attempt brought a sale to only "
-                      f"{fmt.pct(h1, lang, 2)} of the leads that received it: {fmt.pct(share, lang, 0)} of the 'called once' "
-                      f"group had succeeded at that attempt, which is why nobody called them again. The corrected line "
-                      f"counts every lead that reached attempt k still unreached, so it measures what attempt k adds.")
-        return _p(f"Los leads llamados una vez cerraron un {fmt.pct(g1, lang)}, pero el primer intento trajo una venta "
-                  f"solo al {fmt.pct(h1, lang, 2)} de los leads que lo recibieron: el {fmt.pct(share, lang, 0)} del grupo "
-                  f"'llamados una vez' había tenido éxito en ese intento, y por eso nadie volvió a llamarlos. La línea "
-                  f"corregida cuenta a todos los leads que llegaron al intento k sin contacto, así que mide lo que "
-                  f"aporta el intento k.")
-    if part == "value":
-        v = res.value.attrs if len(res.value) else {}
-        K = v.get("recommended", 0)
-        span_i = _span(v.get("recommended_low"), v.get("recommended_high"))
-        span_b = _span(res.boot.get("low"), res.boot.get("high"))
-        if not np.isfinite(res.avg_revenue):
-            return _p("No customer with a known revenue among the old-enough leads: the value of an attempt cannot "
-                      "be put in money, so no number of attempts is recommended." if en else
-                      "Ningún cliente con ingreso conocido entre los leads con antigüedad suficiente: el valor de un "
-                      "intento no puede expresarse en dinero, así que no se recomienda un número de intentos.")
-        if not K:
-            return _p("No attempt's expected value exceeds its cost with these numbers: the data do not support an "
-                      "attempts rule." if en else
-                      "Con estas cifras ningún intento tiene un valor esperado mayor que su costo: los datos no "
-                      "justifican una regla de intentos.")
-        if en:
-            return _p(f"Recommended: {K} attempts. Attempt {K} is the last whose expected value ({m(v['value_last'])}) "
-                      f"exceeds its cost ({m(res.cost, 2)}). Using the 95 % interval bounds instead of the estimate "
-                      f"gives {span_i} attempts; a bootstrap over leads ({res.boot.get('n_boot')} resamples, seed "
-                      f"{res.boot.get('seed')}) gives {span_b} ({fmt.pct(res.boot.get('level', 0.9), lang, 0)} range).")
-        return _p(f"Recomendado: {K} intentos. El intento {K} es el último cuyo valor esperado ({m(v['value_last'])}) "
-                  f"supera su costo ({m(res.cost, 2)}). Con los límites de los intervalos del 95 % en lugar de la "
-                  f"estimación salen {span_i} intentos; un bootstrap sobre los leads ({res.boot.get('n_boot')} "
-                  f"remuestreos, semilla {res.boot.get('seed')}) da {span_b} (rango del {fmt.pct(res.boot.get('level', 0.9), lang, 0)}).")
-    if part == "by_type":
-        rec = res.by_type.attrs.get("recommended", {})
-        if not rec:
-            return _p("No lead type has enough leads for its own line." if en else
-                      "Ningún tipo de lead tiene leads suficientes para su propia línea.")
-        items = "; ".join(f"{t}: {k}" for t, k in rec.items())
-        if en:
-            return _p(f"Recommended attempts per lead type ({items}). Each type uses its own revenue per customer; "
-                      f"types with few leads are noisy, so prefer one company-wide number unless a type differs clearly.")
-        return _p(f"Intentos recomendados por tipo de lead ({items}). Cada tipo usa su propio ingreso por cliente; "
-                  f"los tipos con pocos leads son ruidosos: mejor un número común salvo que un tipo difiera claramente.")
-    if part == "speed":
-        if res.speed is None:
-            return _p(data_notes(res.paths, lang)[-1])
-        s = res.speed[~res.speed["too_small"] & (res.speed["bucket"] != "never")]
-        if len(s) < 2:
-            return _p("Too few leads per delay bucket to compare." if en else "Muy pocos leads por tramo de retraso para comparar.")
-        f, sl = s.iloc[0], s.iloc[-1]
-        H = first_contact_window(res.speed)
-        lab = SPEED_LABELS[lang]
-        if en:
-            return _p(f"Leads first attempted {lab[f['bucket']]} after reaching sales closed at {fmt.pct(f['close_rate'], lang)} "
-                      f"{fmt.ci(f['ci_low'], f['ci_high'], lang)}; those attempted {lab[sl['bucket']]} at "
-                      f"{fmt.pct(sl['close_rate'], lang)} {fmt.ci(sl['ci_low'], sl['ci_high'], lang)}. The longest delay not "
-                      f"clearly worse than the fastest is {_hours_text(H, lang) if H else '–'}.")
-        return _p(f"Los leads con el primer intento {lab[f['bucket']]} tras llegar a ventas cerraron un "
-                  f"{fmt.pct(f['close_rate'], lang)} {fmt.ci(f['ci_low'], f['ci_high'], lang)}; los contactados {lab[sl['bucket']]}, un "
-                  f"{fmt.pct(sl['close_rate'], lang)} {fmt.ci(sl['ci_low'], sl['ci_high'], lang)}. El mayor retraso no claramente "
-                  f"peor que el más rápido es {_hours_text(H, lang) if H else '–'}.")
-    if part == "cadence":
-        if res.cadence is None or not res.cadence.attrs.get("n"):
-            return _p(data_notes(res.paths, lang)[0] if res.source != "log" else
-                      ("No successful attempts to time." if en else "No hay intentos exitosos que fechar."))
-        c = res.cadence.attrs
-        K = max(res.value.attrs.get("recommended", 0), 1)
-        if en:
-            return _p(f"{fmt.pct(c['quantile'], lang, 0)} of the {fmt.number(c['n'], lang)} successful attempts among the "
-                      f"first {K} happened within {c['within_days']} days of the lead reaching sales: D = {c['within_days']}.")
-        return _p(f"El {fmt.pct(c['quantile'], lang, 0)} de los {fmt.number(c['n'], lang)} intentos exitosos entre los "
-                  f"primeros {K} ocurrió en los {c['within_days']} días siguientes a la llegada del lead a ventas: D = {c['within_days']}.")
-    if part == "recommendation":
-        r = res.recommendation
-        if r is None:
-            return _p("The data cannot support a sales SLA on attempts (see above); keep the current one."
-                      if en else "Los datos no permiten recomendar un ANS de intentos (ver arriba); mantenga el actual.")
-        return _p(r["line_en"] if en else r["line_es"])
-    raise ValueError(f"unknown part {part!r}")
-
-
-def headlines(res: AttemptsResult, lang: str = "en") -> list[dict]:
-    """Index-tile items: recommended attempts, first-contact window, value of the last recommended attempt."""
-    r = res.recommendation or {}
-    K = r.get("attempts")
-    H = r.get("first_contact_hours")
-    v = r.get("value_last_attempt")
-    return [
-        {"label_en": "Recommended attempts", "label_es": "Intentos recomendados", "value": K,
-         "display": fmt.MISSING if K is None else
-         (f"{K} in {r['within_days']} days" if lang == "en" else f"{K} en {r['within_days']} días")},
-        {"label_en": "First-contact window", "label_es": "Plazo del primer contacto", "value": H,
-         "display": fmt.MISSING if H is None else _hours_text(H, lang)},
-        {"label_en": "Value of the last recommended attempt", "label_es": "Valor del último intento recomendado",
-         "value": None if v is None else float(v), "display": fmt.money(v, res.currency, lang)},
-    ]
-
-
-# --------------------------------------------------------------------------------------------
-# plots
-# --------------------------------------------------------------------------------------------
-def _yerr(y, low, high) -> np.ndarray:
-    """Error-bar lengths (Wilson bounds can sit a rounding error beyond the estimate)."""
-    y, low, high = (np.asarray(x, dtype=float) for x in (y, low, high))
-    return np.clip(np.vstack([y - low, high - y]), 0, None)
-
-
-def _ax(ax, size="normal"):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        from smk.views import theme
-
-        _, ax = plt.subplots(figsize=theme.figsize(size))
-    return ax
-
-
-def plot_naive(naive: pd.DataFrame, *, lang: str = "en", ax=None):
-    """The seed's chart: attempts (x) against profitability (y), levelling-off point marked;
-    groups too small drawn hollow."""
-    from smk.views import theme
-
-    ax = _ax(ax)
-    big = naive[~naive["too_small"]]
-    small = naive[naive["too_small"]]
-    ax.plot(big["attempts"], big["profitability"], marker="o", color=theme.COLORS["highlight"])
-    ax.plot(small["attempts"], small["profitability"], marker="o", linestyle="none", mfc="none",
-            color=theme.COLORS["neutral"])
-    k = naive.attrs.get("levels_off")
-    if k is not None:
-        ax.axvline(k, color=theme.COLORS["goal"], linestyle="--", linewidth=1)
-        _ = ax.annotate({"en": f"levels off at {k}", "es": f"se nivela en {k}"}[lang], (k, ax.get_ylim()[1]),
-                        xytext=(4, -14), textcoords="offset points")
-    ax.set_xlabel(LABELS[lang]["attempts"])
-    ax.set_ylabel(LABELS[lang]["profitability"])
-    _ = ax.set_title({"en": "The seed's method: profitability by attempts made",
-                      "es": "Método de la guía: rentabilidad por intentos realizados"}[lang])
-    return ax
-
-
-def plot_value(value: pd.DataFrame, *, lang: str = "en", currency: str = "USD", ax=None, by_type: pd.DataFrame | None = None):
-    """Corrected method: expected value of attempt k (with its interval) against the cost per attempt;
-    optional lines per lead type; the recommended K marked."""
-    from smk.views import theme
-
-    ax = _ax(ax, "wide")
-    v = value[~value["too_small"]]
-    ax.fill_between(v["attempts"], v["value_low"], v["value_high"], color=theme.COLORS["highlight"], alpha=0.15, linewidth=0)
-    ax.plot(v["attempts"], v["value"], marker="o", linewidth=2.5, color=theme.COLORS["highlight"],
-            label={"en": "all leads", "es": "todos los leads"}[lang], zorder=3)
-    if by_type is not None and len(by_type):
-        for i, (typ, g) in enumerate(by_type[~by_type["too_small"]].groupby("lead_type", sort=True)):
-            ax.plot(g["attempts"], g["value"], linewidth=1.0, alpha=0.8, color=theme.palette(i + 2)[-1], label=str(typ))
-    cost = value.attrs["cost"]
-    ax.axhline(cost, color=theme.COLORS["bad"], linestyle="--", linewidth=1.5,
-               label={"en": "cost per attempt", "es": "costo por intento"}[lang])
-    k = value.attrs.get("recommended")
-    if k:
-        ax.axvline(k, color=theme.COLORS["goal"], linestyle=":", linewidth=1)
-    # values span orders of magnitude (a few € of cost, hundreds of € of value): log scale above the cost,
-    # linear below it, so "above / below the cost line" stays readable
-    ax.set_yscale("symlog", linthresh=max(cost, 1e-9), linscale=0.5)
-    ax.set_ylim(bottom=0)
-    top = ax.get_ylim()[1]
-    if cost > 0 and top > cost:
-        decades = range(int(math.ceil(math.log10(cost))), int(math.floor(math.log10(top))) + 1)
-        ax.set_yticks([0.0] + [10.0 ** d for d in decades])
-    ax.set_xlabel(LABELS[lang]["attempts"])
-    ax.set_ylabel(LABELS[lang]["value"])
-    theme.format_axis(ax, "y", "money", lang, currency)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    _ = ax.set_title({"en": f"Value of the k-th attempt vs its cost (recommended: {k})",
-                      "es": f"Valor del intento k frente a su costo (recomendado: {k})"}[lang])
-    return ax
-
-
-def plot_compare(naive: pd.DataFrame, hazard: pd.DataFrame, *, lang: str = "en", ax=None, min_group_size: int = 30):
-    """Why the naive grouping misleads: close rate of the group 'called k times' against the
-    probability that attempt k brings the sale for leads still unreached (with intervals)."""
-    from smk.views import theme
-
-    ax = _ax(ax)
-    n = naive[~naive["too_small"]]
-    h = hazard[hazard["at_risk"] >= min_group_size]
-    ax.errorbar(n["attempts"], n["close_rate"], yerr=_yerr(n["close_rate"], n["ci_low"], n["ci_high"]),
-                marker="o", capsize=2, color=theme.COLORS["neutral"],
-                label={"en": "naive: close rate of leads called k times", "es": "ingenuo: cierre de leads llamados k veces"}[lang])
-    ax.errorbar(h["attempts"], h["close_hazard"], yerr=_yerr(h["close_hazard"], h["close_low"], h["close_high"]),
-                marker="s", capsize=2, color=theme.COLORS["highlight"],
-                label={"en": "corrected: P(sale at attempt k | unreached before)",
-                       "es": "corregido: P(venta en el intento k | sin contacto antes)"}[lang])
-    ax.set_xlabel(LABELS[lang]["attempts"])
-    theme.format_axis(ax, "y", "pct", lang, decimals=1)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend()
-    _ = ax.set_title({"en": "Naive vs corrected", "es": "Ingenuo frente a corregido"}[lang])
-    return ax
-
-
-def plot_speed(speed: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Close rate by delay to the first attempt, with Wilson intervals."""
-    from smk.views import theme
-
-    ax = _ax(ax)
-    s = speed[speed["n_leads"] > 0]
-    x = np.arange(len(s))
-    colors = [theme.COLORS["neutral"] if t else theme.COLORS["highlight"] for t in s["too_small"]]
-    ax.bar(x, s["close_rate"], color=colors)
-    ax.errorbar(x, s["close_rate"], yerr=_yerr(s["close_rate"], s["ci_low"], s["ci_high"]),
-                fmt="none", ecolor=theme.COLORS["goal"], capsize=3)
-    ax.set_xticks(x, [SPEED_LABELS[lang][b] for b in s["bucket"]])
-    ax.set_xlabel(LABELS[lang]["bucket"])
-    ax.set_ylabel(LABELS[lang]["close_rate"])
-    theme.format_axis(ax, "y", "pct", lang, decimals=1)
-    _ = ax.set_title({"en": "Speed to lead: close rate by delay to first attempt",
-                      "es": "Velocidad de respuesta: cierre según el retraso del primer intento"}[lang])
-    return ax
-
-
-def plot_cadence(cad: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Cumulative share of successful attempts by days since the lead reached sales (daily); D marked."""
-    from smk.views import theme
-
-    ax = _ax(ax)
-    daily = cad.attrs.get("daily")
-    curve = daily if daily is not None else cad
-    ax.plot(curve["day"], curve["cum_share"], color=theme.COLORS["highlight"], drawstyle="steps-post" if daily is None else "default")
-    D = cad.attrs.get("within_days")
-    if D:
-        ax.axvline(D, color=theme.COLORS["goal"], linestyle="--", linewidth=1)
-        ax.axhline(cad.attrs["quantile"], color=theme.COLORS["neutral"], linestyle=":", linewidth=1)
-    ax.set_xlabel(LABELS[lang]["day"])
-    ax.set_ylabel(LABELS[lang]["cum_share"])
-    theme.format_axis(ax, "y", "pct", lang)
-    _ = ax.set_title({"en": f"When successful attempts happen (D = {D} days)",
-                      "es": f"Cuándo ocurren los intentos exitosos (D = {D} días)"}[lang])
-    return ax
-
-
-# --------------------------------------------------------------------------------------------
-# interactive (JupyterLab only)
-# --------------------------------------------------------------------------------------------
-def cost_sliders(result: AttemptsResult, *, lang: str = "en"):
-    """ipywidgets sliders for rep hourly cost and attempts per hour that recompute the cost per
-    attempt, the recommended K and the value chart live (only for interactive sessions)."""
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-
-    hz, R = result.hazard, result.avg_revenue
-    mg = result.value.attrs.get("min_group_size", 30)
-    hourly = widgets.FloatSlider(value=result.rep_hourly_cost, min=0.0, max=max(200.0, 4 * result.rep_hourly_cost),
-                                 step=1.0, description={"en": "Hourly cost", "es": "Costo por hora"}[lang])
-    per_hour = widgets.FloatSlider(value=result.attempts_per_hour, min=0.5, max=max(30.0, 2 * result.attempts_per_hour), step=0.5,
-                                   description={"en": "Attempts/hour", "es": "Intentos/hora"}[lang])
-    out = widgets.Output()
-    label = widgets.HTML()
-
-    def redraw(*_):
-        c = cost_per_attempt(hourly.value, per_hour.value)
-        v = attempt_value(hz, R, c, min_group_size=mg)
-        k = v.attrs["recommended"]
-        label.value = {"en": f"Cost per attempt {fmt.money(c, result.currency, lang, 2)} → recommended attempts: <b>{k}</b>",
-                       "es": f"Costo por intento {fmt.money(c, result.currency, lang, 2)} → intentos recomendados: <b>{k}</b>"}[lang]
-        with out:
-            out.clear_output(wait=True)
-            fig, ax = plt.subplots(figsize=(9.0, 4.0))
-            plot_value(v, lang=lang, currency=result.currency, ax=ax)
-            plt.show()
-
-    hourly.observe(redraw, names="value")
-    per_hour.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([hourly, per_hour, label, out])
+    cfg = client.config
+    hc, aph, c = _costs(client, rep_hourly_cost, attempts_per_hour)
+    mg, alpha = cfg.analysis.min_group_size, cfg.analysis.alpha
+    own_paths = paths is None
+    paths = lead_paths(client) if paths is None else paths
+    source = paths.attrs.get("source", "none")
+    if source == "none":
+        raise NotEnoughData(["attempts"], "the data have no contact attempts (no log, no n_attempts)",
+                            reason="attempts.data.none")
+    core = _core(client, paths, c, n_boot, seed)
+    rec = _recommend(client, source, c, core)
+    if own_paths:  # the one recommend_sla hands out to notebooks 04 and 06 in this process
+        client.cached(_recommendation_key(hc, aph, n_boot, seed), lambda: rec)
+    naive = naive_profitability(paths, c, min_group_size=mg, alpha=alpha, tol=cfg.analysis.levels_off_tol)
+    by_type = value_by_type(paths, c, min_group_size=mg, alpha=alpha)
+    once = paths[paths["old_enough"] & (paths["n_attempts"] == 1)]
+    share = float(((once["first_connect"] == 1) | (once["close_attempt"] == 1)).mean()) if len(once) else float("nan")
+    v, cad = core.value.attrs, core.cadence
+    missing: dict[str, Missing] = {}
+    if core.speed is None:
+        missing["speed"] = Missing(needs=("attempt_log",), reason="attempts.data.no_timing")
+    if cad is None:
+        missing["cadence"] = Missing(needs=("attempt_log",), reason="attempts.data.counters")
+    return AttemptsResult(
+        source=source, has_connects=bool(paths.attrs.get("has_connects")), notes=data_notes(paths),
+        rep_hourly_cost=hc, attempts_per_hour=aph, cost=c, avg_revenue=core.avg_revenue, min_group_size=int(mg),
+        paths=paths, naive=naive, levels_off=naive.attrs.get("levels_off"), levels_off_tol=float(naive.attrs["tol"]),
+        once_success_share=share, hazard=core.hazard, value=core.value,
+        recommended=int(v["recommended"]), recommended_low=int(v["recommended_low"]),
+        recommended_high=int(v["recommended_high"]), value_last=float(v["value_last"]),
+        boot=core.boot, by_type=by_type, by_type_recommended=dict(by_type.attrs.get("recommended", {})),
+        speed=core.speed, window_hours=first_contact_window(core.speed) if core.speed is not None else None,
+        cadence=cad, cadence_daily=None if cad is None else cad.attrs.get("daily"),
+        within_days=None if cad is None else cad.attrs.get("within_days"),
+        cadence_n=0 if cad is None else int(cad.attrs.get("n", 0)),
+        cadence_quantile=0.9 if cad is None else float(cad.attrs.get("quantile", 0.9)),
+        recommendation=rec, missing=missing,
+    )

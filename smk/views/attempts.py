@@ -1,0 +1,425 @@
+"""Notebook 05's presentation (contact attempts): one function per section of
+:class:`~smk.analyses.attempts.AttemptsResult`, the charts, the sentences of the SLA line's evidence
+(also used by notebooks 04 and 06) and the JupyterLab cost sliders. Texts: ``attempts.*`` in
+smk/texts.
+
+Sections: data, naive, compare, value, by_type, speed, cadence, recommendation, explorer.
+"""
+from __future__ import annotations
+
+import math
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import display
+from matplotlib.ticker import MaxNLocator
+
+from smk import texts
+from smk.analyses.attempts import AttemptsResult, SlaRecommendation, attempt_value, cost_per_attempt
+from smk.views import fmt, theme
+from smk.views.html import text_html
+from smk.views.registry import section
+
+#: Column labels of every table (catalogue prefix).
+LABELS = "attempts.columns"
+
+#: ``ctx.table`` formats of the tables below.
+FORMATS: dict[str, dict[str, str]] = {
+    "naive": {"attempts": "int", "n_leads": "int", "n_won": "int", "close_rate": "pct", "ci": "ci",
+              "avg_revenue": "money", "calling_cost": "money:2", "profitability": "number:1", "too_small": "bool"},
+    "value": {"attempts": "int", "at_risk": "int", "connect_rate": "pct", "connect": "ci", "closes": "int",
+              "close_hazard": "pct:2", "close": "ci:2", "value": "money", "cost": "money:2", "pays": "bool",
+              "too_small": "bool"},
+    "speed": {"bucket": "text", "n_leads": "int", "n_won": "int", "close_rate": "pct", "ci": "ci", "too_small": "bool"},
+    "cadence": {"day": "int", "successes": "int", "cum_share": "pct"},
+    "recommendation": {"element": "text", "value_text": "text", "evidence": "text"},
+}
+
+NAIVE_COLUMNS = ["attempts", "n_leads", "n_won", "close_rate", "ci_low", "ci_high", "avg_revenue",
+                 "calling_cost", "profitability", "too_small"]
+VALUE_COLUMNS = ["attempts", "at_risk", "connect_rate", "connect_low", "connect_high", "closes", "close_hazard",
+                 "close_low", "close_high", "value", "cost", "pays", "too_small"]
+SPEED_COLUMNS = ["bucket", "n_leads", "n_won", "close_rate", "ci_low", "ci_high", "too_small"]
+SLA_ELEMENTS = ("first_contact_hours", "attempts", "within_days")
+
+
+# --------------------------------------------------------------------------------------------
+# words
+# --------------------------------------------------------------------------------------------
+def hours_text(h: float, lang: str) -> str:
+    """A first-contact window: ``'5 min'``, ``'4 h'``, ``'1.5 h'`` (``'1,5 h'`` in Spanish)."""
+    if h < 1:
+        return texts.t("attempts.phrase.minutes", lang, minutes=fmt.number(h * 60, lang, 0))
+    return texts.t("attempts.phrase.hours", lang, hours=fmt.number(h, lang, 0 if float(h).is_integer() else 1))
+
+
+def span(a, b) -> str:
+    """``'8'`` when both ends agree, else ``'7–9'``."""
+    return str(a) if a == b else f"{a}–{b}"
+
+
+def attempts_span(low, high, lang: str) -> str:
+    """``'8–11 attempts'``, ``'1 attempt'``."""
+    return texts.t("attempts.phrase.attempts_span", lang, span=span(low, high), count=high if low == high else 2)
+
+
+def bucket_labels(lang: str) -> dict[str, str]:
+    """Delay-bucket code → label."""
+    return texts.labels("attempts.values", lang)
+
+
+def evidence(rec: SlaRecommendation, lang: str, currency: str) -> dict[str, str]:
+    """One sentence per number of the SLA line, keyed ``attempts`` (K), ``first_contact_hours`` (H),
+    ``within_days`` (D), in that order."""
+    K, H, D = rec.attempts, rec.first_contact_hours, rec.within_days
+    low, high = rec.attempts_range
+    k_txt = texts.t("attempts.evidence.attempts", lang, k=K, value=fmt.money(rec.value_last_attempt, currency, lang),
+                    hazard=fmt.pct(rec.close_hazard_last, lang, 2), revenue=fmt.money(rec.avg_revenue, currency, lang),
+                    cost=fmt.money(rec.cost_per_attempt, currency, lang, 2), span_attempts=attempts_span(low, high, lang),
+                    boot_span=span(*rec.attempts_bootstrap))
+    basis_h = rec.basis["first_contact_hours"]
+    if basis_h == "data":
+        names = bucket_labels(lang)
+        rates = texts.t("common.list_sep", lang).join(
+            texts.t("attempts.evidence.rate", lang, bucket=names[b], rate=fmt.pct(r, lang)) for b, r in rec.speed_rates)
+        h_txt = texts.t("attempts.evidence.first_contact_hours.data", lang, hours=hours_text(H, lang), rates=rates)
+    else:
+        h_txt = texts.t(f"attempts.evidence.first_contact_hours.{basis_h}", lang, hours=hours_text(H, lang))
+    days = texts.t("attempts.phrase.days", lang, count=D)
+    d_txt = texts.t(f"attempts.evidence.within_days.{rec.basis['within_days']}", lang, days=days,
+                    share=fmt.pct(rec.quantile, lang, 0), first=texts.t("attempts.phrase.first", lang, count=K))
+    return {"attempts": k_txt, "first_contact_hours": h_txt, "within_days": d_txt}
+
+
+def evidence_text(rec: SlaRecommendation, lang: str, currency: str) -> str:
+    """The evidence as one paragraph (K, then H, then D): what notebooks 04 and 06 quote."""
+    return " ".join(evidence(rec, lang, currency).values())
+
+
+def sla_line(rec: SlaRecommendation, lang: str) -> str:
+    """``'First attempt within 4 h, 8 attempts within 8 days.'``"""
+    return texts.t("attempts.recommendation.line", lang, hours=hours_text(rec.first_contact_hours, lang),
+                   attempts=texts.t("attempts.phrase.attempts", lang, count=rec.attempts),
+                   days=texts.t("attempts.phrase.days", lang, count=rec.within_days))
+
+
+def recommendation_view(rec: SlaRecommendation, lang: str, currency: str) -> pd.DataFrame:
+    """One row per SLA number: element, recommended value, evidence."""
+    ev = evidence(rec, lang, currency)
+    vals = {"first_contact_hours": hours_text(rec.first_contact_hours, lang), "attempts": str(rec.attempts),
+            "within_days": texts.t("attempts.phrase.days", lang, count=rec.within_days)}
+    return pd.DataFrame({"element": [texts.t(f"attempts.recommendation.elements.{e}", lang) for e in SLA_ELEMENTS],
+                         "value_text": [vals[e] for e in SLA_ELEMENTS], "evidence": [ev[e] for e in SLA_ELEMENTS]})
+
+
+def speed_view(speed: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Speed-to-lead table with bucket labels (empty buckets dropped)."""
+    s = speed[speed["n_leads"] > 0].copy()
+    s["bucket"] = s["bucket"].map(bucket_labels(lang))
+    return s[SPEED_COLUMNS]
+
+
+def data_text(res: AttemptsResult, lang: str) -> str:
+    """What the client's data allow (one sentence per note)."""
+    return " ".join(texts.t(f"attempts.data.{code}", lang) for code in res.notes)
+
+
+def naive_text(res: AttemptsResult, lang: str, currency: str) -> str:
+    values = {"cost": fmt.money(res.cost, currency, lang, 2), "hourly": fmt.money(res.rep_hourly_cost, currency, lang, 2),
+              "per_hour": fmt.number(res.attempts_per_hour, lang, 1)}
+    if res.levels_off:
+        return texts.t("attempts.naive.summary", lang, count=res.levels_off, tol=fmt.pct(res.levels_off_tol, lang, 0),
+                       **values)
+    return texts.t("attempts.naive.summary_flat", lang, **values)
+
+
+def compare_text(res: AttemptsResult, lang: str) -> str:
+    n, h = res.naive, res.hazard
+    if len(n) == 0 or len(h) == 0:
+        return texts.t("attempts.compare.empty", lang)
+    rates = {"once_rate": fmt.pct(n["close_rate"].iloc[0], lang), "first_rate": fmt.pct(h["close_hazard"].iloc[0], lang, 2)}
+    if not res.has_connects:  # without call outcomes the share reached at attempt 1 is unknown
+        return texts.t("attempts.compare.summary_no_connects", lang, **rates)
+    return texts.t("attempts.compare.summary", lang, share=fmt.pct(res.once_success_share, lang, 0), **rates)
+
+
+def value_text(res: AttemptsResult, lang: str, currency: str) -> str:
+    if not np.isfinite(res.avg_revenue):
+        return texts.t("attempts.value.no_revenue", lang)
+    if not res.recommended:
+        return texts.t("attempts.value.none_pays", lang)
+    b = res.boot
+    return texts.t("attempts.value.summary", lang, count=res.recommended, value=fmt.money(res.value_last, currency, lang),
+                   cost=fmt.money(res.cost, currency, lang, 2),
+                   span_attempts=attempts_span(res.recommended_low, res.recommended_high, lang),
+                   n_boot=b.get("n_boot"), seed=b.get("seed"), boot_span=span(b.get("low"), b.get("high")),
+                   level=fmt.pct(b.get("level", 0.9), lang, 0))
+
+
+def by_type_text(res: AttemptsResult, lang: str) -> str:
+    rec = res.by_type_recommended
+    if not rec:
+        return texts.t("attempts.by_type.none", lang)
+    items = texts.t("common.list_sep", lang).join(
+        texts.t("attempts.by_type.item", lang, lead_type=t, attempts=k) for t, k in rec.items())
+    return texts.t("attempts.by_type.summary", lang, items=items)
+
+
+def speed_text(res: AttemptsResult, lang: str) -> str:
+    sp = res.speed
+    s = sp[~sp["too_small"] & (sp["bucket"] != "never")]
+    if len(s) < 2:
+        return texts.t("attempts.speed.too_few", lang)
+    f, sl = s.iloc[0], s.iloc[-1]
+    names = bucket_labels(lang)
+    values = {"fast": names[f["bucket"]], "fast_rate": fmt.pct(f["close_rate"], lang),
+              "fast_ci": fmt.ci(f["ci_low"], f["ci_high"], lang), "slow": names[sl["bucket"]],
+              "slow_rate": fmt.pct(sl["close_rate"], lang), "slow_ci": fmt.ci(sl["ci_low"], sl["ci_high"], lang)}
+    if res.window_hours:
+        return texts.t("attempts.speed.summary", lang, window=hours_text(res.window_hours, lang), **values)
+    return texts.t("attempts.speed.summary_no_window", lang, **values)
+
+
+def cadence_text(res: AttemptsResult, lang: str) -> str:
+    if not res.cadence_n:
+        return texts.t("attempts.cadence.none", lang)
+    K, D = max(res.recommended, 1), res.within_days
+    return texts.t("attempts.cadence.summary", lang, count=res.cadence_n, share=fmt.pct(res.cadence_quantile, lang, 0),
+                   n=fmt.number(res.cadence_n, lang), first=texts.t("attempts.phrase.first", lang, count=K),
+                   days=texts.t("attempts.phrase.days", lang, count=D), d=D)
+
+
+# --------------------------------------------------------------------------------------------
+# sections
+# --------------------------------------------------------------------------------------------
+@section(AttemptsResult, "data")
+def data(res: AttemptsResult, ctx, **options) -> list:
+    return [text_html(data_text(res, ctx.lang))]
+
+
+@section(AttemptsResult, "naive")
+def naive(res: AttemptsResult, ctx, **options) -> list:
+    out = [ctx.table(res.naive[NAIVE_COLUMNS], formats=FORMATS["naive"], labels=LABELS)]
+    if len(res.naive):
+        out.append(plot_naive(res.naive, lang=ctx.lang).figure)
+    return [*out, text_html(naive_text(res, ctx.lang, ctx.currency))]
+
+
+@section(AttemptsResult, "compare")
+def compare(res: AttemptsResult, ctx, **options) -> list:
+    out = []
+    if len(res.naive) and len(res.hazard):
+        out.append(plot_compare(res.naive, res.hazard, lang=ctx.lang, min_group_size=res.min_group_size).figure)
+    return [*out, text_html(compare_text(res, ctx.lang))]
+
+
+@section(AttemptsResult, "value")
+def value(res: AttemptsResult, ctx, **options) -> list:
+    out = [ctx.table(res.value[VALUE_COLUMNS], formats=FORMATS["value"], labels=LABELS)]
+    if len(res.value):
+        out.append(plot_value(res.value, lang=ctx.lang, currency=ctx.currency, by_type=res.by_type).figure)
+    return [*out, text_html(value_text(res, ctx.lang, ctx.currency))]
+
+
+@section(AttemptsResult, "by_type")
+def by_type(res: AttemptsResult, ctx, **options) -> list:
+    return [text_html(by_type_text(res, ctx.lang))]
+
+
+@section(AttemptsResult, "speed")
+def speed(res: AttemptsResult, ctx, **options) -> list:
+    return [ctx.table(speed_view(res.speed, ctx.lang), formats=FORMATS["speed"], labels=LABELS),
+            plot_speed(res.speed, lang=ctx.lang).figure,
+            text_html(speed_text(res, ctx.lang)),
+            ctx.note_text("attempts.speed.caution")]
+
+
+@section(AttemptsResult, "cadence")
+def cadence(res: AttemptsResult, ctx, **options) -> list:
+    return [ctx.table(res.cadence, formats=FORMATS["cadence"], labels=LABELS),
+            plot_cadence(res.cadence, lang=ctx.lang).figure,
+            text_html(cadence_text(res, ctx.lang))]
+
+
+@section(AttemptsResult, "recommendation")
+def recommendation(res: AttemptsResult, ctx, **options) -> list:
+    rec = res.recommendation
+    if rec is None:
+        return [ctx.para("attempts.recommendation.none")]
+    return [text_html(sla_line(rec, ctx.lang)),
+            ctx.table(recommendation_view(rec, ctx.lang, ctx.currency), formats=FORMATS["recommendation"], labels=LABELS)]
+
+
+@section(AttemptsResult, "explorer")
+def explorer(res: AttemptsResult, ctx, **options):
+    """The cost sliders, in JupyterLab only."""
+    if not ctx.interactive:
+        return []
+    return cost_sliders(res, lang=ctx.lang, currency=ctx.currency)
+
+
+# --------------------------------------------------------------------------------------------
+# charts
+# --------------------------------------------------------------------------------------------
+def _yerr(y, low, high) -> np.ndarray:
+    """Error-bar lengths (Wilson bounds can sit a rounding error beyond the estimate)."""
+    y, low, high = (np.asarray(x, dtype=float) for x in (y, low, high))
+    return np.clip(np.vstack([y - low, high - y]), 0, None)
+
+
+def _ax(ax, size: str = "normal"):
+    if ax is None:
+        _, ax = plt.subplots(figsize=theme.figsize(size))
+    return ax
+
+
+def _label(column: str, lang: str) -> str:
+    return texts.t(f"{LABELS}.{column}", lang)
+
+
+def plot_naive(naive: pd.DataFrame, *, lang: str = "en", ax=None):
+    """The seed's chart: attempts (x) against profitability (y), levelling-off point marked;
+    groups too small drawn hollow."""
+    ax = _ax(ax)
+    big = naive[~naive["too_small"]]
+    small = naive[naive["too_small"]]
+    ax.plot(big["attempts"], big["profitability"], marker="o", color=theme.COLORS["highlight"])
+    ax.plot(small["attempts"], small["profitability"], marker="o", linestyle="none", mfc="none",
+            color=theme.COLORS["neutral"])
+    k = naive.attrs.get("levels_off")
+    if k is not None:
+        ax.axvline(k, color=theme.COLORS["goal"], linestyle="--", linewidth=1)
+        _ = ax.annotate(texts.t("attempts.naive.chart.levels_off", lang, k=k), (k, ax.get_ylim()[1]),
+                        xytext=(4, -14), textcoords="offset points")
+    ax.set_xlabel(_label("attempts", lang))
+    ax.set_ylabel(_label("profitability", lang))
+    _ = ax.set_title(texts.t("attempts.naive.chart.title", lang))
+    return ax
+
+
+def plot_value(value: pd.DataFrame, *, lang: str = "en", currency: str = "USD", ax=None,
+               by_type: pd.DataFrame | None = None):
+    """Corrected method: expected value of attempt k (with its interval) against the cost per attempt;
+    optional lines per lead type; the recommended K marked."""
+    ax = _ax(ax, "wide")
+    v = value[~value["too_small"]]
+    ax.fill_between(v["attempts"], v["value_low"], v["value_high"], color=theme.COLORS["highlight"], alpha=0.15, linewidth=0)
+    ax.plot(v["attempts"], v["value"], marker="o", linewidth=2.5, color=theme.COLORS["highlight"],
+            label=texts.t("attempts.value.chart.all_leads", lang), zorder=3)
+    if by_type is not None and len(by_type):
+        for i, (typ, g) in enumerate(by_type[~by_type["too_small"]].groupby("lead_type", sort=True)):
+            ax.plot(g["attempts"], g["value"], linewidth=1.0, alpha=0.8, color=theme.palette(i + 2)[-1], label=str(typ))
+    cost = value.attrs["cost"]
+    ax.axhline(cost, color=theme.COLORS["bad"], linestyle="--", linewidth=1.5, label=texts.t("attempts.value.chart.cost", lang))
+    k = value.attrs.get("recommended")
+    if k:
+        ax.axvline(k, color=theme.COLORS["goal"], linestyle=":", linewidth=1)
+    # values span orders of magnitude (a few € of cost, hundreds of € of value): log scale above the cost,
+    # linear below it, so "above / below the cost line" stays readable
+    ax.set_yscale("symlog", linthresh=max(cost, 1e-9), linscale=0.5)
+    ax.set_ylim(bottom=0)
+    top = ax.get_ylim()[1]
+    if cost > 0 and top > cost:
+        decades = range(int(math.ceil(math.log10(cost))), int(math.floor(math.log10(top))) + 1)
+        ax.set_yticks([0.0] + [10.0 ** d for d in decades])
+    ax.set_xlabel(_label("attempts", lang))
+    ax.set_ylabel(_label("value", lang))
+    theme.format_axis(ax, "y", "money", lang, currency)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    _ = ax.set_title(texts.t("attempts.value.chart.title", lang, k=k))
+    return ax
+
+
+def plot_compare(naive: pd.DataFrame, hazard: pd.DataFrame, *, lang: str = "en", ax=None, min_group_size: int = 30):
+    """Why the naive grouping misleads: close rate of the group 'called k times' against the
+    probability that attempt k brings the sale for leads still unreached (with intervals)."""
+    ax = _ax(ax)
+    n = naive[~naive["too_small"]]
+    h = hazard[hazard["at_risk"] >= min_group_size]
+    ax.errorbar(n["attempts"], n["close_rate"], yerr=_yerr(n["close_rate"], n["ci_low"], n["ci_high"]),
+                marker="o", capsize=2, color=theme.COLORS["neutral"], label=texts.t("attempts.compare.chart.naive", lang))
+    ax.errorbar(h["attempts"], h["close_hazard"], yerr=_yerr(h["close_hazard"], h["close_low"], h["close_high"]),
+                marker="s", capsize=2, color=theme.COLORS["highlight"],
+                label=texts.t("attempts.compare.chart.corrected", lang))
+    ax.set_xlabel(_label("attempts", lang))
+    theme.format_axis(ax, "y", "pct", lang, decimals=1)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend()
+    _ = ax.set_title(texts.t("attempts.compare.chart.title", lang))
+    return ax
+
+
+def plot_speed(speed: pd.DataFrame, *, lang: str = "en", ax=None):
+    """Close rate by delay to the first attempt, with Wilson intervals."""
+    ax = _ax(ax)
+    s = speed[speed["n_leads"] > 0]
+    x = np.arange(len(s))
+    colors = [theme.COLORS["neutral"] if t else theme.COLORS["highlight"] for t in s["too_small"]]
+    ax.bar(x, s["close_rate"], color=colors)
+    ax.errorbar(x, s["close_rate"], yerr=_yerr(s["close_rate"], s["ci_low"], s["ci_high"]),
+                fmt="none", ecolor=theme.COLORS["goal"], capsize=3)
+    names = bucket_labels(lang)
+    ax.set_xticks(x, [names[b] for b in s["bucket"]])
+    ax.set_xlabel(_label("bucket", lang))
+    ax.set_ylabel(_label("close_rate", lang))
+    theme.format_axis(ax, "y", "pct", lang, decimals=1)
+    _ = ax.set_title(texts.t("attempts.speed.chart.title", lang))
+    return ax
+
+
+def plot_cadence(cad: pd.DataFrame, *, lang: str = "en", ax=None):
+    """Cumulative share of successful attempts by days since the lead reached sales (daily); D marked."""
+    ax = _ax(ax)
+    daily = cad.attrs.get("daily")
+    curve = daily if daily is not None else cad
+    ax.plot(curve["day"], curve["cum_share"], color=theme.COLORS["highlight"], drawstyle="steps-post" if daily is None else "default")
+    D = cad.attrs.get("within_days")
+    if D:
+        ax.axvline(D, color=theme.COLORS["goal"], linestyle="--", linewidth=1)
+        ax.axhline(cad.attrs["quantile"], color=theme.COLORS["neutral"], linestyle=":", linewidth=1)
+    ax.set_xlabel(_label("day", lang))
+    ax.set_ylabel(_label("cum_share", lang))
+    theme.format_axis(ax, "y", "pct", lang)
+    title = (texts.t("attempts.cadence.chart.title", lang, days=texts.t("attempts.phrase.days", lang, count=D)) if D
+             else texts.t("attempts.cadence.chart.title_no_d", lang))
+    _ = ax.set_title(title)
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# interactive (JupyterLab only)
+# --------------------------------------------------------------------------------------------
+def cost_sliders(result: AttemptsResult, *, lang: str = "en", currency: str = "USD"):
+    """ipywidgets sliders for rep hourly cost and attempts per hour that recompute the cost per
+    attempt, the recommended K and the value chart live (only for interactive sessions)."""
+    hz, R, mg = result.hazard, result.avg_revenue, result.min_group_size
+    hourly = widgets.FloatSlider(value=result.rep_hourly_cost, min=0.0, max=max(200.0, 4 * result.rep_hourly_cost),
+                                 step=1.0, description=texts.t("attempts.explorer.hourly", lang))
+    per_hour = widgets.FloatSlider(value=result.attempts_per_hour, min=0.5, max=max(30.0, 2 * result.attempts_per_hour),
+                                   step=0.5, description=texts.t("attempts.explorer.per_hour", lang))
+    out = widgets.Output()
+    label = widgets.HTML()
+
+    def redraw(*_):
+        c = cost_per_attempt(hourly.value, per_hour.value)
+        v = attempt_value(hz, R, c, min_group_size=mg)
+        text = texts.t("attempts.explorer.label", lang, cost=fmt.money(c, currency, lang, 2), k=v.attrs["recommended"])
+        label.value = text_html(text, tag="span").html
+        with out:
+            out.clear_output(wait=True)
+            fig = plot_value(v, lang=lang, currency=currency).figure
+            display(fig)
+            plt.close(fig)
+
+    hourly.observe(redraw, names="value")
+    per_hour.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([hourly, per_hour, label, out])
+
+
+__all__ = ["FORMATS", "LABELS", "attempts_span", "bucket_labels", "cost_sliders", "evidence", "evidence_text",
+           "hours_text", "plot_cadence", "plot_compare", "plot_naive", "plot_speed", "plot_value",
+           "recommendation_view", "sla_line", "span", "speed_view"]
