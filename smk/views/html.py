@@ -1,45 +1,52 @@
 """Deterministic HTML for notebooks and reports: the ``Html`` rich output, tables formatted
-through smk.views.fmt, notes, the "not enough data" box, PII masking and headline items."""
+through smk.views.fmt, notes, the "not enough data" box, PII masking, headline items and the one
+autoescaped Jinja environment.
+
+Escaping happens in one place per path: fragments (tables, notes, catalogue paragraphs) escape
+each value with :func:`html.escape` here; pages and anything larger are Jinja templates rendered by
+:func:`render` (autoescape on). An :class:`Html` fragment passed to a template is inserted as it
+is (it has ``__html__``), so nothing is escaped twice.
+"""
 from __future__ import annotations
 
 import html
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import jinja2
 import numpy as np
 import pandas as pd
 
+from smk import texts
+from smk.client.capabilities import CAPABILITIES
+from smk.io.schema import TABLES
 from smk.views import fmt
 
 
-def capability_labels() -> dict[str, tuple[str, str]]:
-    """What each capability means, ``{name: (en, es)}``: smk.client.capabilities.CAPABILITIES (one source)."""
-    from smk.client.capabilities import CAPABILITIES
-
-    return dict(CAPABILITIES)
+def capability_names() -> list[str]:
+    """The capabilities an analysis can need (smk.client.capabilities.CAPABILITIES), in order."""
+    return list(CAPABILITIES)
 
 
 def capability_label(name: str, lang: str = "en") -> str:
-    """A capability explained in ``lang`` (the name itself when unknown)."""
-    pair = capability_labels().get(name)
-    return pair[0 if fmt.check_lang(lang) == "en" else 1] if pair else name
+    """A capability explained in ``lang`` (catalogue ``report.capabilities.<name>``; the name
+    itself when it is not a known capability)."""
+    key = f"report.capabilities.{name}"
+    return texts.t(key, fmt.check_lang(lang)) if texts.has(key, lang) else str(name)
 
 
-#: Client-facing words used by the helpers of this module.
+#: Deprecated: the catalogue's ``common.*`` texts as ``{name: {lang: text}}``, for code that has not
+#: moved to ``smk.texts.t`` yet (removed once nothing uses it).
 TEXT: dict[str, dict[str, str]] = {
-    "not_enough": {"en": "Not enough data", "es": "No hay datos suficientes"},
-    "this_needs": {"en": "this analysis needs", "es": "este análisis necesita"},
-    "add_export": {"en": "Add the export to client.yml and run the playbook again.",
-                   "es": "Añada la exportación a client.yml y vuelva a ejecutar el playbook."},
-    "yes": {"en": "yes", "es": "sí"},
-    "no": {"en": "no", "es": "no"},
-    "showing": {"en": "Showing the first {shown} of {total} rows.",
-                "es": "Se muestran las primeras {shown} de {total} filas."},
-    "caution": {"en": "Note", "es": "Nota"},
-    "masked": {"en": "[hidden]", "es": "[oculto]"},
+    name: {lang: texts.t(f"common.{name}", lang, shown="{shown}", total="{total}") for lang in texts.LANGS}
+    for name in ("not_enough", "add_export", "showing", "caution", "masked")
 }
+
+#: Canonical columns that hold contact data (smk.io.schema, ``pii=True``).
+_SCHEMA_PII: frozenset[str] = frozenset(c.name for t in TABLES.values() for c in t.columns if c.pii)
 
 # --- PII -------------------------------------------------------------------------------------
 
@@ -51,17 +58,56 @@ PII_NAME_RE = re.compile(
 # activity counters such as n_email_open or email_click are not contact data and stay
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 
+_SEP = r"[ \u00a0.\-]"
+#: Phone numbers inside text. Each pattern needs a sign that the digits are a phone number (a
+#: leading ``+``, an area code in parentheses, the 3-3-4 grouping of North American numbers, or a
+#: word such as "Tel" / "móvil" right before), so amounts (1.234.567, $1,234), dates (2026-03-05),
+#: times, percentages and plain ids (L-000123, 0012345678) stay as they are.
+PHONE_RES: tuple[re.Pattern, ...] = (
+    # +34 600 111 222, +1-202-555-0143, +44 (0)20 7946 0958, +34600111222
+    re.compile(rf"(?<![\w+])\+\d{{1,3}}(?:{_SEP}?\(?\d{{1,5}}\)?){{1,6}}(?![\w])"),
+    # (555) 123-4567, (01) 234 5678
+    re.compile(rf"(?<![\w)])\(\d{{2,5}}\){_SEP}?\d{{2,4}}(?:{_SEP}?\d{{2,4}}){{1,3}}(?![\w])"),
+    # 555-123-4567, 555.123.4567, 555 123 4567
+    re.compile(r"(?<![\w.\-])\d{3}([ \u00a0.\-])\d{3}\1\d{4}(?![\w]|[.\-]\d)"),
+    # Tel: 600 123 456, móvil 600123456, WhatsApp 600-12-34-56 (the word stays, the number goes)
+    re.compile(rf"(?i)(?<!\w)(?:tel[eé]fono|tel|phone|mobile|m[oó]vil|cel(?:ular)?|whats ?app|fax)\.?:?\s*"
+               rf"(\+?\d(?:{_SEP}?\d){{5,14}})(?![\w])"),
+)
+_THOUSANDS = re.compile(r"^\+\d{1,3}(?:[.,]\d{3})+$")  # a signed amount such as +12.345.678, not a phone
 
-def _schema_pii_columns() -> set[str]:
-    from smk.io.schema import TABLES
 
-    return {c.name for t in TABLES.values() for c in t.columns if c.pii}
+def _phone_digits_ok(text: str) -> bool:
+    return 6 <= sum(c.isdigit() for c in text) <= 15 and not _THOUSANDS.match(text)
+
+
+def mask_text(text: str, hidden: str) -> str:
+    """``text`` with every e-mail address and phone number replaced by ``hidden``."""
+    out = EMAIL_RE.sub(hidden, text)
+    intl, paren, nanp, worded = PHONE_RES
+    out = intl.sub(lambda m: hidden if _phone_digits_ok(m.group(0)) and sum(c.isdigit() for c in m.group(0)) >= 8
+                   else m.group(0), out)
+    out = paren.sub(lambda m: hidden if _phone_digits_ok(m.group(0)) else m.group(0), out)
+    out = nanp.sub(hidden, out)
+    out = worded.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + hidden if _phone_digits_ok(m.group(1))
+                     else m.group(0), out)
+    return out
+
+
+def has_pii_text(text: object) -> bool:
+    """True when ``text`` is a string holding an e-mail address or a phone number."""
+    return isinstance(text, str) and mask_text(text, "\x00") != text
 
 
 def is_pii_column(name: object) -> bool:
     """True for a column that holds emails or phone numbers (by canonical schema or by name)."""
     text = re.sub(r"[^0-9a-záéíóúñ]+", "_", str(name).strip().lower()).strip("_")
-    return text in _schema_pii_columns() or bool(PII_NAME_RE.search(text))
+    return text in _SCHEMA_PII or bool(PII_NAME_RE.search(text))
+
+
+def masked_word(lang: str) -> str:
+    """What a hidden value reads as (catalogue ``common.masked``: "[hidden]")."""
+    return texts.t("common.masked", fmt.check_lang(lang))
 
 
 def mask_pii(df: pd.DataFrame, show_pii: bool = False, lang: str = "en") -> pd.DataFrame:
@@ -70,14 +116,15 @@ def mask_pii(df: pd.DataFrame, show_pii: bool = False, lang: str = "en") -> pd.D
     - columns that are PII by name (``email``, ``phone``, ``correo``, ``telefono`` …) are dropped;
     - ledger-shaped tables (``column`` + ``value``) keep their rows but the ``value`` of a PII column
       becomes ``[hidden]``;
-    - any e-mail address inside remaining text cells becomes ``[hidden]``.
+    - any e-mail address or phone number inside the remaining text cells becomes ``[hidden]``
+      (see :data:`PHONE_RES` for what counts as a phone number).
 
     Lead-level lists therefore show ids and owners only. ``show_pii=True`` (client.yml
     ``report.show_pii``) returns the frame unchanged.
     """
     if show_pii:
         return df.copy()
-    hidden = TEXT["masked"][fmt.check_lang(lang)]
+    hidden = masked_word(lang)
     out = df.drop(columns=[c for c in df.columns if is_pii_column(c)])
     if {"column", "value"} <= set(out.columns):
         pii_rows = out["column"].map(lambda c: isinstance(c, str) and is_pii_column(c))
@@ -85,10 +132,11 @@ def mask_pii(df: pd.DataFrame, show_pii: bool = False, lang: str = "en") -> pd.D
     for col in out.columns:
         s = out[col]
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            has_email = s.map(lambda v: isinstance(v, str) and bool(EMAIL_RE.search(v))).astype(bool)
-            if has_email.any():
-                out[col] = s.astype("object").where(
-                    ~has_email, s.astype("object").map(lambda v: EMAIL_RE.sub(hidden, v) if isinstance(v, str) else v))
+            strings = {v for v in pd.unique(s.astype("object")) if isinstance(v, str)}
+            changed = {v: m for v in strings if (m := mask_text(v, hidden)) != v}
+            if changed:
+                obj = s.astype("object")
+                out[col] = obj.where(~obj.isin(list(changed)), obj.map(lambda v: changed.get(v, v) if isinstance(v, str) else v))
     return out
 
 
@@ -96,12 +144,16 @@ def mask_pii(df: pd.DataFrame, show_pii: bool = False, lang: str = "en") -> pd.D
 
 @dataclass(frozen=True)
 class Html:
-    """Rich output for notebooks: ``text/html`` plus a deterministic ``text/plain``."""
+    """Rich output for notebooks: ``text/html`` plus a deterministic ``text/plain``. Jinja inserts
+    it unescaped (``__html__``): it is already escaped HTML."""
 
     html: str
     text: str = ""
 
     def _repr_html_(self) -> str:
+        return self.html
+
+    def __html__(self) -> str:
         return self.html
 
     def __repr__(self) -> str:
@@ -114,18 +166,20 @@ class Html:
 FORMATS = ("pct", "money", "int", "number", "date", "ci", "month", "pp", "text", "bool", "hours")
 
 
-def _parse_format(spec: str) -> tuple[str, int | None]:
+def parse_format(spec: str) -> tuple[str, int | None]:
+    """``"pct:0"`` → ``("pct", 0)``; the kinds are :data:`FORMATS`."""
     kind, _, dec = str(spec).partition(":")
     if kind not in FORMATS:
         raise ValueError(f"unknown format {spec!r}; use one of {', '.join(FORMATS)} (optionally ':<decimals>')")
     return kind, (int(dec) if dec else None)
 
 
-def _format_value(v: Any, kind: str, decimals: int | None, lang: str, currency: str) -> str:
+def format_value(v: Any, kind: str, decimals: int | None, lang: str, currency: str) -> str:
+    """One value as plain text (never HTML: whoever puts it into HTML escapes it)."""
     if kind == "ci":
         if isinstance(v, (tuple, list)) and len(v) == 2:
             return fmt.ci(v[0], v[1], lang, "pct", 1 if decimals is None else decimals)
-        return fmt.MISSING if fmt._isnull(v) else html.escape(str(v))
+        return fmt.MISSING if fmt._isnull(v) else str(v)
     if fmt._isnull(v):
         return fmt.MISSING
     if kind == "pct":
@@ -145,7 +199,7 @@ def _format_value(v: Any, kind: str, decimals: int | None, lang: str, currency: 
     if kind == "hours":
         return fmt.duration_hours(v, lang)
     if kind == "bool":
-        return TEXT["yes" if bool(v) else "no"][lang]
+        return texts.t("report.bool.yes" if bool(v) else "report.bool.no", lang)
     return str(v)
 
 
@@ -166,14 +220,12 @@ def _default_kind(s: pd.Series) -> str:
     return "text"
 
 
-def _pick_labels(labels: Mapping | None, lang: str) -> dict:
-    """``labels`` is ``{col: 'Label'}``, ``{col: {'en': .., 'es': ..}}`` or a module ``LABELS``
-    dict ``{'en': {col: ..}, 'es': {col: ..}}``."""
+def _pick_labels(labels: Mapping | str | None, lang: str) -> dict:
+    """``labels`` is a catalogue prefix (``"sla.columns"``), ``{col: 'Label'}``,
+    ``{col: {'en': .., 'es': ..}}`` or a module ``LABELS`` dict ``{'en': {col: ..}, 'es': {col: ..}}``."""
     if not labels:
         return {}
     if isinstance(labels, str):  # a catalogue prefix: "sla.columns" -> {col: t("sla.columns.<col>")}
-        from smk import texts
-
         return texts.labels(labels, lang)
     if set(labels) <= {"en", "es"} and all(isinstance(v, Mapping) for v in labels.values()):
         return dict(labels.get(lang, {}))
@@ -184,7 +236,7 @@ def _pick_labels(labels: Mapping | None, lang: str) -> dict:
 
 
 def format_table(df: pd.DataFrame, *, lang: str = "en", currency: str = "USD",
-                 formats: Mapping[str, str] | None = None, labels: Mapping | None = None,
+                 formats: Mapping[str, str] | None = None, labels: Mapping | str | None = None,
                  max_rows: int | None = 50, index: bool = False, caption: str | None = None,
                  show_pii: bool = False) -> Html:
     """Deterministic HTML (and plain text) for a DataFrame, every value through smk.views.fmt.
@@ -193,30 +245,31 @@ def format_table(df: pd.DataFrame, *, lang: str = "en", currency: str = "USD",
     ``month`` | ``pp`` | ``hours`` | ``bool`` | ``text``, optionally with decimals (``"pct:0"``).
     A ``ci`` column is either (low, high) pairs or is built from ``<col>_low``/``<col>_high`` (or
     ``ci_low``/``ci_high``), which are then not shown. Unformatted columns follow their dtype.
-    PII columns are removed (see :func:`mask_pii`) unless ``show_pii``.
+    PII columns are removed (see :func:`mask_pii`) unless ``show_pii``. Every value and label is
+    escaped exactly once, here.
     """
     fmt.check_lang(lang)
     formats = dict(formats or {})
-    data = df.reset_index() if index else df.copy()
-    data = mask_pii(data, show_pii=show_pii, lang=lang)
-    for col, spec in list(formats.items()):
-        kind, dec = _parse_format(spec)
-        if kind == "ci" and col not in data.columns:
-            lo, hi = (f"{col}_low", f"{col}_high") if f"{col}_low" in data.columns else ("ci_low", "ci_high")
-            if lo not in data.columns or hi not in data.columns:
-                raise KeyError(f"ci column {col!r}: need {col!r} as (low, high) pairs or {lo!r}/{hi!r}")
-            pos = list(data.columns).index(lo)
-            pairs = list(zip(data[lo].tolist(), data[hi].tolist()))
-            data = data.drop(columns=[lo, hi])
-            data.insert(pos, col, pd.Series(pairs, index=data.index, dtype="object"))
+    data = df.reset_index() if index else df
     total = len(data)
     shown = data if max_rows is None or total <= max_rows else data.head(max_rows)
+    shown = mask_pii(shown, show_pii=show_pii, lang=lang)
+    for col, spec in list(formats.items()):
+        kind, dec = parse_format(spec)
+        if kind == "ci" and col not in shown.columns:
+            lo, hi = (f"{col}_low", f"{col}_high") if f"{col}_low" in shown.columns else ("ci_low", "ci_high")
+            if lo not in shown.columns or hi not in shown.columns:
+                raise KeyError(f"ci column {col!r}: need {col!r} as (low, high) pairs or {lo!r}/{hi!r}")
+            pos = list(shown.columns).index(lo)
+            pairs = list(zip(shown[lo].tolist(), shown[hi].tolist()))
+            shown = shown.drop(columns=[lo, hi])
+            shown.insert(pos, col, pd.Series(pairs, index=shown.index, dtype="object"))
     names = _pick_labels(labels, lang)
     head_cells, body_rows, text_rows = [], [], []
     kinds = {}
     for col in shown.columns:
         if col in formats:
-            kinds[col] = _parse_format(formats[col])
+            kinds[col] = parse_format(formats[col])
         else:
             kinds[col] = (_default_kind(shown[col]), None)
     for col in shown.columns:
@@ -225,22 +278,22 @@ def format_table(df: pd.DataFrame, *, lang: str = "en", currency: str = "USD",
         head_cells.append(f'<th class="{"num" if num else "txt"}">{html.escape(label)}</th>')
     text_rows.append(" | ".join(str(names.get(c, c)) for c in shown.columns))
     for row in shown.itertuples(index=False, name=None):
-        cells, texts = [], []
+        cells, plain = [], []
         for col, v in zip(shown.columns, row):
             kind, dec = kinds[col]
-            s = _format_value(v, kind, dec, lang, currency)
+            s = format_value(v, kind, dec, lang, currency)
             num = kind not in ("text", "date", "month", "bool")
             cells.append(f'<td class="{"num" if num else "txt"}">{html.escape(s)}</td>')
-            texts.append(s)
+            plain.append(s)
         body_rows.append("<tr>" + "".join(cells) + "</tr>")
-        text_rows.append(" | ".join(texts))
+        text_rows.append(" | ".join(plain))
     parts = ['<div class="smk-table-wrap"><table class="smk-table">']
     if caption:
         parts.append(f"<caption>{html.escape(caption)}</caption>")
     parts.append("<thead><tr>" + "".join(head_cells) + "</tr></thead>")
     parts.append("<tbody>" + "".join(body_rows) + "</tbody></table>")
     if len(shown) < total:
-        msg = TEXT["showing"][lang].format(shown=fmt.number(len(shown), lang), total=fmt.number(total, lang))
+        msg = texts.t("common.showing", lang, shown=fmt.number(len(shown), lang), total=fmt.number(total, lang))
         parts.append(f'<p class="smk-more">{html.escape(msg)}</p>')
         text_rows.append(msg)
     parts.append("</div>")
@@ -254,24 +307,29 @@ def note_html(text: str, kind: str = "note", title: str | None = None) -> Html:
                 f"{title + ': ' if title else ''}{text}")
 
 
+def needs_text(missing: Iterable[str], lang: str = "en") -> str:
+    """"this analysis needs <what>. Add the export to client.yml and run the playbook again." in ``lang``."""
+    needs = texts.t("common.list_sep", lang).join(capability_label(m, lang) for m in missing)
+    return f"{texts.t('common.this_needs', lang, needs=needs)} {texts.t('common.add_export', lang)}"
+
+
 def not_enough_data(missing: Iterable[str], lang: str = "en") -> Html:
     """The "not enough data: this needs …" note for missing capabilities, in ``lang``."""
     fmt.check_lang(lang)
-    needs = [capability_label(m, lang) for m in missing]
-    text = f"{TEXT['this_needs'][lang]} {'; '.join(needs)}. {TEXT['add_export'][lang]}"
-    return note_html(text, "missing", TEXT["not_enough"][lang])
+    return note_html(needs_text(missing, lang), "missing", texts.t("common.not_enough", lang))
 
 
-def headline(label_en: str, label_es: str, value: Any, kind: str = "number", *, lang: str = "en",
-             currency: str = "USD", display: str | None = None) -> dict:
-    """One headline figure for the index tile; ``display`` defaults to ``value`` formatted as ``kind``."""
-    k, dec = _parse_format(kind)
-    v = _plain(value)
-    return {"label_en": label_en, "label_es": label_es, "value": v,
-            "display": display if display is not None else _format_value(v, k, dec, lang, currency)}
+def headline(label: str, value: Any, kind: str = "number", *, lang: str = "en", currency: str = "USD",
+             display: str | None = None, key: str | None = None) -> dict:
+    """One headline figure for the index tile: ``label`` (text in ``lang``), ``value`` (JSON-safe)
+    and ``display`` (``value`` formatted as ``kind`` unless given); ``key`` is the label's catalogue key."""
+    k, dec = parse_format(kind)
+    v = plain(value)
+    return {"key": key, "label": label, "value": v,
+            "display": display if display is not None else format_value(v, k, dec, lang, currency)}
 
 
-def _plain(v: Any) -> Any:
+def plain(v: Any) -> Any:
     """JSON-safe scalar: numpy → Python, NaN → None, timestamps → ISO date."""
     if isinstance(v, (np.generic,)):
         v = v.item()
@@ -284,25 +342,22 @@ def _plain(v: Any) -> Any:
     return v
 
 
+# --- templates and catalogue texts as HTML -----------------------------------------------------
+
+#: Where templates live: views' fragments, then the report's pages.
+TEMPLATE_DIRS = (Path(__file__).resolve().parent / "templates",
+                 Path(__file__).resolve().parents[1] / "report" / "templates")
+_JINJA: jinja2.Environment | None = None
 
 
-# --- texts from the catalogue as HTML ----------------------------------------------------------
-
-_JINJA = None
-
-
-def jinja():
-    """The one Jinja environment for HTML: autoescaped, templates in smk/views/templates and
-    smk/report/templates. Every value from the data goes through it (or through :func:`escape`)."""
+def jinja() -> jinja2.Environment:
+    """The one Jinja environment for HTML: autoescaped, strict about undefined values, templates in
+    smk/views/templates and smk/report/templates. Every value from the data goes through it (or
+    through the fragment builders above, which escape with :func:`html.escape`)."""
     global _JINJA
     if _JINJA is None:
-        from pathlib import Path
-
-        import jinja2
-
-        base = Path(__file__).resolve().parents[1]
         _JINJA = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(base / "views" / "templates"), str(base / "report" / "templates")]),
+            loader=jinja2.FileSystemLoader([str(d) for d in TEMPLATE_DIRS]),
             autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
             trim_blocks=True, lstrip_blocks=True)
     return _JINJA
@@ -329,3 +384,9 @@ def text_html(text: str, tag: str = "p", css: str | None = None) -> Html:
     strong = r"<strong>\1</strong>"
     body = "".join(f"<{tag}{cls}>{_BOLD.sub(strong, html.escape(p))}</{tag}>" for p in paras)
     return Html(body, _BOLD.sub(r"\1", text))
+
+
+# --- transitional names (removed once nothing uses them) ---------------------------------------
+_parse_format = parse_format
+_format_value = format_value
+_plain = plain
