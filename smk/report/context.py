@@ -10,16 +10,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import matplotlib.pyplot as plt
 import pandas as pd
 
 import smk
 from smk import texts
 from smk.analyses.base import Headline, Missing, Result, Unavailable
+from smk.client.capabilities import capabilities as client_capabilities
+from smk.client.loader import SNAPSHOT_ENV, load_snapshot
 from smk.errors import NotEnoughData
-from smk.views import fmt, registry
-from smk.views.html import capability_labels, text_html
-from smk.views.html import (TEXT, Html, _format_value, _parse_format, _plain, format_table, headline,  # noqa: F401
-                            mask_pii, not_enough_data, note_html)
+from smk.views import fmt, registry, theme
+from smk.views.html import (Html, capability_names, format_table, headline, mask_text, masked_word, needs_text,
+                            not_enough_data, note_html, plain, text_html)
 
 #: The project root (notebooks run from any working directory; relative paths start here).
 PROJECT_ROOT = Path(smk.__file__).resolve().parents[1]
@@ -37,15 +39,27 @@ def read_headlines(output_dir: str | Path, notebook_id: str) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _ipython():
+    """The running IPython shell, or None (plain Python, tests). IPython is imported only when a
+    notebook displays something: the commands never need it."""
+    from IPython import get_ipython
+
+    return get_ipython()
+
+
+def display(obj: Any) -> None:
+    """Show ``obj`` in the notebook (nothing outside IPython)."""
+    if _ipython() is not None:
+        from IPython.display import display as ipython_display
+
+        ipython_display(obj)
+
+
 def is_batch() -> bool:
     """True when running unattended (smk run / refresh / nbval set ``SMK_BATCH``) or outside a kernel."""
     if os.environ.get(BATCH_ENV, "") not in ("", "0"):
         return True
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency
-        return True
-    ip = get_ipython()
+    ip = _ipython()
     return ip is None or not hasattr(ip, "kernel")
 
 
@@ -84,7 +98,7 @@ class Context:
         return capabilities(self.client)
 
     def t(self, en: str, es: str) -> str:
-        """The text in the report language: ``ax.set_title(ctx.t(en="Leads", es="Leads"))``."""
+        """Deprecated (notebooks and views use catalogue keys: :meth:`text`); removed once unused."""
         return en if self.lang == "en" else es
 
     # -- formatting shortcuts (smk.views.fmt with this report's language and currency)
@@ -105,20 +119,12 @@ class Context:
 
     def format_axis(self, ax, axis: str = "y", kind: str = "number", decimals: int = 0):
         """Tick labels through smk.views.fmt (``kind``: pct, money, number, int)."""
-        from smk.views import theme
-
         return theme.format_axis(ax, axis, kind, self.lang, self.currency, decimals)  # type: ignore[arg-type]
 
     # -- displays
     def _show(self, obj: Html) -> Html:
         self.shown.append(obj)
-        try:
-            from IPython import get_ipython
-            from IPython.display import display
-        except ImportError:  # pragma: no cover
-            return obj
-        if get_ipython() is not None:
-            display(obj)
+        display(obj)
         return obj
 
     def _display_all(self, items) -> None:
@@ -134,23 +140,19 @@ class Context:
         if fig is None and hasattr(items, "savefig"):
             fig = items
         if fig is not None:
-            import matplotlib.pyplot as plt
-
             self.shown.append(fig)
-            try:
-                from IPython import get_ipython
-                from IPython.display import display
-            except ImportError:  # pragma: no cover
-                get_ipython = None
-            if get_ipython is not None and get_ipython() is not None:
-                display(fig)
+            display(fig)
             plt.close(fig)
             return
         self._show(items)
 
     # -- texts from the catalogue (smk.texts), in the report language
     def text(self, key: str, /, **values: Any) -> str:
-        """Plain text of catalogue ``key`` in the report language."""
+        """Plain text of catalogue ``key`` in the report language. Text values that hold an e-mail
+        address or a phone number are masked unless client.yml ``report.show_pii``."""
+        if not self.show_pii:
+            hidden = masked_word(self.lang)
+            values = {k: mask_text(v, hidden) if isinstance(v, str) else v for k, v in values.items()}
         return texts.t(key, self.lang, **values)
 
     def para(self, key: str, /, **values: Any) -> Html:
@@ -175,7 +177,7 @@ class Context:
         """The "not enough data" box for a part of a result that could not be computed."""
         parts = []
         if why.needs:
-            parts.append(not_enough_data(list(why.needs), self.lang).text.split(": ", 1)[-1])
+            parts.append(needs_text(why.needs, self.lang))
         if why.reason:
             parts.insert(0, self.text(why.reason, **dict(why.params)))
         return note_html(" ".join(parts), "missing", self.text("common.not_enough"))
@@ -187,7 +189,7 @@ class Context:
         try:
             return fn(self.client, self.period, *args, **params)
         except NotEnoughData as exc:
-            return Unavailable(why=Missing(needs=tuple(n for n in exc.needs if n in capability_labels()),
+            return Unavailable(why=Missing(needs=tuple(n for n in exc.needs if n in capability_names()),
                                            reason=exc.reason, params=exc.params))
 
     def show(self, result: Any, section: str, /, **options: Any) -> None:
@@ -223,37 +225,43 @@ class Context:
                             max_rows=max_rows, index=index, caption=caption, show_pii=self.show_pii)
 
     def note(self, en: str, es: str) -> Html:
-        """A short caution box in the report language (returned, so the cell displays it)."""
-        return note_html(self.t(en, es), "note", TEXT["caution"][self.lang])
+        """Deprecated (views use :meth:`note_text` with a catalogue key); removed once unused."""
+        return note_html(self.t(en, es), "note", self.text("common.caution"))
 
-    def headline(self, label_en: str, label_es: str, value: Any, kind: str = "number",
-                 display: str | None = None) -> dict:
-        """One headline item formatted in this report's language and currency."""
-        return headline(label_en, label_es, value, kind, lang=self.lang, currency=self.currency, display=display)
+    def headline(self, label: str, value: Any, kind: str = "number", display: str | None = None) -> dict:
+        """One headline item: ``label`` is a catalogue key, ``value`` formatted as ``kind`` in this
+        report's language and currency unless ``display`` (the formatted text) is given."""
+        return headline(self.text(label), value, kind, lang=self.lang, currency=self.currency, display=display,
+                        key=label)
 
-    def _headline_item(self, h: Headline) -> dict:
+    def headline_item(self, h: Headline) -> dict:
+        """A result's :class:`~smk.analyses.base.Headline` as an index item."""
         display = self.text(h.display, **dict(h.params)) if h.display else None
-        return self.headline(texts.t(h.label, "en"), texts.t(h.label, "es"), h.value, h.kind, display=display)
+        return self.headline(h.label, h.value, h.kind, display=display)
 
-    def save_headlines(self, notebook_id: str, items: Iterable[Mapping]) -> None:
+    def save_headlines(self, notebook_id: str, items: Result | Iterable[Mapping]) -> None:
         """Write ``<output_dir>/<notebook_id>.headlines.json`` for the index tile.
 
-        Each item: ``label_en``, ``label_es``, ``value`` and ``display`` (the formatted value;
-        when missing, ``kind`` formats ``value``). No wall clock goes in (nbval, diffs).
+        ``items`` is an analysis result (its ``headlines()``) or items made by :meth:`headline`
+        (``key``, ``label``, ``value``, ``display``). No wall clock goes in (nbval, diffs).
         """
         if not re.fullmatch(r"\d\d", str(notebook_id)):
             raise ValueError(f"notebook_id must be the two-digit prefix of the notebook, got {notebook_id!r}")
         if isinstance(items, Result):
-            items = [self._headline_item(h) for h in items.headlines()]
+            items = [self.headline_item(h) for h in items.headlines()]
         clean = []
         for i, item in enumerate(items):
-            missing = {"label_en", "label_es", "value"} - set(item)
+            if {"label_en", "label_es"} <= set(item) and "label" not in item:  # transitional: old-style items
+                item = {"key": None, "label": item[f"label_{self.lang}"], **{k: item[k] for k in item if k in ("value", "display", "kind")}}
+            missing = {"label", "value"} - set(item)
             if missing:
                 raise ValueError(f"headline {i}: missing {', '.join(sorted(missing))}")
             if "display" in item:
-                row = {k: _plain(item[k]) for k in ("label_en", "label_es", "value", "display")}
+                row = {"key": item.get("key"), "label": str(item["label"]), "value": plain(item["value"]),
+                       "display": str(item["display"])}
             else:
-                row = self.headline(item["label_en"], item["label_es"], item["value"], item.get("kind", "number"))
+                row = headline(str(item["label"]), item["value"], item.get("kind", "number"), lang=self.lang,
+                               currency=self.currency, key=item.get("key"))
             clean.append(row)
         payload = {"notebook": str(notebook_id), "period": str(self.period), "lang": self.lang, "items": clean}
         self.output_dir.mkdir(parents=True, exist_ok=True)
@@ -262,11 +270,8 @@ class Context:
 
 
 def capabilities(client: Any) -> dict[str, bool]:
-    """``smk.client.capabilities.capabilities(client)``; the import is local so notebooks that need no
-    capability check work while smk.run.validate evolves."""
-    from smk.client.capabilities import capabilities as _caps
-
-    return dict(_caps(client))
+    """What the client's data supports (``smk.client.capabilities.capabilities``)."""
+    return dict(client_capabilities(client))
 
 
 def client_slug(client_dir: str | Path) -> str:
@@ -288,8 +293,6 @@ def setup(client_dir: str | Path = "data/demo", period: str = "", lang: str = ""
     """
     cdir = resolve(client_dir)
     if client is None:
-        from smk.client.loader import SNAPSHOT_ENV, load_snapshot
-
         snap = os.environ.get(SNAPSHOT_ENV)  # set by `smk run`: the client it already loaded
         client = load_snapshot(snap, cdir) if snap else None
         if client is None:
@@ -302,8 +305,6 @@ def setup(client_dir: str | Path = "data/demo", period: str = "", lang: str = ""
     out = resolve(output_dir) if str(output_dir) else default_output_dir(cdir, period_str)
     out.mkdir(parents=True, exist_ok=True)
     if apply_theme:
-        from smk.views import theme
-
         theme.apply()
     return Context(client=client, period=pd.Period(period_str, freq="M"), lang=lang, output_dir=out,
                    client_dir=cdir, interactive=not is_batch())
