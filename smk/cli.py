@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
+import threading
+from typing import Iterator
 
 from smk.errors import SmkError
 
@@ -38,17 +42,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: unwinds like Ctrl-C, so every command cleans up on the way out (temporary files,
+    worker processes, locks)."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """While a command runs, SIGTERM raises :class:`Terminated` (only possible in the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Exit status: what the command returns (0 fine, 1 something failed), 2 for
+    a problem the user can fix (the message says what), 130 when interrupted with Ctrl-C and 143
+    when stopped with SIGTERM; an interruption prints one line, never a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "_unavailable", None):
         print(f"smk {args.command}: not available in this version ({args._unavailable} is missing)", file=sys.stderr)
         return 2
     try:
-        return int(args._run(args) or 0)
+        with sigterm_unwinds():
+            return int(args._run(args) or 0)
     except SmkError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:
+        stopped = isinstance(exc, Terminated)
+        detail = "; ".join(str(a) for a in exc.args if a)
+        # on a terminal the line starts after the "^C" the terminal echoed
+        lead = "\n" if sys.stderr.isatty() and not stopped else ""
+        print(f"{lead}smk {args.command}: {'stopped' if stopped else 'interrupted'}{f' ({detail})' if detail else ''}",
+              file=sys.stderr)
+        return 143 if stopped else 130
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def notebooks(tmp_path) -> Path:
     nbformat.write(make_nb([
         SETUP,
         new_code_cell("ctx.table(ctx.client.leads[['lead_id', 'owner', 'email']], max_rows=10)"),
-        new_code_cell('ctx.save_headlines("01", [ctx.headline("Leads kept", "Leads conservados", len(ctx.client.leads), "int")])'),
+        new_code_cell('ctx.save_headlines("01", [ctx.headline("quality.headline.leads_read", len(ctx.client.leads), "int")])'),
     ]), d / "01_fine.ipynb")
     nbformat.write(make_nb([
         SETUP,
@@ -181,8 +181,9 @@ def test_flags_override_client_defaults():
     # data_end 2026-04-20 is before the last day of April → last complete month 2026-03
     assert runner._resolve_settings(ns, fake_client()) == ("2026-03", "es", PROJECT_ROOT / "reports" / "acme" / "2026-03")
     assert runner._resolve_settings(ns, fake_client(period="2025-11"))[0] == "2025-11"  # client.yml period
+    # a relative --out is taken from where the user stands
     ns = argparse.Namespace(client_dir="data/acme", period="2026-01", lang="en", out="out/x")
-    assert runner._resolve_settings(ns, fake_client(period="2025-11")) == ("2026-01", "en", PROJECT_ROOT / "out" / "x")
+    assert runner._resolve_settings(ns, fake_client(period="2025-11")) == ("2026-01", "en", Path.cwd() / "out" / "x")
     with pytest.raises(runner.ConfigError, match="YYYY-MM"):
         runner._resolve_settings(argparse.Namespace(client_dir="d", period="2026-1", lang=None, out=None), fake_client())
 
@@ -225,7 +226,7 @@ def test_run_finishes_the_others_and_names_the_failure(tiny_client, notebooks, t
     assert "Bien encabezado" in page and "L4" in page and "a@x.com" not in page
     heads = json.loads((out / "01.headlines.json").read_text(encoding="utf-8"))
     # 5 rows read, one duplicate set aside → 4 leads kept
-    assert heads["items"] == [{"label_en": "Leads kept", "label_es": "Leads conservados", "value": 4, "display": "4"}]
+    assert heads["items"] == [{"key": "quality.headline.leads_read", "label": "Leads leídos", "value": 4, "display": "4"}]
 
     # not enough data: a page saying so, no execution
     assert not (out / "03_traffic.ipynb").exists()
@@ -234,7 +235,7 @@ def test_run_finishes_the_others_and_names_the_failure(tiny_client, notebooks, t
     # index: one tile per notebook, with headline / error / missing data
     index = (out / "index.html").read_text(encoding="utf-8")
     assert index.count('<article class="smk-tile') == 3
-    assert re.search(r'id="nb-01".*?Leads conservados</dt><dd>4</dd>', index, re.S)
+    assert re.search(r'id="nb-01".*?Leads leídos</dt><dd>4</dd>', index, re.S)
     assert re.search(r'id="nb-02".*?ValueError: planted failure', index, re.S)
     assert re.search(r'id="nb-03".*?tráfico web por canal', index, re.S)
     assert "Tiny Co" in index and "enero 2026" in index

@@ -1,4 +1,5 @@
-"""``smk validate``: what was read, what was set aside and why, and which analyses can run."""
+"""``smk validate``: what was read, what was set aside and why, and which analyses can run.
+Words from the catalogue (``run.validate.*``) in the language of ``--lang``."""
 from __future__ import annotations
 
 import argparse
@@ -7,15 +8,24 @@ from pathlib import Path
 
 import pandas as pd
 
+from smk import texts
 from smk.client import Client
-from smk.client.capabilities import CAPABILITIES, capabilities, missing_capabilities, table_summary
+from smk.client.capabilities import capabilities, missing_capabilities, table_summary
+from smk.client.loader import load_client
+from smk.io.readers import write_csv_safe
+from smk.views import fmt
+from smk.views.html import capability_label
+from smk.views.quality import ledger_export, reason_text
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+#: Tables a client may add (named in the summary when absent).
+OPTIONAL_TABLES = ("activities", "contact_attempts", "deals", "web_traffic", "quotas", "survey")
+
 
 def describe_needs(needs: list[str], lang: str = "en") -> str:
-    i = 0 if lang == "en" else 1
-    return "; ".join(CAPABILITIES[n][i] for n in needs)
+    """What the capabilities ``needs`` mean, in ``lang``, joined."""
+    return texts.t("common.list_sep", lang).join(capability_label(n, lang) for n in needs)
 
 
 def notebook_requirements(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[dict]:
@@ -38,51 +48,61 @@ def analyses_status(client: Client, notebooks_dir: Path = NOTEBOOKS_DIR, lang: s
     return pd.DataFrame(rows, columns=["notebook", "can_run", "missing"])
 
 
+def _count(n: int, lang: str) -> str:
+    return fmt.number(n, lang)
+
+
 def format_summary(client: Client, lang: str = "en") -> str:
     """The text ``smk validate`` prints."""
-    lines = [f"Client: {client.name}  (timezone {client.config.timezone}, currency {client.config.currency})",
-             (f"Data ends: {client.data_end:%Y-%m-%d %H:%M %Z}   default period: {client.default_period()}"
-              if pd.notna(client.data_end) else "Data has no dates (undated export): time-based analyses cannot run."), "",
-             "Tables:"]
-    ts = table_summary(client)
-    for r in ts.itertuples():
+    def t(key: str, **values) -> str:
+        return texts.t(f"run.validate.{key}", lang, **values)
+
+    cfg = client.config
+    lines = [t("client", name=client.name, timezone=cfg.timezone, currency=cfg.currency),
+             (t("data_ends", end=f"{client.data_end:%Y-%m-%d %H:%M %Z}", period=client.default_period())
+              if pd.notna(client.data_end) else t("undated")), "", t("tables")]
+    for r in table_summary(client).itertuples():
         span = (f"{r.first:%Y-%m-%d} → {r.last:%Y-%m-%d}" if pd.notna(r.first) else "")
-        lines.append(f"  {r.table:<17} {r.file:<34} {r.rows_in:>9,} in  {r.rows_kept:>9,} kept  "
-                     f"{r.rows_set_aside:>6,} set aside  {r.values_cleared:>6,} values cleared  {span}")
-    absent = [t for t in ("activities", "contact_attempts", "deals", "web_traffic", "quotas", "survey") if t not in client.tables]
+        lines.append(t("table_row", table=r.table, file=r.file, rows_in=_count(r.rows_in, lang),
+                       rows_kept=_count(r.rows_kept, lang), rows_set_aside=_count(r.rows_set_aside, lang),
+                       values_cleared=_count(r.values_cleared, lang), span=span))
+    absent = [name for name in OPTIONAL_TABLES if name not in client.tables]
     if absent:
-        lines.append(f"  (not provided: {', '.join(absent)})")
-    counts = client.ledger.counts(lang)
-    lines += ["", "Data-quality ledger:" if len(counts) else "Data-quality ledger: nothing set aside."]
+        lines.append(t("not_provided", tables=", ".join(absent)))
+    led = client.ledger.to_frame()
+    counts = led.groupby(["table", "reason", "action"], sort=True).size().rename("rows").reset_index()
+    lines += ["", t("ledger") if len(counts) else t("ledger_empty")]
     for r in counts.itertuples():
-        lines.append(f"  {r.table:<17} {r.reason:<22} {r.rows:>7,}  {r.action:<14} {r.meaning}")
+        lines.append(t("ledger_row", table=r.table, reason=r.reason, rows=_count(r.rows, lang), action=r.action,
+                       meaning=reason_text(r.reason, lang)))
     status = analyses_status(client, lang=lang)
     if len(status):
-        lines += ["", "Analyses:"]
+        lines += ["", t("analyses")]
         for r in status.itertuples():
-            lines.append(f"  {'✓' if r.can_run else '✗'} {r.notebook}" + ("" if r.can_run else f"  — needs {r.missing}"))
+            lines.append(t("can_run", notebook=r.notebook) if r.can_run else
+                         t("cannot_run", notebook=r.notebook, missing=r.missing))
     caps = capabilities(client)
-    lines += ["", "Capabilities: " + ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in caps.items())]
+    yes, no = texts.t("report.bool.yes", lang), texts.t("report.bool.no", lang)
+    lines += ["", t("capabilities", capabilities=", ".join(f"{k}={yes if v else no}" for k, v in caps.items()))]
     return "\n".join(lines)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("client_dir", help="client folder with client.yml, e.g. data/demo")
-    parser.add_argument("--lang", choices=["es", "en"], default="en", help="language of the explanations")
-    parser.add_argument("--ledger", metavar="CSV", help="also write the full ledger to this CSV (spreadsheet-safe)")
+    parser.add_argument("client_dir", help="client folder with client.yml, e.g. data/demo (relative to where you are)")
+    parser.add_argument("--lang", choices=list(texts.LANGS), default="en", help="language of the explanations")
+    parser.add_argument("--ledger", metavar="CSV", help="also write the full ledger to this CSV (spreadsheet-safe; "
+                        "e-mails and phone numbers hidden unless client.yml report.show_pii)")
     parser.add_argument("--as-of", default=None, help="treat dates after this moment as 'in the future' (default: now)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from smk.client.loader import load_client
-    from smk.io.readers import write_csv_safe
-
-    client = load_client(args.client_dir, as_of=args.as_of)
+    client = load_client(Path(args.client_dir).expanduser().absolute(), as_of=args.as_of)
     print(format_summary(client, args.lang))
     if args.ledger:
-        write_csv_safe(client.ledger.to_frame(), args.ledger)
-        print(f"\nLedger written to {args.ledger}")
+        path = Path(args.ledger).expanduser().absolute()
+        write_csv_safe(ledger_export(client, args.lang), path)
+        print("\n" + texts.t("run.validate.ledger_written", args.lang, path=args.ledger))
     if len(client.leads) == 0:
-        print("\nerror: no usable leads: every row was set aside (see the ledger).")
+        print("\n" + texts.t("run.validate.no_leads", args.lang))
         return 1
     return 0
