@@ -6,8 +6,9 @@ import pytest
 
 from smk.io.config import ScoringConfig
 from smk.errors import ConfigError
-from smk.analyses.rules import (SEED_EXAMPLE_RULES, apply_rules, config_rules, decay_factors, evaluate, normalise_operator,
-                       parse_rule, resolve_field, rules_table)
+from smk.analyses.rules import (OPERATOR_CODES, OPERATORS, SEED_EXAMPLE_RULES, UnknownField, activity_of_field,
+                                apply_rules, config_rules, decay_factors, evaluate, normalise_operator, parse_rule,
+                                resolve_field, rules_table, value_text)
 
 
 def _leads():
@@ -35,13 +36,24 @@ def test_seed_example_rules():
 
 
 def test_seed_rules_table_in_crm_form():
-    es = rules_table(SEED_EXAMPLE_RULES, lang="es")
-    assert list(es.columns) == ["Campo", "Operador", "Valor", "Puntos"]
-    assert es["Puntos"].tolist() == [10, -10, 30]
-    assert es["Operador"].tolist() == ["es mayor que", "contiene", "contiene"]
-    en = rules_table(SEED_EXAMPLE_RULES, lang="en", fired=apply_rules(_leads(), SEED_EXAMPLE_RULES))
-    # pageviews > 15: a, c → 2; gmail: a, d → 2; IBM: a, c → 2
-    assert en["Leads matched"].tolist() == [2, 2, 2]
+    t = rules_table(SEED_EXAMPLE_RULES)
+    assert list(t.columns) == ["field", "operator", "value", "points", "group", "half_life_days"]
+    assert t["field"].tolist() == ["Number of Pageviews", "Email", "Company Name"]
+    assert t["points"].tolist() == [10, -10, 30]
+    assert t["operator"].tolist() == [">", "contains", "contains"]  # canonical: the view says them in words
+    assert t["value"].tolist() == [15.0, "gmail", "IBM"]
+    fired = rules_table(SEED_EXAMPLE_RULES, fired=apply_rules(_leads(), SEED_EXAMPLE_RULES))
+    # pageviews > 15: a, c → 2; gmail: a, d → 2; IBM: a, c → 2; 5 leads
+    assert fired["fired"].tolist() == [2, 2, 2]
+    assert fired["share"].tolist() == [0.4, 0.4, 0.4]
+
+
+def test_every_operator_has_a_language_free_code_and_values_print_as_typed():
+    assert set(OPERATOR_CODES) == set(OPERATORS)
+    assert all(c.isidentifier() and c.islower() for c in OPERATOR_CODES.values())
+    assert [value_text(v) for v in (15.0, 2.5, "gmail", ("Spain", "Peru"), 3)] == ["15", "2.5", "gmail", "Spain, Peru", "3"]
+    assert parse_rule({"field": "n_page_view", "operator": ">", "value": 15, "points": 10}).text == "n_page_view > 15"
+    assert parse_rule({"field": "email", "operator": "is known", "points": 1}).text == "email is known"
 
 
 @pytest.mark.parametrize("alias, op", [
@@ -89,8 +101,32 @@ def test_field_resolution():
     assert resolve_field("Company Name", cols) == "company"
     assert resolve_field("Job Title", cols) == "job_title"
     assert resolve_field("page_view", cols) == "n_page_view"
-    with pytest.raises(ConfigError, match="not a column"):
+    with pytest.raises(ConfigError, match="not a column") as err:
         resolve_field("Shoe size", cols)
+    assert isinstance(err.value, UnknownField) and err.value.field == "Shoe size"
+
+
+def test_activity_types_with_capitals_and_spaces():
+    """Issue 17 item 9: a log type such as 'Chat Bot' gives the counter field 'n_Chat Bot' (the learned
+    scorecard names counters after the log's types); rules on it must count it from the log."""
+    types = {"Chat Bot", "page_view"}
+    assert activity_of_field("n_Chat Bot", types) == "Chat Bot"
+    assert activity_of_field("chat bot", types) == "Chat Bot"
+    assert activity_of_field("n_chat_bot", types) == "Chat Bot"
+    assert activity_of_field("Number of Pageviews", types) == "page_view"
+    assert activity_of_field("Shoe size", types) is None
+    tz = "UTC"
+    leads = pd.DataFrame({"lead_id": ["a", "b", "c"]})
+    acts = pd.DataFrame({"lead_id": ["a", "a", "b", "c"], "activity_type": ["Chat Bot", "Chat Bot", "page_view", "Chat Bot"],
+                         "occurred_at": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03", "2026-03-01"]).tz_localize(tz)})
+    rules = [{"field": "n_Chat Bot", "operator": ">=", "value": 2, "points": 40},
+             {"field": "n_Chat Bot", "operator": ">=", "value": 1, "points": 10, "half_life_days": 30}]
+    out = apply_rules(leads, rules, activities=acts, as_of=pd.Timestamp("2026-01-31", tz=tz))
+    # a: 2 chats before as_of → 40 + 10 × 0.5^(29/30) (last chat 2026-01-02); b: none; c: its chat is after as_of
+    assert out["score"].tolist() == [pytest.approx(40 + 10 * 0.5 ** (29 / 30)), 0.0, 0.0]
+    assert out.loc[0, "fired"] == ("n_Chat Bot >= 2", "n_Chat Bot >= 1")
+    with pytest.raises(UnknownField, match="'n_Bot'"):
+        apply_rules(leads, [{"field": "n_Bot", "operator": ">=", "value": 1, "points": 1}], activities=acts)
 
 
 def test_group_caps_and_base_points():

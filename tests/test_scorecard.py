@@ -187,3 +187,34 @@ def test_pattern_fit_equals_per_lead_logit():
     got2 = _fit_logit(y2, pts)
     np.testing.assert_allclose(got2.params, ref2.params, rtol=1e-7)
     np.testing.assert_allclose(got2.bse, ref2.bse, rtol=1e-6)
+
+
+def test_not_enough_to_learn_is_a_not_enough_data_error_with_a_catalogue_key():
+    from smk import texts
+    from smk.analyses.scorecard import NotEnoughToLearn
+    from smk.errors import NotEnoughData
+
+    leads, oc, end = _planted(n=60)  # 54 leads old enough, 9 customers: too few to learn
+    with pytest.raises(NotEnoughToLearn) as err:
+        learn_scorecard(leads, oc, data_end=end, window_days=90, min_support=20)
+    exc = err.value
+    assert isinstance(exc, NotEnoughData) and exc.reason == "scoring.missing.not_learned"
+    # the training window's labelled leads, counted independently: oldest 70 % of the leads ≥ 90 days old
+    lab = label_within(oc, end, 90)
+    el = leads[lab["eligible"].to_numpy()]
+    y = lab.loc[lab["eligible"], "label"].to_numpy()[split_train_test(el).to_numpy() == "train"]
+    assert exc.params == {"customers": int(y.sum()), "others": int((~y).sum()), "min_events": 10}
+    assert exc.params["customers"] < 10
+    for lang in texts.LANGS:
+        assert str(exc.params["customers"]) in texts.t(exc.reason, lang, **exc.params)
+
+
+def test_calibration_bands_are_numbered_with_their_probability_range():
+    from smk.analyses.scorecard import calibration_table
+
+    prob = np.linspace(0.01, 0.5, 10)
+    y = np.array([0, 0, 0, 1, 0, 0, 1, 0, 1, 1], dtype=bool)
+    c = calibration_table(prob, y, n_bins=5)
+    assert c["band"].tolist() == [1, 2, 3, 4, 5] and c["n"].tolist() == [2] * 5
+    assert c["p_lo"].tolist() == pytest.approx(prob[::2]) and c["p_hi"].tolist() == pytest.approx(prob[1::2])
+    assert c["observed"].tolist() == [0.0, 0.5, 0.0, 0.5, 1.0]

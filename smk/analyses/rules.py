@@ -67,21 +67,24 @@ FIELD_ALIASES: dict[str, str] = {
 
 RULE_KEYS = ("field", "operator", "value", "points", "group", "half_life_days", "label")
 
-LABELS = {
-    "en": {"field": "Field", "operator": "Operator", "value": "Value", "points": "Points", "group": "Group",
-           "half_life_days": "Half-life (days)", "fired": "Leads matched", "share": "Share of leads"},
-    "es": {"field": "Campo", "operator": "Operador", "value": "Valor", "points": "Puntos", "group": "Grupo",
-           "half_life_days": "Vida media (días)", "fired": "Leads que cumplen", "share": "Proporción de leads"},
+#: Canonical operator -> a snake_case code, language-free (views name it: catalogue
+#: ``scoring.operators.<code>``).
+OPERATOR_CODES: dict[str, str] = {
+    ">": "gt", ">=": "gte", "<": "lt", "<=": "lte", "=": "eq", "≠": "ne", "contains": "contains",
+    "not contains": "not_contains", "in": "in", "not in": "not_in", "is known": "is_known", "is unknown": "is_unknown",
 }
+#: Operators that take no value.
+VALUELESS_OPERATORS = ("is known", "is unknown")
 
-_OP_WORDS = {
-    "en": {">": "is greater than", ">=": "is at least", "<": "is less than", "<=": "is at most", "=": "is",
-           "≠": "is not", "contains": "contains", "not contains": "does not contain", "in": "is any of",
-           "not in": "is none of", "is known": "is known", "is unknown": "is unknown"},
-    "es": {">": "es mayor que", ">=": "es al menos", "<": "es menor que", "<=": "es como mucho", "=": "es",
-           "≠": "no es", "contains": "contiene", "not contains": "no contiene", "in": "es uno de",
-           "not in": "no es ninguno de", "is known": "es conocido", "is unknown": "es desconocido"},
-}
+
+class UnknownField(ConfigError):
+    """A rule's field is not a column of the leads, a known CRM name or an activity of the log;
+    ``field`` is the rule's field as written."""
+
+    def __init__(self, field: str, available: list[str]):
+        super().__init__(f"scoring rule field {field!r} is not a column of the leads (nor a known CRM name). "
+                         f"Available: {', '.join(available)}.")
+        self.field, self.available = field, list(available)
 
 
 def _norm(text: str) -> str:
@@ -117,21 +120,15 @@ class Rule:
         """``'n_page_view > 15'`` — the rule as one line (used in ``fired``)."""
         if self.label:
             return self.label
-        if self.operator in ("is known", "is unknown"):
+        if self.operator in VALUELESS_OPERATORS:
             return f"{self.field} {self.operator}"
-        return f"{self.field} {self.operator} {_value_text(self.value)}"
-
-    def describe(self, lang: str = "en") -> str:
-        """The condition in words: ``'Number of Pageviews is greater than 15'``."""
-        op = _OP_WORDS[lang][self.operator]
-        if self.operator in ("is known", "is unknown"):
-            return f"{self.field} {op}"
-        return f"{self.field} {op} {_value_text(self.value)}"
+        return f"{self.field} {self.operator} {value_text(self.value)}"
 
 
-def _value_text(v: Any) -> str:
+def value_text(v: Any) -> str:
+    """A rule value as typed into a CRM: ``15`` (not ``15.0``), lists as ``'a, b'``."""
     if isinstance(v, (tuple, list)):
-        return ", ".join(_value_text(x) for x in v)
+        return ", ".join(value_text(x) for x in v)
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
@@ -215,8 +212,7 @@ def resolve_field(field: str, columns: Iterable[str]) -> str:
         return alias
     if f"n_{key}" in cols:
         return f"n_{key}"
-    raise ConfigError(f"scoring rule field {field!r} is not a column of the leads (nor a known CRM name). "
-                      f"Available: {', '.join(sorted(map(str, cols)))}.")
+    raise UnknownField(field, sorted(map(str, cols)))
 
 
 def _text(s: pd.Series) -> pd.Series:
@@ -276,6 +272,19 @@ def _is_number(v: Any) -> bool:
 def activity_types(activities: pd.DataFrame) -> set[str]:
     """The distinct activity types of the log (hashed once: the log has millions of rows)."""
     return {str(t) for t in activities["activity_type"].dropna().unique()}
+
+
+def activity_of_field(field: str, types: Iterable[str]) -> str | None:
+    """The activity type of the log a counter field refers to, or None: ``'n_Chat Bot'``,
+    ``'Chat bot'`` and ``'n_chat_bot'`` all name the type ``'Chat Bot'`` (compared normalised, as
+    the learned scorecard names its counters after the log's own types); known CRM names too
+    (``'Number of Pageviews'`` → ``page_view``)."""
+    by_norm = {_norm(t): t for t in sorted(types)}
+    key = _norm(field)
+    alias = FIELD_ALIASES.get(key, key if key.startswith("n_") else f"n_{key}")
+    if alias.startswith("n_") and alias[2:] in by_norm:
+        return by_norm[alias[2:]]
+    return None
 
 
 def _add_counts_from_log(leads: pd.DataFrame, activities: pd.DataFrame | None, fields: set[str],
@@ -352,13 +361,12 @@ def apply_rules(leads: pd.DataFrame, rules: Iterable[dict | Rule], *, activities
     for r in rules:
         try:
             fields[r] = resolve_field(r.field, cols)
-        except ConfigError:
+        except UnknownField:
             if activities is not None and len(activities):
                 types = activity_types(activities) if types is None else types
-                key = _norm(r.field)
-                alias = FIELD_ALIASES.get(key, f"n_{key}" if not key.startswith("n_") else key)
-                if alias.startswith("n_") and alias[2:] in types:
-                    fields[r] = alias
+                kind = activity_of_field(r.field, types)
+                if kind is not None:
+                    fields[r] = f"n_{kind}"
                     continue
             raise
     base = _add_counts_from_log(base, activities, set(fields.values()), as_of, types)
@@ -408,26 +416,20 @@ def _fired_tuples(fired: np.ndarray, texts: list[str]) -> np.ndarray:
     return built[inv]
 
 
-def rules_table(rules: Iterable[dict | Rule], *, lang: str = "en", leads: pd.DataFrame | None = None,
-                fired: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Rules in the CRM's Field / Operator / Value / Points form (labels in ``lang``); with the
-    output of :func:`apply_rules`, adds how many leads each rule matched."""
+def rules_table(rules: Iterable[dict | Rule], *, fired: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rules in the CRM's Field / Operator / Value / Points form (canonical operators, values as
+    given); with the output of :func:`apply_rules`, adds how many leads each rule matched
+    (``fired``) and their share of the leads (``share``)."""
     rules = [parse_rule(r) for r in rules]
-    rows = []
-    for r in rules:
-        rows.append({"field": r.field, "operator": _OP_WORDS[lang][r.operator],
-                     "value": "" if r.value is None else _value_text(r.value),
-                     "points": int(r.points) if float(r.points).is_integer() else r.points,
-                     "group": r.group, "half_life_days": r.half_life_days})
-    df = pd.DataFrame(rows, columns=["field", "operator", "value", "points", "group", "half_life_days"])
+    df = pd.DataFrame({"field": [r.field for r in rules], "operator": [r.operator for r in rules],
+                       "value": pd.Series([r.value for r in rules], dtype="object"),
+                       "points": [int(r.points) if float(r.points).is_integer() else r.points for r in rules],
+                       "group": [r.group for r in rules], "half_life_days": [r.half_life_days for r in rules]},
+                      columns=["field", "operator", "value", "points", "group", "half_life_days"])
     if fired is not None:
         df["fired"] = [int(fired["fired"].map(lambda t, txt=r.text: txt in t).sum()) for r in rules]
         df["share"] = df["fired"] / max(len(fired), 1)
-    if not df["half_life_days"].notna().any():
-        df = df.drop(columns="half_life_days")
-    if not (df["group"] != "").any():
-        df = df.drop(columns="group")
-    return df.rename(columns=LABELS[lang])
+    return df
 
 
 #: The seed's example rules (seed 000, chapter 2), as the CRM screenshot shows them.
@@ -437,6 +439,7 @@ SEED_EXAMPLE_RULES: list[dict[str, Any]] = [
     {"Field": "Company Name", "Operator": "contains the word", "Value": "IBM", "Rule value": 30},
 ]
 
-__all__ = ["FIELD_ALIASES", "LABELS", "OPERATORS", "OPERATOR_ALIASES", "Rule", "SEED_EXAMPLE_RULES", "apply_rules",
-           "config_rules", "decay_factors", "evaluate", "normalise_operator", "parse_rule", "parse_rules",
-           "resolve_field", "rules_table"]
+__all__ = ["FIELD_ALIASES", "OPERATORS", "OPERATOR_ALIASES", "OPERATOR_CODES", "Rule", "SEED_EXAMPLE_RULES",
+           "UnknownField", "VALUELESS_OPERATORS", "activity_of_field", "activity_types", "apply_rules", "config_rules",
+           "decay_factors", "evaluate", "normalise_operator", "parse_rule", "parse_rules", "resolve_field",
+           "rules_table", "value_text"]

@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -43,14 +43,19 @@ from scipy import stats as _st
 from smk.analyses.features import activity_counts, row_patterns
 from smk.analyses.rules import Rule, apply_rules, evaluate
 from smk.analyses.stats import wilson_interval
+from smk.errors import NotEnoughData
 
 
-class NotEnoughToLearn(ValueError):
-    """Too few labelled leads or customers to learn a scorecard; ``en`` / ``es`` say why."""
+class NotEnoughToLearn(NotEnoughData):
+    """Too few labelled leads or customers to learn a scorecard. ``reason`` is the catalogue key
+    ``scoring.missing.not_learned``; ``params``: ``customers``, ``others`` (labelled leads in the
+    training window) and ``min_events`` (the least of each the model needs)."""
 
-    def __init__(self, en: str, es: str):
-        super().__init__(en)
-        self.en, self.es = en, es
+    def __init__(self, customers: int, others: int, min_events: int):
+        super().__init__([], f"only {customers} customers and {others} other leads old enough in the training "
+                             f"window; at least {min_events} of each are needed",
+                         reason="scoring.missing.not_learned",
+                         params={"customers": int(customers), "others": int(others), "min_events": int(min_events)})
 
 
 class LeakageWarning(UserWarning):
@@ -75,39 +80,12 @@ NOT_FEATURES: tuple[str, ...] = (
 INTEREST_PATTERNS: tuple[str, ...] = ("visit", "page", "time_spent", "web", "click", "open", "download",
                                       "webinar", "demo", "form", "chat", "pricing", "email_", "activity")
 
-LABELS = {
-    "en": {"rule": "Rule", "field": "Field", "operator": "Operator", "value": "Value", "points": "Points",
-           "group": "Group", "n": "Leads", "won": "Customers", "rate": "Close rate", "beta": "Coefficient (log-odds)",
-           "ci_low": "CI low", "ci_high": "CI high", "odds_ratio": "Odds ratio", "pvalue": "p-value",
-           "feature": "Feature", "reason": "Reason", "auc": "AUC alone", "action": "Action",
-           "band": "Probability band", "predicted": "Predicted", "observed": "Observed",
-           "decile": "Score decile", "min_score": "Lowest score", "close_rate": "Close rate",
-           "cum_customers_share": "Customers captured (cum.)", "cum_leads_share": "Leads (cum.)", "lift": "Lift",
-           "cum_lift": "Cumulative lift", "customers": "Customers"},
-    "es": {"rule": "Regla", "field": "Campo", "operator": "Operador", "value": "Valor", "points": "Puntos",
-           "group": "Grupo", "n": "Leads", "won": "Clientes", "rate": "Tasa de cierre", "beta": "Coeficiente (log-odds)",
-           "ci_low": "IC inferior", "ci_high": "IC superior", "odds_ratio": "Razón de odds", "pvalue": "valor p",
-           "feature": "Variable", "reason": "Motivo", "auc": "AUC sola", "action": "Acción",
-           "band": "Banda de probabilidad", "predicted": "Prevista", "observed": "Observada",
-           "decile": "Decil de puntuación", "min_score": "Puntuación mínima", "close_rate": "Tasa de cierre",
-           "cum_customers_share": "Clientes captados (acum.)", "cum_leads_share": "Leads (acum.)", "lift": "Lift",
-           "cum_lift": "Lift acumulado", "customers": "Clientes"},
-}
-
-REASON_TEXT = {
-    "configured": ("listed in scoring.exclude_features", "listado en scoring.exclude_features"),
-    "name": ("name suggests it is filled in by sales after the outcome",
-             "el nombre sugiere que ventas lo rellena después del resultado"),
-    "auc": ("predicts the outcome almost perfectly on its own (AUC ≥ 0.95): probably recorded after it",
-            "predice el resultado casi perfectamente por sí sola (AUC ≥ 0,95): probablemente se registra después"),
-    "separation": ("one of its values is won by every lead (perfect separation)",
-                   "uno de sus valores lo gana el 100 % de los leads (separación perfecta)"),
-    "sparse": ("too few leads to estimate", "demasiado pocos leads para estimar"),
-    "collinear": ("carries the same information as another feature", "aporta la misma información que otra variable"),
-    "constant": ("the same for every lead", "igual para todos los leads"),
-    "not_significant": ("no clear effect once the other rules are counted (left out to keep the scorecard short)",
-                        "sin efecto claro una vez contadas las demás reglas (se omite para que la tabla sea corta)"),
-}
+#: Why a feature is not in the scorecard (the ``reason`` codes of ``Scorecard.excluded`` and of
+#: :func:`leakage_guard`; the views say them: catalogue ``scoring.reasons.<code>``).
+REASONS: tuple[str, ...] = ("configured", "name", "auc", "separation", "sparse", "collinear", "constant",
+                            "not_significant")
+#: The reasons that mean "probably recorded after the outcome".
+LEAKAGE_REASONS: tuple[str, ...] = ("configured", "name", "auc", "separation")
 
 
 def _norm(text: str) -> str:
@@ -257,7 +235,8 @@ def gains_table(score, y, ids, *, n_bins: int = 10, alpha: float = 0.05) -> pd.D
 def calibration_table(prob, y, *, n_bins: int = 5, alpha: float = 0.05) -> pd.DataFrame:
     """Predicted vs observed close rate by band of predicted probability (equal-count bands).
 
-    Columns: ``band, n, predicted (mean), observed, ci_low, ci_high, within_ci``."""
+    Columns: ``band`` (1 = lowest probabilities), ``n, predicted (mean), observed, ci_low, ci_high,
+    within_ci, p_lo, p_hi`` (the band's lowest and highest predicted probability)."""
     p = np.asarray(prob, dtype=float)
     y = np.asarray(y, dtype=bool)
     ranks = _st.rankdata(p, method="ordinal") - 1
@@ -268,7 +247,7 @@ def calibration_table(prob, y, *, n_bins: int = 5, alpha: float = 0.05) -> pd.Da
     g["observed"] = g["customers"] / g["n"]
     g["ci_low"], g["ci_high"] = wilson_interval(g["customers"], g["n"], alpha)
     g["within_ci"] = (g["predicted"] >= g["ci_low"]) & (g["predicted"] <= g["ci_high"])
-    g.insert(0, "band", [f"{lo:.1%}–{hi:.1%}" for lo, hi in zip(g["p_lo"], g["p_hi"])])
+    g.insert(0, "band", np.arange(1, len(g) + 1))
     return g[["band", "n", "predicted", "observed", "ci_low", "ci_high", "within_ci", "p_lo", "p_hi"]]
 
 
@@ -395,7 +374,7 @@ def leakage_guard(frame: pd.DataFrame, y, columns: list[str], *, exclude: list[s
                   patterns: tuple[str, ...] = LEAKY_NAME_PATTERNS, auc_limit: float = 0.95,
                   min_support: int = 30) -> pd.DataFrame:
     """One row per suspicious column: ``feature, reason ('configured'|'name'|'auc'|'separation'),
-    auc (single-feature, oriented), reason_en, reason_es``.
+    auc (single-feature, oriented)``.
 
     Configured and name-matched columns are reported whatever their AUC; other columns only when their
     single-feature AUC ≥ ``auc_limit`` or a level with ≥ ``min_support`` leads is won by all of them."""
@@ -419,21 +398,20 @@ def leakage_guard(frame: pd.DataFrame, y, columns: list[str], *, exclude: list[s
             if ((g["size"] >= min_support) & (g["mean"] == 1.0)).any() and y.mean() < 0.9:
                 reason = "separation"
         if reason:
-            rows.append({"feature": col, "reason": reason, "auc": auc,
-                         "reason_en": REASON_TEXT[reason][0], "reason_es": REASON_TEXT[reason][1]})
-    return pd.DataFrame(rows, columns=["feature", "reason", "auc", "reason_en", "reason_es"])
+            rows.append({"feature": col, "reason": reason, "auc": auc})
+    return pd.DataFrame(rows, columns=["feature", "reason", "auc"])
 
 
 # ------------------------------------------------------------------------------------------------
 # The model
 # ------------------------------------------------------------------------------------------------
-@dataclass
+@dataclass(frozen=True)
 class Scorecard:
     """Result of :func:`learn_scorecard`. DataFrames are tidy; ``summary()`` gives the headline numbers."""
 
     coefficients: pd.DataFrame  # rule, field, operator, value, group, n, won, rate, beta, se, ci_low, ci_high, odds_ratio, pvalue, points
     rules: list[Rule]  # scorecard rules (points != 0), ready for apply_rules / a CRM
-    excluded: pd.DataFrame  # feature/rule, reason, auc, reason_en, reason_es (leaky, sparse, collinear, ...)
+    excluded: pd.DataFrame  # feature, reason (REASONS), auc, detail, rule (the Rule when the row is a candidate)
     leakage: pd.DataFrame  # leakage_guard output
     scores: pd.DataFrame  # lead_id, created_at, split, eligible, label, points, probability, fired
     auc: dict  # test-window AUC with DeLong interval
@@ -449,7 +427,7 @@ class Scorecard:
     points_to_double_odds: float
     base_points: float
     feature_source: str
-    warnings: list[str] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()  # developer messages (also issued as LeakageWarning)
 
     def summary(self) -> pd.DataFrame:
         test = self.scores[self.scores["split"] == "test"]
@@ -459,7 +437,7 @@ class Scorecard:
             ("test_customers", int(test["label"].sum())), ("too_recent_excluded", self.too_recent),
             ("auc_test", self.auc["auc"]), ("auc_ci_low", self.auc["ci_low"]), ("auc_ci_high", self.auc["ci_high"]),
             ("auc_train", self.auc_train["auc"]), ("rules", len(self.rules)),
-            ("excluded_leaky", int(self.excluded["reason"].isin(["configured", "name", "auc", "separation"]).sum())),
+            ("excluded_leaky", int(self.excluded["reason"].isin(list(LEAKAGE_REASONS)).sum())),
         ]
         return pd.DataFrame(rows, columns=["metric", "value"])
 
@@ -494,7 +472,7 @@ def _prune(X: pd.DataFrame, corr_limit: float = 0.95) -> tuple[list[str], list[d
                 beta = np.linalg.lstsq(Ckk, ckj, rcond=None)[0]
                 r2 = float(ckj @ beta) / var[j]
                 if r2 >= 1 - 1e-8:
-                    partner = "(combination of other features)"
+                    partner = "combination"  # of the kept features
         if partner is not None:
             dropped.append({"feature": c, "reason": "collinear", "detail": partner})
             continue
@@ -615,18 +593,14 @@ def learn_scorecard(leads: pd.DataFrame, outcomes: pd.DataFrame, activities: pd.
     y_train = train["_label"].to_numpy(dtype=bool)
     min_events = 10
     if y_train.sum() < min_events or (~y_train).sum() < min_events:
-        raise NotEnoughToLearn(
-            f"only {int(y_train.sum())} customers and {int((~y_train).sum())} other leads old enough in the training "
-            f"window; at least {min_events} of each are needed.",
-            f"solo hay {int(y_train.sum())} clientes y {int((~y_train).sum())} leads más con antigüedad suficiente en la "
-            f"ventana de entrenamiento; se necesitan al menos {min_events} de cada uno.")
+        raise NotEnoughToLearn(int(y_train.sum()), int((~y_train).sum()), min_events)
 
     feat_cols = columns if columns is not None else [
         c for c in frame.columns if c not in NOT_FEATURES and not c.startswith("_")]
     guard = leakage_guard(train, y_train, feat_cols, exclude=exclude_features, min_support=min_support)
     msgs = []
     for _, row in guard[guard["reason"].isin(["auc", "separation"])].iterrows():
-        msg = (f"Possible leakage: '{row['feature']}' {row['reason_en']} (AUC alone {row['auc']:.2f}).")
+        msg = f"Possible leakage: {row['feature']!r} ({row['reason']}, AUC alone {row['auc']:.2f})."
         msgs.append(msg)
         warnings.warn(msg, LeakageWarning, stacklevel=2)
     drop_reasons = {"configured", "name"} if not allow_leaky else set()
@@ -655,12 +629,12 @@ def learn_scorecard(leads: pd.DataFrame, outcomes: pd.DataFrame, activities: pd.
         big = [c for c in X.columns if abs(res.params.get(c, 0.0)) > 12 or not np.isfinite(res.bse.get(c, np.nan))]
         if not big:
             break
-        excluded_rows += [{"feature": c, "reason": "separation", "auc": np.nan, "detail": "coefficient diverges"} for c in big]
+        excluded_rows += [{"feature": c, "reason": "separation", "auc": np.nan, "detail": "diverges"} for c in big]
         X = X.drop(columns=big)
         res = _fit_logit(y_train, X)
     if p_remove is not None and p_remove < 1:
         res, X, removed = _backward(y_train, X, p_remove, res=res)
-        excluded_rows += [{"feature": c, "reason": "not_significant", "auc": np.nan, "detail": f"p = {p:.2f}"}
+        excluded_rows += [{"feature": c, "reason": "not_significant", "auc": np.nan, "detail": f"{p:.2f}"}
                           for c, p in removed]
     ci = res.conf_int(alpha)
     factor = points_to_double_odds / math.log(2)
@@ -705,8 +679,6 @@ def learn_scorecard(leads: pd.DataFrame, outcomes: pd.DataFrame, activities: pd.
     excluded = pd.DataFrame(guard_rows + excluded_rows, columns=["feature", "reason", "auc", "detail"])
     all_cands = {c.rule.text: c.rule for c in cands}
     excluded["rule"] = [all_cands.get(f) for f in excluded["feature"]]  # the Rule when the row is a feature
-    excluded["reason_en"] = excluded["reason"].map(lambda r: REASON_TEXT[r][0])
-    excluded["reason_es"] = excluded["reason"].map(lambda r: REASON_TEXT[r][1])
 
     scores = pd.DataFrame({
         "lead_id": el["lead_id"].to_numpy(),
@@ -719,7 +691,7 @@ def learn_scorecard(leads: pd.DataFrame, outcomes: pd.DataFrame, activities: pd.
         auc_train=auc_train, gains=gains, calibration=calib, platt=(a, b), split_kind=split.attrs["kind"],
         split_boundary=split.attrs.get("boundary"), label_kind=lab.attrs["kind"], window_days=lab.attrs["window_days"],
         too_recent=lab.attrs["too_recent"], points_to_double_odds=points_to_double_odds, base_points=base_points,
-        feature_source=frame.attrs.get("source", "none"), warnings=msgs)
+        feature_source=frame.attrs.get("source", "none"), warnings=tuple(msgs))
 
 
 def probability(points, platt: tuple[float, float]) -> np.ndarray:
@@ -728,6 +700,6 @@ def probability(points, platt: tuple[float, float]) -> np.ndarray:
     return 1 / (1 + np.exp(-(a + b * np.asarray(points, dtype=float))))
 
 
-__all__ = ["LEAKY_NAME_PATTERNS", "LABELS", "LeakageWarning", "NotEnoughToLearn", "NOT_FEATURES", "Scorecard", "auc_delong",
+__all__ = ["LEAKAGE_REASONS", "LEAKY_NAME_PATTERNS", "REASONS", "LeakageWarning", "NotEnoughToLearn", "NOT_FEATURES", "Scorecard", "auc_delong",
            "calibration_table", "candidate_features", "feature_cutoffs", "gains_table", "has_dates", "label_within",
            "leakage_guard", "learn_scorecard", "probability", "scoring_frame", "split_train_test"]
