@@ -1,17 +1,19 @@
-"""Notebook 01 — alignment audit: questionnaire, scores, perception gaps, evidence from the data,
-maturity verdict and priorities.
+"""Notebook 01 — alignment audit (compute): scores, perception gaps, evidence from the data, the
+maturity verdict and the priorities, as an :class:`AlignmentResult`. Its presentation (tables,
+sentences, the chart, the live questionnaire) is smk/views/alignment.py; the question bank and the
+cleaning of answers are smk/io/survey.py.
 
 Method: DOMAIN.md §7 and seed 001, step 1 ("Evalúa tu nivel actual de alineación"): ask how often
 the teams meet and how well, whether the two heads get on, how marketing's leads are judged, how
 sales follows them up; check goals, roles and tools; then "data over opinions": put what people say
 next to what the CRM shows.
 
-Pipeline (each step is a public function; :func:`audit` runs them all):
+Pipeline (each step is a public function; :func:`analyse` runs them all):
 
-1. :func:`question_bank` — the default bilingual bank (``smk/data/questions.yml``) plus the
+1. :func:`smk.io.survey.question_bank` — the default bank (``smk/io/data/questions.yml``) plus the
    client's ``survey:`` questions from client.yml.
-2. :func:`clean_survey` — answers out of 1–5 or for unknown questions are set aside in the
-   client's ledger (``out_of_range`` / ``unknown_question``), once.
+2. :func:`smk.io.survey.clean_survey` — answers out of 1–5 or for unknown questions are set aside
+   in the client's ledger (``out_of_range`` / ``unknown_question``), once.
 3. :func:`respondent_scores` → :func:`team_scores` — a respondent's dimension score is the mean of
    their answers to that dimension's questions (the respondent is the unit, not the answer); per
    team: mean with a Student-t 95 % interval over respondents.
@@ -19,60 +21,43 @@ Pipeline (each step is a public function; :func:`audit` runs them all):
    (exact U distribution without ties, exact permutation distribution of U with ties),
    Benjamini–Hochberg across dimensions; flagged when a side has fewer than 3 respondents.
 5. :func:`data_evidence` — indicators from the CRM, each mapped to the dimension it confirms or
-   contradicts, with a sentence in es and en.
+   contradicts (:func:`compare_evidence`); each states its finding as a code (``fact``) and the
+   values the sentence needs (``params``), worded by the view.
 6. :func:`maturity` and :func:`priorities` — the documented scale and rule (see docs/analyses/
    01_alignment_audit.md).
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import stats as _st
 
-from smk.views import fmt
-from smk.errors import ConfigError
-from smk.io.ledger import SET_ASIDE
-from smk.io.schema import SURVEY_TEAMS
+from smk.analyses.base import Headline, Missing, Result
+from smk.analyses.contacts import contact_summary
+from smk.analyses.outcomes import lead_outcomes
 from smk.analyses.stats import bh_adjust, wilson_interval
-from smk.io.survey import ANSWER_COLUMNS, BANK_PATH, LIKERT, NOTEBOOKS, clean_survey, dimensions, question_bank  # noqa: F401
+from smk.io.schema import SURVEY_TEAMS
+from smk.io.survey import LIKERT, NOTEBOOKS, clean_survey, client_texts, dimensions, question_bank
 
 MIN_TEAM_N = 3  # fewer respondents than this on a side: scores and gaps come with a caution
 GAP_TEAMS = ("sales", "marketing")
 SEED = 20240101  # Monte Carlo permutations only (exact enumeration below EXACT_LIMIT splits)
 EXACT_LIMIT = 200_000
 
-
-#: Maturity scale (seed 001: "from completely misaligned to needing a small adjustment").
-MATURITY: dict[int, dict[str, str]] = {
-    1: {"en": "Misaligned", "es": "Desalineados",
-        "desc_en": "the teams work apart; basics (meetings, definitions, follow-up) are missing",
-        "desc_es": "los equipos trabajan por separado; faltan lo básico (reuniones, definiciones, seguimiento)"},
-    2: {"en": "In contact", "es": "En contacto",
-        "desc_en": "the teams talk, but without shared definitions, goals or an SLA",
-        "desc_es": "los equipos hablan, pero sin definiciones, objetivos ni SLA compartidos"},
-    3: {"en": "Cooperating", "es": "Cooperando",
-        "desc_en": "some shared practices, with weak pillars that hold the rest back",
-        "desc_es": "algunas prácticas compartidas, con pilares débiles que frenan el resto"},
-    4: {"en": "Aligned", "es": "Alineados",
-        "desc_en": "shared goals, definitions and follow-up are in place and measured",
-        "desc_es": "objetivos, definiciones y seguimiento compartidos, implantados y medidos"},
-    5: {"en": "Fine-tuning", "es": "Ajuste fino",
-        "desc_en": "aligned and data-driven; what is left is fine-tuning",
-        "desc_es": "alineados y guiados por datos; solo queda afinar"},
-}
+#: Maturity levels (seed 001: "from completely misaligned to needing a small adjustment"); their
+#: names and descriptions are catalogue texts ``alignment.maturity.<level>.name`` / ``.description``.
+LEVELS = (1, 2, 3, 4, 5)
 #: Lower edges of the balanced mean score for levels 2..5 (equal bins of 0.8 on the 1–5 scale).
 LEVEL_EDGES = (1.8, 2.6, 3.4, 4.2)
-WEAK_PILLAR = 2.5  # a dimension below this caps the level at 3
+WEAK_PILLAR = 2.5  # a dimension below this caps the level at WEAK_PILLAR_CAP
+WEAK_PILLAR_CAP = 3
 WEAK_EVIDENCE_FOR_PENALTY = 2  # this many weak data indicators lower the level by one
 ONE_SIDE_CAP = 3  # without answers from both sales and marketing the level is at most this
+GAP_NOTED = 0.5  # a |sales − marketing| gap at least this large is named among a priority's reasons
 
 #: Rules of thumb for the data indicators (status 'weak' when crossed). Parameters of data_evidence.
 THRESHOLDS: dict[str, float] = {
@@ -83,38 +68,6 @@ THRESHOLDS: dict[str, float] = {
     "linked_share_min": 0.90,  # deals linked to a lead
     "volume_change_min": -0.20,  # last 3 complete months vs the 3 before
 }
-
-TEAM_LABELS = {
-    "en": {"sales": "sales", "marketing": "marketing", "management": "management", "all": "all"},
-    "es": {"sales": "ventas", "marketing": "marketing", "management": "dirección", "all": "todos"},
-}
-
-#: Column labels for display (``ctx.table(df, labels=LABELS[lang])``).
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "dimension": "Dimension", "label": "Dimension", "team": "Team", "n": "Respondents",
-        "mean": "Mean score", "ci_low": "95 % CI low", "ci_high": "95 % CI high", "ci": "95 % interval",
-        "score": "Score (1–5)", "sales": "Sales", "marketing": "Marketing", "management": "Management",
-        "n_sales": "n sales", "n_marketing": "n marketing", "gap": "Gap (sales − marketing)",
-        "pvalue": "p-value", "qvalue": "q-value (BH)", "caution": "Caution", "significant": "Significant",
-        "indicator": "Indicator", "value": "Value", "status": "Status", "relation": "Survey vs data",
-        "sentence": "What it means", "rank": "#", "priority_score": "Priority score",
-        "notebook": "Notebook", "why": "Why", "action": "What to do", "question_id": "Question id",
-        "text": "Statement", "respondents": "Respondents", "answers": "Answers",
-    },
-    "es": {
-        "dimension": "Dimensión", "label": "Dimensión", "team": "Equipo", "n": "Encuestados",
-        "mean": "Puntuación media", "ci_low": "IC 95 % inf.", "ci_high": "IC 95 % sup.", "ci": "Intervalo 95 %",
-        "score": "Puntuación (1–5)", "sales": "Ventas", "marketing": "Marketing", "management": "Dirección",
-        "n_sales": "n ventas", "n_marketing": "n marketing", "gap": "Brecha (ventas − marketing)",
-        "pvalue": "valor p", "qvalue": "valor q (BH)", "caution": "Precaución", "significant": "Significativa",
-        "indicator": "Indicador", "value": "Valor", "status": "Estado", "relation": "Encuesta frente a datos",
-        "sentence": "Qué significa", "rank": "#", "priority_score": "Puntuación de prioridad",
-        "notebook": "Cuaderno", "why": "Por qué", "action": "Qué hacer", "question_id": "Id de pregunta",
-        "text": "Afirmación", "respondents": "Encuestados", "answers": "Respuestas",
-    },
-}
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,16 +188,16 @@ def perception_gaps(resp: pd.DataFrame, dims: pd.DataFrame, *, alpha: float = 0.
 
 
 def dimension_summary(scores: pd.DataFrame, gaps: pd.DataFrame, dims: pd.DataFrame) -> pd.DataFrame:
-    """One row per dimension with answers: ``dimension, label_en, label_es, score, sales,
-    marketing, management, n_all, gap, qvalue, caution``. ``score`` is the *balanced* score: the
-    mean of the team means that exist (each team weighs the same, however many people answered)."""
-    cols = ["dimension", "label_en", "label_es", "score", "sales", "marketing", "management", "n_all",
+    """One row per dimension with answers: ``dimension, score, sales, marketing, management, n_all,
+    gap, abs_gap, qvalue, caution, significant``. ``score`` is the *balanced* score: the mean of
+    the team means that exist (each team weighs the same, however many people answered)."""
+    cols = ["dimension", "score", "sales", "marketing", "management", "n_all",
             "gap", "abs_gap", "qvalue", "caution", "significant"]
     if scores.empty:
         return pd.DataFrame(columns=cols)
     teams = scores[scores["team"] != "all"]
     wide = teams.pivot(index="dimension", columns="team", values="mean")
-    out = dims[["dimension", "label_en", "label_es"]].merge(wide.reset_index(), on="dimension", how="inner")
+    out = dims[["dimension"]].merge(wide.reset_index(), on="dimension", how="inner")
     for t in SURVEY_TEAMS:
         if t not in out:
             out[t] = np.nan
@@ -260,6 +213,15 @@ def dimension_summary(scores: pd.DataFrame, gaps: pd.DataFrame, dims: pd.DataFra
 # --------------------------------------------------------------------------------------------
 # 4. Evidence from the data
 # --------------------------------------------------------------------------------------------
+EVIDENCE_COLUMNS = ["indicator", "dimension", "value", "kind", "ci_low", "ci_high", "n", "status", "fact", "params"]
+
+
+def _indicator(ind: str, dim: str, value: float, status: str, n: int, fact: str, params: Mapping[str, Any],
+               ci_low: float = float("nan"), ci_high: float = float("nan"), kind: str = "pct") -> dict:
+    return {"indicator": ind, "dimension": dim, "value": value, "kind": kind, "ci_low": ci_low,
+            "ci_high": ci_high, "n": n, "status": status, "fact": fact, "params": dict(params)}
+
+
 def _last_complete_months(data_end: pd.Timestamp, k: int) -> list[pd.Period]:
     end = data_end.tz_localize(None) if data_end.tzinfo else data_end
     p = end.to_period("M")
@@ -268,19 +230,20 @@ def _last_complete_months(data_end: pd.Timestamp, k: int) -> list[pd.Period]:
     return [p - i for i in range(k - 1, -1, -1)]
 
 
-def _indicator(ind: str, dim: str, value: float, status: str, n: int, fact_en: str, fact_es: str,
-               ci_low: float = float("nan"), ci_high: float = float("nan"), kind: str = "pct") -> dict:
-    return {"indicator": ind, "dimension": dim, "value": value, "kind": kind, "ci_low": ci_low,
-            "ci_high": ci_high, "n": n, "status": status, "fact_en": fact_en, "fact_es": fact_es}
 
 
 def data_evidence(client, *, thresholds: dict[str, float] | None = None) -> pd.DataFrame:
-    """Indicators from the CRM: ``indicator, dimension, value, kind, ci_low, ci_high, n, status
-    ('ok' | 'weak' | 'info' | 'n/a'), fact_en, fact_es``. Only indicators whose tables exist.
+    """Indicators from the CRM: ``indicator, dimension, value, kind ('pct' | 'hours' | 'days' |
+    'change'), ci_low, ci_high, n, status ('ok' | 'weak' | 'info'), fact, params``. Only
+    indicators whose tables exist.
+
+    ``fact`` is the code of the finding (``<indicator>.<variant>``, worded by the catalogue key
+    ``alignment.facts.<fact>``), ``params`` the values its sentence needs (shares as fractions,
+    counts, hours, days, the slowest team's name).
 
     - ``mql_contacted`` (follow_up): share of MQLs at least ``sla.attempts_within_days`` old that
       received at least one contact attempt (Wilson 95 %); weak below ``contacted_share_min``.
-      Without ``mql_at`` every lead counts as an MQL (said in the sentence).
+      Without ``mql_at`` every lead counts as an MQL (variants ``*_lead``, said in the sentence).
     - ``contacted_within_sla`` (follow_up): share of those MQLs first contacted within
       ``sla.first_contact_hours`` of the MQL date (never contacted = not within; Wilson 95 %), with
       the slowest team when ``leads.team`` exists; weak below ``within_sla_share_min``.
@@ -298,9 +261,6 @@ def data_evidence(client, *, thresholds: dict[str, float] | None = None) -> pd.D
     - ``lead_volume`` (lead_quality): mean monthly leads in the last 3 complete months vs the 3
       before; weak when the change is below ``volume_change_min``.
     """
-    from smk.analyses.contacts import contact_summary
-    from smk.analyses.outcomes import lead_outcomes
-
     th = {**THRESHOLDS, **(thresholds or {})}
     leads, deals, end = client.leads, client.deals, pd.Timestamp(client.data_end)
     cfg = client.config
@@ -308,14 +268,14 @@ def data_evidence(client, *, thresholds: dict[str, float] | None = None) -> pd.D
     has_mql = "mql_at" in leads and leads["mql_at"].notna().any()
     mql_mask = leads["mql_at"].notna() if has_mql else pd.Series(True, index=leads.index)
     mql_start = leads["mql_at"].where(leads["mql_at"].notna(), leads["created_at"]) if has_mql else leads["created_at"]
-    who_en, who_es = ("MQLs", "MQL") if has_mql else ("leads (no MQL date recorded)", "leads (sin fecha de MQL)")
+    who = "mql" if has_mql else "lead"  # what counts as an MQL: the MQL date, else every lead
 
     # follow-up: ever contacted, and time to first contact
     has_contacts = (client.contact_attempts is not None and len(client.contact_attempts) > 0) or \
         "n_attempts" in leads or "first_contact_at" in leads
     if has_contacts:  # (contact_summary fails on tz-aware leads with neither log nor counters)
         cs = contact_summary(leads, client.contact_attempts)
-        days = cfg.sla.attempts_within_days
+        days = int(cfg.sla.attempts_within_days)
         old = mql_mask & ((end - mql_start).dt.total_seconds() >= days * 86400)
         contacted = (cs["n_attempts"].fillna(0).to_numpy() > 0) | cs["first_attempt_at"].notna().to_numpy()
         k, n = int(contacted[old.to_numpy()].sum()), int(old.sum())
@@ -325,14 +285,8 @@ def data_evidence(client, *, thresholds: dict[str, float] | None = None) -> pd.D
             weak = share < th["contacted_share_min"]
             rows.append(_indicator(
                 "mql_contacted", "follow_up", share, "weak" if weak else "ok", n,
-                (f"{fmt.pct(1 - share, 'en')} of {who_en} at least {days} days old were never contacted "
-                 f"({fmt.number(n - k, 'en')} of {fmt.number(n, 'en')})") if weak else
-                (f"{fmt.pct(share, 'en')} of {who_en} at least {days} days old were contacted at least once "
-                 f"({fmt.number(n - k, 'en')} never)"),
-                (f"el {fmt.pct(1 - share, 'es')} de los {who_es} con al menos {days} días nunca fue contactado "
-                 f"({fmt.number(n - k, 'es')} de {fmt.number(n, 'es')})") if weak else
-                (f"el {fmt.pct(share, 'es')} de los {who_es} con al menos {days} días fue contactado al menos una vez "
-                 f"({fmt.number(n - k, 'es')} nunca)"), lo, hi))
+                f"mql_contacted.{'never' if weak else 'once'}_{who}",
+                {"share": share, "never_share": 1 - share, "never": n - k, "n": n, "days": days}, lo, hi))
             # first contact within the SLA hours (all MQLs old enough; never contacted = not within)
             sla_h = float(cfg.sla.first_contact_hours)
             first = pd.Series(cs["first_attempt_at"].array, index=leads.index)
@@ -341,38 +295,32 @@ def data_evidence(client, *, thresholds: dict[str, float] | None = None) -> pd.D
             kw = int(within[old.to_numpy()].sum())
             share_w = kw / n
             lo_w, hi_w = wilson_interval(kw, n)
-            worst_en = worst_es = ""
+            params: dict[str, Any] = {"share": share_w, "sla_hours": sla_h}
             if "team" in leads and leads["team"].notna().any():
                 per = pd.DataFrame({"team": leads["team"].to_numpy(), "w": within, "old": old.to_numpy()})
                 per = per[per["old"] & per["team"].notna()].groupby("team", sort=True)["w"].agg(["mean", "size"])
                 per = per[per["size"] >= cfg.analysis.min_group_size]
                 if len(per) > 1:
                     wt = per.sort_values("mean", kind="stable").index[0]
-                    worst_en = f"; team {wt}: {fmt.pct(per.loc[wt, 'mean'], 'en')}"
-                    worst_es = f"; equipo {wt}: {fmt.pct(per.loc[wt, 'mean'], 'es')}"
+                    params.update(team=str(wt), team_share=float(per.loc[wt, "mean"]))
             rows.append(_indicator(
                 "contacted_within_sla", "follow_up", share_w,
                 "weak" if share_w < th["within_sla_share_min"] else "ok", n,
-                f"{fmt.pct(share_w, 'en')} of {who_en} were first contacted within the SLA's "
-                f"{fmt.number(sla_h, 'en')} h{worst_en}",
-                f"el {fmt.pct(share_w, 'es')} de los {who_es} recibió el primer contacto dentro de las "
-                f"{fmt.number(sla_h, 'es')} h del SLA{worst_es}", lo_w, hi_w))
+                f"contacted_within_sla.{who}{'_team' if 'team' in params else ''}", params, lo_w, hi_w))
         first = pd.Series(cs["first_attempt_at"].array, index=leads.index)
         hours = ((first - mql_start).dt.total_seconds() / 3600).clip(lower=0)[mql_mask & first.notna()]
         if len(hours):
             med, sla_h = float(hours.median()), float(cfg.sla.first_contact_hours)
             rows.append(_indicator(
                 "hours_to_first_contact", "follow_up", med, "weak" if med > sla_h else "ok", int(len(hours)),
-                f"the median time from {'MQL' if has_mql else 'lead creation'} to first contact is "
-                f"{fmt.duration_hours(med, 'en')} (SLA: {fmt.number(sla_h, 'en')} h)",
-                f"la mediana del tiempo desde {'MQL' if has_mql else 'la creación del lead'} hasta el primer contacto es "
-                f"{fmt.duration_hours(med, 'es')} (SLA: {fmt.number(sla_h, 'es')} h)", kind="hours"))
+                f"hours_to_first_contact.{who}", {"median_hours": med, "sla_hours": sla_h}, kind="hours"))
 
     # outcomes: MQL conversion and lift, sales cycle
     out = lead_outcomes(client)
     has_outcome = bool(out["won"].any() or out["lost"].any() or (deals is not None and len(deals)))
     if has_outcome:
-        age_ok = ((end - out["created_at"]).dt.total_seconds() >= cfg.analysis.min_age_days * 86400).to_numpy()
+        min_age = int(cfg.analysis.min_age_days)
+        age_ok = ((end - out["created_at"]).dt.total_seconds() >= min_age * 86400).to_numpy()
         m = mql_mask.to_numpy() & age_ok
         k, n = int(out["won"].to_numpy()[m].sum()), int(m.sum())
         if n:
@@ -382,64 +330,46 @@ def data_evidence(client, *, thresholds: dict[str, float] | None = None) -> pd.D
                 o = (~mql_mask.to_numpy()) & age_ok
                 k0, n0 = int(out["won"].to_numpy()[o].sum()), int(o.sum())
                 rate0 = k0 / n0 if n0 else float("nan")
+                params = {"rate": rate, "rate_other": rate0, "days": min_age}
                 if n0 and rate0 > 0:
                     lift = rate / rate0
-                    status = "weak" if lift < th["mql_lift_min"] else "ok"
-                    tail_en = f"MQLs convert {fmt.number(lift, 'en', 1)}× as often"
-                    tail_es = f"los MQL convierten {fmt.number(lift, 'es', 1)} veces más"
+                    status, variant = ("weak" if lift < th["mql_lift_min"] else "ok"), "lift"
+                    params["lift"] = lift
                 else:  # no comparison group, or every customer went through the MQL stage
-                    status = "info"
-                    tail_en = "no lead without an MQL date became a customer" if n0 else "no other leads to compare"
-                    tail_es = "ningún lead sin fecha de MQL se convirtió en cliente" if n0 else "sin otros leads con los que comparar"
-                rows.append(_indicator(
-                    "mql_conversion", "lead_quality", rate, status, n,
-                    f"{fmt.pct(rate, 'en')} of MQLs at least {cfg.analysis.min_age_days} days old became customers "
-                    f"vs {fmt.pct(rate0, 'en')} of other leads ({tail_en})",
-                    f"el {fmt.pct(rate, 'es')} de los MQL con al menos {cfg.analysis.min_age_days} días se convirtió en cliente "
-                    f"frente al {fmt.pct(rate0, 'es')} del resto de leads ({tail_es})", lo, hi))
+                    status, variant = "info", ("no_other_customer" if n0 else "no_other_leads")
+                rows.append(_indicator("mql_conversion", "lead_quality", rate, status, n,
+                                       f"mql_conversion.{variant}", params, lo, hi))
             else:
-                rows.append(_indicator(
-                    "mql_conversion", "lead_quality", rate, "info", n,
-                    f"{fmt.pct(rate, 'en')} of leads became customers (no MQL stage to compare)",
-                    f"el {fmt.pct(rate, 'es')} de los leads se convirtió en cliente (sin etapa MQL con la que comparar)",
-                    lo, hi))
+                rows.append(_indicator("mql_conversion", "lead_quality", rate, "info", n,
+                                       "mql_conversion.no_stage", {"rate": rate}, lo, hi))
         won = out[out["won"] & out["duration_days"].notna()]
         if len(won):
             med = float(won["duration_days"].median())
-            rows.append(_indicator(
-                "sales_cycle", "goals", med, "info", int(len(won)),
-                f"the median sales cycle (lead created to customer) is {fmt.number(med, 'en')} days "
-                f"({fmt.number(len(won), 'en')} customers)",
-                f"la mediana del ciclo de venta (de lead creado a cliente) es de {fmt.number(med, 'es')} días "
-                f"({fmt.number(len(won), 'es')} clientes)", kind="days"))
+            rows.append(_indicator("sales_cycle", "goals", med, "info", int(len(won)), "sales_cycle.median",
+                                   {"median_days": med, "customers": int(len(won))}, kind="days"))
 
     # definitions: does the CRM record the MQL stage?
     n_leads = len(leads)
     if n_leads:
         k = int(leads["mql_at"].notna().sum()) if "mql_at" in leads else 0
         share = k / n_leads
-        rows.append(_indicator(
-            "mql_recorded", "definitions", share, "weak" if k == 0 else "info", n_leads,
-            (f"{fmt.pct(share, 'en')} of leads have an MQL date" if k else "the CRM records no MQL stage (no lead has an MQL date)"),
-            (f"el {fmt.pct(share, 'es')} de los leads tiene fecha de MQL" if k else "el CRM no registra la etapa MQL (ningún lead tiene fecha de MQL)"),
-            *wilson_interval(k, n_leads)))
+        rows.append(_indicator("mql_recorded", "definitions", share, "weak" if k == 0 else "info", n_leads,
+                               f"mql_recorded.{'share' if k else 'none'}", {"share": share},
+                               *wilson_interval(k, n_leads)))
 
     # closed loop: source recorded, deals linked
     if n_leads:
         k = int(leads["channel"].notna().sum()) if "channel" in leads else 0
         share = k / n_leads
-        rows.append(_indicator(
-            "source_recorded", "closed_loop", share, "weak" if share < th["source_share_min"] else "ok", n_leads,
-            f"{fmt.pct(share, 'en')} of leads have a recorded source (channel)",
-            f"el {fmt.pct(share, 'es')} de los leads tiene un origen (canal) registrado", *wilson_interval(k, n_leads)))
+        rows.append(_indicator("source_recorded", "closed_loop", share,
+                               "weak" if share < th["source_share_min"] else "ok", n_leads,
+                               "source_recorded.share", {"share": share}, *wilson_interval(k, n_leads)))
     if deals is not None and len(deals):
         k = int(deals["lead_id"].notna().sum()) if "lead_id" in deals else 0
         n = len(deals)
         share = k / n
-        rows.append(_indicator(
-            "deals_linked", "closed_loop", share, "weak" if share < th["linked_share_min"] else "ok", n,
-            f"{fmt.pct(share, 'en')} of deals are linked to the lead they came from",
-            f"el {fmt.pct(share, 'es')} de las oportunidades está vinculada al lead del que salió", *wilson_interval(k, n)))
+        rows.append(_indicator("deals_linked", "closed_loop", share, "weak" if share < th["linked_share_min"] else "ok",
+                               n, "deals_linked.share", {"share": share}, *wilson_interval(k, n)))
 
     # lead volume trend
     months = _last_complete_months(end, 6)
@@ -451,52 +381,32 @@ def data_evidence(client, *, thresholds: dict[str, float] | None = None) -> pd.D
         before, recent = float(per_month.iloc[:3].mean()), float(per_month.iloc[3:].mean())
         change = recent / before - 1 if before > 0 else float("nan")
         status = "weak" if (not math.isnan(change) and change < th["volume_change_min"]) else "ok"
-        rows.append(_indicator(
-            "lead_volume", "lead_quality", change, status, int(per_month.sum()),
-            f"{fmt.number(recent, 'en')} leads a month in the last 3 complete months vs {fmt.number(before, 'en')} "
-            f"in the 3 before ({fmt.signed_change(change, 'en')})",
-            f"{fmt.number(recent, 'es')} leads al mes en los últimos 3 meses completos frente a {fmt.number(before, 'es')} "
-            f"en los 3 anteriores ({fmt.signed_change(change, 'es')})", kind="change"))
-    cols = ["indicator", "dimension", "value", "kind", "ci_low", "ci_high", "n", "status", "fact_en", "fact_es"]
-    return pd.DataFrame(rows, columns=cols)
-
-
-def format_value(row: pd.Series | dict, lang: str = "en") -> str:
-    """An indicator's value in the report language (percent, hours, days or change)."""
-    v, kind = row["value"], row["kind"]
-    if kind == "pct":
-        return fmt.pct(v, lang)
-    if kind == "hours":
-        return fmt.duration_hours(v, lang)
-    if kind == "days":
-        return f"{fmt.number(v, lang)} {'días' if lang == 'es' else 'days'}"
-    return fmt.signed_change(v, lang)
-
-
-def _lc(label: str) -> str:
-    """Lower-case the first letter of a label for use mid-sentence, keeping acronyms (``SLA``)."""
-    if len(label) > 1 and label[1].isupper():
-        return label
-    return label[:1].lower() + label[1:]
+        rows.append(_indicator("lead_volume", "lead_quality", change, status, int(per_month.sum()),
+                               "lead_volume.change", {"recent": recent, "before": before, "change": change},
+                               kind="change"))
+    return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
 
 
 def compare_evidence(evidence: pd.DataFrame, summary: pd.DataFrame, *, high: float = 3.5,
                      low: float = 3.0) -> pd.DataFrame:
-    """Put each indicator next to its survey dimension: adds ``score, relation ('confirms' |
-    'contradicts' | 'mixed' | 'info' | 'no survey'), sentence_en, sentence_es``.
+    """Put each indicator next to its survey dimension: adds ``score`` (balanced), ``relation``
+    ('confirms' | 'contradicts' | 'mixed' | 'info' | 'no_survey'), ``sentence`` (the form of the
+    sentence that says it: 'rated_high_but_weak', 'confirms_low', 'confirms_high',
+    'rated_low_but_ok', 'with_survey', 'no_survey'), ``team`` and ``team_score`` (the team the
+    sentence names, else None / NaN).
 
     Rule: a weak indicator *contradicts* the survey when some team rates the dimension ≥ ``high``
     ("marketing rates follow-up 4.0/5, but 38 % of MQLs were never contacted") and *confirms* it
     when the balanced score is < ``low``; a good indicator confirms a balanced score ≥ ``high`` and
-    contradicts one < ``low``. Anything else is mixed; 'info' indicators only inform."""
+    contradicts one < ``low`` (named: the lowest-rating team). Anything else is mixed; 'info'
+    indicators only inform."""
     s = summary.set_index("dimension") if len(summary) else pd.DataFrame()
     out = evidence.copy()
-    rel, sen, ses, score = [], [], [], []
+    rel, form, score, team, team_score = [], [], [], [], []
     for _, r in out.iterrows():
-        fe, fs = r["fact_en"], r["fact_es"]
         if r["dimension"] not in s.index:
-            rel.append("no survey"); score.append(float("nan"))
-            sen.append(fe[0].upper() + fe[1:] + "."); ses.append(fs[0].upper() + fs[1:] + ".")
+            rel.append("no_survey"); form.append("no_survey"); score.append(float("nan"))
+            team.append(None); team_score.append(float("nan"))
             continue
         d = s.loc[r["dimension"]]
         bal = float(d["score"])
@@ -504,32 +414,21 @@ def compare_evidence(evidence: pd.DataFrame, summary: pd.DataFrame, *, high: flo
         team_means = {t: float(d[t]) for t in SURVEY_TEAMS if pd.notna(d[t])}
         top_t = max(team_means, key=lambda t: (team_means[t], t))
         low_t = min(team_means, key=lambda t: (team_means[t], t))
-        le, ls = d["label_en"], d["label_es"]
-        se = lambda v: fmt.number(v, "en", 1)  # noqa: E731
-        ss = lambda v: fmt.number(v, "es", 1)  # noqa: E731
+        named = None
         if r["status"] == "weak" and team_means[top_t] >= high:
-            rel.append("contradicts")
-            sen.append(f"{TEAM_LABELS['en'][top_t].capitalize()} rates {_lc(le)} {se(team_means[top_t])}/5, but {fe}.")
-            ses.append(f"{TEAM_LABELS['es'][top_t].capitalize()} puntúa «{_lc(ls)}» con {ss(team_means[top_t])}/5, pero {fs}.")
+            rel.append("contradicts"); form.append("rated_high_but_weak"); named = top_t
         elif r["status"] == "weak" and bal < low:
-            rel.append("confirms")
-            sen.append(f"{fe[0].upper() + fe[1:]}: this confirms the low score for {_lc(le)} ({se(bal)}/5).")
-            ses.append(f"{fs[0].upper() + fs[1:]}: confirma la baja puntuación de «{_lc(ls)}» ({ss(bal)}/5).")
+            rel.append("confirms"); form.append("confirms_low")
         elif r["status"] == "ok" and bal >= high:
-            rel.append("confirms")
-            sen.append(f"{fe[0].upper() + fe[1:]}, in line with the score for {_lc(le)} ({se(bal)}/5).")
-            ses.append(f"{fs[0].upper() + fs[1:]}, en línea con la puntuación de «{_lc(ls)}» ({ss(bal)}/5).")
+            rel.append("confirms"); form.append("confirms_high")
         elif r["status"] == "ok" and bal < low:
-            rel.append("contradicts")
-            sen.append(f"{TEAM_LABELS['en'][low_t].capitalize()} rates {_lc(le)} {se(team_means[low_t])}/5, yet {fe}: "
-                       "the data look better than the perception.")
-            ses.append(f"{TEAM_LABELS['es'][low_t].capitalize()} puntúa «{_lc(ls)}» con {ss(team_means[low_t])}/5, y sin embargo "
-                       f"{fs}: los datos están mejor que la percepción.")
+            rel.append("contradicts"); form.append("rated_low_but_ok"); named = low_t
         else:
-            rel.append("info" if r["status"] in ("info", "n/a") else "mixed")
-            sen.append(f"{fe[0].upper() + fe[1:]} (survey: {_lc(le)} {se(bal)}/5).")
-            ses.append(f"{fs[0].upper() + fs[1:]} (encuesta: «{_lc(ls)}» {ss(bal)}/5).")
-    out["score"], out["relation"], out["sentence_en"], out["sentence_es"] = score, rel, sen, ses
+            rel.append("info" if r["status"] in ("info", "n/a") else "mixed"); form.append("with_survey")
+        team.append(named)
+        team_score.append(team_means[named] if named else float("nan"))
+    out["score"], out["relation"], out["sentence"] = score, rel, form
+    out["team"], out["team_score"] = pd.Series(team, index=out.index, dtype="object"), team_score
     return out
 
 
@@ -541,114 +440,113 @@ def level_from_score(score: float) -> int:
     return 1 + sum(score >= e for e in LEVEL_EDGES)
 
 
-@dataclass
+@dataclass(frozen=True)
+class Step:
+    """One step of the verdict's derivation, or one caution: a code (catalogue
+    ``alignment.verdict.steps.<code>`` / ``alignment.verdict.cautions.<code>``) and its values."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Verdict:
+    """The maturity level (None without answers), the mean balanced score S, the derivation steps
+    that applied and the cautions, in order."""
+
     level: int | None
-    name_en: str
-    name_es: str
     score: float
-    steps_en: list[str] = field(default_factory=list)
-    steps_es: list[str] = field(default_factory=list)
-    cautions_en: list[str] = field(default_factory=list)
-    cautions_es: list[str] = field(default_factory=list)
+    steps: tuple[Step, ...] = ()
+    cautions: tuple[Step, ...] = ()
 
-    def name(self, lang: str = "en") -> str:
-        return self.name_es if lang == "es" else self.name_en
+    def step_codes(self) -> list[str]:
+        return [s.code for s in self.steps]
 
-    def summary(self) -> pd.DataFrame:
-        return pd.DataFrame([{"level": self.level, "name_en": self.name_en, "name_es": self.name_es,
-                              "score": self.score}])
+    def caution_codes(self) -> list[str]:
+        return [c.code for c in self.cautions]
 
 
 def maturity(summary: pd.DataFrame, evidence: pd.DataFrame | None = None) -> Verdict:
-    """Maturity level 1–5 (:data:`MATURITY`), derived in three steps:
+    """Maturity level 1–5 (:data:`LEVELS`), derived in steps (codes of :class:`Step`):
 
-    1. S = mean over dimensions of the balanced score (mean of team means); base level from S
-       (:func:`level_from_score`: bins 1.8 / 2.6 / 3.4 / 4.2);
-    2. weak pillar: if any dimension scores below 2.5, the level is at most 3;
-    3. data over opinions: if 2 or more data indicators are weak, the level drops by one (min 1);
-    4. one side only: without answers from both sales and marketing, the level is at most 3.
+    1. ``mean``: S = mean over dimensions of the balanced score (mean of team means); base level
+       from S (:func:`level_from_score`: bins 1.8 / 2.6 / 3.4 / 4.2);
+    2. ``weak_pillar``: if any dimension scores below 2.5, the level is at most 3;
+    3. ``weak_evidence``: if 2 or more data indicators are weak, the level drops by one (min 1);
+    4. ``one_side``: without answers from both sales and marketing, the level is at most 3.
+
+    Cautions: ``few_respondents`` (fewer than 2 × MIN_TEAM_N people), ``teams_missing`` (sales or
+    marketing did not answer), ``no_answers``.
     """
     if summary.empty:
-        return Verdict(None, "Not enough data", "Datos insuficientes", float("nan"),
-                       cautions_en=["No valid survey answers."], cautions_es=["No hay respuestas válidas de la encuesta."])
+        return Verdict(None, float("nan"), cautions=(Step("no_answers"),))
     S = float(summary["score"].mean())
     level = level_from_score(S)
-    se, ss = fmt.number(S, "en", 2), fmt.number(S, "es", 2)
-    steps_en = [f"Mean score over {len(summary)} dimensions (each team weighs the same): {se}/5 → level {level}."]
-    steps_es = [f"Puntuación media de {len(summary)} dimensiones (cada equipo pesa igual): {ss}/5 → nivel {level}."]
+    steps = [Step("mean", {"dimensions": len(summary), "score": S, "level": level})]
     weakest = summary.sort_values(["score", "dimension"], kind="stable").iloc[0]
-    if weakest["score"] < WEAK_PILLAR and level > 3:
-        level = 3
-        steps_en.append(f"{weakest['label_en']} scores {fmt.number(weakest['score'], 'en', 1)}/5 (below 2.5): at most level 3.")
-        steps_es.append(f"«{weakest['label_es']}» puntúa {fmt.number(weakest['score'], 'es', 1)}/5 (menos de 2,5): como mucho nivel 3.")
+    if weakest["score"] < WEAK_PILLAR and level > WEAK_PILLAR_CAP:
+        level = WEAK_PILLAR_CAP
+        steps.append(Step("weak_pillar", {"dimension": weakest["dimension"], "score": float(weakest["score"]),
+                                          "threshold": WEAK_PILLAR, "level": level}))
     n_weak = int((evidence["status"] == "weak").sum()) if evidence is not None and len(evidence) else 0
     if n_weak >= WEAK_EVIDENCE_FOR_PENALTY and level > 1:
         level -= 1
-        steps_en.append(f"{n_weak} indicators from the data are weak (data over opinions): one level down → {level}.")
-        steps_es.append(f"{n_weak} indicadores de los datos son débiles (datos antes que opiniones): un nivel menos → {level}.")
+        steps.append(Step("weak_evidence", {"count": n_weak, "level": level}))
     teams = [t for t in SURVEY_TEAMS if summary[t].notna().any()]
-    if not {"sales", "marketing"} <= set(teams) and level > ONE_SIDE_CAP:
+    if not set(GAP_TEAMS) <= set(teams) and level > ONE_SIDE_CAP:
         level = ONE_SIDE_CAP
-        steps_en.append(f"Sales or marketing did not answer: alignment cannot be shown from one side, at most level {level}.")
-        steps_es.append(f"Ventas o marketing no respondió: la alineación no se puede demostrar desde un solo lado, como mucho nivel {level}.")
-    cautions_en, cautions_es = [], []
+        steps.append(Step("one_side", {"level": level}))
+    cautions = []
     n_resp = int(summary["n_all"].max())
     if n_resp < 2 * MIN_TEAM_N:
-        cautions_en.append(f"Only {n_resp} respondent(s): read the scores as an indication, not a measurement.")
-        cautions_es.append(f"Solo {n_resp} persona(s) respondieron: lea las puntuaciones como una indicación, no como una medida.")
-    if not {"sales", "marketing"} <= set(teams):
-        te = ", ".join(TEAM_LABELS["en"][t] for t in teams) or "none"
-        ts = ", ".join(TEAM_LABELS["es"][t] for t in teams) or "ninguno"
-        cautions_en.append(f"Only these teams answered: {te}. Alignment needs both sides' view; perception gaps cannot be measured.")
-        cautions_es.append(f"Solo respondieron estos equipos: {ts}. La alineación necesita la visión de ambos lados; no se pueden medir brechas de percepción.")
-    return Verdict(level, MATURITY[level]["en"], MATURITY[level]["es"], S, steps_en, steps_es, cautions_en, cautions_es)
+        cautions.append(Step("few_respondents", {"count": n_resp}))
+    if not set(GAP_TEAMS) <= set(teams):
+        cautions.append(Step("teams_missing", {"teams": tuple(teams)}))
+    return Verdict(level, S, tuple(steps), tuple(cautions))
 
 
 def priorities(summary: pd.DataFrame, dims: pd.DataFrame, evidence: pd.DataFrame | None = None,
                *, top: int = 3) -> pd.DataFrame:
-    """Top ``top`` dimensions to work on: ``rank, dimension, label_en, label_es, priority_score,
-    score, gap, n_weak, notebook, notebook_en, notebook_es, why_en, why_es, action_en, action_es``.
+    """Top ``top`` dimensions to work on: ``rank, dimension, priority_score, score, gap, n_weak,
+    gap_noted, notebook``.
 
     priority_score = (5 − balanced score) + |sales − marketing gap| (0 if not measurable)
-    + 1 per weak data indicator of the dimension. Ties: questionnaire order."""
-    cols = ["rank", "dimension", "label_en", "label_es", "priority_score", "score", "gap", "n_weak", "notebook",
-            "notebook_en", "notebook_es", "why_en", "why_es", "action_en", "action_es"]
+    + 1 per weak data indicator of the dimension. Ties: questionnaire order. ``gap_noted``: the gap
+    is at least GAP_NOTED points, so it is one of the reasons given (with the score and the weak
+    indicators of the dimension, in the evidence)."""
+    cols = ["rank", "dimension", "priority_score", "score", "gap", "n_weak", "gap_noted", "notebook"]
     if summary.empty:
         return pd.DataFrame(columns=cols)
-    ev = evidence if evidence is not None else pd.DataFrame(columns=["dimension", "status", "fact_en", "fact_es"])
+    ev = evidence if evidence is not None else pd.DataFrame(columns=["dimension", "status"])
     weak = ev[ev["status"] == "weak"]
-    df = summary.merge(dims[["dimension", "notebook", "action_en", "action_es", "order"]], on="dimension", how="left")
+    df = summary.merge(dims[["dimension", "notebook", "order"]], on="dimension", how="left")
     df["n_weak"] = df["dimension"].map(weak.groupby("dimension").size()).fillna(0).astype(int)
     df["priority_score"] = (LIKERT[1] - df["score"]) + df["abs_gap"].fillna(0) + df["n_weak"]
     df = df.sort_values(["priority_score", "order"], ascending=[False, True], kind="stable").head(top).reset_index(drop=True)
     df["rank"] = np.arange(1, len(df) + 1)
-    why_en, why_es = [], []
-    for _, r in df.iterrows():
-        e = [f"scores {fmt.number(r['score'], 'en', 1)}/5"]
-        s = [f"puntúa {fmt.number(r['score'], 'es', 1)}/5"]
-        if pd.notna(r["gap"]) and abs(r["gap"]) >= 0.5:
-            hi_en, lo_en = ("sales", "marketing") if r["gap"] > 0 else ("marketing", "sales")
-            hi_es, lo_es = ("ventas", "marketing") if r["gap"] > 0 else ("marketing", "ventas")
-            e.append(f"{hi_en} rates it {fmt.number(abs(r['gap']), 'en', 1)} points higher than {lo_en}")
-            s.append(f"{hi_es} la puntúa {fmt.number(abs(r['gap']), 'es', 1)} puntos más que {lo_es}")
-        for _, w in weak[weak["dimension"] == r["dimension"]].iterrows():
-            e.append(w["fact_en"])
-            s.append(w["fact_es"])
-        why_en.append("; ".join(e))
-        why_es.append("; ".join(s))
-    df["why_en"], df["why_es"] = why_en, why_es
-    df["notebook_en"] = df["notebook"].map(lambda n: NOTEBOOKS.get(n, {}).get("en", fmt.MISSING) if n else fmt.MISSING)
-    df["notebook_es"] = df["notebook"].map(lambda n: NOTEBOOKS.get(n, {}).get("es", fmt.MISSING) if n else fmt.MISSING)
+    df["gap_noted"] = df["gap"].notna() & (df["gap"].abs() >= GAP_NOTED)
     return df[cols]
 
 
 # --------------------------------------------------------------------------------------------
 # 6. The whole audit
 # --------------------------------------------------------------------------------------------
-@dataclass
-class AlignmentAudit:
-    """Everything notebook 01 shows. ``summary()`` is the per-dimension table."""
+#: Sections of the notebook that need valid answers.
+ANSWER_SECTIONS = ("priorities", "score_chart", "scores", "gaps")
+
+
+@dataclass(frozen=True)
+class AlignmentResult(Result):
+    """Everything notebook 01 shows (tidy frames, codes as values):
+
+    - ``bank`` (``id, dimension, notebook, order``), ``dims`` (``dimension, notebook, n_questions,
+      order``), ``client_texts`` (the client's own words for its questions, by catalogue key);
+    - ``answers`` (valid answers), ``set_aside`` (survey rows in the ledger: ``source_row, column,
+      value, reason``);
+    - ``respondents`` (respondent × dimension scores), ``scores`` (team scores with intervals),
+      ``gaps`` (perception gaps), ``dimension_table`` (balanced scores);
+    - ``evidence`` (data indicators set against the survey), ``verdict``, ``priorities``.
+    """
 
     bank: pd.DataFrame
     dims: pd.DataFrame
@@ -660,18 +558,77 @@ class AlignmentAudit:
     evidence: pd.DataFrame
     verdict: Verdict
     priorities: pd.DataFrame
-
-    def summary(self) -> pd.DataFrame:
-        return self.dimension_table
+    set_aside: pd.DataFrame
+    client_texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def n_respondents(self) -> int:
         return int(self.answers["respondent"].nunique()) if len(self.answers) else 0
 
+    def respondents_by_team(self) -> dict[str, int]:
+        """People who gave at least one valid answer, per team (teams with nobody left out)."""
+        if not len(self.answers):
+            return {}
+        by_team = self.answers.groupby("team")["respondent"].nunique()
+        return {t: int(by_team[t]) for t in SURVEY_TEAMS if t in by_team}
 
-def audit(client, *, alpha: float | None = None, thresholds: dict[str, float] | None = None,
-          seed: int = SEED) -> AlignmentAudit:
-    """Run the whole alignment audit on a :class:`smk.Client` (see the module docstring)."""
+    def weakest(self) -> pd.Series | None:
+        """The dimension with the lowest balanced score (ties: alphabetical), or None."""
+        t = self.dimension_table
+        return t.sort_values(["score", "dimension"], kind="stable").iloc[0] if len(t) else None
+
+    def largest_gap(self) -> pd.Series | None:
+        """The dimension with the largest |sales − marketing| gap (ties: questionnaire order), or None."""
+        g = self.gaps.dropna(subset=["gap"])
+        if g.empty:
+            return None
+        return g.sort_values("abs_gap", ascending=False, kind="stable").iloc[0]
+
+    def headlines(self) -> list[Headline]:
+        """Maturity level, weakest dimension (value: its score), largest perception gap (value:
+        sales − marketing). Items that cannot be computed are left out."""
+        items: list[Headline] = []
+        v = self.verdict
+        if v.level is not None:
+            items.append(Headline("alignment.headline.level", int(v.level), "int",
+                                  display=f"alignment.maturity.{v.level}.headline"))
+        w = self.weakest()
+        if w is not None:
+            items.append(Headline("alignment.headline.weakest", round(float(w["score"]), 2), "number:1",
+                                  **self._dimension_display(w["dimension"])))
+        g = self.largest_gap()
+        if g is not None:
+            items.append(Headline("alignment.headline.largest_gap", round(float(g["gap"]), 2), "number:1",
+                                  **self._dimension_display(g["dimension"])))
+        return items
+
+    def _dimension_display(self, dimension: str) -> dict[str, Any]:
+        if dimension in DEFAULT_DIMENSIONS:
+            return {"display": f"alignment.dimensions.{dimension}.label"}
+        return {"display": "alignment.headline.dimension", "params": {"dimension": dimension}}
+
+
+#: Dimensions of the default bank (worded by the catalogue).
+DEFAULT_DIMENSIONS: frozenset[str] = frozenset(dimensions(question_bank())["dimension"])
+
+
+def survey_set_aside(client) -> pd.DataFrame:
+    """Survey rows set aside in the client's ledger (after :func:`clean_survey`): ``source_row``
+    (row in the file), ``column`` (the client's column name), ``value`` and ``reason`` (code)."""
+    led = client.ledger.set_aside("survey")
+    return pd.DataFrame({"source_row": led["source_row"].astype("Int64").to_numpy(),
+                         "column": led["column"].to_numpy(), "value": led["value"].to_numpy(),
+                         "reason": led["reason"].to_numpy()})
+
+
+def analyse(client, period=None, *, alpha: float | None = None, thresholds: dict[str, float] | None = None,
+            seed: int = SEED) -> AlignmentResult:
+    """Run the whole alignment audit on a :class:`smk.Client` (see the module docstring).
+
+    ``period`` is accepted like every analysis's but does not change the audit: the survey is a
+    snapshot and the data indicators describe the state at the data's end (``client.data_end``).
+    ``alpha`` (default client.yml ``analysis.alpha``): significance of the gaps; ``thresholds``:
+    overrides of :data:`THRESHOLDS`; ``seed``: Monte Carlo permutations (large surveys only)."""
     alpha = client.config.analysis.alpha if alpha is None else alpha
     bank = question_bank(client.config.survey)
     dims = dimensions(bank)
@@ -683,475 +640,22 @@ def audit(client, *, alpha: float | None = None, thresholds: dict[str, float] | 
     evidence = compare_evidence(data_evidence(client, thresholds=thresholds), table)
     verdict = maturity(table, evidence)
     prio = priorities(table, dims, evidence)
-    return AlignmentAudit(bank, dims, answers, resp, scores, gaps, table, evidence, verdict, prio)
+    missing: dict[str, Missing] = {}
+    if answers.empty:
+        missing.update({s: Missing(reason="alignment.missing.no_answers") for s in ANSWER_SECTIONS})
+    if evidence.empty:
+        missing["evidence"] = Missing(reason="alignment.missing.no_evidence")
+    return AlignmentResult(bank, dims, answers, resp, scores, gaps, table, evidence, verdict, prio,
+                           survey_set_aside(client), client_texts(client.config.survey), missing=missing)
 
 
-# --------------------------------------------------------------------------------------------
-# 7. Display helpers (tidy frames already labelled and formatted for the report language)
-# --------------------------------------------------------------------------------------------
-def score_table(a: AlignmentAudit, lang: str = "en") -> pd.DataFrame:
-    """Per dimension: label, balanced score, each team's mean with n and 95 % t-interval, formatted."""
-    fmt.check_lang(lang)
-    L = LABELS[lang]
-    rows = []
-    for _, d in a.dimension_table.iterrows():
-        row = {L["dimension"]: d[f"label_{lang}"], L["score"]: fmt.number(d["score"], lang, 1)}
-        for t in SURVEY_TEAMS:
-            s = a.scores[(a.scores["dimension"] == d["dimension"]) & (a.scores["team"] == t)]
-            if len(s):
-                s = s.iloc[0]
-                ci = fmt.ci(s["ci_low"], s["ci_high"], lang, kind="number") if s["n"] >= 2 else fmt.MISSING
-                mark = " ⚠" if s["too_few"] else ""
-                row[L[t]] = f"{fmt.number(s['mean'], lang, 1)} {ci} (n={s['n']}){mark}"
-            else:
-                row[L[t]] = fmt.MISSING
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _signed(x: float, lang: str, decimals: int = 1) -> str:
-    """A signed score difference: ``+1.7``, ``−2.6``, ``0.0`` (no ``-0.0``)."""
-    if pd.isna(x):
-        return fmt.MISSING
-    r = round(float(x), decimals)
-    if r == 0:
-        return fmt.number(0, lang, decimals)
-    return ("+" if r > 0 else "−") + fmt.number(abs(r), lang, decimals)
-
-
-def gap_table(a: AlignmentAudit, lang: str = "en") -> pd.DataFrame:
-    """Per dimension: sales and marketing means, gap, p-value, BH q-value, caution — formatted."""
-    fmt.check_lang(lang)
-    L = LABELS[lang]
-    labels = a.dims.set_index("dimension")[f"label_{lang}"]
-    yes, no = ("sí", "no") if lang == "es" else ("yes", "no")
-    few = "pocos encuestados" if lang == "es" else "few respondents"
-    rows = []
-    for _, g in a.gaps.iterrows():
-        rows.append({
-            L["dimension"]: labels[g["dimension"]],
-            L["sales"]: f"{fmt.number(g['sales'], lang, 1)} (n={g['n_sales']})",
-            L["marketing"]: f"{fmt.number(g['marketing'], lang, 1)} (n={g['n_marketing']})",
-            L["gap"]: _signed(g["gap"], lang),
-            L["pvalue"]: fmt.number(g["pvalue"], lang, 3),
-            L["qvalue"]: fmt.number(g["qvalue"], lang, 3),
-            L["significant"]: yes if g["significant"] else no,
-            L["caution"]: few if g["caution"] else "",
-        })
-    return pd.DataFrame(rows)
-
-
-def evidence_table(a: AlignmentAudit, lang: str = "en") -> pd.DataFrame:
-    """Per indicator: dimension, value (formatted, with its interval for shares), survey vs data, sentence."""
-    fmt.check_lang(lang)
-    L = LABELS[lang]
-    names = INDICATOR_NAMES[lang]
-    labels = a.dims.set_index("dimension")[f"label_{lang}"]
-    rel = RELATION_LABELS[lang]
-    rows = []
-    for _, r in a.evidence.iterrows():
-        v = format_value(r, lang)
-        if r["kind"] == "pct" and pd.notna(r["ci_low"]):
-            v += " " + fmt.ci(r["ci_low"], r["ci_high"], lang)
-        rows.append({L["indicator"]: names.get(r["indicator"], r["indicator"]),
-                     L["dimension"]: labels.get(r["dimension"], r["dimension"]),
-                     L["value"]: v, L["relation"]: rel.get(r["relation"], r["relation"]),
-                     L["sentence"]: r[f"sentence_{lang}"]})
-    return pd.DataFrame(rows)
-
-
-def priority_table(a: AlignmentAudit, lang: str = "en") -> pd.DataFrame:
-    """Top priorities: rank, dimension, why, what to do, and the notebook that addresses it."""
-    fmt.check_lang(lang)
-    L = LABELS[lang]
-    return pd.DataFrame({
-        L["rank"]: a.priorities["rank"].astype(int),
-        L["dimension"]: a.priorities[f"label_{lang}"],
-        L["why"]: a.priorities[f"why_{lang}"],
-        L["action"]: a.priorities[f"action_{lang}"],
-        L["notebook"]: a.priorities[f"notebook_{lang}"],
-    })
-
-
-def question_table(a: AlignmentAudit, lang: str = "en") -> pd.DataFrame:
-    """The questionnaire as asked: dimension, question id, statement in ``lang``, respondents and
-    mean answer (answers 1–5: 1 = strongly disagree, 5 = strongly agree)."""
-    fmt.check_lang(lang)
-    L = LABELS[lang]
-    per_q = a.answers.groupby("question_id")["answer"].agg(["size", "mean"]) if len(a.answers) else pd.DataFrame(
-        columns=["size", "mean"])
-    return pd.DataFrame({
-        L["dimension"]: a.bank[f"label_{lang}"].to_numpy(),
-        L["question_id"]: a.bank["id"].to_numpy(),
-        L["text"] + (" (1–5)" if lang == "en" else " (1–5)"): a.bank[f"text_{lang}"].to_numpy(),
-        L["answers"]: [int(per_q["size"].get(q, 0)) for q in a.bank["id"]],
-        L["mean"]: [fmt.number(per_q["mean"].get(q, float("nan")), lang, 1) for q in a.bank["id"]],
-    })
-
-
-INDICATOR_NAMES = {
-    "en": {"mql_contacted": "MQLs ever contacted", "contacted_within_sla": "MQLs contacted within the SLA", "hours_to_first_contact": "Median time to first contact",
-           "mql_conversion": "MQL → customer", "mql_recorded": "Leads with an MQL date",
-           "sales_cycle": "Median sales cycle", "source_recorded": "Leads with a recorded source",
-           "deals_linked": "Deals linked to a lead", "lead_volume": "Lead volume trend"},
-    "es": {"mql_contacted": "MQL contactados alguna vez", "contacted_within_sla": "MQL contactados dentro del SLA", "hours_to_first_contact": "Mediana hasta el primer contacto",
-           "mql_conversion": "MQL → cliente", "mql_recorded": "Leads con fecha de MQL",
-           "sales_cycle": "Mediana del ciclo de venta", "source_recorded": "Leads con origen registrado",
-           "deals_linked": "Oportunidades vinculadas a un lead", "lead_volume": "Tendencia del volumen de leads"},
-}
-RELATION_LABELS = {
-    "en": {"confirms": "confirms the survey", "contradicts": "contradicts the survey", "mixed": "mixed",
-           "info": "for information", "no survey": "no survey question"},
-    "es": {"confirms": "confirma la encuesta", "contradicts": "contradice la encuesta", "mixed": "mixto",
-           "info": "informativo", "no survey": "sin pregunta en la encuesta"},
-}
-
-
-def narrative(a: AlignmentAudit, lang: str = "en") -> dict[str, str]:
-    """Bilingual sentences for the notebook: ``verdict``, ``derivation``, ``cautions``,
-    ``weakest``, ``largest_gap``, ``respondents`` (each in ``lang``)."""
-    fmt.check_lang(lang)
-    es = lang == "es"
-    v = a.verdict
-    out: dict[str, str] = {}
-    n_r = a.n_respondents
-    by_team = a.answers.groupby("team")["respondent"].nunique() if len(a.answers) else pd.Series(dtype=int)
-    parts = ", ".join(f"{TEAM_LABELS[lang].get(t, t)} {int(by_team[t])}" for t in SURVEY_TEAMS if t in by_team)
-    out["respondents"] = (f"{n_r} personas respondieron ({parts}); {len(a.answers)} respuestas válidas."
-                          if es else f"{n_r} people answered ({parts}); {len(a.answers)} valid answers.")
-    if v.level is None:
-        out["verdict"] = ("No hay respuestas válidas: no se puede dar un nivel de madurez."
-                          if es else "No valid answers: no maturity level can be given.")
-    else:
-        desc = MATURITY[v.level]["desc_es" if es else "desc_en"]
-        out["verdict"] = (f"Nivel de madurez {v.level} de 5: {v.name_es} ({desc})." if es
-                          else f"Maturity level {v.level} of 5: {v.name_en} ({desc}).")
-    out["derivation"] = " ".join(v.steps_es if es else v.steps_en)
-    out["cautions"] = " ".join(v.cautions_es if es else v.cautions_en)
-    t = a.dimension_table
-    if len(t):
-        w = t.sort_values(["score", "dimension"], kind="stable").iloc[0]
-        out["weakest"] = (f"La dimensión más débil es «{w['label_es']}» ({fmt.number(w['score'], 'es', 1)}/5)." if es
-                          else f"The weakest dimension is {_lc(w['label_en'])} ({fmt.number(w['score'], 'en', 1)}/5).")
-    else:
-        out["weakest"] = ""
-    g = largest_gap(a)
-    if g is None:
-        out["largest_gap"] = ("No se puede medir la brecha de percepción: hacen falta respuestas de ventas y de marketing."
-                              if es else "No perception gap can be measured: it needs answers from both sales and marketing.")
-    else:
-        lab = a.dims.set_index("dimension").loc[g["dimension"], f"label_{lang}"]
-        hi, lo = ("sales", "marketing") if g["gap"] > 0 else ("marketing", "sales")
-        sig = (("es estadísticamente significativa" if es else "is statistically significant") if g["significant"] else
-               ("no es concluyente con tan pocos encuestados" if es and g["caution"] else
-                "is not conclusive with so few respondents" if g["caution"] else
-                "no es estadísticamente significativa" if es else "is not statistically significant"))
-        q = fmt.number(g["qvalue"], lang, 3)
-        if es:
-            out["largest_gap"] = (f"La mayor brecha de percepción está en «{lab}»: {TEAM_LABELS['es'][hi]} puntúa "
-                                  f"{fmt.number(g[hi], 'es', 1)} y {TEAM_LABELS['es'][lo]} {fmt.number(g[lo], 'es', 1)} "
-                                  f"({fmt.number(abs(g['gap']), 'es', 1)} puntos; q = {q}); la diferencia {sig}.")
-        else:
-            out["largest_gap"] = (f"The largest perception gap is on {_lc(lab)}: {hi} scores "
-                                  f"{fmt.number(g[hi], 'en', 1)} and {lo} {fmt.number(g[lo], 'en', 1)} "
-                                  f"({fmt.number(abs(g['gap']), 'en', 1)} points; q = {q}); the difference {sig}.")
-    return out
-
-
-def largest_gap(a: AlignmentAudit) -> pd.Series | None:
-    """The dimension with the largest |sales − marketing| gap (ties: questionnaire order), or None."""
-    g = a.gaps.dropna(subset=["gap"])
-    if g.empty:
-        return None
-    return g.sort_values("abs_gap", ascending=False, kind="stable").iloc[0]
-
-
-def headlines(a: AlignmentAudit, lang: str = "en") -> list[dict[str, Any]]:
-    """Headline figures for the index tile (``ctx.save_headlines('01', ...)``): maturity level,
-    weakest dimension, largest perception gap. Each item: ``label_en, label_es, value, display``
-    (``display`` in ``lang``). Items that cannot be computed are left out."""
-    fmt.check_lang(lang)
-    es = lang == "es"
-    items: list[dict[str, Any]] = []
-    v = a.verdict
-    if v.level is not None:
-        items.append({"label_en": "Maturity level", "label_es": "Nivel de madurez", "value": int(v.level),
-                      "display": f"{v.level}/5 · {v.name(lang)}"})
-    t = a.dimension_table
-    if len(t):
-        w = t.sort_values(["score", "dimension"], kind="stable").iloc[0]
-        items.append({"label_en": "Weakest dimension", "label_es": "Dimensión más débil",
-                      "value": round(float(w["score"]), 2),
-                      "display": f"{w[f'label_{lang}']} ({fmt.number(w['score'], lang, 1)}/5)"})
-    g = largest_gap(a)
-    if g is not None:
-        lab = a.dims.set_index("dimension").loc[g["dimension"], f"label_{lang}"]
-        items.append({"label_en": "Largest perception gap", "label_es": "Mayor brecha de percepción",
-                      "value": round(float(g["gap"]), 2),
-                      "display": (f"{lab}: ventas {fmt.number(g['sales'], lang, 1)} · marketing {fmt.number(g['marketing'], lang, 1)}"
-                                  if es else
-                                  f"{lab}: sales {fmt.number(g['sales'], lang, 1)} · marketing {fmt.number(g['marketing'], lang, 1)}")})
-    return items
-
-
-def say(a: AlignmentAudit, *keys: str, lang: str = "en"):
-    """The :func:`narrative` sentences ``keys`` as one paragraph for the notebook (``smk.report.Html``)."""
-    import html as _html
-
-    from smk.views.html import Html
-
-    n = narrative(a, lang)
-    text = " ".join(n[k] for k in keys if n.get(k))
-    return Html(f"<p>{_html.escape(text)}</p>", text)
-
-
-def verdict_box(a: AlignmentAudit, lang: str = "en"):
-    """The verdict as a boxed note: level and name, how it was derived, cautions (``smk.report.Html``)."""
-    import html as _html
-
-    from smk.views.html import Html
-
-    n = narrative(a, lang)
-    parts = [f"<p><strong>{_html.escape(n['verdict'])}</strong></p>"]
-    if n["derivation"]:
-        parts.append(f"<p>{_html.escape(n['derivation'])}</p>")
-    if n["cautions"]:
-        parts.append(f"<p><em>{_html.escape(n['cautions'])}</em></p>")
-    text = "\n".join(x for x in (n["verdict"], n["derivation"], n["cautions"]) if x)
-    return Html('<div class="smk-note smk-note">' + "".join(parts) + "</div>", text)
-
-
-def set_aside_answers(client, lang: str = "en") -> pd.DataFrame:
-    """Survey rows set aside in the ledger (after :func:`clean_survey`): row in the file, column,
-    value and the reason in ``lang``."""
-    from smk.io.ledger import REASONS
-
-    fmt.check_lang(lang)
-    led = client.ledger.set_aside("survey")
-    i = 0 if lang == "en" else 1
-    cols = {"en": ["Row in the file", "Column", "Value", "Reason"], "es": ["Fila en el archivo", "Columna", "Valor", "Motivo"]}[lang]
-    return pd.DataFrame({cols[0]: led["source_row"].astype("Int64").to_numpy(), cols[1]: led["column"].to_numpy(),
-                         cols[2]: led["value"].to_numpy(), cols[3]: led["reason"].map(lambda r: REASONS[r][i]).to_numpy()})
-
-
-# --------------------------------------------------------------------------------------------
-# 8. Plot
-# --------------------------------------------------------------------------------------------
-def plot_dimension_scores(a: AlignmentAudit, *, lang: str = "en", ax=None):
-    """Horizontal bars: each dimension's mean score per team side by side (1–5), with 95 %
-    t-interval whiskers where a team has ≥ 2 respondents; dashed line at the neutral 3."""
-    import matplotlib.pyplot as plt
-
-    from smk.views import theme
-
-    fmt.check_lang(lang)
-    if ax is None:
-        _, ax = plt.subplots(figsize=theme.figsize("tall"))
-    s = a.scores[a.scores["team"].isin(SURVEY_TEAMS)]
-    dims = [d for d in a.dims["dimension"] if d in set(s["dimension"])]
-    teams = [t for t in SURVEY_TEAMS if t in set(s["team"])]
-    labels = a.dims.set_index("dimension")[f"label_{lang}"]
-    h = 0.8 / max(len(teams), 1)
-    y = np.arange(len(dims))
-    for i, t in enumerate(teams):
-        st = s[s["team"] == t].set_index("dimension").reindex(dims)
-        pos = y - 0.4 + h * (i + 0.5)
-        ax.barh(pos, st["mean"] - 1, left=1, height=h, color=theme.COLORS[t], label=TEAM_LABELS[lang][t].capitalize())
-        err_lo = (st["mean"] - st["ci_low"]).to_numpy(float)
-        err_hi = (st["ci_high"] - st["mean"]).to_numpy(float)
-        ax.errorbar(st["mean"], pos, xerr=np.vstack([err_lo, err_hi]), fmt="none", ecolor="#333333",
-                    elinewidth=0.8, capsize=2)
-    ax.axvline(3, color=theme.COLORS["neutral"], linestyle="--", linewidth=1)
-    ax.set_yticks(y, [labels[d] for d in dims])
-    ax.invert_yaxis()
-    ax.set_xlim(1, 5)
-    ax.set_xticks([1, 2, 3, 4, 5])
-    _ = ax.set_xlabel("Puntuación media (1 = nada de acuerdo, 5 = totalmente de acuerdo)" if lang == "es"
-                      else "Mean score (1 = strongly disagree, 5 = strongly agree)")
-    _ = ax.set_title("Alineación por dimensión y equipo" if lang == "es" else "Alignment by dimension and team", pad=28)
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=max(len(teams), 1), frameon=False,
-              borderaxespad=0.2)
-    return ax
-
-
-# --------------------------------------------------------------------------------------------
-# 9. Saving questionnaire answers (used by the widget form; testable without widgets)
-# --------------------------------------------------------------------------------------------
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_cell(v: Any) -> str:
-    """Text a spreadsheet will not run as a formula (OWASP CSV injection: prefix with ')."""
-    s = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
-    if s and s[0] in _FORMULA_START and not _is_number(s):
-        return "'" + s
-    return s
-
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
-
-
-def _stamp(v: Any, config, tc) -> str:
-    """``answered_at`` as the file expects it: the table's ``date_formats.answered_at`` or
-    ``date_format`` from client.yml (default ``%Y-%m-%d %H:%M``), tz-aware values first converted to
-    the client's timezone (naive values are taken as already in it, as the loader reads them)."""
-    if v is None or (not isinstance(v, str) and pd.isna(v)) or (isinstance(v, str) and not v.strip()):
-        return ""
-    t = pd.Timestamp(v)
-    if t.tzinfo is not None:
-        t = t.tz_convert(config.tz).tz_localize(None)
-    return t.strftime(tc.date_formats.get("answered_at") or tc.date_format or "%Y-%m-%d %H:%M")
-
-
-def save_answers(config, answers: pd.DataFrame | list[dict], *, client_dir: str | Path | None = None,
-                 bank: pd.DataFrame | None = None) -> Path:
-    """Append questionnaire answers to the client's survey CSV (``tables.survey.file`` in client.yml).
-
-    ``answers``: rows with ``respondent, team, question_id, answer`` and optionally ``answered_at``
-    (pass it explicitly: the library never reads the clock). Columns are written under the
-    client's own names (``tables.survey.columns`` maps canonical → source) and team values in the
-    client's own vocabulary (reverse of ``tables.survey.values.team``); an existing file keeps its
-    header, delimiter and encoding. Every answer is validated first (known question, team in
-    sales/marketing/management, whole number 1–5): nothing is written if one is wrong
-    (ValueError naming the row). Returns the file path.
-    """
-    tc = config.tables.get("survey")
-    if tc is None:
-        raise ConfigError("client.yml has no `tables.survey`: add e.g. `survey: {file: survey.csv}` under `tables:` "
-                          "so answers have a file to go to.")
-    if client_dir is not None:
-        base = Path(client_dir)
-        base = base.parent if base.is_file() else base
-    else:
-        base = config.path.parent if config.path else Path(".")
-    path = base / tc.file
-    if path.suffix.lower() not in (".csv", ".txt", ""):
-        raise ConfigError(f"{path}: answers can only be appended to a CSV file; point `tables.survey.file` to a .csv.")
-    df = pd.DataFrame(answers).copy()
-    bank = question_bank(config.survey) if bank is None else bank
-    need = ["respondent", "team", "question_id", "answer"]
-    missing = [c for c in need if c not in df]
-    if missing:
-        raise ValueError(f"answers lack column(s): {', '.join(missing)}")
-    if "answered_at" not in df:
-        df["answered_at"] = None
-    for i, r in df.reset_index(drop=True).iterrows():
-        if not str(r["respondent"] or "").strip():
-            raise ValueError(f"answer {i + 1}: the respondent is empty")
-        if r["team"] not in SURVEY_TEAMS:
-            raise ValueError(f"answer {i + 1}: team must be one of {', '.join(SURVEY_TEAMS)}, got {r['team']!r}")
-        if r["question_id"] not in set(bank["id"]):
-            raise ValueError(f"answer {i + 1}: unknown question {r['question_id']!r}")
-        a = r["answer"]
-        if isinstance(a, bool) or not _is_number(str(a)) or float(a) != round(float(a)) or not LIKERT[0] <= float(a) <= LIKERT[1]:
-            raise ValueError(f"answer {i + 1}: answers are whole numbers from 1 to 5, got {a!r}")
-    src_name = {c: tc.columns.get(c, c) for c in ("respondent", "team", "question_id", "answer", "answered_at")}
-    team_map = tc.values.get("team", {})
-    reverse_team: dict[str, str] = {}
-    for source_value, canonical in team_map.items():
-        reverse_team.setdefault(canonical, source_value)
-    encoding = tc.encoding or "utf-8"
-    delimiter = tc.delimiter
-    header: list[str] | None = None
-    if path.exists() and path.stat().st_size > 0:
-        with open(path, encoding=encoding if encoding != "utf-8" else "utf-8-sig", newline="") as fh:
-            first = fh.readline()
-        if delimiter is None:
-            try:
-                delimiter = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
-            except csv.Error:
-                delimiter = ","
-        header = next(csv.reader(io.StringIO(first), delimiter=delimiter))
-        header = [h.strip() for h in header]
-    delimiter = delimiter or ","
-    if header is None:
-        header = [src_name[c] for c in ("respondent", "team", "question_id", "answer", "answered_at")]
-    canonical_by_source = {v: k for k, v in src_name.items()}
-    absent = [src_name[c] for c in need if src_name[c] not in header]
-    if absent:
-        raise ConfigError(f"{path}: the header lacks column(s) {', '.join(absent)} (as mapped in client.yml); "
-                          "answers cannot be appended safely.")
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
-    for _, r in df.iterrows():
-        values = {"respondent": str(r["respondent"]).strip(), "team": reverse_team.get(r["team"], r["team"]),
-                  "question_id": r["question_id"], "answer": int(float(r["answer"])),
-                  "answered_at": _stamp(r["answered_at"], config, tc)}
-        w.writerow([_safe_cell(values.get(canonical_by_source.get(h, ""), "")) for h in header])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    new = not path.exists() or path.stat().st_size == 0
-    needs_newline = False
-    if not new:
-        with open(path, "rb") as fh:
-            fh.seek(-1, 2)
-            needs_newline = fh.read(1) not in (b"\n", b"\r")
-    with open(path, "a", encoding=encoding, newline="") as fh:
-        if new:
-            csv.writer(fh, delimiter=delimiter, lineterminator="\n").writerow(header)
-        elif needs_newline:
-            fh.write("\n")
-        fh.write(buf.getvalue())
-    return path
-
-
-def questionnaire_form(client, *, lang: str = "en", answered_at: Any = None):
-    # ``answered_at`` None: the moment *Save* is pressed, in the client's timezone (the one place the
-    # library reads the clock: it stamps a live answer, it never enters an analysis as "now").
-    """An ipywidgets form to run the questionnaire live (JupyterLab only; never under papermill):
-    respondent name, team, one 1–5 toggle per question, and a Save button that appends the answers
-    with :func:`save_answers` and reports how many were written. ``answered_at`` (optional): a
-    timestamp or a callable returning one; default: the time of *Save* in the client's timezone."""
-    import ipywidgets as w
-
-    fmt.check_lang(lang)
-    es = lang == "es"
-    bank = question_bank(client.config.survey)
-    name = w.Text(description="Nombre" if es else "Name", placeholder="ana.garcia")
-    team = w.Dropdown(options=[(TEAM_LABELS[lang][t].capitalize(), t) for t in SURVEY_TEAMS],
-                      description="Equipo" if es else "Team")
-    scale = (("1 Nada de acuerdo", 1), ("2", 2), ("3", 3), ("4", 4), ("5 Totalmente de acuerdo", 5)) if es else \
-            (("1 Strongly disagree", 1), ("2", 2), ("3", 3), ("4", 4), ("5 Strongly agree", 5))
-    toggles = {}
-    rows = []
-    for _, q in bank.iterrows():
-        t = w.ToggleButtons(options=scale, value=None, style={"button_width": "auto"})
-        toggles[q["id"]] = t
-        rows.append(w.VBox([w.HTML(f"<b>{q[f'label_{lang}']}</b> — {q[f'text_{lang}']}"), t]))
-    status = w.HTML()
-    button = w.Button(description="Guardar respuestas" if es else "Save answers", button_style="primary")
-
-    def on_save(_):
-        picked = [{"respondent": name.value, "team": team.value, "question_id": qid, "answer": t.value,
-                   "answered_at": (answered_at() if callable(answered_at) else answered_at) if answered_at is not None
-                   else pd.Timestamp.now(tz=client.config.tz)}
-                  for qid, t in toggles.items() if t.value is not None]
-        if not picked:
-            status.value = "Marque al menos una respuesta." if es else "Pick at least one answer."
-            return
-        try:
-            path = save_answers(client.config, picked, bank=bank,
-                                client_dir=None if client.config.path else client.path)
-        except (ValueError, ConfigError) as exc:
-            status.value = f"<span style='color:#D55E00'>{exc}</span>"
-            return
-        status.value = (f"{len(picked)} respuestas guardadas en {path.name}." if es
-                        else f"{len(picked)} answers saved to {path.name}.")
-        for t in toggles.values():
-            t.value = None
-
-    button.on_click(on_save)
-    return w.VBox([w.HBox([name, team]), *rows, button, status])
+#: The name notebook 01 and older callers used (tests/test_synth.py); the same function.
+audit = analyse
 
 
 __all__ = [
-    "AlignmentAudit", "LABELS", "MATURITY", "NOTEBOOKS", "THRESHOLDS", "Verdict", "audit", "clean_survey",
-    "compare_evidence", "data_evidence", "dimension_summary", "dimensions", "evidence_table", "gap_table", "gap_test",
-    "headlines", "largest_gap", "say", "set_aside_answers", "verdict_box", "level_from_score", "maturity", "narrative", "perception_gaps", "plot_dimension_scores",
-    "priorities", "priority_table", "question_bank", "question_table", "questionnaire_form", "respondent_scores", "save_answers",
-    "score_table", "t_interval", "team_scores",
+    "AlignmentResult", "EVIDENCE_COLUMNS", "LEVELS", "MIN_TEAM_N", "NOTEBOOKS", "Step", "THRESHOLDS", "Verdict",
+    "analyse", "audit", "clean_survey", "compare_evidence", "data_evidence", "dimension_summary", "dimensions",
+    "gap_test", "level_from_score", "maturity", "perception_gaps", "priorities", "question_bank",
+    "respondent_scores", "survey_set_aside", "t_interval", "team_scores",
 ]
