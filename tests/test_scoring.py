@@ -1,11 +1,19 @@
-"""Notebook 02 analysis (smk.analyses.scoring): activity close rates, fit × interest, thresholds, demo effects."""
+"""Notebook 02: the analysis (smk.analyses.scoring: activity close rates, fit × interest, thresholds, the
+demo's planted effects) and its views (smk.views.scoring: every section's exact text in both languages)."""
 from __future__ import annotations
+
+import copy
 
 import pandas as pd
 import pytest
 
+import smk.report
+from smk import texts
 from smk.analyses import scoring
+from smk.analyses.base import Missing
 from smk.analyses.outcomes import lead_outcomes
+from smk.analyses.rules import Rule
+from smk.views import scoring as view
 
 TZ = "Europe/Madrid"
 END = pd.Timestamp("2026-06-30 23:59", tz=TZ)
@@ -89,9 +97,9 @@ def test_fit_interest_quadrants_and_actions():
     assert per["quadrant"].tolist() == ["high_fit_high_interest", "high_fit_low_interest",
                                         "low_fit_high_interest", "low_fit_low_interest"]
     t = scoring.quadrant_table(per, [True, False, True, False], min_group_size=1)
+    assert t["quadrant"].tolist() == list(scoring.QUADRANTS)
     assert t["n"].tolist() == [1, 1, 1, 1] and t["customers"].tolist() == [1, 0, 1, 0]
-    assert "24" in t.loc[0, "action_en"] and "24" in t.loc[0, "action_es"]
-    assert t.loc[3, "action_en"] == "Drop from lists"
+    assert t["rate"].tolist() == [1.0, 0.0, 1.0, 0.0] and t["share"].tolist() == [0.25] * 4
     # without thresholds: above the median is high (median fit = 5 → Insurance high)
     per2 = scoring.fit_interest(leads, fit, interest)
     assert per2["fit_high"].tolist() == [True, True, False, False]
@@ -145,18 +153,6 @@ def test_sales_capacity_and_recommendation():
     assert scoring.recommend_threshold(t) is None
 
 
-def test_mql_definition_in_both_languages():
-    from smk.analyses.rules import Rule
-    rules = [Rule("n_demo_request", ">=", 1.0, 68, group="interest"), Rule("job_title", "=", "Student", -49, group="fit")]
-    rec = {"threshold": 60.0, "mqls_per_month": 140.4, "close_rate": 0.083, "capture": 0.91, "basis": "capacity"}
-    en = scoring.mql_definition(rec, rules, lang="en", window_days=90)
-    es = scoring.mql_definition(rec, rules, lang="es", window_days=90)
-    assert "reaches 60 points" in en and "Demo request (at least once) +68" in en and "Job title is Student -49" in en
-    assert "140 MQLs a month" in en and "8.3 %" in en and "90 days" in en
-    assert "llega a 60 puntos" in es and "Solicitud de demo (al menos una vez) +68" in es and "8,3 %" in es
-    assert "Cargo es Student -49" in es
-
-
 # ------------------------------------------------------------------------------------------------
 # The demo's planted effects (smk.io.synth: demo requests and pricing-page views close far above average)
 # ------------------------------------------------------------------------------------------------
@@ -208,46 +204,436 @@ def test_demo_end_to_end(demo):
     per, q = scoring.quadrants(demo, sc)
     rates = q.set_index("quadrant")["rate"]
     assert rates["high_fit_high_interest"] > rates["low_fit_low_interest"]
-    h = scoring.headlines(scoring.close_rates(demo), sc, rec, "es")
-    assert h[3]["display"] == f"{rec['threshold']:.0f} puntos"
-    assert [i["label_en"] for i in h][:2] == ["Lift: Demo request", "Lift: Pricing page view"]
-    assert h[2]["display"] == f"{sc.auc['auc']:.2f}".replace(".", ",")
 
 
-def test_demo_notebook_views_and_sentences_in_both_languages(demo):
-    res = scoring.analyse(demo)
-    for lang in ("en", "es"):
-        for part in ("activities", "assets", "quadrants", "client_rules", "scorecard", "coefficients", "excluded",
-                     "calibration", "gains", "thresholds", "leakage"):
-            v = scoring.view(res, part, lang)
-            assert isinstance(v, pd.DataFrame)
-        for part in ("activities", "assets", "quadrants", "client_rules", "scorecard", "excluded", "evaluation",
-                     "calibration", "gains", "leakage", "threshold", "definition"):
-            assert scoring.describe(res, part, lang)
-    # the demo has no scoring rules in client.yml: the seed's three example rules are shown, and said so
-    assert res.rules_source == "seed example"
-    assert "example rules" in scoring.describe(res, "client_rules", "en")
-    assert "reglas de ejemplo" in scoring.describe(res, "client_rules", "es")
-    # Spanish sentences use the decimal comma and Spanish words
-    es = scoring.describe(res, "evaluation", "es")
-    assert es.startswith("AUC ") and "intervalo DeLong" in es and "," in es.split()[1]
-    # the scorecard table uses the CRM's own field names (client.yml mapping) and values
-    sc_view = scoring.view(res, "scorecard", "en")
-    assert "First Conversion" in set(sc_view["field"]) or "Job Title" in set(sc_view["field"])
+# ------------------------------------------------------------------------------------------------
+# The result (smk.analyses.scoring.analyse) and the demo notebook's sections, in both languages
+# ------------------------------------------------------------------------------------------------
+SECTIONS = ("cautions", "activities", "assets", "quadrants", "client_rules", "scorecard", "excluded", "calibration",
+            "evaluation", "gains", "leakage", "thresholds", "definition", "explorer")
 
 
-def test_analyse_turns_a_leaky_field_into_a_named_note(demo):
-    import copy
+@pytest.fixture(scope="module")
+def demo_result(demo):
+    return scoring.analyse(demo)
 
+
+def _variant(client, **tables):
+    """A copy of the client with some tables replaced (None removes one)."""
+    c = copy.copy(client)
+    c.tables = dict(client.tables)
+    for name, df in tables.items():
+        if df is None:
+            c.tables.pop(name)
+        else:
+            c.tables[name] = df
+    return c
+
+
+def _render(res, client, lang, tmp_path, sections=SECTIONS):
+    """{section: [plain text of each Html shown, '<figure>' for each figure]} through the notebook context."""
+    ctx = smk.report.setup(tmp_path, lang=lang, client=client, output_dir=tmp_path / lang)
+    out = {}
+    for s in sections:
+        ctx.shown.clear()
+        ctx.show(res, s)
+        out[s] = ["<figure>" if hasattr(o, "savefig") else repr(o) for o in ctx.shown]
+    return out
+
+
+def test_demo_result_is_compute_only_and_matches_the_notebook(demo_result):
+    res = demo_result
+    assert res.missing == {} and res.cautions == ()
+    assert res.window_days == 90 and res.rules_source == "seed_example" and res.quadrant_rules == "learned"
+    # the learned scorecard in CRM form (canonical fields, operators and values; the view names them)
+    top = res.scorecard_rules.iloc[0]
+    assert (top["field"], top["operator"], top["value"], top["points"], top["group"], top["n"]) == \
+        ("n_demo_request", ">=", 1.0, 88, "interest", 266)
+    assert len(res.scorecard_rules) == 16 and res.scorecard_rules["points"].tolist() == [r.points for r in res.scorecard.rules]
+    # the guide's example rules on the demo leads: pageviews > 15 → 654 leads, gmail → 425, IBM → 0
+    assert res.client_rules["fired"].tolist() == [654, 425, 0]
+    assert res.client_rules["share"].tolist() == pytest.approx([654 / 4000, 425 / 4000, 0.0])
+    assert res.quadrants["n"].tolist() == [644, 757, 958, 935]
+    assert res.recommendation["threshold"] == 10.0 and res.recommendation["basis"] == "capture"
+    # no words anywhere in the tables: codes only
+    assert set(res.quadrants["quadrant"]) == set(scoring.QUADRANTS)
+    assert not {"label_en", "label_es", "action_en", "action_es"} & set(res.quadrants.columns)
+    assert not {"reason_en", "reason_es"} & (set(res.scorecard.excluded.columns) | set(res.scorecard.leakage.columns))
+
+
+def test_demo_headlines_in_both_languages(demo_result):
+    h = demo_result.headlines()
+    assert [i.label for i in h] == ["scoring.headline.lift.demo_request", "scoring.headline.lift.pricing_page_view",
+                                    "scoring.headline.auc_recent", "scoring.headline.threshold",
+                                    "scoring.headline.mqls_per_month"]
+    assert h[0].value == pytest.approx(demo_result.activities.iloc[0]["lift_vs_average"])
+    assert h[2].value == pytest.approx(demo_result.scorecard.auc["auc"]) and h[2].kind == "number:2"
+    assert h[3].value == 10.0 and h[4].value == pytest.approx(demo_result.recommendation["mqls_per_month"])
+    shown = {lang: [(texts.t(i.label, lang), texts.t(i.display, lang, **i.params) if i.display else None) for i in h]
+             for lang in texts.LANGS}
+    assert shown["en"] == [("Lift: Demo request", "×3.0"), ("Lift: Pricing page view", "×2.4"),
+                           ("Scoring model AUC (recent leads)", None), ("Recommended MQL threshold", "10 points"),
+                           ("MQLs per month at that threshold", None)]
+    assert shown["es"] == [("Lift: Solicitud de demo", "×3,0"), ("Lift: Visita a la página de precios", "×2,4"),
+                           ("AUC del modelo (leads recientes)", None), ("Umbral MQL recomendado", "10 puntos"),
+                           ("MQL por mes con ese umbral", None)]
+
+
+def test_demo_sections_in_both_languages(demo, demo_result, tmp_path):
+    en = _render(demo_result, demo, "en", tmp_path)
+    es = _render(demo_result, demo, "es", tmp_path)
+    figures = {s: v.count("<figure>") for s, v in en.items()}
+    assert figures == {"cautions": 0, "activities": 1, "assets": 0, "quadrants": 1, "client_rules": 0, "scorecard": 0,
+                       "excluded": 0, "calibration": 1, "evaluation": 0, "gains": 2, "leakage": 0, "thresholds": 1,
+                       "definition": 0, "explorer": 0}
+    assert en["cautions"] == [] and en["explorer"] == []  # nothing to caution; the slider only in JupyterLab
+    assert en["activities"][0].splitlines()[:2] == [
+        "Activity | Leads who did it | Customers | Close rate | 95 % CI | Lift vs average | Lift vs base rate | "
+        "q-value (BH) | Verdict",
+        "Demo request | 376 | 70 | 18.6 % | [15.0 %, 22.9 %] | 3.0 | 4.8 | 0.000 | significantly above average"]
+    assert es["activities"][0].splitlines()[1] == (
+        "Solicitud de demo | 376 | 70 | 18,6 % | [15,0 %, 22,9 %] | 3,0 | 4,8 | 0,000 | "
+        "significativamente por encima del promedio")
+    assert en["activities"][-1] == (
+        "The average activity close rate is 6.2 % (the mean of the activities' own rates, as the guide computes it); "
+        "3.9 % of all 3,294 leads became customers within 90 days. Significantly above average: Demo request "
+        "(18.6 %, ×3.0), Pricing page view (14.9 %, ×2.4). These belong in the MQL definition.")
+    assert es["activities"][-1] == (
+        "La tasa de cierre promedio de las actividades es 6,2 % (la media de las tasas de cada actividad, como la "
+        "calcula la guía); el 3,9 % de los 3.294 leads se convirtió en cliente en 90 días. Significativamente por "
+        "encima del promedio: Solicitud de demo (18,6 %, ×3,0), Visita a la página de precios (14,9 %, ×2,4). "
+        "Estas van en la definición de MQL.")
+    assert en["quadrants"][0].splitlines()[1] == (
+        "High fit, high interest | 644 | 20 % | 63 | 9.8 % | [7.7 %, 12.3 %] | "
+        "Sales follows up immediately (usually within 24 hours)")
+    assert es["quadrants"][0].splitlines()[4] == (
+        "Poco valor, poco interés | 935 | 28 % | 6 | 0,6 % | [0,3 %, 1,4 %] | Eliminarlos de las listas")
+    assert en["quadrants"][-1] == (
+        "High fit and high interest leads close at 9.8 % [7.7 %, 12.3 %]; low fit and low interest at 0.6 %. Here fit "
+        "and interest come from the learned scorecard's profile and behaviour rules; 'high' means above the median "
+        "unless client.yml sets the thresholds.")
+    assert es["client_rules"][0].splitlines() == [
+        "Campo | Operador | Valor | Puntos | Leads que cumplen | Proporción de leads",
+        "Number of Pageviews | es mayor que | 15 | 10 | 654 | 16,4 %", "Email | contiene | gmail | -10 | 425 | 10,6 %",
+        "Company Name | contiene | IBM | 30 | 0 | 0,0 %"]
+    assert en["client_rules"][-1] == (
+        "client.yml has no scoring rules yet, so these are the guide's three example rules applied to your leads, to "
+        "show how a rules table works. Median score 0, highest 10.")
+    # the scorecard in the CRM's own names (client.yml mapping) and values
+    assert en["scorecard"][0].splitlines()[1] == "Demo request (count) | is at least | 1 | 88 | Interest | 266 | 21.4 % | 2.47 | 3.65"
+    assert "Original Source | is | SOCIAL_MEDIA | -45 | Fit | 297 | 1.7 % | -2.56 | -0.57" in en["scorecard"][0]
+    assert es["scorecard"][0].splitlines()[1] == (
+        "Solicitud de demo (número) | es al menos | 1 | 88 | Interés | 266 | 21,4 % | 2,47 | 3,65")
+    assert es["scorecard"][-1] == (
+        "16 reglas, aprendidas con una regresión logística sobre 2.306 leads (los más antiguos por fecha de creación). "
+        "Los puntos son proporcionales al log-odds: cada 20 puntos duplican las probabilidades (odds) de convertirse "
+        "en cliente en 90 días (scoring.points_to_double_odds). Se pueden escribir en el CRM tal cual.")
+    assert en["excluded"][0].splitlines()[1] == (
+        "Email open (at least once) | no clear effect once the other rules are counted (left out to keep the "
+        "scorecard short) | –")
+    assert en["excluded"][-1] == (
+        "Left out of the model, with the reason: 0 fields that look filled in after the outcome, 0 features that "
+        "repeat another one, 45 without a clear effect once the others are counted.")
+    assert es["calibration"][0].splitlines()[1] == "0,0 % – 0,3 % | 198 | 0,1 % | 1,0 % | [0,3 %, 3,6 %]"
+    assert en["evaluation"] == [
+        "AUC 0.79 [0.69, 0.90] (DeLong 95 % interval): a customer outscores a non-customer 79 % of the time. The model "
+        "was trained on leads created before 6 Apr 2026 and tested on the 988 created since. 706 leads younger than "
+        "90 days are left out: they have not had the chance to close."]
+    assert es["evaluation"] == [
+        "AUC 0,79 [0,69, 0,90] (intervalo DeLong del 95 %): un cliente supera en puntos a un no cliente el 79 % de las "
+        "veces. El modelo fue entrenado con los leads creados antes del 6 abr 2026 y probado con los 988 creados desde "
+        "entonces. Se excluyen 706 leads con menos de 90 días: aún no han tenido ocasión de cerrar."]
+    assert en["gains"][-1] == ("The top 10 % of recent leads by score close at 15.2 % (×5.3 the average); the top 30 % "
+                               "hold 68 % of the customers.")
+    assert en["leakage"] == [  # no empty table: the sentence says there is nothing
+        "No field looks recorded after the outcome: none is listed in scoring.exclude_features, none has a sales-side "
+        "name, and none predicts the outcome suspiciously well on its own."]
+    assert en["thresholds"][0].splitlines()[6] == "10 | 191 | 79 % | 3.3 % | [2.3 %, 4.8 %] | 93 %"
+    assert es["thresholds"][-1] == (
+        "Ventas puede trabajar unos 495 MQL al mes (11 comerciales × 60 horas de llamadas × 6,0 intentos por hora ÷ 8 "
+        "intentos por lead). Umbral recomendado: 10 puntos, el umbral más alto que aún conserva el 90 % de los clientes "
+        "(ventas podría trabajar todos los leads, así que el umbral solo quita trabajo que no trae clientes).")
+    assert en["definition"] == [
+        "A lead is a marketing-qualified lead (MQL) when its score reaches 10 points. Points come mostly from: Demo "
+        "request (at least once) +88; First conversion is Free Trial Signup +53; Pricing page view (at least once) "
+        "+42; Page view (at least once) +32; First conversion is Webinar: Closing the Loop +25. Points are taken away "
+        "for: Job title is Student -63; Job title is VP Sales -51; Original source is SOCIAL_MEDIA -45. At this "
+        "threshold marketing would hand sales about 191 MQLs a month; about 3.3 % of them become customers within "
+        "90 days, and they include 93 % of all customers."]
+
+
+def test_a_leaky_field_becomes_a_named_caution(demo, tmp_path):
     from smk.analyses.outcomes import won_within
 
-    c = copy.copy(demo)
-    c.tables = dict(demo.tables)
     oc = lead_outcomes(demo)
     # a sales-side flag with an innocent name that is the outcome itself (won within 90 days)
-    c.tables["leads"] = demo.leads.assign(crm_flag=won_within(oc, 90).map({True: "A", False: "B"}).to_numpy())
+    c = _variant(demo, leads=demo.leads.assign(crm_flag=won_within(oc, 90).map({True: "A", False: "B"}).to_numpy()))
     res = scoring.analyse(c)
     assert "crm_flag" in set(res.scorecard.leakage["feature"])
     assert "crm_flag" not in set(res.scorecard.coefficients["field"])
-    assert any("crm_flag" in en and "crm_flag" in es for en, es in res.notes)
-    assert "crm_flag" in scoring.show_notes(res, "es").text
+    assert res.cautions == (scoring.Caution("scoring.cautions.leakage_auc", {"feature": "crm_flag", "auc": 1.0}),)
+    assert _render(res, c, "en", tmp_path, ["cautions"])["cautions"] == [
+        "Note: Possible leakage: 'crm_flag' predicts the outcome almost perfectly on its own (AUC ≥ 0.95): probably "
+        "recorded after it (AUC alone 1.00); it was left out of the model. Check how and when this field is filled in."]
+    assert _render(res, c, "es", tmp_path, ["cautions"])["cautions"] == [
+        "Nota: Posible fuga de información: 'crm_flag' predice el resultado casi perfectamente por sí sola (AUC ≥ "
+        "0,95): probablemente se registra después (AUC sola 1,00); se dejó fuera del modelo. Revise cómo y cuándo se "
+        "rellena este campo."]
+    leak = _render(res, c, "es", tmp_path, ["leakage"])["leakage"]
+    assert leak[0].splitlines()[1] == ("crm_flag | predice el resultado casi perfectamente por sí sola (AUC ≥ 0,95): "
+                                       "probablemente se registra después | 1,00")
+    assert leak[1] == ("Fuera por probable fuga de información (lo rellena ventas después del resultado): crm_flag. Un "
+                       "modelo que lo usara parecería excelente y no serviría para leads nuevos.")
+
+
+def test_an_activity_type_with_capitals_and_spaces(demo, tmp_path):
+    """Issue 17 item 9: 'Chat Bot' in the log became the rule field 'n_Chat Bot' and crashed notebook 02."""
+    acts = demo.activities
+    renamed = acts["activity_type"].astype(str).replace({"demo_request": "Chat Bot"}).astype("category")
+    c = _variant(demo, activities=acts.assign(activity_type=renamed))
+    res = scoring.analyse(c)
+    assert res.missing == {}
+    assert res.scorecard.rules[0].text == "n_Chat Bot >= 1" and res.scorecard.rules[0].points == 88  # as demo_request
+    assert res.quadrants["n"].tolist() == [644, 757, 958, 935]  # the quadrants count the renamed activity too
+    en = _render(res, c, "en", tmp_path)
+    assert en["scorecard"][0].splitlines()[1] == "Chat Bot (count) | is at least | 1 | 88 | Interest | 266 | 21.4 % | 2.47 | 3.65"
+    assert en["definition"][0].split(". ")[1] == "Points come mostly from: Chat Bot (at least once) +88; First conversion is Free Trial Signup +53; Pricing page view (at least once) +42; Page view (at least once) +32; First conversion is Webinar: Closing the Loop +25"
+    # its headline names it in the value (the label is a catalogue text)
+    h = res.headlines()[0]
+    assert (h.label, texts.t(h.label, "es"), texts.t(h.display, "es", **h.params)) == \
+        ("scoring.headline.lift_rank.1", "Lift: actividad principal", "Chat Bot: ×3,0")
+
+
+def test_no_rule_learned(demo, tmp_path):
+    """Issue 17 item 9: a model that keeps no rule crashed notebook 02 ("Length mismatch")."""
+    c = _variant(demo, activities=None,
+                 leads=demo.leads.drop(columns=["industry", "country", "job_title", "channel", "offer", "employees"]))
+    res = scoring.analyse(c)
+    assert res.scorecard is not None and res.scorecard.rules == [] and len(res.scorecard_rules) == 0
+    why = Missing(reason="scoring.missing.no_rules", params={"days": 90})
+    assert {s: res.missing[s] for s in scoring.RULE_SECTIONS} == {s: why for s in scoring.RULE_SECTIONS}
+    assert res.missing["activities"] == Missing(needs=("activities",))
+    assert res.missing["quadrants"] == Missing(reason="scoring.missing.no_quadrant_rules")
+    assert res.missing["client_rules"] == Missing(reason="scoring.missing.rule_field_seed_example",
+                                                  params={"field": "Number of Pageviews"})
+    assert res.headlines() == []
+    en, es = _render(res, c, "en", tmp_path), _render(res, c, "es", tmp_path)
+    assert en["scorecard"] == [
+        "No rule has a clear effect on becoming a customer within 90 days once the others are counted, so the model "
+        "gives no points: there is no scorecard to type into the CRM and no threshold to recommend."]
+    assert es["thresholds"] == [
+        "No hay datos suficientes: Ninguna regla tiene un efecto claro en convertirse en cliente en 90 días una vez "
+        "contadas las demás, así que el modelo no asigna puntos: no hay tabla de puntuación para escribir en el CRM ni "
+        "umbral que recomendar."]
+    assert en["client_rules"] == [
+        "Not enough data: client.yml has no scoring rules yet (scoring.rules). The guide's example rules, shown to "
+        "illustrate a rules table, could not be applied: these leads have no field 'Number of Pageviews'."]
+    assert es["client_rules"] == [
+        "No hay datos suficientes: client.yml aún no tiene reglas de puntuación (scoring.rules). Las reglas de ejemplo "
+        "de la guía, que se muestran para ilustrar una tabla de reglas, no se pudieron aplicar: estos leads no tienen "
+        "el campo 'Number of Pageviews'."]
+    assert es["excluded"] == ["Fuera del modelo, con su motivo: 0 campos que parecen rellenarse después del resultado, "
+                              "0 variables que repiten otra, 0 sin efecto claro una vez contadas las demás."]
+
+
+def test_too_few_customers_to_learn(demo, tmp_path):
+    c = _variant(demo, leads=demo.leads.head(300))
+    res = scoring.analyse(c)
+    assert res.scorecard is None and res.thresholds is None and res.recommendation is None
+    why = Missing(reason="scoring.missing.not_learned", params={"customers": 5, "others": 205, "min_events": 10})
+    assert {s: res.missing[s] for s in scoring.MODEL_SECTIONS} == {s: why for s in scoring.MODEL_SECTIONS}
+    assert res.missing["quadrants"] == Missing(reason="scoring.missing.no_quadrant_rules")
+    # the two best-ranked activities only (no model, no threshold)
+    assert [h.label for h in res.headlines()] == ["scoring.headline.lift.demo_request",
+                                                  "scoring.headline.lift.pricing_page_view"]
+    en, es = _render(res, c, "en", tmp_path), _render(res, c, "es", tmp_path)
+    assert en["evaluation"] == [
+        "Not enough data: The scoring model could not be learned: it needs at least 10 customers and 10 other leads "
+        "old enough in the training window (customers: 5; other leads: 205)."]
+    assert es["evaluation"] == [
+        "No hay datos suficientes: No se pudo aprender el modelo de puntuación: necesita al menos 10 clientes y 10 "
+        "leads más con antigüedad suficiente en la ventana de entrenamiento (clientes: 5; otros leads: 205)."]
+    assert en["activities"][-1].endswith("No activity closes significantly above the average. 1 with too few leads to "
+                                         "judge is listed last, unranked.")
+    assert es["activities"][-1].endswith("Ninguna actividad cierra significativamente por encima del promedio. 1 con "
+                                         "muy pocos leads para juzgar aparece al final, sin puesto.")
+
+
+# ------------------------------------------------------------------------------------------------
+# Sentences, branch by branch (smk.views.scoring)
+# ------------------------------------------------------------------------------------------------
+def test_mql_definition_in_both_languages():
+    rules = [Rule("n_demo_request", ">=", 1.0, 68, group="interest"), Rule("job_title", "=", "Student", -49, group="fit")]
+    rec = {"threshold": 60.0, "mqls_per_month": 140.4, "close_rate": 0.083, "capture": 0.91, "basis": "capacity"}
+    assert view.mql_definition(rec, rules, "en", window_days=90) == (
+        "A lead is a marketing-qualified lead (MQL) when its score reaches 60 points. Points come mostly from: Demo "
+        "request (at least once) +68. Points are taken away for: Job title is Student -49. At this threshold marketing "
+        "would hand sales about 140 MQLs a month; about 8.3 % of them become customers within 90 days, and they "
+        "include 91 % of all customers.")
+    assert view.mql_definition(rec, rules[:1], "es", window_days=90) == (
+        "Un lead es un lead calificado por marketing (MQL) cuando su puntuación llega a 60 puntos. Los puntos vienen "
+        "sobre todo de: Solicitud de demo (al menos una vez) +68. Con este umbral, marketing entregaría a ventas unos "
+        "140 MQL al mes; cerca del 8,3 % se convierte en cliente en 90 días, y entre ellos está el 91 % de todos los "
+        "clientes.")
+    one = {**rec, "threshold": 1.0}
+    assert view.mql_definition(one, rules[1:], "es", window_days=30).startswith(
+        "Un lead es un lead calificado por marketing (MQL) cuando su puntuación llega a 1 punto. Restan puntos: Cargo "
+        "es Student -49. Con este umbral")
+    assert view.mql_definition(None, rules, "en", window_days=90) == (
+        "No threshold can be recommended yet: set scoring.target_close_rate or costs.reps in client.yml.")
+
+
+def test_rules_in_words():
+    names, values = {"offer": "First Conversion"}, {"offer": {"free_trial": "Free Trial Signup"}}
+    cases = [Rule("n_demo_request", ">=", 1.0, 1), Rule("n_email_open", ">=", 5.0, 1), Rule("offer", "=", "free_trial", 1),
+             Rule("employees", ">=", 12.5, 1), Rule("country", "is unknown", None, 1),
+             Rule("industry", "in", ("Retail", "Energy"), 1), Rule("n_Chat Bot", ">=", 1.0, 1)]
+    assert [view.describe_rule(r, "en", names, values) for r in cases] == [
+        "Demo request (at least once)", "Email open (5 times or more)", "First Conversion is Free Trial Signup",
+        "Number of employees is at least 12.50", "Country is unknown", "Industry is any of Retail, Energy",
+        "Chat Bot (at least once)"]
+    assert [view.describe_rule(r, "es", None, values) for r in cases] == [
+        "Solicitud de demo (al menos una vez)", "Apertura de email (5 veces o más)", "Primera conversión es Free Trial Signup",
+        "Número de empleados es al menos 12,50", "País es desconocido", "Industria es uno de Retail, Energy",
+        "Chat Bot (al menos una vez)"]
+    assert [view.operator_words(op, "es") for op in (">", "≠", "not in", "is known")] == [
+        "es mayor que", "no es", "no es ninguno de", "es conocido"]
+
+
+def _rates(rows, average=0.06, base=0.04, leads=1234):
+    d = pd.DataFrame(rows, columns=["activity", "rate", "lift_vs_average", "direction", "too_small"])
+    d.attrs.update(average_rate=average, base_rate=base, n_leads=leads)
+    return d
+
+
+def test_activity_sentences_for_none_one_and_many():
+    one = _rates([("demo_request", 0.2, 3.3, "above", False), ("chat", 0.05, 0.8, "", True)])
+    assert view.activities_text(one, 90, "en") == (
+        "The average activity close rate is 6.0 % (the mean of the activities' own rates, as the guide computes it); "
+        "4.0 % of all 1,234 leads became customers within 90 days. Significantly above average: Demo request (20.0 %, "
+        "×3.3). It belongs in the MQL definition. 1 with too few leads to judge is listed last, unranked.")
+    assert view.activities_text(one, 90, "es").endswith(
+        "Significativamente por encima del promedio: Solicitud de demo (20,0 %, ×3,3). Esta va en la definición de "
+        "MQL. 1 con muy pocos leads para juzgar aparece al final, sin puesto.")
+    none = _rates([("chat", 0.05, 0.8, "below", False), ("event", 0.05, 0.8, "", True), ("Chat Bot", 0.05, 0.8, "", True)])
+    assert view.activities_text(none, 30, "en").endswith(
+        "within 30 days. No activity closes significantly above the average. 2 with too few leads to judge are listed "
+        "last, unranked.")
+    assert view.activities_text(none, 30, "es").endswith(
+        "en 30 días. Ninguna actividad cierra significativamente por encima del promedio. 2 con muy pocos leads para "
+        "juzgar aparecen al final, sin puesto.")
+    assert view.activities_text(_rates([]), 90, "es") == "Ningún lead hizo alguna actividad antes de su resultado."
+
+
+def test_quadrant_sentences_when_a_corner_is_empty():
+    q = pd.DataFrame({"quadrant": list(scoring.QUADRANTS), "n": [0, 5, 5, 40], "rate": [float("nan"), 0.2, 0.2, 0.025],
+                      "ci_low": [float("nan"), 0.0, 0.0, 0.004], "ci_high": [float("nan"), 0.6, 0.6, 0.13]})
+    assert view.quadrants_text(q, "config", "en") == (
+        "No lead is both high fit and high interest; low fit and low interest leads close at 2.5 %. Here fit and "
+        "interest come from scoring.fit_rules and scoring.interest_rules; 'high' means above the median unless "
+        "client.yml sets the thresholds.")
+    assert view.quadrants_text(q, "learned", "es") == (
+        "Ningún lead es a la vez de gran valor y gran interés; los de poco valor y poco interés cierran al 2,5 %. Aquí "
+        "el valor y el interés vienen de las reglas de perfil y de comportamiento del modelo aprendido; «alto» "
+        "significa por encima de la mediana salvo que client.yml fije los umbrales.")
+    q2 = q.assign(n=[10, 5, 5, 0], rate=[0.5, 0.2, 0.2, float("nan")], ci_low=[0.24, 0, 0, float("nan")],
+                  ci_high=[0.76, 0.6, 0.6, float("nan")])
+    assert view.quadrants_text(q2, "config", "en").startswith(
+        "High fit and high interest leads close at 50.0 % [24.0 %, 76.0 %]; no lead is low fit and low interest.")
+    assert view.quadrants_text(q2, "config", "es").startswith(
+        "Los leads de gran valor y gran interés cierran al 50,0 % [24,0 %, 76,0 %]; ningún lead es de poco valor y "
+        "poco interés.")
+
+
+def test_excluded_sentence_uses_plural_forms():
+    ex = pd.DataFrame({"reason": ["name", "collinear", "not_significant", "sparse"]})
+    assert view.excluded_text(ex, "en") == (
+        "Left out of the model, with the reason: 1 field that looks filled in after the outcome, 1 feature that "
+        "repeats another one, 1 without a clear effect once the others are counted.")
+    assert view.excluded_text(ex, "es") == (
+        "Fuera del modelo, con su motivo: 1 campo que parece rellenarse después del resultado, 1 variable que repite "
+        "otra, 1 sin efecto claro una vez contadas las demás.")
+    two = pd.DataFrame({"reason": ["auc", "configured", "collinear", "collinear"]})
+    assert view.excluded_text(two, "es") == (
+        "Fuera del modelo, con su motivo: 2 campos que parecen rellenarse después del resultado, 2 variables que "
+        "repiten otra, 0 sin efecto claro una vez contadas las demás.")
+
+
+def test_evaluation_without_dates_reads_right(demo_result):
+    """The undated branch was "The model was the data have no creation dates…" / "El modelo fue los datos…"."""
+    import dataclasses
+
+    sc = dataclasses.replace(demo_result.scorecard, split_kind="random (no dates)", too_recent=1)
+    assert view.evaluation_text(sc, 90, "en") == (
+        "AUC 0.79 [0.69, 0.90] (DeLong 95 % interval): a customer outscores a non-customer 79 % of the time. The data "
+        "have no creation dates, so the model was tested on 988 leads picked at random (fixed seed) instead of the most "
+        "recent ones. 1 lead younger than 90 days is left out: it has not had the chance to close.")
+    assert view.evaluation_text(sc, 90, "es") == (
+        "AUC 0,79 [0,69, 0,90] (intervalo DeLong del 95 %): un cliente supera en puntos a un no cliente el 79 % de las "
+        "veces. Los datos no tienen fechas de creación, así que el modelo se probó con 988 leads elegidos al azar "
+        "(semilla fija) en lugar de los más recientes. Se excluye 1 lead con menos de 90 días: aún no ha tenido "
+        "ocasión de cerrar.")
+    assert view.scorecard_text(sc, 90, "en").startswith(
+        "16 rules, learned by logistic regression on 2,306 leads (a random 70 %: the data have no dates). ")
+
+
+def test_recommendation_sentences_for_each_basis():
+    cap = {"capacity": 135.0, "reps": 3, "calling_hours_per_month": 60, "attempts_per_hour": 6, "attempts_per_lead": 8}
+    rec = {"threshold": 30.0, "basis": "capacity"}
+    assert view.recommendation_text(rec, cap, "en") == (
+        "Sales can work about 135 MQLs a month (3 reps × 60 calling hours × 6.0 attempts per hour ÷ 8 attempts per "
+        "lead). Recommended threshold: 30 points, the lowest threshold whose volume fits that capacity.")
+    assert view.recommendation_text({"threshold": 1.0, "basis": "target_close_rate"}, {"capacity": None}, "es") == (
+        "Umbral recomendado: 1 punto, el umbral más bajo cuyos MQL cierran a la tasa objetivo.")
+    assert view.recommendation_text({"threshold": 45.0, "basis": "configured"}, {}, "en") == (
+        "Recommended threshold: 45 points, the threshold set in client.yml (scoring.mql_threshold).")
+    assert view.recommendation_text({"threshold": 20.0, "basis": "both"}, {}, "es") == (
+        "Umbral recomendado: 20 puntos, el umbral más bajo que cabe en la capacidad y alcanza la tasa de cierre objetivo.")
+    assert view.recommendation_text(None, cap, "es") == (
+        "Aún no se puede recomendar un umbral: indique scoring.target_close_rate o costs.reps en client.yml.")
+
+
+def test_every_catalogue_value_of_the_seed_in_both_languages():
+    """The guide's quadrant actions and the activity and operator names are complete in both languages."""
+    assert [texts.t(f"scoring.actions.{q}", "en") for q in scoring.QUADRANTS] == [
+        "Sales follows up immediately (usually within 24 hours)", "Marketing nurtures them",
+        "Worth a sales contact (non-traditional buyer)", "Drop from lists"]
+    assert [texts.t(f"scoring.actions.{q}", "es") for q in scoring.QUADRANTS] == [
+        "Ventas da seguimiento inmediato (normalmente en menos de 24 horas)", "Marketing los nutre",
+        "Vale la pena un contacto de ventas (cliente no tradicional)", "Eliminarlos de las listas"]
+    from smk.analyses.rules import OPERATOR_CODES
+    from smk.analyses.scorecard import REASONS
+    from smk.io.schema import ACTIVITY_TYPES
+
+    for lang in texts.LANGS:
+        assert all(texts.has(f"scoring.activity_names.{a}", lang) and texts.has(f"scoring.headline.lift.{a}", lang)
+                   for a in ACTIVITY_TYPES)
+        assert all(texts.has(f"scoring.operators.{c}", lang) for c in OPERATOR_CODES.values())
+        assert all(texts.has(f"scoring.reasons.{r}", lang) for r in REASONS)
+
+
+def test_caution_texts_in_both_languages():
+    params = {"feature": "Lead Grade", "auc": 0.874}
+    assert texts.t("scoring.cautions.leakage_separation", "en", **view.caution_values(params, "en")) == (
+        "Possible leakage: one of the values of 'Lead Grade' is won by every lead (perfect separation; AUC alone "
+        "0.87); it was left out of the model. Check how and when this field is filled in.")
+    assert texts.t("scoring.cautions.leakage_separation", "es", **view.caution_values(params, "es")) == (
+        "Posible fuga de información: uno de los valores de 'Lead Grade' lo gana el 100 % de los leads (separación "
+        "perfecta; AUC sola 0,87); se dejó fuera del modelo. Revise cómo y cuándo se rellena este campo.")
+    assert texts.t("scoring.cautions.counters_undated", "es") == (
+        "La actividad viene de contadores por lead, que no tienen fechas: la actividad posterior a convertirse en "
+        "cliente no se puede separar y también se cuenta.")
+
+
+def test_counters_without_dates_are_a_caution(tmp_path):
+    import smk
+    from smk.io import synth
+
+    synth.generate(tmp_path, n_leads=4000, shape="summary")
+    c = smk.load_client(tmp_path)
+    res = scoring.analyse(c)
+    assert res.cautions == (scoring.Caution("scoring.cautions.counters_undated"),)
+    assert res.missing["assets"] == Missing(needs=("activity_log",))
+    assert _render(res, c, "en", tmp_path, ["cautions"])["cautions"] == [
+        "Note: Activity comes from per-lead counters, which carry no dates: activity after a lead became a customer "
+        "cannot be told apart and is counted too."]
