@@ -5,11 +5,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import smk.report
 from smk.analyses import attribution as at
 from smk.client import Client
 from smk.io.config import ClientConfig
 from smk.errors import NotEnoughData
 from smk.io.ledger import Ledger
+from smk.views import closerate as vcr
 from conftest import title_of
 
 UTC = "UTC"
@@ -61,6 +63,11 @@ def activities() -> pd.DataFrame:
     return df.drop(columns="d")
 
 
+def ctx_for(client, lang, tmp_path):
+    return smk.report.setup(client_dir=tmp_path, period="2025-04", lang=lang, output_dir=tmp_path, client=client,
+                            apply_theme=False)
+
+
 def test_newcombe_interval_published_example():
     # Newcombe (1998), Statistics in Medicine 17:873, Table II example (a): 56/70 − 48/80,
     # method 10 (score interval, no continuity correction): 0.0524 to 0.3339.
@@ -84,7 +91,7 @@ def test_touch_credits_by_hand():
     assert np.allclose(sums.to_numpy(), 1.0)
 
 
-def test_attribution_to_channels_by_hand():
+def test_attribution_to_channels_by_hand(tmp_path):
     c = make_client(leads(), activities())
     a = at.attribution(c, "channel")
     w = at.attribution_wide(a).set_index("key")
@@ -107,8 +114,25 @@ def test_attribution_to_channels_by_hand():
     # spread tells how much the answer depends on the model: paid 0 (first) .. 1 (last, linear)
     assert w.loc["paid", "spread"] == pytest.approx(1.0)
     # email and paid both have spread 1 (tie → by name: email): 1.0 (last touch) to 2.0 (first touch)
-    assert "email gets between 1.0 (last touch) and 2.0 (first touch)" in at.describe_attribution(at.attribution_wide(a), "en")
-    assert "email recibe entre 1,0 (último contacto) y 2,0 (primer contacto)" in at.describe_attribution(at.attribution_wide(a), "es")
+    assert at.model_spread(w.reset_index()) == {"same": False, "key": "email", "low": 1.0, "low_model": "last_touch",
+                                                "high": 2.0, "high_model": "first_touch"}
+    c = make_client(leads(), activities())
+    assert vcr.attribution_text(a, ctx_for(c, "en", tmp_path)) == (
+        'The model matters: email gets between 1.0 (last touch) and 2.0 (first touch) depending on the model. No '
+        'model is "the true one": decisions that flip from one model to another deserve caution.')
+    assert vcr.attribution_text(a, ctx_for(c, "es", tmp_path)) == (
+        "El modelo importa: email recibe entre 1,0 (último contacto) y 2,0 (primer contacto) según el modelo. "
+        "Ningún modelo es «el verdadero»: las decisiones que cambian de un modelo a otro merecen prudencia.")
+
+
+def test_attribution_sentence_when_every_model_agrees(tmp_path):
+    acts = activities()
+    acts = acts[acts["lead_id"].isin(["W2", "W3", "N1"]) & ~((acts["lead_id"] == "W2") & (acts["asset"] == "b"))]
+    a = at.attribution(make_client(leads(), acts), "channel")  # one touch per customer: every model agrees
+    assert at.model_spread(at.attribution_wide(a)) == {"same": True}
+    c = make_client(leads(), acts)
+    assert vcr.attribution_text(a, ctx_for(c, "en", tmp_path)).startswith("All four models give the same split: ")
+    assert vcr.attribution_text(a, ctx_for(c, "es", tmp_path)).startswith("Los cuatro modelos dan el mismo reparto: ")
 
 
 def test_attribution_to_assets_ignores_touches_after_the_win():
@@ -119,7 +143,7 @@ def test_attribution_to_assets_ignores_touches_after_the_win():
     assert w["last_touch"].to_dict() == pytest.approx({"a": 0, "b": 1, "c": 1, "d": 1, "(no touch)": 1})
 
 
-def test_conversion_assists_by_hand():
+def test_conversion_assists_by_hand(tmp_path):
     s = at.conversion_assists(make_client(leads(), activities())).set_index("asset")
     # customers 4, non-customers 2
     # a: customers W1, W2 → 2/4; non-customers N1 → 1/2 (twice counts once) → difference 0
@@ -131,9 +155,40 @@ def test_conversion_assists_by_hand():
     assert s.loc["d", "diff_low"] < 0 < s.loc["d", "diff_high"]  # 1 of 4 vs 0 of 2 proves nothing
     assert "e" not in s.index
     assert not s["significant"].any()
+    assert at.winning_assets(s.reset_index()).empty
+    c = make_client(leads(), activities())
+    assert vcr.assists_text(s.reset_index(), ctx_for(c, "en", tmp_path)) == (
+        "No asset was touched by customers clearly more often than by non-customers.")
+    assert vcr.assists_text(s.reset_index(), ctx_for(c, "es", tmp_path)) == (
+        "Ningún activo fue tocado por los clientes claramente más que por los no clientes.")
 
 
-def test_landing_pages_by_hand():
+def test_winning_assets_sentence_in_both_languages(tmp_path):
+    # planted: 40 of 50 customers touched "demo" before winning, 10 of 100 non-customers touched it
+    n_c, n_nc = 50, 100
+    ids = [f"W{i}" for i in range(n_c)] + [f"N{i}" for i in range(n_nc)]
+    ld = pd.DataFrame({"lead_id": ids, "created_at": [DAY0] * len(ids), "channel": "email",
+                       "customer_at": [day(10)] * n_c + [pd.NaT] * n_nc, "status": ["won"] * n_c + ["open"] * n_nc})
+    touched = ids[:40] + ids[n_c:n_c + 10]
+    acts = pd.DataFrame({"lead_id": touched, "occurred_at": [day(1)] * len(touched), "asset": "demo",
+                         "activity_type": "page_view", "channel": "email"})
+    c = make_client(ld, acts)
+    s = at.conversion_assists(c)
+    row = s.iloc[0]
+    assert (row["asset"], row["share_customers"], row["share_non_customers"]) == ("demo", 0.8, 0.1)
+    assert bool(row["significant"])
+    lo, hi = at.newcombe_interval(40, 50, 10, 100)
+    assert (row["diff_low"], row["diff_high"]) == pytest.approx((float(lo), float(hi)))
+    # 80 % vs 10 %: +70.0 pp; Newcombe: Wilson 40/50 [0.670, 0.888], 10/100 [0.055, 0.174] → [+55.0 pp, +79.8 pp]
+    assert vcr.assists_text(s, ctx_for(c, "en", tmp_path)) == (
+        "Winning assets (customers who touched it before buying vs non-customers): demo (80 % vs 10 %, +70.0 pp "
+        "[+55.0 pp, +79.8 pp]). An assist is not proof of cause: leads already interested visit these pages.")
+    assert vcr.assists_text(s, ctx_for(c, "es", tmp_path)) == (
+        "Activos ganadores (clientes que lo tocaron antes de comprar vs no clientes): demo (80 % vs 10 %, +70,0 pp "
+        "[+55,0 pp, +79,8 pp]). Una asistencia no prueba causa: los leads ya interesados visitan estas páginas.")
+
+
+def test_landing_pages_by_hand(tmp_path):
     acts = pd.DataFrame({
         "lead_id": ["A", "A", "B", "B", "C", "C", "A"],
         "occurred_at": [day(1), day(2), day(1), day(3), day(1), day(2), day(5)],
@@ -148,16 +203,34 @@ def test_landing_pages_by_hand():
     assert lp.loc["lp1", "submission_rate"] == pytest.approx(1 / 3)
     # lp2: 1 view, 2 submissions (C, A) → more submissions than views: no rate; new contact C only
     assert np.isnan(lp.loc["lp2", "submission_rate"]) and lp.loc["lp2", "new_contacts"] == 1
+    # both pages have views and submissions; the best rate is lp1's 1/3, Wilson [6.1 %, 79.2 %]
+    facts = at.best_landing_page(lp.reset_index())
+    assert facts["paired"] == 2 and facts["best"]["asset"] == "lp1"
+    c = make_client(ld, acts)
+    assert vcr.landing_text(lp.reset_index(), ctx_for(c, "en", tmp_path)) == (
+        "2 pages have both views and submissions. The best submission rate is lp1's: 33.3 % [6.1 %, 79.2 %] of 3 views.")
+    assert vcr.landing_text(lp.reset_index(), ctx_for(c, "es", tmp_path)) == (
+        "2 páginas tienen vistas y envíos. La mejor tasa de envío es la de lp1: 33,3 % [6,1 %, 79,2 %] de 3 vistas.")
+    # submissions named differently from the pages: nothing to pair
+    lone = acts.assign(asset=np.where(acts["activity_type"].eq("form_submission"), "Contact form", acts["asset"]))
+    lp0 = at.landing_pages(make_client(ld, lone))
+    assert at.best_landing_page(lp0) == {"paired": 0, "best": None}
+    assert vcr.landing_text(lp0, ctx_for(c, "en", tmp_path)).startswith(
+        "The activity log does not tie form submissions to the page they were made on")
+    assert vcr.landing_text(lp0, ctx_for(c, "es", tmp_path)).startswith(
+        "El registro de actividad no une los envíos de formularios con la página en la que se hicieron")
 
 
 def test_without_a_log_not_enough_data():
     c = make_client(leads())
-    with pytest.raises(NotEnoughData):
-        at.attribution(c)
-    with pytest.raises(NotEnoughData):
-        at.conversion_assists(c)
-    with pytest.raises(NotEnoughData):
-        at.landing_pages(c)
+    for fn in (at.attribution, at.conversion_assists, at.landing_pages):
+        with pytest.raises(NotEnoughData) as exc:
+            fn(c)
+        assert exc.value.needs == ["activity_log"] and exc.value.reason == "closerate.missing.no_activity_log"
+    no_asset = make_client(leads(), activities().drop(columns="asset"))
+    with pytest.raises(NotEnoughData) as exc:
+        at.conversion_assists(no_asset)
+    assert exc.value.reason == "closerate.missing.no_log_column" and exc.value.params == {"column": "asset"}
 
 
 def test_plots():
@@ -167,8 +240,14 @@ def test_plots():
     import matplotlib.pyplot as plt
 
     c = make_client(leads(), activities())
-    assert title_of(at.plot_assists(at.conversion_assists(c), lang="es")).startswith("Activos")
-    assert title_of(at.plot_attribution(at.attribution(c), lang="en")).startswith("Attribution")
+    assert title_of(vcr.plot_assists(at.conversion_assists(c), "es").axes[0]) == \
+        "Activos ganadores (asistencias a la conversión)"
+    fig = vcr.plot_attribution(at.attribution(c, "asset"), "en")
+    assert title_of(fig.axes[0]) == "Attribution: the same customers under four models"
+    # keys by linear credit: c 1.25 (W1 ¼ + W3), (no touch) 1 (W4), b ¾, a ¾, d ¼; the top one is drawn last
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["d", "b", "a", "(no touch logged)", "c"]
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["First touch", "Last touch", "Linear",
+                                                                             "U-shaped (40/20/40)"]
     plt.close("all")
 
 

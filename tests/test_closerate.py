@@ -7,10 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import smk.report
 from smk.analyses import closerate as cr
+from smk.analyses.base import Headline
 from smk.client import Client
 from smk.io.config import ClientConfig
 from smk.io.ledger import Ledger
+from smk.views import closerate as vcr
 from conftest import title_of
 
 UTC = "UTC"
@@ -71,6 +74,12 @@ def hand_client(**kw) -> Client:
     return make_client(hand_leads(), data_end="2025-07-01", **kw)
 
 
+def ctx_for(client, lang, tmp_path):
+    """The report context of a hand-made client (no loading, no theme), output in ``tmp_path``."""
+    return smk.report.setup(client_dir=tmp_path, period="2025-06", lang=lang, output_dir=tmp_path, client=client,
+                            apply_theme=False)
+
+
 def wilson(k, n):
     p = k / n
     denom = 1 + Z**2 / n
@@ -110,12 +119,16 @@ def test_naive_close_rate_counts_every_lead_and_size_one_groups():
     assert hi == pytest.approx(0.79346, abs=1e-4)
 
 
-def test_no_lead_old_enough_gives_empty_table_not_an_error():
+def test_no_lead_old_enough_gives_empty_table_not_an_error(tmp_path):
     c = make_client(hand_leads(), data_end="2025-07-01", close_window_days=400)
     r = cr.close_rates(c, "channel")
     assert r.empty and r.attrs["excluded_recent"] == 8
     assert cr.best_and_worst(r) == {"best": None, "worst": None}
-    assert cr.describe_rates(r, "es")  # words, no crash
+    # words, no crash: no rate, no test
+    assert vcr.rates_text(r, ctx_for(c, "es", tmp_path)) == \
+        "Tasa de cierre global – (ganados en 400 días, leads con al menos 400 días)."
+    assert vcr.rates_text(r, ctx_for(c, "en", tmp_path)) == \
+        "Overall close rate – (won within 400 days, leads at least 400 days old)."
 
 
 def test_size_bands_from_config():
@@ -206,9 +219,9 @@ def test_fast_channel_flattered_by_won_over_decided_planted():
     assert t.loc["slow", "window_rate"] == 0 and t.loc["slow", "cif_window"] == 0
     assert t.loc["fast", "window_rate"] == pytest.approx(0.3, abs=0.05)
     assert t.loc["fast", "cif_window"] == pytest.approx(0.3, abs=0.05)
-    text = cr.explain_decided_ratio("en", table=cr.naive_vs_fair(c))
-    assert "fast" in text and "slow" in text
-    assert "ganados" in cr.explain_decided_ratio("es")
+    facts = cr.fast_and_slow(cr.naive_vs_fair(c))
+    assert facts["fast"]["group"] == "fast" and facts["slow"]["group"] == "slow"
+    assert facts["fast"]["decided_rate"] > facts["slow"]["decided_rate"] + 0.15
 
 
 def test_close_curves_censor_open_leads():
@@ -234,7 +247,7 @@ def test_activity_close_rates_count_only_events_before_the_win():
     # C, D, H → customers C, D → 2/3
     assert (r.loc["webinar_attended", "successes"], r.loc["webinar_attended", "n"]) == (1, 3)
     assert (r.loc["demo_request", "successes"], r.loc["demo_request", "n"]) == (2, 3)
-    assert r.attrs["independence"]["test"].startswith("none")
+    assert r.attrs["independence"]["test"] == "none_groups_overlap"
 
 
 def test_close_rates_all_and_dimension_tests():
@@ -246,7 +259,7 @@ def test_close_rates_all_and_dimension_tests():
     assert {"pvalue", "qvalue", "matters"} <= set(tests.columns)
 
 
-def test_planted_channel_difference_is_found_and_words_in_both_languages():
+def test_planted_channel_difference_is_found_and_words_in_both_languages(tmp_path):
     rng = np.random.default_rng(11)
     n = 3000
     end = pd.Timestamp("2025-12-31", tz=UTC)
@@ -266,40 +279,179 @@ def test_planted_channel_difference_is_found_and_words_in_both_languages():
     bw = cr.best_and_worst(r)
     assert bw["best"]["group"] == "referral"
     assert bw["worst"]["group"] in ("email", "social")
-    h = cr.headlines(c, "es")
-    assert h[0]["label_es"].startswith("Mejor canal") and "referral" in h[0]["display"] and "%" in h[0]["display"]
-    assert h[-1]["label_en"].startswith("Median sales cycle") and h[-1]["value"] == pytest.approx(20)
-    assert "does make" in cr.describe_rates(r, "en") and "sí marca" in cr.describe_rates(r, "es")
-    assert "p < 0,001" in cr.describe_rates(r, "es")
+    h = cr.analyse(c).headlines()
+    assert h[0].label == "closerate.headline.best_channel" and h[0].params["group"] == "referral"
+    assert h[0].value == pytest.approx(by.loc["referral", "rate"]) and h[0].kind == "pct:1"
+    assert h[-1].label == "closerate.headline.median_cycle" and h[-1].value == pytest.approx(20)
+    en, es = vcr.rates_text(r, ctx_for(c, "en", tmp_path)), vcr.rates_text(r, ctx_for(c, "es", tmp_path))
+    assert 'The dimension "channel" does make a clear difference (p < 0.001).' in en
+    assert "La dimensión «canal» sí marca una diferencia clara (p < 0,001)." in es
+    assert "Above overall: referral." in en and "Por encima del total: referral." in es
 
 
-def test_explain_censoring_uses_the_cohorts():
+def test_censoring_facts_from_the_cohorts():
+    # recent months (2025-05, 2025-06): F won of F, G → 1/2 so far, G still open; earlier: A C D of 6
+    facts = cr.recent_vs_earlier(cr.cohort_table(hand_client()))
+    assert facts == pytest.approx({"recent_rate": 0.5, "recent_open": 0.5, "earlier_rate": 0.5})
+    # no recent month: nothing to contrast
+    assert cr.recent_vs_earlier(cr.cohort_table(hand_client(close_window_days=10))) is None
+
+
+def test_facts_for_the_sentences_by_hand():
     c = hand_client()
-    text = cr.explain_censoring("en", window_days=90, cohorts=cr.cohort_table(c))
-    # recent months (2025-05, 2025-06): F won of F, G → 50.0 % so far; earlier: A C D of 6 → 50.0 %
-    assert "50.0 %" in text and "90 days" in text
-    assert "abiertos" in cr.explain_censoring("es")
+    nf = cr.naive_vs_fair(c)
+    # fastest to win: paid (D 10, F 5 days: median 7.5); slowest: email (A 30, C 120: median 75)
+    fs = cr.fast_and_slow(nf)
+    assert (fs["fast"]["group"], fs["slow"]["group"]) == ("paid", "email")
+    # P(won by day 90): paid 2/3 (F day 5 of 3, D day 10 of 2), email 1/3 (B lost day 22, A won day 30 of 2);
+    # referral and (missing) 0: the lowest is the last by name, referral
+    hl = cr.highest_and_lowest(nf)
+    assert hl["high"]["group"] == "paid" and hl["high"]["cif_window"] == pytest.approx(2 / 3)
+    assert hl["low"]["group"] == "referral" and hl["low"]["cif_window"] == 0
+    by = cr.sales_cycle(c, "channel")
+    assert cr.fastest_and_slowest(by) is None  # no channel has 5 customers
+    fs = cr.fastest_and_slowest(by, min_won=2)
+    assert (fs["fast"]["group"], fs["slow"]["group"]) == ("paid", "email")
+
+
+# --- the views (smk.views.closerate): exact texts in both languages -----------------------------
+def test_sentences_on_the_hand_case_in_both_languages(tmp_path):
+    c = hand_client()
+    res = cr.analyse(c)
+    en, es = ctx_for(c, "en", tmp_path), ctx_for(c, "es", tmp_path)
+    # channel within 90 days: 2 of 6 old-enough leads; Fisher on email 1/3 vs paid 1/2: p = 1; (missing) has 1 lead
+    assert vcr.rates_text(res.channel, en) == (
+        'Overall close rate 33.3 % (won within 90 days, leads at least 90 days old). The dimension "channel" does '
+        'not make a clear difference (p = 1.000). 1 group is too small to judge.')
+    assert vcr.rates_text(res.channel, es) == (
+        "Tasa de cierre global 33,3 % (ganados en 90 días, leads con al menos 90 días). La dimensión «canal» no "
+        "marca una diferencia clara (p = 1,000). 1 grupo es demasiado pequeño para juzgar.")
+    assert vcr.censoring_text(res, en).endswith(
+        "In this data, the months with leads younger than 90 days show 50.0 % customers so far (50.0 % still open), "
+        "against 50.0 % in earlier months.")
+    assert vcr.censoring_text(res, es).endswith(
+        "En estos datos, los meses con leads de menos de 90 días muestran 50,0 % de clientes hasta hoy (50,0 % sigue "
+        "abierto), frente a 50,0 % en los meses anteriores.")
+    # paid: won ÷ decided 2/2, P(won by 90) 2/3, median 7.5 days (shown rounded half to even: 8); email 2/3, 1/3, 75
+    assert vcr.decided_text(res.naive_fair, en).endswith(
+        "Here, paid (median 8 days to win) shows 100.0 % won among decided leads and 66.7 % probability of winning "
+        "within 90 days; email (median 75 days) shows 66.7 % and 33.3 %.")
+    assert vcr.decided_text(res.naive_fair, es).endswith(
+        "Aquí, paid (mediana 8 días hasta ganar) muestra 100,0 % ganados sobre decididos y 66,7 % de probabilidad "
+        "de ganar en 90 días; email (mediana 75 días) muestra 66,7 % y 33,3 %.")
+    # intervals: log(−log) around 2/3 of 3 leads and 0 for referral
+    assert vcr.curves_text(res.naive_fair, en) == (
+        "Probability of winning within 90 days (Aalen–Johansen): highest paid, 66.7 % [5.4 %, 94.5 %]; lowest "
+        "referral, 0.0 % [0.0 %, 0.0 %]. A curve still rising on the right means leads keep closing after 90 days.")
+    assert vcr.curves_text(res.naive_fair, es) == (
+        "Probabilidad de ganar en 90 días (Aalen–Johansen): la más alta es paid, 66,7 % [5,4 %, 94,5 %]; la más "
+        "baja, referral, 0,0 % [0,0 %, 0,0 %]. Una curva que sigue subiendo a la derecha indica leads que se "
+        "cierran después de 90 días.")
+    # won F 5, D 10, A 30, C 120 days: median 20, Q1 8.75, Q3 52.5 (rounded half to even: 52); 2 of 8 open
+    assert vcr.cycle_text(res.cycle_all, res.cycle_channel, en) == (
+        "Median sales cycle 20 days (Q1–Q3 9–52) among the 4 customers; adjusted for the 25 % of leads still open, "
+        "30 days.")
+    assert vcr.cycle_text(res.cycle_all, res.cycle_channel, es) == (
+        "Ciclo de venta mediano 20 días (Q1–Q3 9–52) entre los 4 clientes; ajustado por el 25 % de leads aún "
+        "abiertos, 30 días.")
+
+
+def test_cycle_sentence_branches_in_both_languages(tmp_path):
+    c = hand_client()
+    en, es = ctx_for(c, "en", tmp_path), ctx_for(c, "es", tmp_path)
+    none = cr.sales_cycle(make_client(hand_leads().drop(columns=["customer_at"]), data_end="2025-07-01"))
+    assert vcr.cycle_text(none, None, en) == "No customer has been won yet."
+    assert vcr.cycle_text(none, None, es) == "Aún no hay clientes ganados."
+    one = cr.sales_cycle(make_client(hand_leads().iloc[[0, 1]], data_end="2025-07-01"))  # A won in 30 days, B lost
+    assert vcr.cycle_text(one, None, en) == (
+        "Median sales cycle 30 days (Q1–Q3 30–30) for the one customer; adjusted for the 0 % of leads still open, "
+        "30 days.")
+    assert vcr.cycle_text(one, None, es) == (
+        "Ciclo de venta mediano 30 días (Q1–Q3 30–30) para el único cliente; ajustado por el 0 % de leads aún "
+        "abiertos, 30 días.")
 
 
 def test_localize_translates_playbook_values():
     r = cr.sales_cycle(hand_client())
-    assert cr.localize(r, "es")["group"].iloc[0] == "Total"
-    assert cr.localize(r, "es")["start"].iloc[0] == "creación del lead"
+    assert vcr.localize(r, "es")["group"].iloc[0] == "Total"
+    assert vcr.localize(r, "es")["start"].iloc[0] == "creación del lead"
+    assert vcr.localize(r, "en")["group"].iloc[0] == "All"
+    t = cr.close_rates_all(hand_client(), within_days=None).attrs["tests"]
+    assert vcr.localize(t, "es")["dimension"].tolist() == ["Canal", "Tamaño de empresa", "Mes de creación"]
 
 
-def test_plots_return_axes():
+def test_tables_name_the_close_window(tmp_path):
+    c = hand_client()
+    res = cr.analyse(c)
+    en, es = ctx_for(c, "en", tmp_path), ctx_for(c, "es", tmp_path)
+    head_en = repr(vcr.table(en, res.naive_fair, "naive_fair", 90)).splitlines()[0]
+    assert "Won within 90 days | P(won by day 90), Aalen–Johansen | 95 % CI | 1 − Kaplan–Meier at day 90 (biased)" in head_en
+    head_es = repr(vcr.table(es, res.cohorts, "cohorts", 90)).splitlines()
+    assert head_es[0] == ("Mes de creación | Leads | Clientes | Proporción aún abierta | Clientes ÷ leads (hasta hoy) | "
+                          "Ganados en 90 días | IC 95 %")
+    assert head_es[1] == "ene 2025 | 4 | 2 | 0,0 % | 50,0 % | 50,0 % | [15,0 %, 85,0 %]"
+
+
+def test_plots_have_their_titles_in_both_languages():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     c = hand_client()
-    for ax in (cr.plot_rates(cr.close_rates(c, "channel", within_days=None), lang="es"),
-               cr.plot_close_curves(cr.close_curves(c), lang="en", window_days=90),
-               cr.plot_cohorts(cr.cohort_table(c), lang="es"),
-               cr.plot_sales_cycle(cr.sales_cycle(c, "channel"), lang="en")):
-        assert title_of(ax)
+    figs = {
+        ("es", "rates"): vcr.plot_rates(cr.close_rates(c, "channel", within_days=None), "es"),
+        ("en", "curves"): vcr.plot_close_curves(cr.close_curves(c), "en", window_days=90),
+        ("es", "cohorts"): vcr.plot_cohorts(cr.cohort_table(c), "es"),
+        ("en", "cycle"): vcr.plot_sales_cycle(cr.sales_cycle(c, "channel"), "en"),
+    }
+    titles = {k: title_of(f.axes[0]) for k, f in figs.items()}
+    assert titles == {("es", "rates"): "Tasa de cierre: canal",
+                      ("en", "curves"): "Cumulative close rate (lost = competing event)",
+                      ("es", "cohorts"): "Tasa de cierre por mes de creación del lead",
+                      ("en", "cycle"): "Sales cycle (from lead created)"}
+    legend = [t.get_text() for t in figs[("es", "cohorts")].axes[0].get_legend().get_texts()]
+    assert legend == ["Clientes ÷ leads (hasta hoy)", "Ganados en 90 días"]
     plt.close("all")
+
+
+def test_missing_sections_say_why_in_both_languages(tmp_path):
+    c = hand_client()  # no offer column, no activity log
+    res = cr.analyse(c)
+    assert set(res.missing) == {"offer", "cycle_offer", "assists", "landing", "attribution_channel", "attribution_asset"}
+    assert res.missing["assists"].needs == ("activity_log",)
+    texts = {}
+    for lang in ("en", "es"):
+        ctx = ctx_for(c, lang, tmp_path)
+        for name in cr.SECTIONS:
+            ctx.show(res, name)
+        texts[lang] = [repr(x) for x in ctx.shown if not hasattr(x, "savefig")]
+    assert any("The leads have no offer (first conversion)." in t for t in texts["en"])
+    assert any("Los leads no tienen oferta (primera conversión)." in t for t in texts["es"])
+    assert sum("There is no activity log." in t for t in texts["en"]) == 4
+    assert sum("No hay registro de actividad." in t for t in texts["es"]) == 4
+
+
+def test_headlines_in_both_languages(tmp_path):
+    import json
+
+    c = hand_client()
+    res = cr.analyse(c)
+    # best channel (judged groups): email 1/3 vs paid 1/2 → paid 50 %, Wilson [9.5 %, 90.5 %]; worst email 33.3 %
+    assert [h.label for h in res.headlines()] == ["closerate.headline.best_channel", "closerate.headline.worst_channel",
+                                                  "closerate.headline.median_cycle"]
+    assert all(isinstance(h, Headline) for h in res.headlines())
+    shown = {}
+    for lang in ("en", "es"):
+        ctx_for(c, lang, tmp_path / lang).save_headlines("03", res)
+        items = json.loads((tmp_path / lang / "03.headlines.json").read_text(encoding="utf-8"))["items"]
+        shown[lang] = [(i["label"], i["display"]) for i in items]
+    assert shown["en"] == [("Best channel (close rate)", "paid: 50.0 % [9.5 %, 90.5 %]"),
+                           ("Worst channel (close rate)", "email: 33.3 % [6.1 %, 79.2 %]"),
+                           ("Median sales cycle (lead to won)", "20 days (Q1–Q3 9–52)")]
+    assert [x[0] for x in shown["es"]] == ["Mejor canal (tasa de cierre)", "Peor canal (tasa de cierre)",
+                                           "Ciclo de venta mediano (lead a ganado)"]
+    assert shown["es"][2][1] == "20 días (Q1–Q3 9–52)"
 
 
 # --- the demo client (data/demo, smk synth): planted effects recovered --------------------------
@@ -356,17 +508,24 @@ def test_demo_open_leads_are_censored(demo):
     assert (nf["km_window"] >= nf["cif_window"] - 1e-12).all()  # 1 − KM overstates when lost competes
 
 
-def test_demo_analyse_and_words(demo):
-    res = cr.analyse(demo)
-    assert res.summary()["available"].all() and res.missing == []
-    for part in ("channel", "offer", "cohorts", "decided", "curves", "funnel", "cycle", "assists", "landing",
-                 "attribution_channel", "attribution_asset"):
-        assert repr(cr.say(res, part, "es")) and repr(cr.say(res, part, "en"))
+def test_demo_analyse_and_words(demo, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    res = cr.analyse(demo, "2026-10")
+    assert res.summary()["available"].all() and res.missing == {}
     lk = res.leaks
     assert "social" in set(lk["group"])  # planted: social converts visits worst (0.8 % visit→lead)
-    h = cr.headlines(demo, "en", rates=res.channel, cycle=res.cycle_all)
-    assert [x["label_en"] for x in h] == ["Best channel (close rate)", "Worst channel (close rate)",
-                                          "Median sales cycle (lead to won)"]
+    assert [h.label for h in res.headlines()] == ["closerate.headline.best_channel", "closerate.headline.worst_channel",
+                                                  "closerate.headline.median_cycle"]
+    for lang in ("en", "es"):  # every section renders in both languages: tables, sentences, charts
+        ctx = smk.report.setup(client_dir=DEMO, lang=lang, output_dir=tmp_path, client=demo, apply_theme=False)
+        for name in cr.SECTIONS:
+            ctx.show(res, name)
+        figs = [x for x in ctx.shown if hasattr(x, "savefig")]
+        assert len(figs) == 8
+        words = " ".join(repr(x) for x in ctx.shown if not hasattr(x, "savefig"))
+        assert ("Leaks (steps with a rate clearly below" if lang == "en" else "Fugas (pasos con tasa") in words
 
 
 def test_activity_close_rates_from_per_lead_counters():

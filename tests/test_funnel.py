@@ -5,10 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import smk.report
 from smk.analyses import closerate as cr
 from smk.client import Client
 from smk.io.config import ClientConfig
 from smk.io.ledger import Ledger
+from smk.views import closerate as vcr
 from conftest import title_of
 
 UTC = "UTC"
@@ -54,6 +56,11 @@ def traffic() -> pd.DataFrame:
     # January 2025 only: email 100 visits, paid 50 (one row per day would be the same after summing)
     return pd.DataFrame({"date": pd.to_datetime(["2025-01-01", "2025-01-31", "2025-01-15"]),
                          "channel": ["email", "email", "paid"], "visits": [60, 40, 50]})
+
+
+def ctx_for(client, lang, tmp_path):
+    return smk.report.setup(client_dir=tmp_path, period="2025-06", lang=lang, output_dir=tmp_path, client=client,
+                            apply_theme=False)
 
 
 def test_funnel_counts_and_ratios_by_hand():
@@ -103,7 +110,27 @@ def test_funnel_steps_against_overall_by_hand():
     assert v.loc["paid", "overall_rate"] == pytest.approx(3 / 150)
 
 
-def test_planted_leak_is_found():
+def test_funnel_sentence_in_both_languages(tmp_path):
+    c = make_client(hand_leads(), data_end="2025-07-01", web_traffic=traffic(), min_group_size=1)
+    f = cr.funnel(c)
+    lk = cr.leaks(cr.funnel_steps(c, funnel_table=f))
+    assert lk.empty  # 8 leads: nothing is clearly below
+    # overall: 150 visits for the 4 leads created in January → 37.5 visits per lead; 8 leads, 4 customers → 2.0
+    assert vcr.funnel_text(f, lk, ctx_for(c, "en", tmp_path)) == (
+        "No channel is clearly below the overall rate at any step. Overall, 37.5 visits per lead and 2.0 leads per "
+        "customer.")
+    assert vcr.funnel_text(f, lk, ctx_for(c, "es", tmp_path)) == (
+        "Ningún canal está claramente por debajo del total en ningún paso. En total, 37,5 visitas por lead y 2,0 "
+        "leads por cliente.")
+    no_traffic = make_client(hand_leads(), data_end="2025-07-01")
+    f0 = cr.funnel(no_traffic)
+    assert vcr.funnel_text(f0, lk, ctx_for(no_traffic, "en", tmp_path)) == (
+        "No channel is clearly below the overall rate at any step. Overall, 2.0 leads per customer.")
+    assert vcr.funnel_text(f0, lk, ctx_for(no_traffic, "es", tmp_path)) == (
+        "Ningún canal está claramente por debajo del total en ningún paso. En total, 2,0 leads por cliente.")
+
+
+def test_planted_leak_is_found(tmp_path):
     """Planted: 'social' passes lead → MQL at 20 %, the others at 60 %; everything else equal."""
     rng = np.random.default_rng(5)
     n = 1500
@@ -124,6 +151,14 @@ def test_planted_leak_is_found():
     assert set(lk["step"]) == {"lead_to_mql"}  # later steps were planted equal
     social = steps[(steps["group"] == "social") & (steps["step"] == "lead_to_mql")].iloc[0]
     assert social["ci_low"] < 0.2 < social["ci_high"]
+    f = cr.funnel(c)
+    one = lk.head(1)  # social, lead → MQL: 21.2 % against 47.9 % overall (seeded data)
+    assert vcr.funnel_text(f, one, ctx_for(c, "en", tmp_path)) == (
+        "Leaks (steps with a rate clearly below the overall rate, after BH correction): social: Lead → MQL (21.2 % vs "
+        "47.9 %). Overall, 10.4 leads per customer.")
+    assert vcr.funnel_text(f, one, ctx_for(c, "es", tmp_path)) == (
+        "Fugas (pasos con tasa claramente por debajo del total, tras corrección BH): social: Lead → MQL (21,2 % vs "
+        "47,9 %). En total, 10,4 leads por cliente.")
 
 
 def test_plot_funnel():
@@ -133,6 +168,8 @@ def test_plot_funnel():
     import matplotlib.pyplot as plt
 
     c = make_client(hand_leads(), data_end="2025-07-01", web_traffic=traffic(), min_group_size=1)
-    ax = cr.plot_funnel(cr.funnel_steps(c), lang="es")
-    assert "embudo" in title_of(ax)
+    fig = vcr.plot_funnel(cr.funnel_steps(c), "es")
+    assert title_of(fig.axes[0]) == "Tasas por paso del embudo y canal (rojo: por debajo del total)"
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["Visita → lead", "Lead → MQL", "MQL → SQL",
+                                                                      "SQL → cliente"]
     plt.close("all")

@@ -14,7 +14,8 @@ Method (../shared/docs/DOMAIN.md §1; seed 000 "identifique activos de marketing
   before its ``won_at``, under first-touch, last-touch, linear and U-shaped (40 % first, 40 % last,
   20 % shared by the middle touches; 50/50 with two touches) models side by side.
 
-All vectorised over the activities log (sort + groupby + cumcount), no per-lead loops.
+All vectorised over the activities log (sort + groupby + cumcount), no per-lead loops. Compute only:
+the tables are part of ``smk.analyses.closerate.CloseRatesResult`` and drawn by ``smk.views.closerate``.
 """
 from __future__ import annotations
 
@@ -22,50 +23,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from smk.views import fmt
 from smk.analyses import stats
-from smk.errors import NotEnoughData
-from smk.analyses.features import NAT_NS, epoch_ns
+from smk.analyses.features import NAT_NS, epoch_ns, positions
 from smk.analyses.outcomes import lead_outcomes
+from smk.errors import NotEnoughData
 
 MODELS: tuple[str, ...] = ("first_touch", "last_touch", "linear", "u_shaped")
 NO_TOUCH = "(no touch)"
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {"asset": "Asset", "customers": "Customers", "non_customers": "Non-customers",
-           "customers_touched": "Customers who touched it", "non_customers_touched": "Non-customers who touched it",
-           "share_customers": "Share of customers", "share_non_customers": "Share of non-customers",
-           "difference": "Difference", "diff_low": "Difference CI low", "diff_high": "Difference CI high",
-           "pvalue": "p-value", "qvalue": "q-value (BH)", "significant": "Real difference",
-           "views": "Views", "viewers": "Leads who viewed", "submissions": "Submissions",
-           "submitters": "Leads who submitted", "submission_rate": "Submission rate",
-           "new_contacts": "New contacts", "contact_rate": "New contacts per view",
-           "key": "Credited to", "model": "Model", "credit_customers": "Customers credited",
-           "credit_revenue": "Revenue credited", "share_customers_model": "Share of customers",
-           "first_touch": "First touch", "last_touch": "Last touch", "linear": "Linear", "u_shaped": "U-shaped (40/20/40)",
-           "channel": "Channel", NO_TOUCH: "(no touch logged)"},
-    "es": {"asset": "Activo", "customers": "Clientes", "non_customers": "No clientes",
-           "customers_touched": "Clientes que lo tocaron", "non_customers_touched": "No clientes que lo tocaron",
-           "share_customers": "% de clientes", "share_non_customers": "% de no clientes",
-           "difference": "Diferencia", "diff_low": "IC inf. diferencia", "diff_high": "IC sup. diferencia",
-           "pvalue": "valor p", "qvalue": "valor q (BH)", "significant": "Diferencia real",
-           "views": "Vistas", "viewers": "Leads que la vieron", "submissions": "Envíos",
-           "submitters": "Leads que enviaron", "submission_rate": "Tasa de envío",
-           "new_contacts": "Contactos nuevos", "contact_rate": "Contactos nuevos por vista",
-           "key": "Acreditado a", "model": "Modelo", "credit_customers": "Clientes acreditados",
-           "credit_revenue": "Ingresos acreditados", "share_customers_model": "% de clientes",
-           "first_touch": "Primer contacto", "last_touch": "Último contacto", "linear": "Lineal",
-           "u_shaped": "En U (40/20/40)", "channel": "Canal", NO_TOUCH: "(sin contactos registrados)"},
-}
 
 def lead_codes(lead_ids, event_ids) -> np.ndarray:
     """Position of each ``event_ids`` value in ``lead_ids`` (−1 when absent): :func:`smk.analyses.features.positions`."""
-    from smk.analyses.features import positions
-
     return positions(event_ids, lead_ids)
 
 
-def _unique_sorted(x: np.ndarray) -> np.ndarray:
+def unique_sorted(x: np.ndarray) -> np.ndarray:
     """Sorted distinct values (sort + diff: faster than numpy's hash-based unique on big int arrays)."""
     x = np.sort(x, kind="stable")
     return x[np.r_[True, x[1:] != x[:-1]]] if len(x) else x
@@ -73,13 +45,17 @@ def _unique_sorted(x: np.ndarray) -> np.ndarray:
 
 def _log(client, column: str) -> pd.DataFrame:
     acts = client.activities
-    if acts is None or not len(acts) or column not in acts:
-        raise NotEnoughData(["activity_log"], f"not enough data: this needs an activities log with {column!r}")
+    if acts is None or not len(acts):
+        raise NotEnoughData(["activity_log"], "not enough data: this needs an activities log",
+                            reason="closerate.missing.no_activity_log")
+    if column not in acts:
+        raise NotEnoughData([], f"not enough data: the activities log has no {column!r} column",
+                            reason="closerate.missing.no_log_column", params={"column": column})
     return acts
 
 
-def _events_before_win(acts: pd.DataFrame, outcomes: pd.DataFrame, vcode: np.ndarray,
-                       code: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def events_before_win(acts: pd.DataFrame, outcomes: pd.DataFrame, vcode: np.ndarray,
+                      code: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Events of the log usable for assists / attribution, as arrays: lead position in ``outcomes``,
     time (ns), value code (``vcode``, one per event, −1 = missing). Won leads keep only events
     strictly before ``won_at`` (a won lead without a date keeps none); events of unknown leads or
@@ -135,9 +111,9 @@ def conversion_assists(client, by: str = "asset", *, outcomes: pd.DataFrame | No
     cfg = client.config.analysis
     acts = _log(client, by)
     vc, values = pd.factorize(acts[by], sort=True)
-    code, _, vcode = _events_before_win(acts, o, vc)
+    code, _, vcode = events_before_win(acts, o, vc)
     k = max(len(values), 1)
-    pair = _unique_sorted(code * k + vcode)  # distinct (lead, asset)
+    pair = unique_sorted(code * k + vcode)  # distinct (lead, asset)
     lead_of, asset_of = pair // k, pair % k
     won = o["won"].to_numpy(bool)
     n_c = int(won.sum())
@@ -177,14 +153,13 @@ def landing_pages(client, *, view: str = "page_view", submit: str = "form_submis
     Only assets with at least one view or submission. Raises NotEnoughData when the log has no
     ``view`` / ``submit`` events by asset.
     """
-    acts = client.activities
-    if acts is None or not len(acts) or "asset" not in acts:
-        raise NotEnoughData(["activity_log"], "not enough data: this needs an activities log with assets")
+    acts = _log(client, "asset")
     typ = acts["activity_type"]
     is_v = typ.eq(view).fillna(False).to_numpy(bool)
     is_s = typ.eq(submit).fillna(False).to_numpy(bool)
     if not is_v.any() or not is_s.any():
-        raise NotEnoughData(["activity_log"], f"not enough data: the log has no {view!r} and {submit!r} events by asset")
+        raise NotEnoughData([], f"not enough data: the log has no {view!r} and {submit!r} events by asset",
+                            reason="closerate.missing.no_views_and_submissions")
     acode, assets = pd.factorize(acts["asset"], sort=True)
     lcode, _ = pd.factorize(acts["lead_id"])
     t = epoch_ns(acts["occurred_at"])
@@ -193,8 +168,8 @@ def landing_pages(client, *, view: str = "page_view", submit: str = "form_submis
     v, sub = ok & is_v, ok & is_s
     views = np.bincount(acode[v], minlength=m)
     subs = np.bincount(acode[sub], minlength=m)
-    viewers = np.bincount(_unique_sorted(lcode[v].astype(np.int64) * m + acode[v]) % m, minlength=m)
-    submitters = np.bincount(_unique_sorted(lcode[sub].astype(np.int64) * m + acode[sub]) % m, minlength=m)
+    viewers = np.bincount(unique_sorted(lcode[v].astype(np.int64) * m + acode[v]) % m, minlength=m)
+    submitters = np.bincount(unique_sorted(lcode[sub].astype(np.int64) * m + acode[sub]) % m, minlength=m)
     # first-ever submission of each lead: sort by (lead, time, asset), first of each lead
     sl, st, sa = lcode[sub], t[sub], acode[sub]
     order = np.lexsort((sa, st, sl))
@@ -278,7 +253,8 @@ def attribution(client, by: str = "channel", *, outcomes: pd.DataFrame | None = 
     leads = client.leads
     acts = client.activities
     if acts is None or not len(acts):
-        raise NotEnoughData(["activity_log"], "not enough data: attribution needs an activities log")
+        raise NotEnoughData(["activity_log"], "not enough data: attribution needs an activities log",
+                            reason="closerate.missing.no_activity_log")
     touch_channel = "activity" if "channel" in acts and acts["channel"].notna().any() else "lead"
     code_all = lead_codes(o["lead_id"], acts["lead_id"])
     if by == "channel":
@@ -300,8 +276,9 @@ def attribution(client, by: str = "channel", *, outcomes: pd.DataFrame | None = 
     elif by in acts:
         vcode, values = pd.factorize(acts[by], sort=True)
     else:
-        raise NotEnoughData(["activity_log"], f"not enough data: the activities log has no {by!r} column")
-    code, t, kcode = _events_before_win(acts, o, vcode, code_all)
+        raise NotEnoughData([], f"not enough data: the activities log has no {by!r} column",
+                            reason="closerate.missing.no_log_column", params={"column": by})
+    code, t, kcode = events_before_win(acts, o, vcode, code_all)
     wonmask = o["won"].to_numpy(bool)
     sel = wonmask[code]
     code, t, kcode = code[sel], t[sel], kcode[sel]
@@ -351,125 +328,39 @@ def attribution_wide(table: pd.DataFrame, value: str = "credit_customers") -> pd
     return w.reset_index(drop=True)
 
 
-def describe_attribution(wide: pd.DataFrame, lang: str = "en", *, total: float | None = None) -> str:
-    """One sentence on how much the credited figures change with the model."""
-    fmt.check_lang(lang)
-    if wide.empty:
-        return ""
+# --------------------------------------------------------------------------------------------
+# facts the notebook's sentences need (picked from the tables above)
+# --------------------------------------------------------------------------------------------
+def model_spread(wide: pd.DataFrame) -> dict | None:
+    """How much the credited figures change with the model, from :func:`attribution_wide`: None for
+    an empty table; ``{'same': True}`` when every model gives the same split; otherwise the key with
+    the largest spread (ties by name) with its lowest and highest credit and the models giving them
+    (``key, low, low_model, high, high_model``; model ties by model name)."""
+    if wide is None or wide.empty:
+        return None
     if float(wide["spread"].max()) == 0:
-        if lang == "es":
-            return ("Los cuatro modelos dan el mismo reparto: cada cliente tuvo un solo contacto o todos sus contactos "
-                    "llevan el mismo valor (por ejemplo, el registro de actividad no trae canal propio y cada contacto "
-                    "hereda el canal de origen del lead).")
-        return ("All four models give the same split: each customer had a single touch or all of its touches carry "
-                "the same value (for example, the activity log has no channel of its own and every touch inherits "
-                "the lead's original channel).")
+        return {"same": True}
     top = wide.sort_values(["spread", "key"], ascending=[False, True], kind="stable").iloc[0]
-    lo, hi = min(top[m] for m in MODELS), max(top[m] for m in MODELS)
     lo_m = min(MODELS, key=lambda m: (top[m], m))
     hi_m = max(MODELS, key=lambda m: (top[m], m))
-    lab = LABELS[lang]
-    if lang == "es":
-        return (f"El modelo importa: {top['key']} recibe entre {fmt.number(lo, lang, 1)} ({lab[lo_m].lower()}) y "
-                f"{fmt.number(hi, lang, 1)} ({lab[hi_m].lower()}) según el modelo. Ningún modelo es «el verdadero»: "
-                f"las decisiones que cambian de un modelo a otro merecen prudencia.")
-    return (f"The model matters: {top['key']} gets between {fmt.number(lo, lang, 1)} ({lab[lo_m].lower()}) and "
-            f"{fmt.number(hi, lang, 1)} ({lab[hi_m].lower()}) depending on the model. No model is \"the true one\": "
-            f"decisions that flip from one model to another deserve caution.")
+    return {"same": False, "key": top["key"], "low": float(top[lo_m]), "low_model": lo_m,
+            "high": float(top[hi_m]), "high_model": hi_m}
 
 
-def describe_landing_pages(lp: pd.DataFrame, lang: str = "en") -> str:
-    """What the landing-page table can and cannot say."""
-    fmt.check_lang(lang)
-    paired = lp.attrs.get("paired", int(((lp["views"] > 0) & (lp["submissions"] > 0)).sum()))
-    if paired == 0:
-        if lang == "es":
-            return ("El registro de actividad no une los envíos de formularios con la página en la que se hicieron "
-                    "(ningún activo tiene a la vez vistas y envíos), así que no se puede calcular la tasa de envío "
-                    "por landing page. Pida al cliente la exportación de formularios con la URL de la página.")
-        return ("The activity log does not tie form submissions to the page they were made on (no asset has both "
-                "views and submissions), so submission rates per landing page cannot be computed. Ask the client "
-                "for the forms export with the page URL.")
+def best_landing_page(lp: pd.DataFrame) -> dict:
+    """``paired`` (pages with both views and submissions) and, when there is one, ``best``: the row
+    of :func:`landing_pages` with the highest submission rate."""
+    paired = int(lp.attrs.get("paired", int(((lp["views"] > 0) & (lp["submissions"] > 0)).sum())))
     ok = lp.dropna(subset=["submission_rate"])
-    top = ok.iloc[0]
-    if lang == "es":
-        return (f"{paired} página(s) tienen vistas y envíos. La mejor tasa de envío es la de {top['asset']}: "
-                f"{fmt.pct(top['submission_rate'], lang)} {fmt.ci(top['ci_low'], top['ci_high'], lang)} de "
-                f"{fmt.number(top['views'], lang)} vistas.")
-    return (f"{paired} page(s) have both views and submissions. The best submission rate is {top['asset']}'s: "
-            f"{fmt.pct(top['submission_rate'], lang)} {fmt.ci(top['ci_low'], top['ci_high'], lang)} of "
-            f"{fmt.number(top['views'], lang)} views.")
+    return {"paired": paired, "best": ok.iloc[0].to_dict() if paired and len(ok) else None}
 
 
-def describe_assists(assists: pd.DataFrame, lang: str = "en", top: int = 3) -> str:
-    """The assets customers touched significantly more (or less) often than non-customers."""
-    fmt.check_lang(lang)
-    pos = assists[assists["significant"] & (assists["difference"] > 0)].head(top)
-    if pos.empty:
-        return ("Ningún activo fue tocado por los clientes claramente más que por los no clientes." if lang == "es"
-                else "No asset was touched by customers clearly more often than by non-customers.")
-    parts = [f"{r.asset} ({fmt.pct(r.share_customers, lang, 0)} vs {fmt.pct(r.share_non_customers, lang, 0)}, "
-             f"{fmt.pp(r.difference, lang)} [{fmt.pp(r.diff_low, lang)}, {fmt.pp(r.diff_high, lang)}])"
-             for r in pos.itertuples()]  # a few rows
-    if lang == "es":
-        return ("Activos ganadores (clientes que lo tocaron antes de comprar vs no clientes): " + "; ".join(parts)
-                + ". Una asistencia no prueba causa: los leads ya interesados visitan estas páginas.")
-    return ("Winning assets (customers who touched it before buying vs non-customers): " + "; ".join(parts)
-            + ". An assist is not proof of cause: leads already interested visit these pages.")
+def winning_assets(assists: pd.DataFrame, top: int = 3) -> pd.DataFrame:
+    """The ``top`` assets customers touched significantly more often than non-customers (rows of
+    :func:`conversion_assists`, largest difference first)."""
+    return assists[assists["significant"] & (assists["difference"] > 0)].head(top).reset_index(drop=True)
 
 
-def plot_assists(assists: pd.DataFrame, *, lang: str = "en", ax=None, top: int = 15):
-    """Difference (customers' share − non-customers' share) per asset with its Newcombe interval;
-    significant ones coloured. Returns the Axes."""
-    import matplotlib.pyplot as plt
-
-    from smk.views import theme
-
-    fmt.check_lang(lang)
-    if ax is None:
-        _, ax = plt.subplots(figsize=theme.figsize("normal"))
-    a = assists.head(top).iloc[::-1].reset_index(drop=True)
-    y = np.arange(len(a))
-    col = np.where(a["significant"], np.where(a["difference"] > 0, theme.COLORS["good"], theme.COLORS["bad"]),
-                   theme.COLORS["neutral"])
-    ax.hlines(y, a["diff_low"], a["diff_high"], color=col, lw=2)
-    ax.scatter(a["difference"], y, color=col, zorder=3)
-    ax.axvline(0, color=theme.COLORS["goal"], lw=1)
-    ax.set_yticks(y)
-    ax.set_yticklabels(a["asset"].astype(str))
-    theme.format_axis(ax, "x", "pct", lang)
-    _ = ax.set_xlabel({"en": "Share of customers − share of non-customers who touched it",
-                       "es": "% de clientes − % de no clientes que lo tocaron"}[lang])
-    _ = ax.set_title({"en": "Winning assets (conversion assists)", "es": "Activos ganadores (asistencias a la conversión)"}[lang])
-    return ax
-
-
-def plot_attribution(table: pd.DataFrame, *, lang: str = "en", ax=None, value: str = "credit_customers",
-                     top: int = 10):
-    """Grouped horizontal bars: credit per key under each model, for the ``top`` keys with the most
-    linear credit. Returns the Axes."""
-    import matplotlib.pyplot as plt
-
-    from smk.views import theme
-
-    fmt.check_lang(lang)
-    if ax is None:
-        _, ax = plt.subplots(figsize=theme.figsize("tall"))
-    w = attribution_wide(table, value).head(top).iloc[::-1].reset_index(drop=True)
-    y = np.arange(len(w))
-    h = 0.8 / len(MODELS)
-    for j, (m, colour) in enumerate(zip(MODELS, theme.palette(len(MODELS)))):  # four models
-        ax.barh(y + (j - 1.5) * h, w[m], height=h, color=colour, label=LABELS[lang][m])
-    ax.set_yticks(y)
-    ax.set_yticklabels([LABELS[lang].get(k, k) for k in w["key"].astype(str)])
-    if value == "credit_revenue":
-        theme.format_axis(ax, "x", "money", lang)
-    _ = ax.set_xlabel(LABELS[lang][value])
-    _ = ax.set_title({"en": "Attribution: the same customers under four models",
-                      "es": "Atribución: los mismos clientes con cuatro modelos"}[lang])
-    ax.legend(loc="lower right", fontsize=9)
-    return ax
-
-
-__all__ = ["LABELS", "MODELS", "attribution", "attribution_wide", "conversion_assists", "describe_assists", "describe_attribution", "describe_landing_pages",
-           "landing_pages", "newcombe_interval", "plot_assists", "plot_attribution", "touch_credits"]
+__all__ = ["MODELS", "NO_TOUCH", "attribution", "attribution_wide", "best_landing_page", "conversion_assists",
+           "events_before_win", "landing_pages", "lead_codes", "model_spread", "newcombe_interval",
+           "touch_credits", "unique_sorted", "winning_assets"]

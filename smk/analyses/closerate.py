@@ -18,22 +18,23 @@ Method (../shared/docs/DOMAIN.md §1, §2, §5; seed 000 "sistema de reporte de 
   median where many leads are still open.
 
 Every function is vectorised (groupby / cumulative sums on event-time aggregates): no per-lead
-Python loops.
+Python loops. Compute only: ``analyse(client, period)`` returns a :class:`CloseRatesResult` of tidy
+tables whose values are the playbook's codes; its tables, sentences and charts are drawn by
+``smk.views.closerate``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from smk.views import fmt
-from smk.analyses import stats
-from smk.analyses import survival
-from smk.errors import NotEnoughData
+from smk.analyses import attribution, stats, survival
+from smk.analyses.base import Headline, Missing, Result
 from smk.analyses.features import activity_counts
 from smk.analyses.outcomes import lead_outcomes, old_enough, won_within
+from smk.errors import NotEnoughData
 
 #: Dimensions close rates can be broken down by (lead columns, plus derived ones).
 DIMENSIONS: tuple[str, ...] = ("channel", "offer", "activity", "industry", "size_band", "country", "owner",
@@ -44,98 +45,6 @@ STEPS: tuple[str, ...] = ("visit_to_lead", "lead_to_mql", "mql_to_sql", "sql_to_
 _STEP_COUNTS = {"visit_to_lead": ("visits", "leads"), "lead_to_mql": ("leads", "mqls"),
                 "mql_to_sql": ("mqls", "sqls"), "sql_to_customer": ("sqls", "customers")}
 
-#: Client-facing labels (columns, dimensions, steps), applied at display time.
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "dimension": "Dimension", "group": "Group", "n": "Leads", "successes": "Customers",
-        "rate": "Close rate", "ci_low": "95 % CI low", "ci_high": "95 % CI high", "lift": "vs overall (×)",
-        "pvalue": "p-value", "qvalue": "q-value (BH)", "too_small": "Too small to judge",
-        "significant": "Different from overall", "direction": "Direction",
-        "channel": "Channel", "offer": "Offer (first conversion)", "activity": "Activity",
-        "industry": "Industry", "size_band": "Company size", "country": "Country", "owner": "Sales rep",
-        "team": "Team", "cohort": "Month created",
-        "leads": "Leads", "won": "Customers", "lost": "Lost", "open": "Still open",
-        "naive_rate": "Customers ÷ leads (so far)", "decided_rate": "Won ÷ (won + lost)",
-        "window_rate": "Won within N days", "window_n": "Leads old enough",
-        "cif_window": "P(won by day N), Aalen–Johansen", "km_window": "1 − Kaplan–Meier at day N (biased)",
-        "median_days_to_won": "Median days to win", "median_days_to_lost": "Median days to loss",
-        "open_share": "Share still open",
-        "visits": "Visits", "mqls": "MQLs", "sqls": "SQLs", "customers": "Customers",
-        "visit_to_lead": "Visit → lead", "lead_to_mql": "Lead → MQL", "mql_to_sql": "MQL → SQL",
-        "sql_to_customer": "SQL → customer", "lead_to_customer": "Lead → customer",
-        "visits_per_lead": "Visits per lead", "leads_per_customer": "Leads per customer",
-        "step": "Step", "from_n": "Entered step", "to_n": "Passed step", "overall_rate": "Overall rate",
-        "diff": "Difference (pp)", "leak": "Leaks here",
-        "start": "From", "n_won": "Customers", "n_open": "Still open", "median_days": "Median days (won)",
-        "q1_days": "Q1 days (won)", "q3_days": "Q3 days (won)",
-        "adj_median_days": "Median days, adjusted for open leads", "km_median_days": "Median days (Kaplan–Meier)",
-        "km_median_low": "KM median CI low", "km_median_high": "KM median CI high",
-        "time": "Days since lead created", "cif": "Cumulative close rate",
-        TOTAL: "All", MISSING: "(missing)", "lead": "lead created", "mql": "MQL",
-    },
-    "es": {
-        "dimension": "Dimensión", "group": "Grupo", "n": "Leads", "successes": "Clientes",
-        "rate": "Tasa de cierre", "ci_low": "IC 95 % inf.", "ci_high": "IC 95 % sup.", "lift": "vs. total (×)",
-        "pvalue": "valor p", "qvalue": "valor q (BH)", "too_small": "Muy pequeño para juzgar",
-        "significant": "Distinto del total", "direction": "Sentido",
-        "channel": "Canal", "offer": "Oferta (primera conversión)", "activity": "Actividad",
-        "industry": "Industria", "size_band": "Tamaño de empresa", "country": "País", "owner": "Vendedor",
-        "team": "Equipo", "cohort": "Mes de creación",
-        "leads": "Leads", "won": "Clientes", "lost": "Perdidos", "open": "Aún abiertos",
-        "naive_rate": "Clientes ÷ leads (hasta hoy)", "decided_rate": "Ganados ÷ (ganados + perdidos)",
-        "window_rate": "Ganados en N días", "window_n": "Leads con antigüedad suficiente",
-        "cif_window": "P(ganado al día N), Aalen–Johansen", "km_window": "1 − Kaplan–Meier al día N (sesgado)",
-        "median_days_to_won": "Mediana de días hasta ganar", "median_days_to_lost": "Mediana de días hasta perder",
-        "open_share": "Proporción aún abierta",
-        "visits": "Visitas", "mqls": "MQL", "sqls": "SQL", "customers": "Clientes",
-        "visit_to_lead": "Visita → lead", "lead_to_mql": "Lead → MQL", "mql_to_sql": "MQL → SQL",
-        "sql_to_customer": "SQL → cliente", "lead_to_customer": "Lead → cliente",
-        "visits_per_lead": "Visitas por lead", "leads_per_customer": "Leads por cliente",
-        "step": "Paso", "from_n": "Entraron al paso", "to_n": "Pasaron", "overall_rate": "Tasa total",
-        "diff": "Diferencia (pp)", "leak": "Fuga aquí",
-        "start": "Desde", "n_won": "Clientes", "n_open": "Aún abiertos", "median_days": "Mediana de días (ganados)",
-        "q1_days": "Q1 días (ganados)", "q3_days": "Q3 días (ganados)",
-        "adj_median_days": "Mediana de días, ajustada por abiertos",
-        "km_median_days": "Mediana de días (Kaplan–Meier)",
-        "km_median_low": "IC inf. mediana KM", "km_median_high": "IC sup. mediana KM",
-        "time": "Días desde la creación del lead", "cif": "Tasa de cierre acumulada",
-        TOTAL: "Total", MISSING: "(sin dato)", "lead": "creación del lead", "mql": "MQL",
-    },
-}
-
-_TESTS = {
-    "en": {"chi_square": "Chi-square", "fisher_exact": "Fisher exact", "none": "not testable",
-           "none (groups overlap)": "none (groups overlap)",
-           "chi_square (some expected counts < 5: approximate)": "Chi-square (approximate: small expected counts)"},
-    "es": {"chi_square": "Chi-cuadrado", "fisher_exact": "Exacta de Fisher", "none": "no se puede probar",
-           "none (groups overlap)": "ninguna (grupos solapados)",
-           "chi_square (some expected counts < 5: approximate)": "Chi-cuadrado (aproximada: frecuencias esperadas pequeñas)"},
-}
-_EXTRA_LABELS = {
-    "en": {"test": "Test", "groups": "Groups judged", "statistic": "Statistic", "matters": "Makes a difference",
-           "diff_ci": "Difference 95 % CI", "cif_window_ci": "95 % CI", "window_ci": "95 % CI",
-           "spread": "Spread across models", "ci": "95 % CI", "step_rate": "Step rate",
-           "real_difference": "Real difference"},
-    "es": {"test": "Prueba", "groups": "Grupos evaluados", "statistic": "Estadístico", "matters": "Marca diferencia",
-           "diff_ci": "IC 95 % diferencia", "cif_window_ci": "IC 95 %", "window_ci": "IC 95 %",
-           "spread": "Diferencia entre modelos", "ci": "IC 95 %", "step_rate": "Tasa del paso",
-           "real_difference": "Diferencia real"},
-}
-
-_DIRECTION = {"en": {"above": "above", "below": "below", "": ""},
-              "es": {"above": "por encima", "below": "por debajo", "": ""}}
-
-
-def _merge_labels() -> None:
-    from smk.analyses import attribution as _attr
-
-    for lg in ("en", "es"):
-        LABELS[lg] = {**_attr.LABELS[lg], **_EXTRA_LABELS[lg], **LABELS[lg]}
-
-
-def label(key: str, lang: str = "en") -> str:
-    """Client-facing label of a column / dimension / step name (the key itself when unknown)."""
-    return LABELS[fmt.check_lang(lang)].get(key, key)
 
 
 # --------------------------------------------------------------------------------------------
@@ -255,7 +164,8 @@ def close_rates(client, by: str, *, within_days: int | Literal["config"] | None 
         res = _activity_rates(client, sample, y, min_group_size=cfg.min_group_size, alpha=cfg.alpha)
     else:
         if by not in sample:
-            raise NotEnoughData([by], f"not enough data: the leads table has no {by!r} column")
+            raise NotEnoughData([by], f"not enough data: the leads table has no {by!r} column",
+                                reason="closerate.missing.no_column", params={"column": by})
         df = pd.DataFrame({by: sample[by].to_numpy(), "y": y.to_numpy(dtype=bool)})
         res = stats.rate_table(df, by, "y", min_group_size=cfg.min_group_size, alpha=cfg.alpha,
                                missing_label=MISSING)
@@ -283,12 +193,10 @@ def _activity_rates(client, sample: pd.DataFrame, y: pd.Series, *, min_group_siz
         source = counts.attrs.get("source", "none")
     else:
         # the log, as integer codes: distinct (lead, activity type) pairs before the lead was won
-        from smk.analyses.attribution import _events_before_win, _unique_sorted
-
         vc, types = pd.factorize(acts["activity_type"], sort=True)
-        code, _, tcode = _events_before_win(acts, sample.reset_index(drop=True), vc)
+        code, _, tcode = attribution.events_before_win(acts, sample.reset_index(drop=True), vc)
         m = max(len(types), 1)
-        pair = _unique_sorted(code * m + tcode)
+        pair = attribution.unique_sorted(code * m + tcode)
         lead_of, type_of = pair // m, pair % m
         n = np.bincount(type_of, minlength=len(types)).astype(int)
         k = np.bincount(type_of[yv[lead_of]], minlength=len(types)).astype(int)
@@ -310,7 +218,7 @@ def _activity_rates(client, sample: pd.DataFrame, y: pd.Series, *, min_group_siz
     res = res.reset_index(drop=True)[["group", "n", "successes", "rate", "ci_low", "ci_high", "lift", "pvalue",
                                       "qvalue", "too_small", "significant", "direction"]]
     res.attrs.update({"overall_rate": overall, "n_total": n_total, "successes_total": k_total,
-                      "independence": {"test": "none (groups overlap)", "statistic": np.nan, "dof": 0,
+                      "independence": {"test": "none_groups_overlap", "statistic": np.nan, "dof": 0,
                                        "pvalue": np.nan, "groups": int(len(res))},
                       "source": source})
     return res
@@ -639,256 +547,75 @@ def sales_cycle(client, by: str | None = None, *, start: Literal["lead", "mql"] 
 
 
 # --------------------------------------------------------------------------------------------
-# words
+# facts the notebook's sentences need (picked from the tables above)
 # --------------------------------------------------------------------------------------------
-def explain_censoring(lang: str = "en", *, window_days: int = 90, cohorts: pd.DataFrame | None = None) -> str:
-    """Why the naive close rate of recent cohorts is biased low (with the client's numbers when
-    ``cohorts`` from :func:`cohort_table` is given)."""
-    fmt.check_lang(lang)
-    if lang == "es":
-        text = (f"Un lead creado hace pocas semanas todavía no ha tenido tiempo de convertirse en cliente: "
-                f"muchos siguen abiertos y cuentan como «no ganados» aunque algunos se ganarán más adelante. "
-                f"Por eso la tasa «clientes ÷ leads» de los meses recientes sale más baja de lo que será. "
-                f"Para comparar con justicia usamos la tasa de cierre en {window_days} días, solo con leads "
-                f"que ya tienen al menos {window_days} días, y curvas acumuladas que tratan a los abiertos "
-                f"como «aún sin resultado», no como perdidos.")
-    else:
-        text = (f"A lead created a few weeks ago has not had time to become a customer yet: many are still "
-                f"open and count as \"not won\" although some will be won later. That is why the "
-                f"\"customers ÷ leads\" rate of recent months comes out lower than it will end up. To compare "
-                f"fairly we use the close rate within {window_days} days, only on leads at least "
-                f"{window_days} days old, and cumulative curves that treat open leads as \"no result yet\", "
-                f"not as lost.")
-    if cohorts is not None and len(cohorts):
-        old = cohorts[cohorts["old_enough"]]
-        recent = cohorts[~cohorts["old_enough"]]
-        if len(old) and len(recent):
-            o_rate = old["won"].sum() / old["leads"].sum()
-            r_rate = recent["won"].sum() / recent["leads"].sum()
-            r_open = recent["open"].sum() / recent["leads"].sum()
-            if lang == "es":
-                text += (f" En estos datos, los meses con leads de menos de {window_days} días muestran "
-                         f"{fmt.pct(r_rate, lang)} de clientes hasta hoy ({fmt.pct(r_open, lang)} sigue abierto), "
-                         f"frente a {fmt.pct(o_rate, lang)} en los meses anteriores.")
-            else:
-                text += (f" In this data, the months with leads younger than {window_days} days show "
-                         f"{fmt.pct(r_rate, lang)} customers so far ({fmt.pct(r_open, lang)} still open), "
-                         f"against {fmt.pct(o_rate, lang)} in earlier months.")
-    return text
+def recent_vs_earlier(cohorts: pd.DataFrame) -> dict | None:
+    """Customers so far among the leads of the months not yet old enough (``recent_rate``, with
+    ``recent_open`` still open) against the months old enough (``earlier_rate``), from
+    :func:`cohort_table`; None when the data do not have both kinds of month."""
+    if cohorts is None or not len(cohorts):
+        return None
+    old, recent = cohorts[cohorts["old_enough"]], cohorts[~cohorts["old_enough"]]
+    if not (len(old) and len(recent)):
+        return None
+    return {"recent_rate": recent["won"].sum() / recent["leads"].sum(),
+            "recent_open": recent["open"].sum() / recent["leads"].sum(),
+            "earlier_rate": old["won"].sum() / old["leads"].sum()}
 
 
-def explain_decided_ratio(lang: str = "en", *, table: pd.DataFrame | None = None) -> str:
-    """Why won ÷ (won + lost) flatters fast-closing channels (with the client's numbers when
-    ``table`` from :func:`naive_vs_fair` is given)."""
-    fmt.check_lang(lang)
-    if lang == "es":
-        text = ("«Ganados ÷ (ganados + perdidos)» solo mira los leads que ya tienen resultado. En un canal "
-                "rápido casi todas las ventas ya ocurrieron; en uno lento muchas ventas siguen pendientes "
-                "mientras que las pérdidas tempranas ya están contadas. Así el cociente favorece a los "
-                "canales rápidos y castiga a los lentos, aunque al final cierren igual. La probabilidad "
-                "acumulada de ganar (Aalen–Johansen, con «perdido» como evento competidor) compara a todos "
-                "en el mismo plazo.")
-    else:
-        text = ("\"Won ÷ (won + lost)\" only looks at leads that already have a result. In a fast channel "
-                "almost all sales have already happened; in a slow one many sales are still pending while "
-                "early losses are already counted. So the ratio favours fast channels and penalises slow "
-                "ones, even if in the end they close just as well. The cumulative probability of winning "
-                "(Aalen–Johansen, with \"lost\" as a competing event) compares everyone over the same time.")
-    if table is not None and len(table):
-        t = table.dropna(subset=["decided_rate", "cif_window", "median_days_to_won"])
-        t = t[t["won"] > 0]
-        if len(t) >= 2:
-            fast = t.sort_values(["median_days_to_won", "group"], kind="stable").iloc[0]
-            slow = t.sort_values(["median_days_to_won", "group"], kind="stable").iloc[-1]
-            n = table.attrs.get("window_days", 90)
-            if lang == "es":
-                text += (f" Aquí, {fast['group']} (mediana {fmt.number(fast['median_days_to_won'], lang)} días hasta "
-                         f"ganar) muestra {fmt.pct(fast['decided_rate'], lang)} ganados sobre decididos y "
-                         f"{fmt.pct(fast['cif_window'], lang)} de probabilidad de ganar en {n} días; "
-                         f"{slow['group']} (mediana {fmt.number(slow['median_days_to_won'], lang)} días) muestra "
-                         f"{fmt.pct(slow['decided_rate'], lang)} y {fmt.pct(slow['cif_window'], lang)}.")
-            else:
-                text += (f" Here, {fast['group']} (median {fmt.number(fast['median_days_to_won'], lang)} days to win) "
-                         f"shows {fmt.pct(fast['decided_rate'], lang)} won among decided leads and "
-                         f"{fmt.pct(fast['cif_window'], lang)} probability of winning within {n} days; "
-                         f"{slow['group']} (median {fmt.number(slow['median_days_to_won'], lang)} days) shows "
-                         f"{fmt.pct(slow['decided_rate'], lang)} and {fmt.pct(slow['cif_window'], lang)}.")
-    return text
+def fast_and_slow(table: pd.DataFrame) -> dict | None:
+    """The fastest- and slowest-winning groups of :func:`naive_vs_fair` (by median days to win,
+    ties by name) among groups with a win and every rate known: ``{'fast': row, 'slow': row}``, or
+    None with fewer than two such groups."""
+    if table is None or not len(table):
+        return None
+    t = table.dropna(subset=["decided_rate", "cif_window", "median_days_to_won"])
+    t = t[t["won"] > 0].sort_values(["median_days_to_won", "group"], kind="stable")
+    if len(t) < 2:
+        return None
+    return {"fast": t.iloc[0].to_dict(), "slow": t.iloc[-1].to_dict()}
 
 
-def _ptext(p: float, lang: str) -> str:
-    """'p < 0.001' / 'p = 0.034' in the report language."""
-    if p < 0.001:
-        return f"p < {fmt.number(0.001, lang, 3)}"
-    return f"p = {fmt.number(p, lang, 3)}"
+def highest_and_lowest(table: pd.DataFrame, column: str = "cif_window") -> dict | None:
+    """Groups with the highest and lowest ``column`` (ties by name): ``{'high': row, 'low': row}``."""
+    if table is None or not len(table):
+        return None
+    t = table.dropna(subset=[column]).sort_values([column, "group"], ascending=[False, True], kind="stable")
+    if t.empty:
+        return None
+    return {"high": t.iloc[0].to_dict(), "low": t.iloc[-1].to_dict()}
 
 
-def describe_rates(rates: pd.DataFrame, lang: str = "en") -> str:
-    """One or two sentences on a :func:`close_rates` table: overall rate, whether the dimension matters,
-    which groups are above / below, how many are too small to judge."""
-    fmt.check_lang(lang)
-    dim = label(rates.attrs.get("dimension", "group"), lang).lower()
-    overall = rates.attrs.get("overall_rate", np.nan)
-    n_days = rates.attrs.get("window_days")
-    test = rates.attrs.get("independence", {}) or {}
-    p = test.get("pvalue", np.nan)
-    small = int(rates["too_small"].sum()) if len(rates) else 0
-    above = rates.loc[rates["direction"] == "above", "group"].astype(str).tolist()
-    below = rates.loc[rates["direction"] == "below", "group"].astype(str).tolist()
-    if lang == "es":
-        base = (f"Tasa de cierre global {fmt.pct(overall, lang)}"
-                + (f" (ganados en {n_days} días, leads con al menos {n_days} días)" if n_days else " (clientes hasta hoy)") + ". ")
-        if pd.notna(p):
-            base += (f"La dimensión «{dim}» {'sí' if p < 0.05 else 'no'} marca una diferencia clara ({_ptext(p, lang)}). ")
-        if above:
-            base += f"Por encima del total: {', '.join(above)}. "
-        if below:
-            base += f"Por debajo: {', '.join(below)}. "
-        if small:
-            base += f"{small} grupo(s) son demasiado pequeños para juzgar."
-    else:
-        base = (f"Overall close rate {fmt.pct(overall, lang)}"
-                + (f" (won within {n_days} days, leads at least {n_days} days old)" if n_days else " (customers so far)") + ". ")
-        if pd.notna(p):
-            base += (f"The dimension \"{dim}\" {'does' if p < 0.05 else 'does not'} make a clear difference ({_ptext(p, lang)}). ")
-        if above:
-            base += f"Above overall: {', '.join(above)}. "
-        if below:
-            base += f"Below: {', '.join(below)}. "
-        if small:
-            base += f"{small} group(s) are too small to judge."
-    return base.strip()
-
-
-def headlines(client, lang: str = "en", *, rates: pd.DataFrame | None = None,
-              cycle: pd.DataFrame | None = None) -> list[dict]:
-    """Index-tile figures: best and worst channel by close rate (with intervals) and the median sales
-    cycle, as ``smk.report`` headline items ``{'label_en', 'label_es', 'value', 'display'}`` (display
-    in ``lang``)."""
-    fmt.check_lang(lang)
-    if rates is None and "channel" in client.leads:
-        rates = close_rates(client, "channel")
-    cycle = sales_cycle(client) if cycle is None else cycle
-    bw = best_and_worst(rates) if rates is not None else {"best": None, "worst": None}
-    items = []
-    for key, en, es in (("best", "Best channel (close rate)", "Mejor canal (tasa de cierre)"),
-                        ("worst", "Worst channel (close rate)", "Peor canal (tasa de cierre)")):
-        row = bw[key]
-        if row is None:
-            continue
-        items.append({"label_en": en, "label_es": es, "value": float(row["rate"]),
-                      "display": f"{row['group']}: {fmt.pct(row['rate'], lang)} {fmt.ci(row['ci_low'], row['ci_high'], lang)}"})
-    if len(cycle) and pd.notna(cycle["median_days"].iloc[0]):
-        row = cycle.iloc[0]
-        unit = "días" if lang == "es" else "days"
-        display = (f"{fmt.number(row['median_days'], lang)} {unit} "
-                   f"(Q1–Q3 {fmt.number(row['q1_days'], lang)}–{fmt.number(row['q3_days'], lang)})")
-        items.append({"label_en": "Median sales cycle (lead to won)", "label_es": "Ciclo de venta mediano (lead a ganado)",
-                      "value": float(row["median_days"]), "display": display})
-    return items
-
-
-def localize(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """Copy with the playbook's own values translated for display: ``(all)`` / ``(missing)`` groups,
-    dimension, step and start names. Column names are left alone (``ctx.table(..., labels=LABELS)``)."""
-    fmt.check_lang(lang)
-    out = df.copy()
-    for c in ("group", "key"):
-        if c in out:
-            out[c] = out[c].map(lambda v: label(v, lang) if v in (TOTAL, MISSING) else v)
-    for c in ("dimension", "step", "start"):
-        if c in out:
-            out[c] = out[c].map(lambda v: label(str(v), lang))
-    if "direction" in out:
-        out["direction"] = out["direction"].map(lambda v: _DIRECTION[lang].get(v, v))
-    return out
-
-
-_VIEWS: dict[str, list[str]] = {
-    "rates": ["group", "n", "successes", "rate", "ci_low", "ci_high", "lift", "qvalue", "too_small", "direction"],
-    "rates_long": ["dimension", "group", "n", "successes", "rate", "ci_low", "ci_high", "qvalue", "too_small",
-                   "direction"],
-    "tests": ["dimension", "test", "groups", "statistic", "pvalue", "qvalue", "matters"],
-    "cohorts": ["cohort", "leads", "won", "open_share", "naive_rate", "window_rate", "window_ci_low", "window_ci_high"],
-    "naive_fair": ["group", "leads", "won", "lost", "open", "naive_rate", "decided_rate", "window_rate", "cif_window",
-                   "cif_window_ci_low", "cif_window_ci_high", "km_window", "median_days_to_won", "median_days_to_lost"],
-    "funnel": ["group", "visits", "leads", "mqls", "sqls", "customers", "visit_to_lead", "lead_to_mql", "mql_to_sql",
-               "sql_to_customer", "visits_per_lead", "leads_per_customer"],
-    "leaks": ["group", "step", "step_rate", "overall_rate", "diff", "qvalue"],
-    "cycle": ["group", "leads", "n_won", "open_share", "median_days", "q1_days", "q3_days", "adj_median_days",
-              "km_median_days"],
-    "assists": ["asset", "customers_touched", "share_customers", "non_customers_touched", "share_non_customers",
-                "difference", "diff_ci_low", "diff_ci_high", "qvalue", "real_difference"],
-    "landing": ["asset", "views", "submissions", "submission_rate", "ci_low", "ci_high", "new_contacts"],
-    "attribution": ["key", "first_touch", "last_touch", "linear", "u_shaped", "spread"],
-}
-
-
-def view(df: pd.DataFrame | None, kind: str, lang: str = "en", *, max_rows: int | None = None) -> pd.DataFrame:
-    """The columns of a result table that the notebook shows, with playbook values translated
-    (:func:`localize`); ``None`` (part not available) gives an empty table with those columns.
-    ``kind``: rates, rates_long, tests, cohorts, naive_fair, funnel, leaks, cycle, assists, landing,
-    attribution (a :func:`smk.analyses.attribution.attribution` long table, shown side by side)."""
-    from smk.analyses import attribution as attr
-
-    cols = _VIEWS[kind]
-    if df is None:
-        return pd.DataFrame(columns=cols)
-    d = df
-    if kind == "attribution":
-        d = attr.attribution_wide(df)
-    elif kind == "naive_fair":
-        d = df.rename(columns={"cif_low": "cif_window_ci_low", "cif_high": "cif_window_ci_high"})
-    elif kind == "assists":
-        d = df.rename(columns={"diff_low": "diff_ci_low", "diff_high": "diff_ci_high", "significant": "real_difference"})
-    elif kind == "leaks":
-        d = df.rename(columns={"rate": "step_rate"})
-    elif kind == "tests":
-        d = df.assign(test=df["test"].map(lambda v: _TESTS[lang].get(v, v)))
-    elif kind == "cohorts":
-        d = df.assign(cohort=df["cohort"].map(lambda m: fmt.month(m, lang, short=True)))
-    out = localize(d[[c for c in cols if c in d.columns]], lang)
-    if kind == "attribution":
-        out["key"] = out["key"].map(lambda v: label(v, lang) if v in LABELS[lang] and v.startswith("(") else v)
-    return out.head(max_rows) if max_rows else out
-
-
-#: ``ctx.table`` formats for the tables of this module.
-FORMATS: dict[str, str] = {
-    "rate": "pct", "ci": "ci", "lift": "number:2", "pvalue": "number:3", "qvalue": "number:3",
-    "naive_rate": "pct", "decided_rate": "pct", "window_rate": "pct", "cif_window": "pct", "km_window": "pct",
-    "open_share": "pct", "overall_rate": "pct", "diff": "pp", "visit_to_lead": "pct", "lead_to_mql": "pct",
-    "mql_to_sql": "pct", "sql_to_customer": "pct", "lead_to_customer": "pct", "visits_per_lead": "number:1",
-    "leads_per_customer": "number:1", "median_days": "number:0", "q1_days": "number:0", "q3_days": "number:0",
-    "km_median_days": "number:0", "adj_median_days": "number:0", "km_median_low": "number:0", "km_median_high": "number:0",
-    "median_days_to_won": "number:0", "median_days_to_lost": "number:0", "visits": "int",
-    "window_ci": "ci", "cif_window_ci": "ci", "statistic": "number:1", "share_customers": "pct",
-    "share_non_customers": "pct", "difference": "pp", "diff_ci": "ci", "submission_rate": "pct",
-    "first_touch": "number:1", "last_touch": "number:1", "linear": "number:1", "u_shaped": "number:1",
-    "spread": "number:1", "mqls": "int", "sqls": "int", "step_rate": "pct",
-}
-
-#: formats per view (``ctx.table(view(df, kind), formats=FORMATS_BY_VIEW[kind], labels=LABELS)``)
-FORMATS_BY_VIEW: dict[str, dict[str, str]] = {
-    kind: {**{k: v for k, v in FORMATS.items() if k in cols},
-           **({"ci": "ci"} if "ci_low" in cols else {}),
-           **({"window_ci": "ci"} if "window_ci_low" in cols else {}),
-           **({"cif_window_ci": "ci"} if "cif_window_ci_low" in cols else {}),
-           **({"diff_ci": "ci"} if "diff_ci_low" in cols else {})}
-    for kind, cols in _VIEWS.items()
-}
+def fastest_and_slowest(cycle: pd.DataFrame | None, min_won: int = 5) -> dict | None:
+    """Groups of a :func:`sales_cycle` table with the shortest and longest won-only median among
+    groups with at least ``min_won`` customers (ties by name); None with fewer than two."""
+    if cycle is None:
+        return None
+    b = cycle[cycle["n_won"] >= min_won].dropna(subset=["median_days"])
+    b = b.sort_values(["median_days", "group"], kind="stable")
+    if len(b) < 2:
+        return None
+    return {"fast": b.iloc[0].to_dict(), "slow": b.iloc[-1].to_dict(), "min_won": min_won}
 
 
 # --------------------------------------------------------------------------------------------
 # the whole analysis in one call (the notebook's data)
 # --------------------------------------------------------------------------------------------
-@dataclass
-class CloseRateResult:
-    """Everything notebook 03 shows; tables are None when the client's data cannot support them."""
+#: The notebook's sections, in order (``ctx.show(res, name)``; views in smk.views.closerate).
+SECTIONS: tuple[str, ...] = (
+    "channel", "offer", "dimension_tests", "other_dimensions", "cohorts", "naive_fair", "curves", "funnel",
+    "leaks", "cycle", "cycle_offer", "cycle_segment", "cycle_mql", "assists", "landing", "attribution_channel",
+    "attribution_asset")
 
-    lang_default: str
+
+@dataclass(frozen=True)
+class CloseRatesResult(Result):
+    """Everything notebook 03 shows. Tables are None where the client's data cannot support them
+    (``missing`` says why, per section). Values are the playbook's codes: ``(all)`` / ``(missing)``
+    groups, dimension and step names, ``above`` / ``below``."""
+
     window_days: int
-    outcomes: pd.DataFrame
+    outcomes: pd.DataFrame  # the per-lead table (lead_table)
     channel: pd.DataFrame | None = None
     offer: pd.DataFrame | None = None
     others: pd.DataFrame | None = None
@@ -899,330 +626,111 @@ class CloseRateResult:
     funnel: pd.DataFrame | None = None
     steps: pd.DataFrame | None = None
     leaks: pd.DataFrame | None = None
+    cycle_all: pd.DataFrame | None = None
     cycle_channel: pd.DataFrame | None = None
     cycle_offer: pd.DataFrame | None = None
     cycle_segment: pd.DataFrame | None = None
-    cycle_all: pd.DataFrame | None = None
     cycle_mql: pd.DataFrame | None = None
     assists: pd.DataFrame | None = None
     landing: pd.DataFrame | None = None
     attribution_channel: pd.DataFrame | None = None
     attribution_asset: pd.DataFrame | None = None
-    missing: list[str] = field(default_factory=list)
+
+    _TABLES = ("channel", "offer", "others", "tests", "cohorts", "naive_fair", "curves", "funnel", "steps", "leaks",
+               "cycle_all", "cycle_channel", "cycle_offer", "cycle_segment", "cycle_mql", "assists", "landing",
+               "attribution_channel", "attribution_asset")
 
     def summary(self) -> pd.DataFrame:
-        """Which parts were computed (``part, available``)."""
-        parts = [f for f in self.__dataclass_fields__ if f not in ("lang_default", "window_days", "outcomes", "missing")]
-        return pd.DataFrame({"part": parts, "available": [getattr(self, p) is not None for p in parts]})
+        """Which tables were computed (``part, available``)."""
+        return pd.DataFrame({"part": list(self._TABLES),
+                             "available": [getattr(self, p) is not None for p in self._TABLES]})
+
+    def headlines(self) -> list[Headline]:
+        """Index tile: best and worst channel by close rate (with intervals) and the median sales
+        cycle from lead to won (with its quartiles). The display texts take the rates in percent
+        (``rate_pct``) and the days as numbers: the catalogue formats them."""
+        items = []
+        bw = best_and_worst(self.channel) if self.channel is not None else {"best": None, "worst": None}
+        for key in ("best", "worst"):
+            row = bw[key]
+            if row is not None:
+                items.append(Headline(label=f"closerate.headline.{key}_channel", value=float(row["rate"]), kind="pct:1",
+                                      display="closerate.headline.channel_rate",
+                                      params={"group": str(row["group"]), "rate_pct": 100 * float(row["rate"]),
+                                              "ci_low_pct": 100 * float(row["ci_low"]),
+                                              "ci_high_pct": 100 * float(row["ci_high"])}))
+        if self.cycle_all is not None and len(self.cycle_all) and pd.notna(self.cycle_all["median_days"].iloc[0]):
+            row = self.cycle_all.iloc[0]
+            items.append(Headline(label="closerate.headline.median_cycle", value=float(row["median_days"]),
+                                  kind="number:0", display="closerate.headline.cycle_days",
+                                  params={"median_days": float(row["median_days"]), "q1_days": float(row["q1_days"]),
+                                          "q3_days": float(row["q3_days"])}))
+        return items
 
 
-def analyse(client) -> CloseRateResult:
-    """Run every part of notebook 03 on ``client`` (lead outcomes computed once)."""
-    from smk.analyses import attribution as attr
+def _missing(exc: NotEnoughData) -> Missing:
+    return Missing(needs=tuple(exc.needs), reason=exc.reason, params=dict(exc.params))
 
+
+def analyse(client, period=None) -> CloseRatesResult:
+    """Every table of notebook 03 on ``client`` (the per-lead table computed once). ``period`` is
+    accepted for the common signature: close rates look at the whole history up to
+    ``client.data_end`` (the report month does not cut it)."""
+    del period
     o = lead_table(client)
     dims = available_dimensions(client)
-    res = CloseRateResult(lang_default=client.config.lang, window_days=int(client.config.analysis.close_window_days),
-                          outcomes=o)
-    if "channel" in dims:
-        res.channel = close_rates(client, "channel", outcomes=o)
-    if "offer" in dims:
-        res.offer = close_rates(client, "offer", outcomes=o)
+    missing: dict[str, Missing] = {}
+    parts: dict = {}
+    for d in ("channel", "offer"):
+        if d in dims:
+            parts[d] = close_rates(client, d, outcomes=o)
+        else:
+            missing[d] = Missing(needs=(), reason=f"closerate.missing.no_{d}")
     others = [d for d in dims if d not in ("channel", "offer")]
     allr = close_rates_all(client, ["channel", "offer", *others], outcomes=o)
-    res.tests = allr.attrs["tests"]
-    res.others = allr[allr["dimension"].isin(others)].reset_index(drop=True) if others else None
-    res.cohorts = cohort_table(client, o)
-    by = "channel" if "channel" in dims else None
-    res.naive_fair = naive_vs_fair(client, by, outcomes=o)
-    res.curves = close_curves(client, by, outcomes=o)
-    res.funnel = funnel(client, by, outcomes=o)
-    res.steps = funnel_steps(client, by, funnel_table=res.funnel, outcomes=o)
-    res.leaks = leaks(res.steps)
-    res.cycle_all = sales_cycle(client, None, outcomes=o)
-    res.cycle_channel = sales_cycle(client, by, outcomes=o) if by else None
-    res.cycle_offer = sales_cycle(client, "offer", outcomes=o) if "offer" in dims else None
-    seg = next((d for d in ("size_band", "industry") if d in dims), None)
-    res.cycle_segment = sales_cycle(client, seg, outcomes=o) if seg else None
-    if o["mql_at"].notna().any():
-        res.cycle_mql = sales_cycle(client, None, start="mql", outcomes=o)
-    for name, fn in (("assists", lambda: attr.conversion_assists(client, outcomes=o)),
-                     ("landing", lambda: attr.landing_pages(client)),
-                     ("attribution_channel", lambda: attr.attribution(client, "channel", outcomes=o)),
-                     ("attribution_asset", lambda: attr.attribution(client, "asset", outcomes=o))):
-        try:
-            setattr(res, name, fn())
-        except NotEnoughData:
-            res.missing.append(name)
-    return res
-
-
-def _p(text: str):
-    from smk.views.html import Html
-    import html as _html
-
-    return Html(f"<p>{_html.escape(text)}</p>", text)
-
-
-def describe_curves(nf: pd.DataFrame, lang: str = "en") -> str:
-    """P(won by day N) per group from :func:`naive_vs_fair`: highest and lowest with intervals."""
-    fmt.check_lang(lang)
-    n = nf.attrs.get("window_days", 90)
-    t = nf.dropna(subset=["cif_window"]).sort_values(["cif_window", "group"], ascending=[False, True], kind="stable")
-    if t.empty:
-        return ""
-    hi, lo = t.iloc[0], t.iloc[-1]
-    g = lambda r: label(r["group"], lang) if r["group"] in (TOTAL, MISSING) else r["group"]  # noqa: E731
-    if lang == "es":
-        return (f"Probabilidad de ganar en {n} días (Aalen–Johansen): la más alta es {g(hi)}, "
-                f"{fmt.pct(hi['cif_window'], lang)} {fmt.ci(hi['cif_low'], hi['cif_high'], lang)}; la más baja, {g(lo)}, "
-                f"{fmt.pct(lo['cif_window'], lang)} {fmt.ci(lo['cif_low'], lo['cif_high'], lang)}. Una curva que sigue "
-                f"subiendo a la derecha indica leads que se cierran después de {n} días.")
-    return (f"Probability of winning within {n} days (Aalen–Johansen): highest {g(hi)}, "
-            f"{fmt.pct(hi['cif_window'], lang)} {fmt.ci(hi['cif_low'], hi['cif_high'], lang)}; lowest {g(lo)}, "
-            f"{fmt.pct(lo['cif_window'], lang)} {fmt.ci(lo['cif_low'], lo['cif_high'], lang)}. A curve still rising on "
-            f"the right means leads keep closing after {n} days.")
-
-
-def describe_funnel(ft: pd.DataFrame, lk: pd.DataFrame, lang: str = "en") -> str:
-    """Where channels leak (steps significantly below the overall step rate) and the seed's ratios."""
-    fmt.check_lang(lang)
-    parts = [f"{r.group}: {label(r.step, lang)} ({fmt.pct(r.rate, lang)} vs {fmt.pct(r.overall_rate, lang)})"
-             for r in lk.itertuples()]  # one per leak
-    tot = ft[ft["group"] == TOTAL].iloc[0]
-    ratios_en = (f"Overall, {fmt.number(tot['visits_per_lead'], lang, 1)} visits per lead and "
-                 f"{fmt.number(tot['leads_per_customer'], lang, 1)} leads per customer.")
-    ratios_es = (f"En total, {fmt.number(tot['visits_per_lead'], lang, 1)} visitas por lead y "
-                 f"{fmt.number(tot['leads_per_customer'], lang, 1)} leads por cliente.")
-    if lang == "es":
-        head = ("Fugas (pasos con tasa claramente por debajo del total, tras corrección BH): " + "; ".join(parts) + "."
-                if parts else "Ningún canal está claramente por debajo del total en ningún paso.")
-        return f"{head} {ratios_es}" if pd.notna(tot["visits_per_lead"]) else f"{head} En total, {fmt.number(tot['leads_per_customer'], lang, 1)} leads por cliente."
-    head = ("Leaks (steps with a rate clearly below the overall rate, after BH correction): " + "; ".join(parts) + "."
-            if parts else "No channel is clearly below the overall rate at any step.")
-    return f"{head} {ratios_en}" if pd.notna(tot["visits_per_lead"]) else f"{head} Overall, {fmt.number(tot['leads_per_customer'], lang, 1)} leads per customer."
-
-
-def describe_cycle(all_: pd.DataFrame, by: pd.DataFrame | None, lang: str = "en") -> str:
-    """Median sales cycle (won-only and adjusted for open leads), fastest and slowest group."""
-    fmt.check_lang(lang)
-    r = all_.iloc[0]
-    unit = "días" if lang == "es" else "days"
-    if pd.isna(r["median_days"]):
-        return "Aún no hay clientes ganados." if lang == "es" else "No customer has been won yet."
-    if lang == "es":
-        text = (f"Ciclo de venta mediano {fmt.number(r['median_days'], lang)} {unit} (Q1–Q3 "
-                f"{fmt.number(r['q1_days'], lang)}–{fmt.number(r['q3_days'], lang)}) entre los {fmt.number(r['n_won'], lang)} "
-                f"clientes; ajustado por el {fmt.pct(r['open_share'], lang, 0)} de leads aún abiertos, "
-                f"{fmt.number(r['adj_median_days'], lang)} {unit}.")
+    parts["tests"] = allr.attrs["tests"]
+    if others:
+        parts["others"] = allr[allr["dimension"].isin(others)].reset_index(drop=True)
     else:
-        text = (f"Median sales cycle {fmt.number(r['median_days'], lang)} {unit} (Q1–Q3 "
-                f"{fmt.number(r['q1_days'], lang)}–{fmt.number(r['q3_days'], lang)}) among the {fmt.number(r['n_won'], lang)} "
-                f"customers; adjusted for the {fmt.pct(r['open_share'], lang, 0)} of leads still open, "
-                f"{fmt.number(r['adj_median_days'], lang)} {unit}.")
-    if by is not None:
-        b = by[by["n_won"] >= 5].dropna(subset=["median_days"]).sort_values(["median_days", "group"], kind="stable")
-        if len(b) >= 2:
-            f, s_ = b.iloc[0], b.iloc[-1]
-            text += (f" Más rápido: {f['group']} ({fmt.number(f['median_days'], lang)} {unit}); más lento: {s_['group']} "
-                     f"({fmt.number(s_['median_days'], lang)} {unit}); solo grupos con al menos 5 clientes."
-                     if lang == "es" else
-                     f" Fastest: {f['group']} ({fmt.number(f['median_days'], lang)} {unit}); slowest: {s_['group']} "
-                     f"({fmt.number(s_['median_days'], lang)} {unit}); groups with at least 5 customers only.")
-    return text
-
-
-def say(res: CloseRateResult, part: str, lang: str = "en"):
-    """A sentence (HTML paragraph) saying what a result means, in ``lang``.
-
-    ``part``: channel, offer, cohorts, decided, curves, funnel, cycle, assists, landing,
-    attribution_channel, attribution_asset.
-    """
-    from smk.analyses import attribution as attr
-
-    fmt.check_lang(lang)
-    if part in ("channel", "offer"):
-        t = getattr(res, part)
-        return _p(describe_rates(t, lang) if t is not None else "")
-    if part == "cohorts":
-        return _p(explain_censoring(lang, window_days=res.window_days, cohorts=res.cohorts))
-    if part == "decided":
-        return _p(explain_decided_ratio(lang, table=res.naive_fair))
-    if part == "curves":
-        return _p(describe_curves(res.naive_fair, lang))
-    if part == "funnel":
-        return _p(describe_funnel(res.funnel, res.leaks, lang))
-    if part == "cycle":
-        return _p(describe_cycle(res.cycle_all, res.cycle_channel, lang))
-    if part == "assists":
-        return _p(attr.describe_assists(res.assists, lang) if res.assists is not None else "")
-    if part == "landing":
-        return _p(attr.describe_landing_pages(res.landing, lang) if res.landing is not None else "")
-    if part in ("attribution_channel", "attribution_asset"):
-        t = getattr(res, part)
-        return _p(attr.describe_attribution(attr.attribution_wide(t), lang) if t is not None else "")
-    raise ValueError(f"unknown part {part!r}")
-
-
-# --------------------------------------------------------------------------------------------
-# display and plots
-# --------------------------------------------------------------------------------------------
-def plot_rates(rates: pd.DataFrame, *, lang: str = "en", ax=None, title: str | None = None):
-    """Horizontal dot-and-interval chart of a :func:`close_rates` table; groups too small to judge in
-    grey, overall rate as a dashed line. Returns the Axes."""
-    import matplotlib.pyplot as plt
-
-    from smk.views import theme
-
-    fmt.check_lang(lang)
-    if ax is None:
-        _, ax = plt.subplots(figsize=theme.figsize("normal"))
-    r = rates.iloc[::-1].reset_index(drop=True)
-    y = np.arange(len(r))
-    colors = np.where(r["too_small"], theme.COLORS["neutral"],
-                      np.where(r["direction"] == "above", theme.COLORS["good"],
-                               np.where(r["direction"] == "below", theme.COLORS["bad"], theme.COLORS["highlight"])))
-    err = np.vstack([(r["rate"] - r["ci_low"]).fillna(0).clip(lower=0), (r["ci_high"] - r["rate"]).fillna(0).clip(lower=0)])
-    for i in range(len(r)):  # one marker per group (a handful), colour by verdict
-        ax.errorbar(r["rate"].iloc[i], y[i], xerr=err[:, i:i + 1], fmt="o", color=colors[i], capsize=3)
-    overall = rates.attrs.get("overall_rate")
-    if overall is not None and pd.notna(overall):
-        ax.axvline(overall, ls="--", color=theme.COLORS["goal"], lw=1)
-    ax.set_yticks(y)
-    ax.set_yticklabels([label(str(g), lang) if g in (TOTAL, MISSING) else str(g) for g in r["group"]])
-    theme.format_axis(ax, "x", "pct", lang)
-    _ = ax.set_xlabel(label("rate", lang))
-    dim = rates.attrs.get("dimension", "")
-    _ = ax.set_title(title if title is not None else f"{label('rate', lang)}: {label(dim, lang).lower()}")
-    return ax
-
-
-def plot_close_curves(curves: pd.DataFrame, *, lang: str = "en", ax=None, max_days: float | None = None,
-                      window_days: int | None = None, band: bool | None = None):
-    """Step plot of :func:`close_curves` (cumulative close rate vs days), one line per group, with the
-    95 % band (by default only when there are at most 3 groups, to stay readable); a dotted vertical
-    line at the close window. Returns the Axes."""
-    import matplotlib.pyplot as plt
-
-    from smk.views import theme
-
-    fmt.check_lang(lang)
-    if ax is None:
-        _, ax = plt.subplots(figsize=theme.figsize("wide"))
-    c = survival.with_origin(curves, "cif", 0.0)
-    if max_days is not None:
-        c = c[c["time"] <= max_days]
-    groups = list(pd.unique(c["group"]))
-    band = len(groups) <= 3 if band is None else band
-    for i, (g, colour) in enumerate(zip(groups, theme.palette(len(groups)))):  # one line per group
-        s = c[c["group"] == g]
-        ax.step(s["time"], s["cif"], where="post", color=colour, label=label(g, lang) if g in (TOTAL, MISSING) else g)
-        if band:
-            ax.fill_between(s["time"], s["ci_low"].fillna(s["cif"]), s["ci_high"].fillna(s["cif"]), step="post",
-                            color=colour, alpha=0.12, lw=0)
-    if window_days:
-        ax.axvline(window_days, ls=":", color=theme.COLORS["goal"], lw=1)
-    theme.format_axis(ax, "y", "pct", lang)
-    _ = ax.set_xlabel(label("time", lang))
-    _ = ax.set_ylabel(label("cif", lang))
-    _ = ax.set_title({"en": "Cumulative close rate (lost = competing event)",
-                      "es": "Tasa de cierre acumulada (perdido = evento competidor)"}[lang])
-    if len(groups) > 1:
-        ax.legend(loc="upper left", fontsize=9)
-    return ax
-
-
-def plot_cohorts(cohorts: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Naive close rate (customers so far ÷ leads) and close rate within N days by month of creation:
-    the naive line falls for recent months because their leads are still open."""
-    import matplotlib.pyplot as plt
-
-    from smk.views import theme
-
-    fmt.check_lang(lang)
-    if ax is None:
-        _, ax = plt.subplots(figsize=theme.figsize("wide"))
-    x = np.arange(len(cohorts))
-    n = cohorts.attrs.get("window_days", 90)
-    ax.plot(x, cohorts["naive_rate"], marker="o", color=theme.PALETTE[1], label=label("naive_rate", lang))
-    ax.plot(x, cohorts["window_rate"], marker="s", color=theme.PALETTE[0],
-            label=label("window_rate", lang).replace("N", str(n)))
-    ax.fill_between(x, cohorts["window_ci_low"], cohorts["window_ci_high"], color=theme.PALETTE[0], alpha=0.12, lw=0)
-    ax.set_xticks(x)
-    ax.set_xticklabels([fmt.month(m, lang, short=True) for m in cohorts["cohort"]], rotation=45, ha="right")
-    theme.format_axis(ax, "y", "pct", lang)
-    _ = ax.set_title({"en": "Close rate by month of lead creation", "es": "Tasa de cierre por mes de creación del lead"}[lang])
-    ax.legend(loc="best", fontsize=9)
-    return ax
-
-
-def plot_funnel(steps: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Heat map of step rates (rows: groups, columns: steps); colour = rate ÷ overall rate of the step
-    (red: below, green: above); the cell text is the rate, with '!' on significant leaks."""
-    import matplotlib.pyplot as plt
-
-    from smk.views import theme
-
-    fmt.check_lang(lang)
-    if ax is None:
-        _, ax = plt.subplots(figsize=theme.figsize("normal"))
-    steps_present = [s for s in STEPS if s in set(steps["step"])]
-    groups = sorted(pd.unique(steps["group"]).tolist(), key=str)
-    piv = steps.pivot(index="group", columns="step", values="rate").reindex(index=groups, columns=steps_present)
-    ovr = steps.groupby("step")["overall_rate"].first().reindex(steps_present)
-    lk = steps.pivot(index="group", columns="step", values="leak").reindex(index=groups, columns=steps_present)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.log2((piv / ovr).astype(float).to_numpy())
-    ratio = np.clip(np.nan_to_num(ratio, nan=0.0, neginf=-1.5, posinf=1.5), -1.5, 1.5)
-    ax.imshow(ratio, cmap="RdYlGn", vmin=-1.5, vmax=1.5, aspect="auto")
-    for i in range(len(groups)):  # annotate cells (groups × 4 steps)
-        for j in range(len(steps_present)):
-            v = piv.iat[i, j]
-            txt = fmt.pct(v, lang) + (" !" if lk.iat[i, j] is True else "")
-            ax.text(j, i, txt, ha="center", va="center", fontsize=9)
-    ax.set_xticks(range(len(steps_present)))
-    ax.set_xticklabels([label(s, lang) for s in steps_present])
-    ax.set_yticks(range(len(groups)))
-    ax.set_yticklabels(groups)
-    ax.grid(False)
-    _ = ax.set_title({"en": "Funnel step rates by channel (red: below overall)",
-                      "es": "Tasas por paso del embudo y canal (rojo: por debajo del total)"}[lang])
-    return ax
-
-
-def plot_sales_cycle(cycle: pd.DataFrame, *, lang: str = "en", ax=None):
-    """Sales cycle per group: bar from Q1 to Q3 of days to win (won leads), dot at the median,
-    hollow diamond at the median adjusted for open leads (``adj_median_days``)."""
-    import matplotlib.pyplot as plt
-
-    from smk.views import theme
-
-    fmt.check_lang(lang)
-    if ax is None:
-        _, ax = plt.subplots(figsize=theme.figsize("normal"))
-    c = cycle.iloc[::-1].reset_index(drop=True)
-    y = np.arange(len(c))
-    ax.barh(y, (c["q3_days"] - c["q1_days"]).fillna(0), left=c["q1_days"].fillna(0), color=theme.PALETTE[4],
-            alpha=0.5, label="Q1–Q3")
-    ax.plot(c["median_days"], y, "o", color=theme.PALETTE[0], label=label("median_days", lang))
-    ax.plot(c["adj_median_days"], y, "D", mfc="none", color=theme.PALETTE[5], label=label("adj_median_days", lang))
-    ax.set_yticks(y)
-    ax.set_yticklabels([label(str(g), lang) if g in (TOTAL, MISSING) else str(g) for g in c["group"]])
-    _ = ax.set_xlabel({"en": "Days to win", "es": "Días hasta ganar"}[lang])
-    start = cycle.attrs.get("start", "lead")
-    _ = ax.set_title({"en": f"Sales cycle (from {label(start, 'en')})",
-                      "es": f"Ciclo de venta (desde {label(start, 'es')})"}[lang])
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, fontsize=9)
-    return ax
+        missing["other_dimensions"] = Missing(needs=(), reason="closerate.missing.no_other_dimensions")
+    parts["cohorts"] = cohort_table(client, o)
+    by = "channel" if "channel" in dims else None
+    parts["naive_fair"] = naive_vs_fair(client, by, outcomes=o)
+    parts["curves"] = close_curves(client, by, outcomes=o)
+    parts["funnel"] = funnel(client, by, outcomes=o)
+    parts["steps"] = funnel_steps(client, by, funnel_table=parts["funnel"], outcomes=o)
+    parts["leaks"] = leaks(parts["steps"])
+    parts["cycle_all"] = sales_cycle(client, None, outcomes=o)
+    if by:
+        parts["cycle_channel"] = sales_cycle(client, by, outcomes=o)
+    if "offer" in dims:
+        parts["cycle_offer"] = sales_cycle(client, "offer", outcomes=o)
+    else:
+        missing["cycle_offer"] = Missing(needs=(), reason="closerate.missing.no_offer")
+    seg = next((d for d in ("size_band", "industry") if d in dims), None)
+    if seg:
+        parts["cycle_segment"] = sales_cycle(client, seg, outcomes=o)
+    else:
+        missing["cycle_segment"] = Missing(needs=(), reason="closerate.missing.no_segment")
+    if o["mql_at"].notna().any():
+        parts["cycle_mql"] = sales_cycle(client, None, start="mql", outcomes=o)
+    else:
+        missing["cycle_mql"] = Missing(needs=("mql",), reason="closerate.missing.no_mql")
+    for name, fn in (("assists", lambda: attribution.conversion_assists(client, outcomes=o)),
+                     ("landing", lambda: attribution.landing_pages(client)),
+                     ("attribution_channel", lambda: attribution.attribution(client, "channel", outcomes=o)),
+                     ("attribution_asset", lambda: attribution.attribution(client, "asset", outcomes=o))):
+        try:
+            parts[name] = fn()
+        except NotEnoughData as exc:
+            missing[name] = _missing(exc)
+    return CloseRatesResult(window_days=int(client.config.analysis.close_window_days), outcomes=o, missing=missing,
+                            **parts)
 
 
 __all__ = [
-    "CloseRateResult", "DIMENSIONS", "LABELS", "analyse", "available_dimensions", "describe_curves", "describe_cycle",
-    "describe_funnel", "say", "best_and_worst", "close_curves", "close_rates",
-    "close_rates_all", "cohort_table", "describe_rates", "dimension_tests", "explain_censoring",
-    "explain_decided_ratio", "FORMATS", "FORMATS_BY_VIEW", "localize", "view", "funnel", "funnel_steps", "headlines", "label", "lead_table", "leaks",
-    "naive_vs_fair", "plot_close_curves", "plot_cohorts", "plot_funnel", "plot_rates", "plot_sales_cycle",
-    "sales_cycle", "size_band", "size_band_labels",
+    "DIMENSIONS", "MISSING", "SECTIONS", "STEPS", "TOTAL", "CloseRatesResult", "analyse", "available_dimensions",
+    "best_and_worst", "close_curves", "close_rates", "close_rates_all", "cohort_table", "dimension_tests",
+    "fast_and_slow", "fastest_and_slowest", "funnel", "funnel_steps", "highest_and_lowest", "lead_table", "leaks",
+    "naive_vs_fair", "recent_vs_earlier", "sales_cycle", "size_band", "size_band_labels",
 ]
-
-_merge_labels()
