@@ -1,8 +1,16 @@
-"""06: the monthly smarketing report: KPIs with changes, narrative, marketing, sales, SLA, agenda.
+"""06: the monthly smarketing report: KPIs with changes, marketing, sales, SLA status, meeting inputs.
+
+Compute only: :func:`analyse` returns a :class:`MonthlyResult` of tidy frames with codes; the words,
+tables, tiles and plots are in :mod:`smk.views.monthly`, the texts in ``smk/texts/<lang>/monthly.yml``.
 
 Method: ../shared/docs/DOMAIN.md §5 (dashboards, monthly reports) and §6 (meetings); seed 000,
 chapters 4–5. Everything is computed for one calendar month **in the client's timezone**
 (``client.tz``); "now" is ``client.data_end``, never the wall clock.
+
+The report reshapes what the other analyses compute, imported directly: the SLA (04,
+:mod:`smk.analyses.sla`: first-contact compliance, the MQL goal, pacing, the quota, both sides'
+commitments, the per-lead first-contact clock), the sales cycle (03, :mod:`smk.analyses.closerate`)
+and the recommended SLA (05, :func:`smk.analyses.attempts.recommend_sla`).
 
 Month status (:func:`month_info`):
 
@@ -17,9 +25,10 @@ Month status (:func:`month_info`):
 KPIs (:func:`kpis`): leads (created in the month), MQLs (``mql_at`` in the month), customers
 (leads whose first win, per :func:`smk.analyses.outcomes.lead_outcomes`, falls in the month), revenue (won
 deals' ``amount`` by ``closed_at``; without deals, won leads' ``revenue`` by win date), % of quota
-(revenue ÷ the month's company quota), first-contact SLA compliance (share of the month's MQLs
-first contacted within ``sla.first_contact_hours``), MQL goal pacing (MQLs ÷ goal × share of the
-month elapsed). Each with the previous month and the same month last year where the data reach.
+(revenue ÷ the month's company quota, :func:`smk.analyses.sla.quota_for_period`), first-contact SLA
+compliance (:func:`smk.analyses.sla.first_contact_compliance`), MQL goal pacing (MQLs ÷ goal × share of
+the month elapsed; :func:`smk.analyses.sla.monthly_mql_goal`, :func:`smk.analyses.sla.pacing`). Each with
+the previous month and the same month last year where the data reach.
 
 Ranking rule for the narrative (:func:`movements`): a movement's importance is the absolute z-score
 of the change against the previous month (pro-rated in a partial month):
@@ -32,29 +41,22 @@ of the change against the previous month (pro-rated in a partial month):
 The three largest |z| are the three most important movements; |z| ≥ 1.96 is called a clear change,
 smaller ones are "within normal month-to-month variation". % of quota and MQL pacing are derived
 from revenue and MQLs and are not ranked separately (they would repeat the same movement).
-
-Functions of 04 (``smk.analyses.sla``), 03 (``smk.analyses.closerate``) and 05 (``smk.analyses.attempts``) are used when
-those modules provide them; otherwise a minimal local computation (documented below, marked
-``source='local'``) stands in.
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from smk.analyses.features import isin
-from smk.views import fmt
-from smk.analyses.contacts import contact_summary
-from smk.analyses.dashboards import period_bounds
+from smk.analyses import attempts, closerate, sla
+from smk.analyses.base import Headline, Missing, Result
 from smk.analyses.outcomes import lead_outcomes
-from smk.analyses.stats import bh_adjust, rate_table, wilson_interval
+from smk.analyses.stats import bh_adjust, wilson_interval
+from smk.errors import NotEnoughData
 
 #: KPI order (tiles, tables, tie-break of the ranking).
 KPIS = ("leads", "mqls", "customers", "revenue", "pct_quota", "first_contact_compliance", "mql_pacing")
@@ -67,76 +69,15 @@ RANKED = ("leads", "mqls", "customers", "revenue", "first_contact_compliance")
 CONVERSION_TYPES = ("form_submission", "content_download", "demo_request", "webinar_registration",
                     "webinar_attended")
 Z_CLEAR = 1.96
-#: group name of the overall row of per-group tables (the same word in es and en)
-TOTAL = "Total"
-
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "leads": "Leads", "mqls": "MQLs", "customers": "Customers", "revenue": "Revenue",
-        "pct_quota": "% of quota", "first_contact_compliance": "First-contact SLA compliance",
-        "mql_pacing": "MQL goal pacing", "kpi": "Indicator", "value": "This month",
-        "previous": "Previous month", "change_prev": "Change vs previous", "last_year": "Same month last year",
-        "change_yoy": "Change vs last year", "channel": "Source", "month": "Month", "visits": "Visits",
-        "spend": "Spend", "roi": "Return on spend", "visit_to_lead": "Visit → lead",
-        "asset": "Asset", "engaged": "Leads engaged", "converted": "Leads converted", "rate": "Conversion rate",
-        "ci": "95 % interval", "team": "Team", "owner": "Rep", "quota": "Quota", "pct": "% attained",
-        "gap": "Gap to quota", "pipeline_stage": "Pipeline stage", "deals": "Deals", "amount": "Amount",
-        "n": "Leads", "median_days": "Median days", "mean_days": "Mean days", "p25_days": "25th pct (days)",
-        "p75_days": "75th pct (days)", "median_hours": "Median hours to follow-up",
-        "p75_hours": "75th pct (hours)", "within_sla": "Within SLA", "compliance": "Compliance",
-        "side": "Side", "commitment": "Commitment", "target": "Target", "actual": "Actual",
-        "status": "Status", "met": "In time", "pending": "Too early to judge", "kind": "Kind",
-        "new_leads": "New leads", "too_small": "Too small to judge", "contacted": "Contacted",
-        "history_median_days": "Median, previous 12 months",
-        "marketing": "Marketing", "sales": "Sales", "item": "Item", "detail": "Detail",
-        "judged": "Leads judged", "expected_to_date": "Expected by now", "goal": "Goal",
-        "metric": "Metric", "recent_rate": "This month", "baseline_rate": "Baseline", "qvalue": "q-value",
-        "won_deals": "Won deals",
-    },
-    "es": {
-        "leads": "Leads", "mqls": "MQL", "customers": "Clientes", "revenue": "Ingresos",
-        "pct_quota": "% de la cuota", "first_contact_compliance": "Cumplimiento del ANS de primer contacto",
-        "mql_pacing": "Ritmo frente a la meta de MQL", "kpi": "Indicador", "value": "Este mes",
-        "previous": "Mes anterior", "change_prev": "Cambio frente al mes anterior",
-        "last_year": "Mismo mes del año anterior", "change_yoy": "Cambio interanual", "channel": "Fuente",
-        "month": "Mes", "visits": "Visitas", "spend": "Inversión", "roi": "Retorno de la inversión",
-        "visit_to_lead": "Visita → lead", "asset": "Activo", "engaged": "Leads que interactuaron",
-        "converted": "Leads que convirtieron", "rate": "Tasa de conversión", "ci": "Intervalo 95 %",
-        "team": "Equipo", "owner": "Vendedor", "quota": "Cuota", "pct": "% alcanzado",
-        "gap": "Brecha con la cuota", "pipeline_stage": "Etapa del embudo", "deals": "Negocios",
-        "amount": "Importe", "n": "Leads", "median_days": "Mediana (días)", "mean_days": "Media (días)",
-        "p25_days": "Percentil 25 (días)", "p75_days": "Percentil 75 (días)",
-        "median_hours": "Mediana de horas hasta el seguimiento", "p75_hours": "Percentil 75 (horas)",
-        "within_sla": "Dentro del ANS", "compliance": "Cumplimiento", "side": "Área",
-        "commitment": "Compromiso", "target": "Meta", "actual": "Real", "status": "Estado",
-        "met": "A tiempo", "pending": "Aún sin juzgar", "kind": "Tipo", "new_leads": "Leads nuevos",
-        "too_small": "Muy pocos para juzgar", "contacted": "Contactados",
-        "history_median_days": "Mediana, 12 meses anteriores",
-        "marketing": "Marketing", "sales": "Ventas", "item": "Punto", "detail": "Detalle",
-        "judged": "Leads evaluados", "expected_to_date": "Esperado a la fecha", "goal": "Meta",
-        "metric": "Métrica", "recent_rate": "Este mes", "baseline_rate": "Referencia", "qvalue": "valor q",
-        "won_deals": "Negocios ganados",
-    },
-}
-
-
-#: Status words of SLA commitments.
-STATUS: dict[str, dict[str, str]] = {
-    "en": {"met": "met", "missed": "missed", "pending": "too early to judge", "on_track": "on track",
-           "behind": "behind", "unknown": "cannot be judged"},
-    "es": {"met": "cumplido", "missed": "incumplido", "pending": "aún no se puede juzgar", "on_track": "en camino",
-           "behind": "atrasado", "unknown": "no se puede juzgar"},
-}
-
-
-def status_label(status: str, lang: str = "en") -> str:
-    """Client-facing word of a commitment status."""
-    return STATUS[fmt.check_lang(lang)].get(status, status)
-
-
-def label(key: str, lang: str = "en") -> str:
-    """Client-facing label of an output column or KPI."""
-    return LABELS[fmt.check_lang(lang)].get(key, key)
+#: group code of the overall row of per-group tables (the view shows it as "Total")
+TOTAL = "(total)"
+#: group code of rows whose group (channel, team, owner) is not recorded
+MISSING_GROUP = "(missing)"
+#: codes of the month's notes, in the order they are shown (texts: monthly.notes.<code>)
+NOTE_CODES = ("no_data", "partial", "first_month", "no_previous", "no_last_year", "no_quota", "no_contacts",
+              "no_goal", "no_mql")
+#: statuses of a commitment (texts: monthly.values.<status>)
+STATUSES = ("met", "missed", "on_track", "behind", "unknown")
 
 
 # --------------------------------------------------------------------------------------------
@@ -163,14 +104,10 @@ class Month:
         return ((ts >= self.start) & (ts < self.end)).fillna(False).astype(bool)
 
 
-def _tz_of(client) -> Any:
-    return client.tz
-
-
 def month_bounds(period: str | pd.Period, tz) -> tuple[pd.Timestamp, pd.Timestamp]:
     """[start, end) of a calendar month as tz-aware timestamps in ``tz`` (DST-safe):
-    :func:`smk.analyses.dashboards.period_bounds`, so the report and the SLA dashboards cut months alike."""
-    return period_bounds(str(pd.Period(period, freq="M")), tz)
+    :func:`smk.analyses.sla.period_bounds`, so the report and the SLA dashboards cut months alike."""
+    return sla.period_bounds(str(pd.Period(period, freq="M")), tz)
 
 
 def data_start(client) -> pd.Timestamp | None:
@@ -185,10 +122,10 @@ def month_info(client, period: str | pd.Period | None = None) -> Month:
     """The month, its bounds in ``client.tz`` and its coverage by the data (see module docstring)."""
     period = period or client.default_period()
     p = pd.Period(period, freq="M")
-    start, end = month_bounds(p, _tz_of(client))
+    start, end = month_bounds(p, client.tz)
     d_end = pd.Timestamp(client.data_end)
     if d_end.tzinfo is None:
-        d_end = d_end.tz_localize(_tz_of(client))
+        d_end = d_end.tz_localize(client.tz)
     d_start = data_start(client)
     if d_start is None or d_end < start or d_start >= end:
         status, frac = "no_data", 0.0
@@ -200,33 +137,6 @@ def month_info(client, period: str | pd.Period | None = None) -> Month:
     return Month(p, start, end, status, frac, d_start, d_end)
 
 
-def month_notes(m: Month) -> list[dict[str, str]]:
-    """Notes a reader must see about the month itself (no data / partial / first month)."""
-    notes = []
-    if m.status == "no_data":
-        notes.append({"code": "no_data",
-                      "en": f"There is no data for {fmt.month(m.period, 'en')}: the data run from "
-                            f"{fmt.date(m.data_start, 'en')} to {fmt.date(m.data_end, 'en')}. Every figure below is empty.",
-                      "es": f"No hay datos de {fmt.month(m.period, 'es')}: los datos van del "
-                            f"{fmt.date(m.data_start, 'es')} al {fmt.date(m.data_end, 'es')}. Todas las cifras están vacías."})
-    elif m.status == "partial":
-        notes.append({"code": "partial",
-                      "en": f"{fmt.month(m.period, 'en')} is not over: the data end on {fmt.date(m.data_end, 'en')} "
-                            f"({fmt.pct(m.fraction, 'en', 0)} of the month). Counts and money of earlier months are "
-                            f"pro-rated to the same share before comparing.",
-                      "es": f"{fmt.month(m.period, 'es').capitalize()} no ha terminado: los datos llegan al "
-                            f"{fmt.date(m.data_end, 'es')} ({fmt.pct(m.fraction, 'es', 0)} del mes). Los recuentos e "
-                            f"importes de meses anteriores se prorratean a la misma parte antes de comparar."})
-    if m.status != "no_data" and m.data_start is not None and m.data_start >= m.start:
-        notes.append({"code": "first_month",
-                      "en": "This is the first month of data: there is no previous month to compare with.",
-                      "es": "Es el primer mes con datos: no hay mes anterior con el que comparar."})
-    return notes
-
-
-# --------------------------------------------------------------------------------------------
-# shared per-lead preparation
-# --------------------------------------------------------------------------------------------
 def _local_period(ts: pd.Timestamp, tz) -> pd.Period:
     """Calendar month of a timestamp in the client's timezone."""
     ts = pd.Timestamp(ts)
@@ -239,253 +149,116 @@ def _has_values(df: pd.DataFrame | None, col: str) -> bool:
     return df is not None and col in df and df[col].notna().any()
 
 
-def _module(name: str):
-    """Import ``smk.<name>`` if it exists (other analyses are written in parallel), else None."""
-    full = f"smk.analyses.{name}"
-    if importlib.util.find_spec(full) is None:
-        return None
-    try:
-        return importlib.import_module(full)
-    except Exception:  # a module being written may not import yet: fall back to local code
-        return None
-
-
-def _reuse(module: str, func: str):
-    mod = _module(module)
-    return getattr(mod, func, None) if mod is not None else None
-
-
-def sla_clock(client) -> pd.DataFrame:
-    """Per lead: when the sales SLA clock starts and when sales first followed up.
-
-    Clock start = ``mql_at`` when the client records MQL dates (the SLA applies to MQLs; leads
-    never qualified have no clock), else ``created_at``. First follow-up = first attempt in the
-    contact log, else ``leads.first_contact_at`` (:func:`smk.analyses.contacts.contact_summary`).
-    ``hours_to_follow_up`` = (first follow-up − clock start) in hours, 0 when sales reached the lead
-    before it qualified. Columns: ``lead_id, channel, team, owner, clock_at, first_contact_at,
-    hours_to_follow_up``; ``attrs['contact_source']`` is 'log', 'counters' or 'none';
-    ``attrs['clock']`` is 'mql_at' or 'created_at'.
-    """
-    if hasattr(client, "cached"):
-        key = ("sla_clock", float(client.config.sla.attempts_within_days), str(client.data_end))
-        return client.cached(key, lambda: _sla_clock(client))
-    return _sla_clock(client)
-
-
-def _sla_clock(client) -> pd.DataFrame:
-    leads = client.leads
+def has_contact_data(client) -> bool:
+    """True when the data record sales contacts: a contact-attempts log, or first-contact dates on the
+    leads. Without them the SLA's first-contact figures are not computed (rather than "0 % in time")."""
     att = client.contact_attempts
-    cs = contact_summary(leads, att, within_days=float(client.config.sla.attempts_within_days))
-    clock_col = "mql_at" if _has_values(leads, "mql_at") else "created_at"
-    out = pd.DataFrame({"lead_id": leads["lead_id"].array})
-    for c in ("channel", "team", "owner"):
-        out[c] = leads[c].array if c in leads else pd.Series([pd.NA] * len(leads), dtype="object")
-    out["created_at"] = leads["created_at"].reset_index(drop=True)
-    out["clock_at"] = leads[clock_col].reset_index(drop=True)
-    cs = cs.reset_index(drop=True)
-    out["first_contact_at"] = cs["first_attempt_at"]
-    out["n_attempts"] = cs["n_attempts"]
-    out["attempts_within"] = cs["attempts_within"]
-    out["first_connect_at"] = cs["first_connect_at"]
-    out["n_connects"] = cs["n_connects"]
-    for c in ("clock_at", "first_contact_at", "first_connect_at"):
-        if out[c].dt.tz is None:  # an all-missing column may come back without its timezone
-            out[c] = out[c].dt.tz_localize(leads["created_at"].dt.tz)
-    hrs = (out["first_contact_at"] - out["clock_at"]).dt.total_seconds() / 3600
-    out["hours_to_follow_up"] = hrs.clip(lower=0)
-    has_contact = cs.attrs.get("source", "none") != "none" and (
-        out["first_contact_at"].notna().any() or cs.attrs.get("source") == "log")
-    out.attrs["contact_source"] = cs.attrs.get("source", "none") if has_contact else "none"
-    out.attrs["clock"] = clock_col
-    return out
+    return (att is not None and len(att) > 0) or _has_values(client.leads, "first_contact_at")
 
 
 # --------------------------------------------------------------------------------------------
-# SLA pieces (04 when available, else minimal local computation)
+# what the other analyses compute, for one month
 # --------------------------------------------------------------------------------------------
-def first_contact_status(client, m: Month, clock: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per lead whose SLA clock starts in month ``m``: 'met', 'missed' or 'pending'.
-
-    LOCAL minimal rule (stands in for ``smk.analyses.sla.first_contact_compliance`` when 04 is absent):
-    deadline = clock start + ``sla.first_contact_hours`` (calendar hours; ``sla.business_hours`` is
-    not applied here); met = first follow-up ≤ deadline (a follow-up before the clock counts as met);
-    missed = follow-up after the deadline, or none and the deadline ≤ data_end; pending = none yet and
-    the deadline is after data_end (too early to judge, excluded from the rate).
-    """
-    clock = sla_clock(client) if clock is None else clock
-    hours = float(client.config.sla.first_contact_hours)
-    c = clock[m.contains(clock["clock_at"])].copy()
-    deadline = c["clock_at"] + pd.Timedelta(hours=hours)
-    contacted = c["first_contact_at"].notna()
-    on_time = contacted & (c["first_contact_at"] <= deadline)
-    pending = ~contacted & (deadline > m.data_end)
-    c["sla_status"] = np.where(on_time, "met", np.where(pending, "pending", "missed"))
-    return c
+def mql_goal(client, period) -> float | None:
+    """The month's MQL goal: :func:`smk.analyses.sla.monthly_mql_goal` (``marketing.mql_goal``, else MQLs
+    needed = marketing's quota share ÷ MQL value); None when it cannot be set."""
+    goal = sla.monthly_mql_goal(client, str(pd.Period(period, freq="M")))["goal"]
+    if goal is None or (isinstance(goal, float) and math.isnan(goal)):
+        return None
+    return float(goal)
 
 
-def _compliance_row(status: pd.Series) -> dict:
-    met = int((status == "met").sum())
-    judged = int(status.isin(["met", "missed"]).sum())
-    lo, hi = wilson_interval(met, judged)
-    return {"judged": judged, "met": met, "compliance": met / judged if judged else np.nan,
-            "ci_low": lo, "ci_high": hi, "pending": int((status == "pending").sum())}
-
-
-def first_contact_compliance(client, period=None, by: str | None = "team") -> pd.DataFrame:
-    """First-contact SLA compliance of the month, overall (``by=None``) or per ``team``/``owner``.
-
-    Uses ``smk.analyses.sla.first_contact_compliance`` when 04 provides it; otherwise the local rule of
-    :func:`first_contact_status`. Columns: ``group, judged, met, compliance, ci_low, ci_high,
-    pending``; ``attrs['source']`` is 'smk.analyses.sla' or 'local'.
-    """
-    m = month_info(client, period)
-    reuse = _reuse("sla", "first_contact_compliance")
-    if reuse is not None:
-        try:
-            t = reuse(client, str(m.period), by=by)
-            out = pd.DataFrame({
-                "group": t[by].astype("object").to_numpy() if by is not None else [TOTAL] * len(t),
-                "judged": t["evaluable"].to_numpy(), "met": t["ok"].to_numpy(), "compliance": t["rate"].to_numpy(),
-                "ci_low": t["ci_low"].to_numpy(), "ci_high": t["ci_high"].to_numpy(), "pending": t["pending"].to_numpy(),
-                "too_small": t["too_small"].to_numpy() if "too_small" in t else False,
-                "qvalue": t["qvalue"].to_numpy() if "qvalue" in t else np.nan,
-                "direction": t["direction"].to_numpy() if "direction" in t else ""})
-            out.attrs.update({"source": "smk.analyses.sla", "contact_source": t.attrs.get("source", "")})
-            return out
-        except Exception:
-            pass
-    clock = sla_clock(client)
-    st = first_contact_status(client, m, clock)
-    cols = ["group", "judged", "met", "compliance", "ci_low", "ci_high", "pending", "too_small", "qvalue", "direction"]
-    min_n = client.config.analysis.min_group_size
-    if by is None:
-        out = pd.DataFrame([{"group": TOTAL, **_compliance_row(st["sla_status"])}])
-        out["qvalue"], out["direction"] = np.nan, ""
-    else:
-        g = st[by].astype("object").where(st[by].notna(), "(missing)") if by in st else pd.Series("(missing)", index=st.index)
-        rows = [{"group": k, **_compliance_row(v["sla_status"])} for k, v in st.groupby(g, sort=True)]
-        out = pd.DataFrame(rows, columns=cols[:7])
-        judged = st[st["sla_status"].isin(["met", "missed"])]
-        if len(out) > 1 and len(judged):
-            rt = rate_table(judged.assign(_g=g[judged.index], _ok=judged["sla_status"].eq("met")), "_g", "_ok",
-                            min_group_size=min_n, alpha=client.config.analysis.alpha).set_index("group")
-            out["qvalue"] = out["group"].map(rt["qvalue"])
-            out["direction"] = out["group"].map(rt["direction"]).fillna("")
-        else:
-            out["qvalue"], out["direction"] = np.nan, ""
-    out["too_small"] = out["judged"] < min_n
-    out = out[cols]
-    out.attrs["source"] = "local"
-    out.attrs["contact_source"] = clock.attrs["contact_source"]
-    return out
-
-
-def attempts_status(client, m: Month, clock: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per lead whose SLA clock starts in month ``m``: were ``sla.attempts`` attempts made within
-    ``sla.attempts_within_days`` (or the lead reached / won before that)? 'met', 'missed', 'pending'.
-
-    LOCAL minimal rule (stands in for ``smk.analyses.sla.attempts_compliance``): judged only once the window
-    has closed (clock + window ≤ data_end). Without a dated log, ``n_attempts`` (no dates) is used
-    as if all attempts fell inside the window.
-    """
-    clock = sla_clock(client) if clock is None else clock
-    sla = client.config.sla
-    c = clock[m.contains(clock["clock_at"])].copy()
-    if c.empty:
-        c["sla_status"] = pd.Series(dtype="object")
-        return c
-    win_end = c["clock_at"] + pd.Timedelta(days=float(sla.attempts_within_days))
-    if clock.attrs["contact_source"] == "log":
-        # attempts_within counts from creation; count from the clock when the clock is the MQL date
-        n_in = c["attempts_within"].astype(float)
-        att = client.contact_attempts
-        if clock.attrs["clock"] == "mql_at" and att is not None and len(att):
-            a = att[isin(att["lead_id"], c["lead_id"])]
-            start = a["lead_id"].map(c.set_index("lead_id")["clock_at"])
-            end = start + pd.Timedelta(days=float(sla.attempts_within_days))
-            inside = a[(a["attempted_at"] <= end).fillna(False).astype(bool)]
-            n_in = c["lead_id"].map(inside.groupby("lead_id").size()).fillna(0).astype(float)
-        reached = (c["first_connect_at"].notna() & (c["first_connect_at"] <= win_end)).fillna(False).astype(bool)
-    else:
-        n_in = pd.to_numeric(c["n_attempts"], errors="coerce").astype(float)
-        reached = pd.to_numeric(c["n_connects"], errors="coerce").fillna(0).astype(float) > 0
-    done = (n_in >= sla.attempts).fillna(False).astype(bool) | reached
-    closed = win_end <= m.data_end
-    c["sla_status"] = np.where(done, "met", np.where(closed, "missed", "pending"))
-    return c
-
-
-def mql_goal(client, period=None) -> dict:
-    """The month's MQL goal.
-
-    Uses ``smk.analyses.sla.monthly_mql_goal`` when 04 provides it. LOCAL minimal rule otherwise:
-    ``marketing.mql_goal`` when set; else (seed 000 ch. 3) MQLs needed = marketing's quota share ÷
-    MQL value, with quota share = ``marketing.quota_share`` × the month's company quota and MQL value
-    = revenue won within ``analysis.close_window_days`` by the MQLs of the 12 months before the month
-    that are old enough (MQL date + window ≤ month start) ÷ their number (= average revenue per
-    customer × MQL→customer close rate). Returns ``{goal, source, method, mql_value, quota}``;
-    goal None when it cannot be set.
-    """
-    m = month_info(client, period)
-    reuse = _reuse("sla", "monthly_mql_goal")
-    if reuse is not None:
-        try:
-            res = dict(reuse(client, str(m.period)))
-            goal = res.get("goal", res.get("mqls_needed", res.get("mql_goal")))
-            if goal is not None and not (isinstance(goal, float) and math.isnan(goal)):
-                res.update({"goal": float(goal), "source": "smk.analyses.sla"})
-                return res
-        except Exception:  # 04 not finished or cannot judge this month: fall back
-            pass
-    cfg = client.config.marketing
-    if cfg.mql_goal is not None:
-        return {"goal": float(cfg.mql_goal), "source": "local", "method": "config", "mql_value": np.nan,
-                "quota": company_quota(client, m.period)}
-    quota = company_quota(client, m.period)
-    leads = client.leads
-    if not _has_values(leads, "mql_at") or quota is None or np.isnan(quota):
-        return {"goal": None, "source": "local", "method": "none", "mql_value": np.nan, "quota": quota}
-    out = lead_outcomes(client)
-    window = pd.Timedelta(days=client.config.analysis.close_window_days)
-    lo = m.start - pd.DateOffset(months=12)
-    mql = out[(out["mql_at"] >= lo) & (out["mql_at"] + window <= m.start)]
-    if len(mql) == 0:
-        return {"goal": None, "source": "local", "method": "none", "mql_value": np.nan, "quota": quota}
-    won_in = mql["won"] & ((mql["won_at"] - mql["mql_at"]) <= window).fillna(False).astype(bool)
-    value = float(mql.loc[won_in, "revenue"].sum()) / len(mql)
-    if value <= 0:
-        return {"goal": None, "source": "local", "method": "none", "mql_value": value, "quota": quota}
-    goal = float(cfg.quota_share) * quota / value
-    return {"goal": goal, "source": "local", "method": "mql_value", "mql_value": value, "quota": quota}
+def company_quota(client, period) -> float | None:
+    """Company quota of a month: :func:`smk.analyses.sla.quota_for_period` (company rows, else team rows,
+    else rep rows, never two levels added; else ``marketing.monthly_quota``; else None)."""
+    return sla.quota_for_period(client, str(pd.Period(period, freq="M")))[0]
 
 
 def elapsed_fraction(client, m: Month) -> float:
-    """Share of the month elapsed at data_end for pacing: calendar time, or working days when
-    ``marketing.pacing == 'working_days'`` (Mon–Fri per ``sla.working_days``)."""
+    """Share of the month elapsed at data_end for pacing: :func:`smk.analyses.sla.pacing` (calendar time,
+    or working days when ``marketing.pacing == 'working_days'``); the month's coverage when it is not
+    partial."""
     if m.status != "partial":
         return m.fraction
-    reuse = _reuse("sla", "pacing")
-    if reuse is not None:
-        try:
-            pc = reuse(client, str(m.period), goal=1.0)
-            if pc.total_units > 0:
-                return float(pc.elapsed_units / pc.total_units)
-        except Exception:
-            pass
-    if client.config.marketing.pacing == "working_days":
-        mask = "".join("1" if d in client.config.sla.working_days else "0" for d in range(7))
-        s, e = m.start.date(), m.end.date()
-        total = np.busday_count(s, e, weekmask=mask)
-        done = np.busday_count(s, m.data_end.date(), weekmask=mask) + (
-            (m.data_end - m.data_end.normalize()).total_seconds() / 86400)
-        return float(min(1.0, done / total)) if total else m.fraction
-    return m.fraction
+    pc = sla.pacing(client, str(m.period), goal=1.0)
+    return float(pc.elapsed_units / pc.total_units) if pc.total_units > 0 else m.fraction
+
+
+def _fc_counts(client, m: Month) -> tuple[float, float]:
+    """(met, judged) of the first-contact SLA for the new MQLs of month ``m``:
+    :func:`smk.analyses.sla.first_contact_compliance` ``(client, period, by=None)`` (``ok``, ``evaluable``);
+    NaN without contact data."""
+    if not has_contact_data(client):
+        return np.nan, np.nan
+    t = sla.first_contact_compliance(client, str(m.period), by=None)
+    return float(t["ok"].iloc[0]), float(t["evaluable"].iloc[0])
+
+
+def first_contact_compliance(client, period=None, by: str | None = "team") -> pd.DataFrame:
+    """First-contact SLA compliance of the month per ``team``/``owner`` (or overall, ``by=None``):
+    :func:`smk.analyses.sla.first_contact_compliance` renamed for the report.
+
+    Columns: ``group, judged, met, compliance, ci_low, ci_high, pending, too_small, qvalue, direction``
+    (``direction`` 'below'/'above' when a group differs from the rest: Fisher, Benjamini–Hochberg).
+    Raises NotEnoughData without contact data.
+    """
+    m = month_info(client, period)
+    if not has_contact_data(client):
+        raise NotEnoughData(["attempts"], reason="monthly.missing.no_contacts")
+    t = sla.first_contact_compliance(client, str(m.period), by=by)
+    out = pd.DataFrame({
+        "group": t[by].astype("object").to_numpy() if by is not None else [TOTAL] * len(t),
+        "judged": t["evaluable"].to_numpy(), "met": t["ok"].to_numpy(), "compliance": t["rate"].to_numpy(),
+        "ci_low": t["ci_low"].to_numpy(), "ci_high": t["ci_high"].to_numpy(), "pending": t["pending"].to_numpy(),
+        "too_small": t["too_small"].to_numpy().astype(bool),
+        "qvalue": t["qvalue"].to_numpy() if "qvalue" in t else np.nan,
+        "direction": t["direction"].to_numpy() if "direction" in t else ""})
+    return out
+
+
+def commitments(client, period=None) -> pd.DataFrame:
+    """Both sides' SLA commitments with this month's actuals: :func:`smk.analyses.sla.commitments` (its
+    target for the sales rules is client.yml ``sla.compliance_target``), with one status per row:
+    ``met`` / ``missed`` once the month is judged; while it is not (month open, leads still inside
+    their attempts window) ``on_track`` / ``behind``; ``unknown`` when there is no actual.
+
+    Columns: ``side, commitment, target, actual, unit ('count'|'money'|'share'), status``. Empty for a
+    month the data do not cover.
+    """
+    m = month_info(client, period)
+    cols = ["side", "commitment", "target", "actual", "unit", "status"]
+    if m.status == "no_data":
+        return pd.DataFrame(columns=cols)
+    c = sla.commitments(client, str(m.period))
+    met = c["met"].astype("boolean")
+    on = c["on_track"].astype(bool)
+    status = np.where(met.fillna(False).astype(bool), "met",
+                      np.where((~met).fillna(False).astype(bool), "missed",
+                               np.where(c["actual"].isna(), "unknown", np.where(on, "on_track", "behind"))))
+    out = c[["side", "commitment", "target", "actual", "unit"]].copy()
+    out["target"] = out["target"].astype(float)
+    out["actual"] = out["actual"].astype(float)
+    out["status"] = status
+    return out[cols].reset_index(drop=True)
+
+
+def recommended_sla(client) -> dict | None:
+    """The sales SLA the contact data recommend (05, :func:`smk.analyses.attempts.recommend_sla`): its
+    numbers ``first_contact_hours, attempts, within_days``; None when 05 cannot recommend."""
+    try:
+        rec = attempts.recommend_sla(client)
+    except NotEnoughData:
+        return None
+    if not rec:
+        return None
+    return {k: float(rec[k]) for k in ("first_contact_hours", "attempts", "within_days")}
 
 
 # --------------------------------------------------------------------------------------------
 # quotas and revenue
 # --------------------------------------------------------------------------------------------
 def _quota_rows(client, period: pd.Period) -> pd.DataFrame | None:
+    """The quotas table's rows of a month (per-team and per-rep quotas for the sales section)."""
     q = client.quotas
     if q is None or len(q) == 0:
         return None
@@ -493,28 +266,6 @@ def _quota_rows(client, period: pd.Period) -> pd.DataFrame | None:
     if per.dt.tz is not None:
         per = per.dt.tz_localize(None)
     return q[per.dt.to_period("M") == period]
-
-
-def company_quota(client, period: pd.Period) -> float | None:
-    """Company quota of a month: company-wide rows (no owner, no team) if any, else the sum of team
-    rows (no owner), else the sum of rep rows; else ``marketing.monthly_quota``; else None.
-    Summing only one level avoids counting a rep's quota inside their team's twice.
-    ``smk.analyses.sla.quota_for_period`` (04, same rule) when available."""
-    reuse = _reuse("sla", "quota_for_period")
-    if reuse is not None:
-        try:
-            return reuse(client, str(pd.Period(period, freq="M")))[0]
-        except Exception:
-            pass
-    rows = _quota_rows(client, period)
-    if rows is not None and len(rows):
-        owner = rows["owner"].notna() if "owner" in rows else pd.Series(False, index=rows.index)
-        team = rows["team"].notna() if "team" in rows else pd.Series(False, index=rows.index)
-        for mask in (~owner & ~team, ~owner & team, owner):
-            if mask.any():
-                return float(rows.loc[mask, "amount"].sum())
-    mq = client.config.marketing.monthly_quota
-    return float(mq) if mq is not None else None
 
 
 def won_revenue(client) -> pd.DataFrame:
@@ -554,12 +305,11 @@ def won_revenue(client) -> pd.DataFrame:
 @dataclass
 class _Prep:
     outcomes: pd.DataFrame
-    clock: pd.DataFrame
     won: pd.DataFrame
 
 
 def _prepare(client) -> _Prep:
-    return _Prep(lead_outcomes(client), sla_clock(client), won_revenue(client))
+    return _Prep(lead_outcomes(client), won_revenue(client))
 
 
 def _raw(client, prep: _Prep, m: Month) -> dict:
@@ -568,7 +318,7 @@ def _raw(client, prep: _Prep, m: Month) -> dict:
     mql_known = _has_values(leads, "mql_at")
     won_m = prep.won[m.contains(prep.won["won_at"])]
     amounts = won_m["amount"].fillna(0.0)
-    fc_met, fc_judged, _ = _fc_counts(client, m, prep.clock)
+    fc_met, fc_judged = _fc_counts(client, m)
     return {
         "leads": float(m.contains(leads["created_at"]).sum()),
         "mqls": float(m.contains(leads["mql_at"]).sum()) if mql_known else np.nan,
@@ -578,24 +328,6 @@ def _raw(client, prep: _Prep, m: Month) -> dict:
         "fc_met": fc_met,
         "fc_judged": fc_judged,
     }
-
-
-def _fc_counts(client, m: Month, clock: pd.DataFrame) -> tuple[float, float, str]:
-    """(met, judged, source) of the first-contact SLA for the MQLs of month ``m``:
-    ``smk.analyses.sla.first_contact_compliance(client, period, by=None)`` (04: ok, evaluable; honours
-    ``sla.business_hours``) when available, else the local rule of :func:`first_contact_status`."""
-    if clock.attrs["contact_source"] == "none":
-        return np.nan, np.nan, "none"
-    reuse = _reuse("sla", "first_contact_compliance")
-    if reuse is not None:
-        try:
-            t = reuse(client, str(m.period), by=None)
-            if len(t) and {"ok", "evaluable"} <= set(t.columns):
-                return float(t["ok"].iloc[0]), float(t["evaluable"].iloc[0]), "smk.analyses.sla"
-        except Exception:  # 04 cannot judge this month: local rule below
-            pass
-    st = first_contact_status(client, m, clock)["sla_status"]
-    return float((st == "met").sum()), float(st.isin(["met", "missed"]).sum()), "local"
 
 
 def _derive(raw: dict, quota: float | None, goal: float | None, pace_fraction: float) -> dict:
@@ -633,7 +365,7 @@ def _scaled(raw: dict, f: float) -> dict:
     return out
 
 
-def _change(cur: float, ref: float, kind: str) -> tuple[float, float]:
+def _change(cur: float, ref: float) -> tuple[float, float]:
     """(relative change, difference); shares change in points (diff) and relative change is NaN-safe."""
     if cur is None or ref is None or np.isnan(cur) or np.isnan(ref):
         return np.nan, np.nan
@@ -642,25 +374,53 @@ def _change(cur: float, ref: float, kind: str) -> tuple[float, float]:
     return rel, diff
 
 
-def kpis(client, period=None) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Summary(Result):
+    """The executive summary of a month: the KPI table with its comparisons, the notes a reader must
+    see about the month (codes of :data:`NOTE_CODES`), the MQL goal and the company quota."""
+
+    month: Month
+    kpis: pd.DataFrame
+    notes: tuple[str, ...]
+    goal: float | None
+    quota: float | None
+
+    def movements(self, n: int = 3) -> pd.DataFrame:
+        return movements(self.kpis, n)
+
+    def kpi(self, name: str, column: str = "value") -> float:
+        return float(self.kpis.set_index("kpi").loc[name, column])
+
+    def headlines(self) -> list[Headline]:
+        """Index tile: % of quota, MQLs against the goal ("203 / 128"), first-contact SLA compliance."""
+        def value(x):
+            return None if x is None or pd.isna(x) else float(x)
+
+        mq, pq, fc = (value(self.kpi(k)) for k in ("mqls", "pct_quota", "first_contact_compliance"))
+        goal = self.goal
+        mqls = (Headline("monthly.headline.mqls_vs_goal", mq, "int", display="monthly.headline.of_goal",
+                         params={"mqls": int(round(mq)), "goal": int(round(goal))})
+                if goal and mq is not None else Headline("monthly.headline.mqls_vs_goal", mq, "int"))
+        return [Headline("monthly.headline.pct_quota", pq, "pct:0"), mqls,
+                Headline("monthly.headline.sla_compliance", fc, "pct:0")]
+
+
+def summary(client, period=None) -> Summary:
     """The executive-summary KPIs of the month with the previous month and the same month last year.
 
-    Columns: ``kpi, kind ('count'|'money'|'share'), value, previous, change_prev (relative),
+    ``kpis`` columns: ``kpi, kind ('count'|'money'|'share'), value, previous, change_prev (relative),
     diff_prev, z_prev, last_year, change_yoy, diff_yoy, prorated``. Shares are fractions (0.82).
     Comparison months the data do not cover are NaN. In a partial month the comparison months'
-    counts and money are pro-rated by the covered share (module docstring). ``attrs``: ``month``
-    (:class:`Month`), ``notes`` (list of {code, en, es}), ``goal`` (:func:`mql_goal`), ``quota``,
-    ``sources`` (which module computed each piece).
+    counts and money are pro-rated by the covered share (module docstring).
     """
     m = month_info(client, period)
     prep = _prepare(client)
     f = m.fraction if m.status == "partial" else 1.0
     pace = elapsed_fraction(client, m) if m.status == "partial" else 1.0
-    notes = month_notes(m)
-    goal_info = mql_goal(client, m.period) if m.status != "no_data" else {"goal": None, "source": "local"}
+    goal = mql_goal(client, m.period) if m.status != "no_data" else None
     quota = company_quota(client, m.period)
     cur_raw = _raw(client, prep, m)
-    cur = _derive(cur_raw, quota, goal_info.get("goal"), pace)
+    cur = _derive(cur_raw, quota, goal, pace)
     refs: dict[str, tuple[dict | None, dict | None]] = {}
     for name, p in (("previous", m.period - 1), ("last_year", m.period - 12)):
         o = month_info(client, p)
@@ -670,51 +430,48 @@ def kpis(client, period=None) -> pd.DataFrame:
             refs[name] = (None, None)
             continue
         raw = _raw(client, prep, o)
-        g = mql_goal(client, p).get("goal")
         # pro-rated: counts and money × f, quota kept whole (so % of quota is "to the same day"),
         # MQL pace = (MQLs × f) ÷ (goal × f)
-        refs[name] = (raw, _derive(_scaled(raw, f), company_quota(client, p), g, f))
+        refs[name] = (raw, _derive(_scaled(raw, f), company_quota(client, p), mql_goal(client, p), f))
     rows = []
     for k in KPIS:
         row = {"kpi": k, "kind": KPI_KIND[k], "value": cur[k]}
         for name, suffix in (("previous", "prev"), ("last_year", "yoy")):
             r, d = refs[name]
             row[name] = d[k] if d is not None else np.nan
-            row[f"change_{suffix}"], row[f"diff_{suffix}"] = _change(cur[k], row[name], KPI_KIND[k])
+            row[f"change_{suffix}"], row[f"diff_{suffix}"] = _change(cur[k], row[name])
         r, d = refs["previous"]
         row["z_prev"] = _z(k, cur_raw, r, f) if r is not None and k in RANKED else np.nan
         row["prorated"] = m.status == "partial" and KPI_KIND[k] != "share"
         rows.append(row)
-    out = pd.DataFrame(rows, columns=["kpi", "kind", "value", "previous", "change_prev", "diff_prev", "z_prev",
-                                      "last_year", "change_yoy", "diff_yoy", "prorated"])
-    if m.status != "no_data" and refs["previous"][0] is None and not any(n["code"] == "first_month" for n in notes):
-        notes.append({"code": "no_previous",
-                      "en": "The data do not cover the previous month completely: no month-over-month change is shown.",
-                      "es": "Los datos no cubren el mes anterior completo: no se muestra el cambio mensual."})
+    table = pd.DataFrame(rows, columns=["kpi", "kind", "value", "previous", "change_prev", "diff_prev", "z_prev",
+                                        "last_year", "change_yoy", "diff_yoy", "prorated"])
+    notes = []
+    if m.status == "no_data":
+        notes.append("no_data")
+    elif m.status == "partial":
+        notes.append("partial")
+    first_month = m.status != "no_data" and m.data_start is not None and m.data_start >= m.start
+    if first_month:
+        notes.append("first_month")
+    if m.status != "no_data" and refs["previous"][0] is None and not first_month:
+        notes.append("no_previous")
     if m.status != "no_data" and refs["last_year"][0] is None:
-        notes.append({"code": "no_last_year",
-                      "en": "The data do not reach the same month last year: no year-over-year change is shown.",
-                      "es": "Los datos no llegan al mismo mes del año anterior: no se muestra el cambio interanual."})
+        notes.append("no_last_year")
     if quota is None:
-        notes.append({"code": "no_quota",
-                      "en": "No sales quota for this month (no quotas table and no marketing.monthly_quota in client.yml): % of quota cannot be computed.",
-                      "es": "No hay cuota de ventas para este mes (ni tabla de cuotas ni marketing.monthly_quota en client.yml): no se puede calcular el % de la cuota."})
-    if prep.clock.attrs["contact_source"] == "none":
-        notes.append({"code": "no_contacts",
-                      "en": "The data record no sales contacts (no contact log, no first-contact date): SLA compliance cannot be measured.",
-                      "es": "Los datos no registran contactos de ventas (ni registro de intentos ni fecha de primer contacto): no se puede medir el cumplimiento del ANS."})
-    if goal_info.get("goal") is None and m.status != "no_data":
-        notes.append({"code": "no_goal",
-                      "en": "No MQL goal could be set (set marketing.mql_goal in client.yml, or provide quotas and MQL dates with enough history).",
-                      "es": "No se pudo fijar una meta de MQL (indique marketing.mql_goal en client.yml, o aporte cuotas y fechas de MQL con historia suficiente)."})
+        notes.append("no_quota")
+    if not has_contact_data(client):
+        notes.append("no_contacts")
+    if goal is None and m.status != "no_data":
+        notes.append("no_goal")
     if not _has_values(client.leads, "mql_at"):
-        notes.append({"code": "no_mql",
-                      "en": "The leads carry no MQL date: MQL figures are missing.",
-                      "es": "Los leads no traen fecha de MQL: faltan las cifras de MQL."})
-    out.attrs.update({"month": m, "notes": notes, "goal": goal_info, "quota": quota, "raw": cur_raw,
-                      "sources": {"first_contact_compliance": "local", "mql_goal": goal_info.get("source", "local"),
-                                  "revenue": prep.won.attrs.get("source")}})
-    return out
+        notes.append("no_mql")
+    return Summary(month=m, kpis=table, notes=tuple(notes), goal=goal, quota=quota)
+
+
+def kpis(client, period=None) -> pd.DataFrame:
+    """The KPI table of :func:`summary`."""
+    return summary(client, period).kpis
 
 
 def monthly_series(client, months: int = 13, end_period=None) -> pd.DataFrame:
@@ -726,31 +483,16 @@ def monthly_series(client, months: int = 13, end_period=None) -> pd.DataFrame:
     end_p = pd.Period(end_period, freq="M") if end_period else _local_period(client.data_end, client.tz)
     prep = _prepare(client)
     rows = []
+    leads = client.leads
+    mql_known = _has_values(leads, "mql_at")
     for p in pd.period_range(end=end_p, periods=months, freq="M"):
         m = month_info(client, p)
-        r = _raw(client, prep, m)
-        rows.append({"month": str(p), "status": m.status, "leads": int(r["leads"]),
-                     "mqls": r["mqls"], "customers": int(r["customers"]),
-                     "won_deals": int(m.contains(prep.won["won_at"]).sum()), "revenue": r["revenue"]})
-    return pd.DataFrame(rows)
-
-
-# --------------------------------------------------------------------------------------------
-# narrative
-# --------------------------------------------------------------------------------------------
-def _fmt_value(kpi: str, v: float, lang: str, currency: str) -> str:
-    kind = KPI_KIND[kpi]
-    if kind == "money":
-        return fmt.money(v, currency, lang)
-    if kind == "share":
-        return fmt.pct(v, lang)
-    return fmt.number(v, lang, 0 if float(v).is_integer() else 1)
-
-
-def _fmt_change(kpi: str, row: pd.Series, lang: str) -> str:
-    if KPI_KIND[kpi] == "share":
-        return fmt.pp(row["diff_prev"], lang)
-    return fmt.signed_change(row["change_prev"], lang)
+        rows.append({"month": str(p), "status": m.status, "leads": int(m.contains(leads["created_at"]).sum()),
+                     "mqls": float(m.contains(leads["mql_at"]).sum()) if mql_known else np.nan,
+                     "customers": int(m.contains(prep.outcomes["won_at"]).sum()),
+                     "won_deals": int(m.contains(prep.won["won_at"]).sum()),
+                     "revenue": float(prep.won.loc[m.contains(prep.won["won_at"]), "amount"].fillna(0.0).sum())})
+    return pd.DataFrame(rows, columns=["month", "status", "leads", "mqls", "customers", "won_deals", "revenue"])
 
 
 def movements(table: pd.DataFrame, n: int = 3) -> pd.DataFrame:
@@ -764,88 +506,6 @@ def movements(table: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     return t.drop(columns="order").reset_index(drop=True)
 
 
-_VERBS = {"en": ("rose", "fell", "held"), "es": ("subieron", "bajaron", "se mantuvieron")}
-_VERBS_SG_ES = ("subió", "bajó", "se mantuvo")
-#: Spanish subject of each ranked KPI and whether it is plural.
-_ES_SUBJECT = {"leads": ("Los leads", True), "mqls": ("Los MQL", True), "customers": ("Los clientes", True),
-               "revenue": ("Los ingresos", True),
-               "first_contact_compliance": ("El cumplimiento del ANS de primer contacto", False)}
-
-
-def narrative(table: pd.DataFrame, lang: str = "en", *, currency: str = "USD") -> list[str]:
-    """Sentences stating the three most important movements with their numbers (:func:`movements`).
-
-    Every number is formatted from ``table`` with :mod:`smk.views.fmt`, so it matches the KPI table.
-    """
-    fmt.check_lang(lang)
-    m: Month = table.attrs["month"]
-    if m.status == "no_data":
-        return [n[lang] for n in table.attrs["notes"] if n["code"] == "no_data"]
-    mv = movements(table)
-    out = []
-    if mv.empty:
-        out.append("No previous month to compare with: the figures below are this month's only."
-                   if lang == "en" else "No hay mes anterior con el que comparar: las cifras son solo las de este mes.")
-        return out
-    prorated = m.status == "partial"
-    for _, r in mv.iterrows():
-        k = r["kpi"]
-        name = label(k, lang)
-        up = r["diff_prev"] > 0
-        same = r["diff_prev"] == 0
-        if lang == "en":
-            verb = _VERBS["en"][2 if same else (0 if up else 1)]
-            prev = "previous month, pro-rated" if prorated and KPI_KIND[k] != "share" else "previous month"
-            s = (f"{name} {verb} {_fmt_change(k, r, lang)} to {_fmt_value(k, r['value'], lang, currency)} "
-                 f"({prev}: {_fmt_value(k, r['previous'], lang, currency)}); ")
-            s += "a clear change." if r["clear"] else "within normal month-to-month variation."
-        else:
-            subject, plural_es = _ES_SUBJECT[k]
-            verb = (_VERBS["es"] if plural_es else _VERBS_SG_ES)[2 if same else (0 if up else 1)]
-            prev = "mes anterior, prorrateado" if prorated and KPI_KIND[k] != "share" else "mes anterior"
-            s = (f"{subject} {verb} {_fmt_change(k, r, lang)} hasta {_fmt_value(k, r['value'], lang, currency)} "
-                 f"({prev}: {_fmt_value(k, r['previous'], lang, currency)}); ")
-            s += "un cambio claro." if r["clear"] else "dentro de la variación normal de un mes a otro."
-        out.append(s)
-    return out
-
-
-def kpi_tiles(table: pd.DataFrame, lang: str = "en", *, currency: str = "USD") -> pd.DataFrame:
-    """The KPI table formatted for display: one row per KPI with value and changes as text."""
-    rows = []
-    for _, r in table.iterrows():
-        k = r["kpi"]
-        ch = (lambda d, c: fmt.pp(d, lang) if KPI_KIND[k] == "share" else fmt.signed_change(c, lang))
-        rows.append({
-            label("kpi", lang): label(k, lang),
-            label("value", lang): _fmt_value(k, r["value"], lang, currency) if pd.notna(r["value"]) else fmt.MISSING,
-            label("previous", lang): _fmt_value(k, r["previous"], lang, currency) if pd.notna(r["previous"]) else fmt.MISSING,
-            label("change_prev", lang): ch(r["diff_prev"], r["change_prev"]),
-            label("last_year", lang): _fmt_value(k, r["last_year"], lang, currency) if pd.notna(r["last_year"]) else fmt.MISSING,
-            label("change_yoy", lang): ch(r["diff_yoy"], r["change_yoy"]),
-        })
-    return pd.DataFrame(rows)
-
-
-def headlines(table: pd.DataFrame, lang: str = "en", *, currency: str = "USD") -> list[dict]:
-    """Index-tile headlines (``ctx.save_headlines('06', …)``): % of quota, MQLs against goal,
-    first-contact SLA compliance. Items: ``key, label_en, label_es, value, display``."""
-    t = table.set_index("kpi")
-    goal = (table.attrs.get("goal") or {}).get("goal")
-    mq = t.loc["mqls", "value"]
-    pq, fc = t.loc["pct_quota", "value"], t.loc["first_contact_compliance", "value"]
-    return [
-        {"key": "pct_quota", "label_en": LABELS["en"]["pct_quota"], "label_es": LABELS["es"]["pct_quota"],
-         "value": None if pd.isna(pq) else float(pq), "display": fmt.pct(pq, lang, 0)},
-        {"key": "mqls_vs_goal", "label_en": "MQLs against goal", "label_es": "MQL frente a la meta",
-         "value": None if pd.isna(mq) else float(mq),
-         "display": f"{fmt.number(mq, lang)} / {fmt.number(goal, lang)}" if goal else fmt.number(mq, lang)},
-        {"key": "sla_compliance", "label_en": LABELS["en"]["first_contact_compliance"],
-         "label_es": LABELS["es"]["first_contact_compliance"], "value": None if pd.isna(fc) else float(fc),
-         "display": fmt.pct(fc, lang, 0)},
-    ]
-
-
 # --------------------------------------------------------------------------------------------
 # marketing
 # --------------------------------------------------------------------------------------------
@@ -854,23 +514,27 @@ def by_source(client, period=None, months: int = 3) -> pd.DataFrame:
     ``months − 1`` months before it (DOMAIN §1, §5).
 
     Leads by ``leads.channel`` and creation month; customers and revenue by the lead's channel and
-    the win month (:func:`won_revenue`); visits and spend from ``web_traffic`` by day (NaN without it).
+    the win month (:func:`won_revenue`); visits and spend from ``web_traffic`` by day (NaN without it;
+    NaN visits for a channel absent from the whole traffic export, such as offline events).
     ``roi = (revenue − spend) / spend`` where spend > 0; ``visit_to_lead = leads / visits``.
-    Tidy: one row per (month, channel). ``attrs['has_traffic']``, ``attrs['has_spend']``.
+    Tidy: one row per (month, channel).
     """
     m = month_info(client, period)
     leads = client.leads
     won = won_revenue(client)
     wt = client.web_traffic
-    has_traffic = wt is not None and len(wt) > 0
-    has_spend = has_traffic and _has_values(wt, "spend")
+    has_traffic = traffic_available(client)
+    has_spend = spend_available(client)
     rows = []
+    web_channels = set(wt["channel"].astype("object").dropna()) if has_traffic else set()
     for p in pd.period_range(end=m.period, periods=months, freq="M"):
         mm = month_info(client, p)
-        ch = leads.loc[mm.contains(leads["created_at"]), "channel"] if "channel" in leads else pd.Series(dtype="object")
-        lead_n = ch.astype("object").fillna("(missing)").value_counts()
+        created = mm.contains(leads["created_at"])
+        ch = (leads.loc[created, "channel"] if "channel" in leads  # no channel: every lead is "(missing)"
+              else pd.Series(MISSING_GROUP, index=leads.index[created], dtype="object"))
+        lead_n = ch.astype("object").fillna(MISSING_GROUP).value_counts()
         w = won[mm.contains(won["won_at"])]
-        wch = w["channel"].astype("object").fillna("(missing)")
+        wch = w["channel"].astype("object").fillna(MISSING_GROUP)
         cust = w.groupby(wch)["lead_id"].nunique() if len(w) else pd.Series(dtype=float)
         rev = w.groupby(wch)["amount"].sum() if len(w) else pd.Series(dtype=float)
         if has_traffic:
@@ -880,11 +544,8 @@ def by_source(client, period=None, months: int = 3) -> pd.DataFrame:
             spd = wt[inm].groupby(wt.loc[inm, "channel"].astype("object"))["spend"].sum(min_count=1) if has_spend else pd.Series(dtype=float)
         else:
             vis = spd = pd.Series(dtype=float)
-        chans = sorted(set(lead_n.index) | set(cust.index) | set(vis.index))
-        web_channels = set(wt["channel"].astype("object").dropna()) if has_traffic else set()
-        for c in chans:
+        for c in sorted(set(lead_n.index) | set(cust.index) | set(vis.index)):
             rows.append({"month": str(p), "status": mm.status, "channel": c,
-                         # a channel absent from the whole traffic export (offline events) has no visits
                          "visits": float(vis.get(c, 0.0)) if c in web_channels else np.nan,
                          "leads": int(lead_n.get(c, 0)), "customers": int(cust.get(c, 0)),
                          "revenue": float(rev.get(c, 0.0)),
@@ -892,8 +553,18 @@ def by_source(client, period=None, months: int = 3) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=["month", "status", "channel", "visits", "leads", "customers", "revenue", "spend"])
     out["visit_to_lead"] = np.where(out["visits"] > 0, out["leads"] / out["visits"].where(out["visits"] > 0), np.nan)
     out["roi"] = np.where(out["spend"] > 0, (out["revenue"] - out["spend"]) / out["spend"].where(out["spend"] > 0), np.nan)
-    out.attrs.update({"has_traffic": has_traffic, "has_spend": has_spend, "month": m})
     return out
+
+
+def traffic_available(client) -> bool:
+    """The client has a web-traffic export with rows."""
+    wt = client.web_traffic
+    return wt is not None and len(wt) > 0
+
+
+def spend_available(client) -> bool:
+    """The web-traffic export carries spend."""
+    return traffic_available(client) and bool(_has_values(client.web_traffic, "spend"))
 
 
 def asset_conversion(client, period=None, *, conversion_types: tuple[str, ...] = CONVERSION_TYPES,
@@ -905,26 +576,25 @@ def asset_conversion(client, period=None, *, conversion_types: tuple[str, ...] =
 
     - ``page`` (has views / engagement events): ``engaged`` = distinct leads with an event on it in the
       month; ``converted`` = those who made a conversion (``conversion_types``, on any asset) within
-      ``within_days`` after their event on the page (next conversion found per lead with
-      ``merge_asof``); ``rate = converted / engaged`` with a Wilson 95 % interval; ``too_small`` when
-      engaged < ``analysis.min_group_size``. Conversions late in the month have less time to happen
-      (the last days are censored the same way for every page, so the ranking stays fair).
+      ``within_days`` (``analysis.asset_conversion_days``) after their event on the page (next
+      conversion found per lead with ``merge_asof``); ``rate = converted / engaged`` with a Wilson 95 %
+      interval; ``too_small`` when engaged < ``analysis.min_group_size``. Conversions late in the month
+      have less time to happen (the last days are censored the same way for every page, so the ranking
+      stays fair).
     - ``offer`` (only conversion events: ebook, webinar, form): ``converted`` = distinct leads who
       converted on it; ``new_leads`` = of those, leads created within ``new_lead_hours`` of that
       conversion (the offer brought a new contact); ``rate`` = new_leads / converted.
 
     Columns: ``asset, kind, engaged, converted, rate, ci_low, ci_high, new_leads, too_small``; pages
-    first, each kind by rate then asset. Empty with ``attrs['reason']`` when there is no dated log
-    with assets (per-lead counters carry neither assets nor dates).
+    first, each kind by rate then asset. Raises NotEnoughData without a dated log with assets
+    (per-lead counters carry neither assets nor dates).
     """
     within_days = client.config.analysis.asset_conversion_days if within_days is None else within_days
     m = month_info(client, period)
     act = client.activities
     cols = ["asset", "kind", "engaged", "converted", "rate", "ci_low", "ci_high", "new_leads", "too_small"]
     if act is None or len(act) == 0 or not _has_values(act, "asset"):
-        out = pd.DataFrame(columns=cols)
-        out.attrs["reason"] = "no_asset_log"
-        return out
+        raise NotEnoughData(["activity_log"], reason="monthly.missing.no_asset_log")
     a = act[m.contains(act["occurred_at"]) & act["asset"].notna()][["lead_id", "occurred_at", "activity_type", "asset"]]
     a = a.assign(asset=a["asset"].astype(str), conv=a["activity_type"].isin(conversion_types).to_numpy())
     is_offer = a.groupby("asset")["conv"].all()
@@ -960,68 +630,61 @@ def asset_conversion(client, period=None, *, conversion_types: tuple[str, ...] =
     out["rate"] = out["success"] / out["base"].where(out["base"] > 0)
     lo, hi = wilson_interval(out["success"].astype(float), out["base"].astype(float))
     out["ci_low"], out["ci_high"] = lo, hi
-    out["too_small"] = out["base"] < client.config.analysis.min_group_size
+    out["too_small"] = (out["base"] < client.config.analysis.min_group_size).astype(bool)
     out["kind_order"] = out["kind"].map({"page": 0, "offer": 1})
     out = out.sort_values(["kind_order", "rate", "asset"], ascending=[True, False, True], kind="stable").reset_index(drop=True)
-    out.attrs["reason"] = "" if len(out) else "no_events"
     return out[cols]
 
 
 def follow_up_time(client, period=None, by: str = "channel", months: int = 3) -> pd.DataFrame:
-    """Time from conversion (MQL date, else lead creation) to the first sales follow-up, for leads
-    converting in the month and the ``months − 1`` before it, per ``by`` and overall ('Total').
+    """Time from conversion to the first sales follow-up, for leads converting in the month and the
+    ``months − 1`` before it, per ``by`` and overall (``group == TOTAL``).
 
-    Columns: ``month, group, n, contacted, median_hours, p75_hours, within_sla`` (share of contacted
-    leads followed up within ``sla.first_contact_hours``). Leads not contacted yet are counted in
-    ``n`` but have no time. Empty with ``attrs['reason'] = 'no_contacts'`` without contact data.
+    The clock is the SLA's (:func:`smk.analyses.sla.first_contact_table`): from the MQL date (else the
+    lead's creation) to the first contact attempt at or after it (else ``first_contact_at``), in the
+    SLA's hours (``sla.business_hours`` when set). Columns: ``month, group, n, contacted,
+    median_hours, p75_hours, within_sla`` (share of contacted leads followed up within
+    ``sla.first_contact_hours``). Leads not contacted yet are counted in ``n`` but have no time.
+    Raises NotEnoughData without contact data.
     """
     m = month_info(client, period)
-    clock = sla_clock(client)
-    cols = ["month", "group", "n", "contacted", "median_hours", "p75_hours", "within_sla"]
-    if clock.attrs["contact_source"] == "none":
-        out = pd.DataFrame(columns=cols)
-        out.attrs["reason"] = "no_contacts"
-        return out
+    if not has_contact_data(client):
+        raise NotEnoughData(["attempts"], reason="monthly.missing.no_follow_up")
+    fc = sla.first_contact_table(client)
+    group = (client.leads.set_index("lead_id")[by].astype("object") if by in client.leads
+             else pd.Series(dtype="object"))
+    fc["group"] = fc["lead_id"].map(group).fillna(MISSING_GROUP) if len(group) else MISSING_GROUP
     h = float(client.config.sla.first_contact_hours)
     rows = []
     for p in pd.period_range(end=m.period, periods=months, freq="M"):
-        mm = month_info(client, p)
-        c = clock[mm.contains(clock["clock_at"])]
-        g = c[by].astype("object").fillna("(missing)") if by in c else pd.Series("(missing)", index=c.index)
-        parts = [(TOTAL, c)] + [(k, v) for k, v in c.groupby(g, sort=True)]
-        for k, v in parts:
-            t = v["hours_to_follow_up"].dropna()
+        c = fc[month_info(client, p).contains(fc["start_at"])]
+        for k, v in [(TOTAL, c)] + [(k, v) for k, v in c.groupby("group", sort=True)]:
+            t = v["hours_to_first_contact"].dropna()
             rows.append({"month": str(p), "group": k, "n": int(len(v)), "contacted": int(len(t)),
                          "median_hours": float(t.median()) if len(t) else np.nan,
                          "p75_hours": float(t.quantile(0.75)) if len(t) else np.nan,
                          "within_sla": float((t <= h).mean()) if len(t) else np.nan})
-    out = pd.DataFrame(rows, columns=cols)
-    out.attrs["reason"] = ""
-    out.attrs["clock"] = clock.attrs["clock"]
-    return out
+    return pd.DataFrame(rows, columns=["month", "group", "n", "contacted", "median_hours", "p75_hours", "within_sla"])
 
 
 # --------------------------------------------------------------------------------------------
 # sales
 # --------------------------------------------------------------------------------------------
 def quota_attainment(client, period=None, by: str = "team") -> pd.DataFrame:
-    """Sales against quota for the month, per ``team`` or ``owner`` (rep), plus a 'Total' row.
+    """Sales against quota for the month, per ``team`` or ``owner`` (rep), plus a TOTAL row.
 
     Revenue = won business of the month (:func:`won_revenue`) attributed to the deal's (else the
     lead's) team / owner; quota = the quotas rows of that level for the month (total: the company
     quota, :func:`company_quota`). ``pct = revenue / quota``; ``gap = quota − revenue`` (positive:
     short of quota). In a partial month ``expected_to_date = quota × share of the month covered``.
-    Empty with ``attrs['reason'] = 'no_quota'`` when there is no quota at all.
+    Raises NotEnoughData when there is no quota at all.
     """
     m = month_info(client, period)
+    total_q = company_quota(client, m.period)
+    if total_q is None:
+        raise NotEnoughData(["quotas"], reason="monthly.missing.no_quota")
     won = won_revenue(client)
     w = won[m.contains(won["won_at"])]
-    total_q = company_quota(client, m.period)
-    cols = ["group", "quota", "revenue", "pct", "gap", "expected_to_date", "won_deals"]
-    if total_q is None:
-        out = pd.DataFrame(columns=cols)
-        out.attrs["reason"] = "no_quota"
-        return out
     rows = _quota_rows(client, m.period)
     qby = pd.Series(dtype=float)
     if rows is not None and by in rows:
@@ -1029,7 +692,7 @@ def quota_attainment(client, period=None, by: str = "team") -> pd.DataFrame:
         if by == "team" and "owner" in lvl:  # team quotas are the rows without a rep
             lvl = lvl[lvl["owner"].isna()]
         qby = lvl.groupby(lvl[by].astype("object"))["amount"].sum()
-    g = w[by].astype("object").fillna("(missing)") if by in w else pd.Series("(missing)", index=w.index)
+    g = w[by].astype("object").fillna(MISSING_GROUP) if by in w else pd.Series(MISSING_GROUP, index=w.index)
     rev = w.groupby(g)["amount"].sum()
     cnt = w.groupby(g).size()
     groups = sorted(set(qby.index) | set(rev.index))
@@ -1041,9 +704,7 @@ def quota_attainment(client, period=None, by: str = "team") -> pd.DataFrame:
     out["pct"] = out["revenue"] / out["quota"].where(out["quota"] > 0)
     out["gap"] = out["quota"] - out["revenue"]
     out["expected_to_date"] = out["quota"] * f
-    out.attrs["reason"] = ""
-    out.attrs["month"] = m
-    return out[cols]
+    return out[["group", "quota", "revenue", "pct", "gap", "expected_to_date", "won_deals"]]
 
 
 def pipeline(client, period=None) -> pd.DataFrame:
@@ -1051,72 +712,47 @@ def pipeline(client, period=None) -> pd.DataFrame:
 
     A deal is open at time t when created ≤ t and not closed by t (``closed_at`` missing or > t);
     for the current month that is ``stage == 'open'``. The stage shown is the one in the export
-    (as of data_end). Columns: ``pipeline_stage, deals, amount``. Empty with ``attrs['reason']``
-    'no_deals' without a deals table.
+    (as of data_end). Columns: ``pipeline_stage, deals, amount``. Raises NotEnoughData without a
+    deals table.
     """
     m = month_info(client, period)
     d = client.deals
-    cols = ["pipeline_stage", "deals", "amount"]
     if d is None or len(d) == 0:
-        out = pd.DataFrame(columns=cols)
-        out.attrs["reason"] = "no_deals"
-        return out
+        raise NotEnoughData(["deals"], reason="monthly.missing.no_deals")
     t = min(m.end, m.data_end)
     created = d["created_at"] <= t if "created_at" in d else pd.Series(True, index=d.index)
     closed_by = (d["closed_at"] <= t).fillna(False).astype(bool) if "closed_at" in d else pd.Series(False, index=d.index)
     still_open = (d["stage"] == "open") | ((d["stage"] != "open") & ~closed_by)
     o = d[created.fillna(False).astype(bool) & still_open]
-    stage = (o["pipeline_stage"] if "pipeline_stage" in o else o["stage"]).astype("object").fillna("(missing)")
+    stage = (o["pipeline_stage"] if "pipeline_stage" in o else o["stage"]).astype("object").fillna(MISSING_GROUP)
     amt = pd.to_numeric(o["amount"], errors="coerce") if "amount" in o else pd.Series(np.nan, index=o.index)
     out = pd.DataFrame({"pipeline_stage": stage, "amount": amt}).groupby("pipeline_stage", sort=True).agg(
         deals=("amount", "size"), amount=("amount", "sum")).reset_index()
-    out.attrs["reason"] = ""
-    return out[cols]
+    return out[["pipeline_stage", "deals", "amount"]]
 
 
 def _cycle_stats(client, o: pd.DataFrame, keep: pd.Series, by: str | None) -> pd.DataFrame:
-    """Won-lead cycle statistics (days from lead creation to win) of the won leads in ``keep``.
-
-    Through ``smk.analyses.closerate.sales_cycle`` (03) when available: the outcomes passed to it have every
-    other lead marked lost (so its won-only median/quartiles cover exactly these wins and its
-    Kaplan–Meier part, which is not used here, ignores them). LOCAL otherwise (same formulas).
-    Columns: ``group, n, median_days, p25_days, p75_days``; ``attrs['source']``.
-    """
-    reuse = _reuse("closerate", "sales_cycle")
-    if reuse is not None:
-        try:
-            oo = o.copy()
-            other = ~keep.to_numpy()
-            oo.loc[other, "won"] = False
-            oo.loc[other, "status"] = "lost"
-            res = reuse(client, by, start="lead", outcomes=oo)
-            out = pd.DataFrame({"group": res["group"].astype("object"), "n": res["n_won"].astype(int),
-                                "median_days": res["median_days"], "p25_days": res["q1_days"],
-                                "p75_days": res["q3_days"]})
-            out = out[out["n"] > 0] if by is not None else out
-            out.attrs["source"] = "smk.analyses.closerate"
-            return out.reset_index(drop=True)
-        except Exception:
-            pass
-    leads = client.leads
-    key = (leads[by].astype("object").fillna("(missing)").to_numpy() if by is not None and by in leads
-           else np.full(len(leads), "(all)", dtype=object))
-    d = pd.DataFrame({"group": key, "days": ((o["won_at"] - o["created_at"]).dt.total_seconds() / 86400).to_numpy()})
-    d = d[keep.to_numpy() & d["days"].notna().to_numpy()]
-    g = d.groupby("group", sort=True)["days"]
-    out = pd.DataFrame({"n": g.size(), "median_days": g.median(), "p25_days": g.quantile(0.25),
-                        "p75_days": g.quantile(0.75)}).reset_index()
-    out.attrs["source"] = "local"
-    return out
+    """Won-lead cycle statistics (days from lead creation to win) of the won leads in ``keep``:
+    :func:`smk.analyses.closerate.sales_cycle` on outcomes where every other lead is marked lost (so its
+    won-only median and quartiles cover exactly these wins). Columns: ``group, n, median_days,
+    p25_days, p75_days``."""
+    oo = o.copy()
+    other = ~keep.to_numpy()
+    oo.loc[other, "won"] = False
+    oo.loc[other, "status"] = "lost"
+    res = closerate.sales_cycle(client, by, start="lead", outcomes=oo)
+    out = pd.DataFrame({"group": res["group"].astype("object"), "n": res["n_won"].astype(int),
+                        "median_days": res["median_days"], "p25_days": res["q1_days"], "p75_days": res["q3_days"]})
+    out = out[out["n"] > 0] if by is not None else out
+    return out.reset_index(drop=True)
 
 
 def won_cycle(client, period=None, by: str = "channel", history_months: int = 12) -> pd.DataFrame:
     """Sales cycle of the customers won in the month: days from lead creation to the win
-    (DOMAIN §5: "time from marketing lead to customer"), overall ('Total') and per ``by``, with the
+    (DOMAIN §5: "time from marketing lead to customer"), overall (TOTAL) and per ``by``, with the
     median of the wins of the ``history_months`` before for reference.
 
-    Columns: ``group, n, median_days, p25_days, p75_days, history_median_days``;
-    ``attrs['source']`` ('smk.analyses.closerate' or 'local').
+    Columns: ``group, n, median_days, p25_days, p75_days, history_median_days``.
     """
     m = month_info(client, period)
     o = lead_outcomes(client)
@@ -1135,97 +771,11 @@ def won_cycle(client, period=None, by: str = "channel", history_months: int = 12
     out = pd.concat(parts, ignore_index=True)
     if out.loc[0, "n"] == 0:
         out = out.iloc[:1]
-    out.attrs["source"] = parts[0].attrs.get("source", "local")
     return out[["group", "n", "median_days", "p25_days", "p75_days", "history_median_days"]]
 
 
 # --------------------------------------------------------------------------------------------
-# SLA status
-# --------------------------------------------------------------------------------------------
-def commitments(client, period=None, *, compliance_target: float = 0.9) -> pd.DataFrame:
-    """Both sides' SLA commitments with this month's actuals: met / missed (or, while the month is
-    not over, on track / behind).
-
-    Uses ``smk.analyses.sla.commitments`` (04) when available: marketing delivers the MQL goal and the MQL
-    value; sales first-contacts and makes the attempts on ≥ target of new MQLs. LOCAL minimal
-    version otherwise: marketing MQLs ≥ goal (:func:`mql_goal`; a partial month is judged against
-    goal × elapsed share); sales first-contact and attempts compliance (:func:`first_contact_status`,
-    :func:`attempts_status`) ≥ ``compliance_target`` (90 %, a documented assumption).
-    Columns: ``side, commitment, label_en, label_es, target, actual, unit ('count'|'money'|'share'),
-    status ('met'|'missed'|'on_track'|'behind'|'pending'|'unknown'), source``.
-    """
-    m = month_info(client, period)
-    cols = ["side", "commitment", "label_en", "label_es", "target", "actual", "unit", "status", "source"]
-    reuse = _reuse("sla", "commitments")
-    if reuse is not None and m.status != "no_data":
-        try:
-            res = reuse(client, str(m.period), target=compliance_target)
-            if isinstance(res, pd.DataFrame) and len(res) and "met" in res:
-                res = res.copy()
-                met = res["met"].astype("boolean")
-                on = res["on_track"].astype(bool) if "on_track" in res else pd.Series(False, index=res.index)
-                judged_any = res["actual"].notna()
-                res["status"] = np.where(met.fillna(False).astype(bool), "met",
-                                np.where((~met).fillna(False).astype(bool), "missed",
-                                np.where(~judged_any, "unknown", np.where(on, "on_track", "behind"))))
-                res["source"] = "smk.analyses.sla"
-                return res[cols].reset_index(drop=True)
-        except Exception:  # 04 cannot judge this month: local version below
-            pass
-    sla = client.config.sla
-    rows = []
-    g = mql_goal(client, m.period).get("goal") if m.status != "no_data" else None
-    mqls = float(m.contains(client.leads["mql_at"]).sum()) if _has_values(client.leads, "mql_at") else np.nan
-    partial = m.status == "partial"
-    if g is None or np.isnan(mqls):
-        target, mk_status = np.nan, "unknown"
-    else:
-        target = g * (elapsed_fraction(client, m) if partial else 1.0)
-        ok = mqls >= target
-        mk_status = ("on_track" if ok else "behind") if partial else ("met" if ok else "missed")
-    rows.append({"side": "marketing", "commitment": "mqls", "label_en": "MQLs delivered in the month",
-                 "label_es": "MQL entregados en el mes", "target": target, "actual": mqls, "unit": "count",
-                 "status": mk_status})
-    clock = sla_clock(client)
-    hours = fmt.number(sla.first_contact_hours, "en")
-    texts = {"first_contact": (f"New MQLs first contacted within {hours} h",
-                               f"MQL nuevos contactados en {fmt.number(sla.first_contact_hours, 'es')} h"),
-             "attempts": (f"New MQLs with {sla.attempts} attempts within {sla.attempts_within_days} days",
-                          f"MQL nuevos con {sla.attempts} intentos en {sla.attempts_within_days} días")}
-    for name, fn in (("first_contact", first_contact_status), ("attempts", attempts_status)):
-        row = {"side": "sales", "commitment": name, "label_en": texts[name][0], "label_es": texts[name][1],
-               "target": compliance_target, "unit": "share"}
-        if clock.attrs["contact_source"] == "none" or m.status == "no_data":
-            rows.append({**row, "actual": np.nan, "status": "unknown"})
-            continue
-        r = _compliance_row(fn(client, m, clock)["sla_status"])
-        if r["judged"] == 0:
-            status = "pending" if r["pending"] else "unknown"
-        else:
-            ok = r["compliance"] >= compliance_target
-            status = ("on_track" if ok else "behind") if partial or (name == "attempts" and r["pending"]) else (
-                "met" if ok else "missed")
-        rows.append({**row, "actual": r["compliance"], "status": status})
-    out = pd.DataFrame(rows)
-    out["source"] = "local"
-    return out[cols]
-
-
-def describe_commitment(row: pd.Series, client=None, lang: str = "en") -> str:
-    """Client-facing wording of one commitment row (its ``label_en`` / ``label_es``)."""
-    return str(row.get(f"label_{fmt.check_lang(lang)}", row["commitment"]))
-
-
-def _fmt_unit(v, unit: str, lang: str, currency: str) -> str:
-    if unit == "money":
-        return fmt.money(v, currency, lang)
-    if unit == "share":
-        return fmt.pct(v, lang)
-    return fmt.number(v, lang)
-
-
-# --------------------------------------------------------------------------------------------
-# disputes and agenda
+# disputes
 # --------------------------------------------------------------------------------------------
 def quality_disputes(client, period=None, *, baseline_months: int | None = None, by: str = "channel") -> pd.DataFrame:
     """Lead-quality disputes the data suggest: per channel, did the rate fall against the channel's
@@ -1244,7 +794,7 @@ def quality_disputes(client, period=None, *, baseline_months: int | None = None,
     cfg = client.config.analysis
     o = lead_outcomes(client)
     leads = client.leads
-    o["group"] = (leads[by].astype("object").fillna("(missing)").to_numpy() if by in leads else "(missing)")
+    o["group"] = (leads[by].astype("object").fillna(MISSING_GROUP).to_numpy() if by in leads else MISSING_GROUP)
     win = pd.Timedelta(days=cfg.close_window_days)
     o["mql"] = o["mql_at"].notna() if _has_values(leads, "mql_at") else np.nan
     o["won_in"] = (o["won"] & ((o["won_at"] - o["created_at"]) <= win)).fillna(False).astype(bool)
@@ -1282,434 +832,107 @@ def quality_disputes(client, period=None, *, baseline_months: int | None = None,
     return out[cols]
 
 
-def agenda(client, period=None, lang: str = "en", *, table: pd.DataFrame | None = None,
-           baseline_months: int | None = None) -> dict[str, pd.DataFrame]:
-    """Agendas for the meetings of seed 000 ch. 5.
+# --------------------------------------------------------------------------------------------
+# the whole report
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MonthlyResult(Summary):
+    """Everything notebook 06 shows, for one month (sections: :data:`SECTIONS`)."""
 
-    ``weekly``: one-screen smarketing-meeting summary — status against each SLA goal, then the
-    three highlights of the narrative. ``monthly``: management-meeting items — metrics review (KPI
-    movements), SLA issues (missed commitments), disputes the data suggest (:func:`quality_disputes`),
-    and the SLA the contact data recommend (``smk.analyses.attempts.recommend_sla``, 05) when it differs from
-    client.yml. Each is a DataFrame with columns ``item, detail`` (client-facing, in ``lang``).
+    series: pd.DataFrame  # monthly_series: the 13 months ending with the report month
+    sources: pd.DataFrame  # by_source: this month and the two before
+    has_traffic: bool
+    has_spend: bool
+    assets: pd.DataFrame  # asset_conversion (empty when missing["assets"])
+    follow_up: pd.DataFrame  # follow_up_time (empty when missing["follow_up"])
+    quota_team: pd.DataFrame  # quota_attainment by team (empty when missing["quota"])
+    quota_owner: pd.DataFrame  # quota_attainment by rep
+    pipeline: pd.DataFrame  # pipeline (empty when missing["pipeline"])
+    cycle: pd.DataFrame  # won_cycle by channel
+    compliance: pd.DataFrame  # first_contact_compliance by team (empty when missing["compliance"])
+    commitments: pd.DataFrame  # commitments (empty for a month without data)
+    disputes: pd.DataFrame  # quality_disputes
+    recommended_sla: Mapping[str, float] | None  # recommended_sla (05), None when it cannot recommend
+    first_contact_hours: float  # the SLA in force (client.yml sla)
+    attempts: int
+    attempts_within_days: float
+    baseline_months: int  # analysis.dispute_baseline_months
+
+    def sla_differs(self) -> bool:
+        """05 recommends an SLA other than the one in client.yml (a management-meeting item)."""
+        r = self.recommended_sla
+        return bool(r) and (r["attempts"] != self.attempts or r["first_contact_hours"] != self.first_contact_hours)
+
+
+#: the notebook's sections (smk.views.monthly draws each)
+SECTIONS = ("notes", "tiles", "movements", "kpis", "trends", "sources", "assets", "follow_up", "quota",
+            "quota_reps", "pipeline", "cycle", "compliance", "commitments", "weekly_agenda", "monthly_agenda")
+
+
+def _or_missing(fn, missing: dict, sections: tuple[str, ...], empty_columns: list[str], *args, **kwargs) -> pd.DataFrame:
+    """``fn(*args, **kwargs)``, or an empty frame with ``sections`` marked missing when the data cannot
+    support it (NotEnoughData)."""
+    try:
+        return fn(*args, **kwargs)
+    except NotEnoughData as exc:
+        for s in sections:
+            missing[s] = Missing(needs=tuple(exc.needs), reason=exc.reason, params=exc.params)
+        return pd.DataFrame(columns=empty_columns)
+
+
+def analyse(client, period=None, **params: Any) -> MonthlyResult:
+    """The monthly report of ``period`` (default: the client's default period).
+
+    ``params``: ``history_months`` (13, months in the trend charts), ``source_months`` (3, months in
+    the by-source, follow-up tables). Raises NotEnoughData when the leads carry no creation dates.
     """
-    baseline_months = client.config.analysis.dispute_baseline_months if baseline_months is None else baseline_months
-    fmt.check_lang(lang)
-    table = kpis(client, period) if table is None else table
-    m: Month = table.attrs["month"]
-    cur = client.config.currency
-    com = commitments(client, m.period)
-    weekly = []
-    for _, r in com.iterrows():
-        st = status_label(r["status"], lang)
-        det = f"{_fmt_unit(r['actual'], r['unit'], lang, cur)} / {_fmt_unit(r['target'], r['unit'], lang, cur)} → {st}"
-        weekly.append({"item": describe_commitment(r, client, lang), "detail": det})
-    for s in narrative(table, lang, currency=cur):
-        weekly.append({"item": "Highlight" if lang == "en" else "Destacado", "detail": s})
-    monthly = []
-    for s in narrative(table, lang, currency=cur):
-        monthly.append({"item": "Metrics review" if lang == "en" else "Revisión de métricas", "detail": s})
-    for _, r in com[com["status"].isin(["missed", "behind"])].iterrows():
-        monthly.append({"item": "SLA issue" if lang == "en" else "Problema con el ANS",
-                        "detail": f"{describe_commitment(r, client, lang)}: {_fmt_unit(r['actual'], r['unit'], lang, cur)}"
-                                  f" / {_fmt_unit(r['target'], r['unit'], lang, cur)} ({status_label(r['status'], lang)})"})
-    dis = quality_disputes(client, m.period, baseline_months=baseline_months)
-    for _, r in dis[dis["dispute"]].iterrows() if len(dis) else []:
-        what = {"mql_rate": ("lead → MQL rate", "tasa lead → MQL"), "close_rate": ("close rate", "tasa de cierre")}[r["metric"]]
-        monthly.append({"item": "Dispute: lead quality" if lang == "en" else "Disputa: calidad de los leads",
-                        "detail": (f"{r['group']}: {what[0]} fell to {fmt.pct(r['recent_rate'], lang)} "
-                                   f"(n = {fmt.number(r['recent_n'], lang)}) from {fmt.pct(r['baseline_rate'], lang)} "
-                                   f"in the {baseline_months} months before (Fisher exact, q = {fmt.number(r['qvalue'], lang, 3)})."
-                                   if lang == "en" else
-                                   f"{r['group']}: la {what[1]} bajó a {fmt.pct(r['recent_rate'], lang)} "
-                                   f"(n = {fmt.number(r['recent_n'], lang)}) desde {fmt.pct(r['baseline_rate'], lang)} "
-                                   f"en los {baseline_months} meses anteriores (Fisher exacto, q = {fmt.number(r['qvalue'], lang, 3)}).")})
-    if m.status != "no_data":
-        fc = first_contact_compliance(client, m.period, by="team")
-        for _, r in fc[fc["direction"].eq("below")].iterrows():
-            monthly.append({"item": "Dispute: follow-up" if lang == "en" else "Disputa: seguimiento",
-                            "detail": (f"Team {r['group']}: {fmt.pct(r['compliance'], lang)} of new MQLs first contacted "
-                                       f"in time (n = {fmt.number(r['judged'], lang)}), significantly below the other teams "
-                                       f"(Fisher exact vs the rest, q = {fmt.number(r['qvalue'], lang, 3)})."
-                                       if lang == "en" else
-                                       f"Equipo {r['group']}: {fmt.pct(r['compliance'], lang)} de los MQL nuevos contactados "
-                                       f"a tiempo (n = {fmt.number(r['judged'], lang)}), claramente por debajo del resto de "
-                                       f"equipos (Fisher exacto frente al resto, q = {fmt.number(r['qvalue'], lang, 3)}).")})
-    rec = _reuse("attempts", "recommend_sla")
-    if rec is not None:
-        try:
-            r = rec(client)
-        except Exception:
-            r = None
-        sla = client.config.sla
-        if r and (r.get("attempts") != sla.attempts or r.get("first_contact_hours") != sla.first_contact_hours):
-            monthly.append({"item": "SLA definition" if lang == "en" else "Definición del ANS",
-                            "detail": r.get(f"evidence_{lang}", "")})
-    if not monthly:
-        monthly.append({"item": "Metrics review" if lang == "en" else "Revisión de métricas",
-                        "detail": "Nothing stands out this month." if lang == "en" else "Nada destaca este mes."})
-    return {"weekly": pd.DataFrame(weekly, columns=["item", "detail"]),
-            "monthly": pd.DataFrame(monthly, columns=["item", "detail"])}
-
-
-# --------------------------------------------------------------------------------------------
-# words for the notebook (one bilingual sentence under each result)
-# --------------------------------------------------------------------------------------------
-def _html(text: str, tag: str = "p"):
-    import html as _h
-
-    from smk.views.html import Html
-
-    return Html(f"<{tag}>{_h.escape(text)}</{tag}>", text)
-
-
-def _t(lang: str, en: str, es: str) -> str:
-    return en if fmt.check_lang(lang) == "en" else es
-
-
-def say_notes(table: pd.DataFrame, lang: str = "en"):
-    """The month's notes (no data, partial, first month, no quota, …) as caution boxes."""
-    from smk.views.html import Html, note_html
-
-    notes = table.attrs.get("notes", [])
-    if not notes:
-        return Html("", "")
-    boxes = [note_html(n[lang], "note", _t(lang, "Note", "Nota")) for n in notes]
-    return Html("".join(b.html for b in boxes), "\n".join(b.text for b in boxes))
-
-
-def say_narrative(table: pd.DataFrame, lang: str = "en", *, currency: str = "USD"):
-    """The three most important movements (:func:`narrative`) as a list."""
-    import html as _h
-
-    from smk.views.html import Html
-
-    items = narrative(table, lang, currency=currency)
-    return Html("<ul>" + "".join(f"<li>{_h.escape(x)}</li>" for x in items) + "</ul>", "\n".join(items))
-
-
-def tiles_html(table: pd.DataFrame, lang: str = "en", *, currency: str = "USD"):
-    """The executive-summary KPI tiles: value, change vs previous month and vs last year."""
-    import html as _h
-
-    from smk.views import theme
-    from smk.views.html import Html
-
-    cells, texts = [], []
-    for _, r in table.iterrows():
-        k = r["kpi"]
-        val = _fmt_value(k, r["value"], lang, currency) if pd.notna(r["value"]) else fmt.MISSING
-        ch = fmt.pp(r["diff_prev"], lang) if KPI_KIND[k] == "share" else fmt.signed_change(r["change_prev"], lang)
-        yoy = fmt.pp(r["diff_yoy"], lang) if KPI_KIND[k] == "share" else fmt.signed_change(r["change_yoy"], lang)
-        colour = theme.COLORS["neutral"]
-        if pd.notna(r["diff_prev"]) and r["diff_prev"] != 0:
-            colour = theme.COLORS["good"] if r["diff_prev"] > 0 else theme.COLORS["bad"]
-        vs_prev = _t(lang, "vs previous month", "vs mes anterior")
-        vs_year = _t(lang, "vs last year", "vs año anterior")
-        cells.append(
-            '<div style="flex:1 1 9em;border:1px solid #ddd;border-radius:6px;padding:6px 8px;min-width:9em">'
-            f'<div style="font-size:0.8em;color:#555">{_h.escape(label(k, lang))}</div>'
-            f'<div style="font-size:1.5em;font-weight:bold">{_h.escape(val)}</div>'
-            f'<div style="font-size:0.8em;color:{colour}">{_h.escape(ch)} {_h.escape(vs_prev)}</div>'
-            f'<div style="font-size:0.8em;color:#555">{_h.escape(yoy)} {_h.escape(vs_year)}</div></div>')
-        texts.append(f"{label(k, lang)}: {val} ({ch} {vs_prev}; {yoy} {vs_year})")
-    return Html('<div style="display:flex;flex-wrap:wrap;gap:6px">' + "".join(cells) + "</div>", "\n".join(texts))
-
-
-def say_sources(src: pd.DataFrame, lang: str = "en", *, currency: str = "USD"):
-    """Which source brought most leads and customers this month; return where spend exists."""
-    m: Month = src.attrs["month"]
-    cur = src[src["month"] == str(m.period)]
-    if cur.empty or cur["leads"].sum() == 0:
-        return _html(_t(lang, "No leads this month.", "No hay leads este mes."))
-    top = cur.sort_values(["leads", "channel"], ascending=[False, True], kind="stable").iloc[0]
-    tc = cur.sort_values(["customers", "channel"], ascending=[False, True], kind="stable").iloc[0]
-    share = top["leads"] / cur["leads"].sum()
-    en = (f"{top['channel']} brought the most leads ({fmt.number(top['leads'], 'en')}, {fmt.pct(share, 'en', 0)} of the "
-          f"month's); {tc['channel']} the most customers ({fmt.number(tc['customers'], 'en')}).")
-    es = (f"{top['channel']} trajo más leads ({fmt.number(top['leads'], 'es')}, {fmt.pct(share, 'es', 0)} del mes); "
-          f"{tc['channel']}, más clientes ({fmt.number(tc['customers'], 'es')}).")
-    if src.attrs["has_spend"]:
-        sp = cur[cur["spend"] > 0]
-        parts_en = [f"{r['channel']} {fmt.money(r['spend'], currency, 'en')} spent, {fmt.money(r['revenue'], currency, 'en')} won"
-                    for _, r in sp.iterrows()]
-        parts_es = [f"{r['channel']} {fmt.money(r['spend'], currency, 'es')} invertidos, {fmt.money(r['revenue'], currency, 'es')} ganados"
-                    for _, r in sp.iterrows()]
-        en += (" Return where the data have spend: " + "; ".join(parts_en) + ". Revenue counts the deals won this "
-               "month, from leads that may have arrived months earlier." if parts_en else "")
-        es += (" Retorno donde los datos traen inversión: " + "; ".join(parts_es) + ". Los ingresos son los negocios "
-               "ganados este mes, de leads que pudieron llegar meses antes." if parts_es else "")
-    if not src.attrs["has_traffic"]:
-        en += " There is no web-traffic export, so visits and visit-to-lead rates are not shown."
-        es += " No hay exportación de tráfico web: no se muestran visitas ni tasas de visita a lead."
-    elif not src.attrs["has_spend"]:
-        en += " The traffic export has no spend, so no return on spend can be computed."
-        es += " La exportación de tráfico no trae inversión: no se puede calcular el retorno."
-    return _html(_t(lang, en, es))
-
-
-def say_assets(assets: pd.DataFrame, lang: str = "en"):
-    """Best page by view→conversion rate and best offer by new leads (groups too small left out)."""
-    if assets.attrs.get("reason") == "no_asset_log":
-        return _html(_t(lang, "There is no activity log with assets (pages, forms, offers): asset conversion rates cannot be computed.",
-                        "No hay registro de actividad con activos (páginas, formularios, ofertas): no se pueden calcular sus tasas de conversión."))
-    ok = assets[~assets["too_small"]]
-    if ok.empty:
-        return _html(_t(lang, "Too few leads per asset this month to compare them.",
-                        "Muy pocos leads por activo este mes para compararlos."))
-    out_en, out_es = [], []
-    pages = ok[ok["kind"] == "page"]
-    if len(pages):
-        b, w = pages.iloc[0], pages.iloc[-1]
-        out_en.append(f"Of the leads who engaged with {b['asset']}, {fmt.pct(b['rate'], 'en')} converted within a week "
-                      f"({fmt.number(b['converted'], 'en')} of {fmt.number(b['engaged'], 'en')}); the lowest page is {w['asset']} "
-                      f"at {fmt.pct(w['rate'], 'en')}.")
-        out_es.append(f"De los leads que interactuaron con {b['asset']}, el {fmt.pct(b['rate'], 'es')} convirtió en una semana "
-                      f"({fmt.number(b['converted'], 'es')} de {fmt.number(b['engaged'], 'es')}); la página más baja es {w['asset']}, "
-                      f"con {fmt.pct(w['rate'], 'es')}.")
-    offers = ok[ok["kind"] == "offer"].sort_values(["new_leads", "asset"], ascending=[False, True], kind="stable")
-    if len(offers):
-        o = offers.iloc[0]
-        out_en.append(f"The offer that brought the most new leads was {o['asset']} ({fmt.number(o['new_leads'], 'en')}).")
-        out_es.append(f"La oferta que trajo más leads nuevos fue {o['asset']} ({fmt.number(o['new_leads'], 'es')}).")
-    return _html(_t(lang, " ".join(out_en), " ".join(out_es)))
-
-
-def say_follow_up(fu: pd.DataFrame, lang: str = "en", *, hours: float = 4.0):
-    """Median time to the first sales follow-up this month against the previous month."""
-    if fu.attrs.get("reason") == "no_contacts":
-        return _html(_t(lang, "The data record no sales contacts, so the time to follow-up cannot be measured.",
-                        "Los datos no registran contactos de ventas: no se puede medir el tiempo hasta el seguimiento."))
-    allr = fu[fu["group"] == TOTAL].reset_index(drop=True)
-    if allr.empty or pd.isna(allr["median_hours"].iloc[-1]):
-        return _html(_t(lang, "No lead converted and was followed up this month.", "Ningún lead convirtió y recibió seguimiento este mes."))
-    c = allr.iloc[-1]
-    en = (f"Half of this month's converted leads got a first sales follow-up within {fmt.duration_hours(c['median_hours'], 'en')}; "
-          f"{fmt.pct(c['within_sla'], 'en')} within the SLA's {fmt.number(hours, 'en')} h.")
-    es = (f"La mitad de los leads convertidos este mes tuvo un primer seguimiento de ventas en {fmt.duration_hours(c['median_hours'], 'es')}; "
-          f"el {fmt.pct(c['within_sla'], 'es')}, dentro de las {fmt.number(hours, 'es')} h del ANS.")
-    if len(allr) > 1 and pd.notna(allr["median_hours"].iloc[-2]):
-        p = allr.iloc[-2]
-        en += f" Previous month: {fmt.duration_hours(p['median_hours'], 'en')} and {fmt.pct(p['within_sla'], 'en')}."
-        es += f" Mes anterior: {fmt.duration_hours(p['median_hours'], 'es')} y {fmt.pct(p['within_sla'], 'es')}."
-    return _html(_t(lang, en, es))
-
-
-def say_quota(q: pd.DataFrame, lang: str = "en", *, currency: str = "USD"):
-    """% of quota attained and the gap, with the best and worst group."""
-    if q.attrs.get("reason") == "no_quota":
-        return _html(_t(lang, "There is no sales quota for this month (no quotas export and no marketing.monthly_quota in client.yml): "
-                              "sales cannot be compared with a quota.",
-                        "No hay cuota de ventas para este mes (ni exportación de cuotas ni marketing.monthly_quota en client.yml): "
-                        "no se pueden comparar las ventas con una cuota."))
-    tot = q[q["group"] == TOTAL].iloc[0]
-    gap_en = (f"{fmt.money(tot['gap'], currency, 'en')} short of it" if tot["gap"] > 0 else
-              f"{fmt.money(-tot['gap'], currency, 'en')} above it")
-    gap_es = (f"faltan {fmt.money(tot['gap'], currency, 'es')}" if tot["gap"] > 0 else
-              f"{fmt.money(-tot['gap'], currency, 'es')} por encima")
-    en = (f"Sales reached {fmt.pct(tot['pct'], 'en')} of the month's quota ({fmt.money(tot['revenue'], currency, 'en')} of "
-          f"{fmt.money(tot['quota'], currency, 'en')}; {gap_en}).")
-    es = (f"Ventas alcanzó el {fmt.pct(tot['pct'], 'es')} de la cuota del mes ({fmt.money(tot['revenue'], currency, 'es')} de "
-          f"{fmt.money(tot['quota'], currency, 'es')}; {gap_es}).")
-    g = q[(q["group"] != TOTAL) & q["pct"].notna()].sort_values(["pct", "group"], ascending=[False, True], kind="stable")
-    if len(g) > 1:
-        b, w = g.iloc[0], g.iloc[-1]
-        en += f" Highest: {b['group']} ({fmt.pct(b['pct'], 'en', 0)}); lowest: {w['group']} ({fmt.pct(w['pct'], 'en', 0)})."
-        es += f" Más alto: {b['group']} ({fmt.pct(b['pct'], 'es', 0)}); más bajo: {w['group']} ({fmt.pct(w['pct'], 'es', 0)})."
-    m = q.attrs.get("month")
-    if m is not None and m.status == "partial":
-        en += f" The month is not over: by now {fmt.money(tot['expected_to_date'], currency, 'en')} would be on pace."
-        es += f" El mes no ha terminado: a esta fecha, {fmt.money(tot['expected_to_date'], currency, 'es')} irían al ritmo."
-    return _html(_t(lang, en, es))
-
-
-def say_pipeline(p: pd.DataFrame, lang: str = "en", *, currency: str = "USD"):
-    """Open deals and their amount at the end of the month."""
-    if p.attrs.get("reason") == "no_deals" or p.empty:
-        return _html(_t(lang, "There is no deals export (or no open deal), so no pipeline can be shown.",
-                        "No hay exportación de negocios (o ningún negocio abierto): no se puede mostrar el embudo."))
-    return _html(_t(lang, f"{fmt.number(p['deals'].sum(), 'en')} open deals worth {fmt.money(p['amount'].sum(), currency, 'en')} "
-                          "at the end of the month (stages as exported).",
-                    f"{fmt.number(p['deals'].sum(), 'es')} negocios abiertos por {fmt.money(p['amount'].sum(), currency, 'es')} "
-                    "al cierre del mes (etapas según la exportación)."))
-
-
-def say_cycle(cyc: pd.DataFrame, lang: str = "en"):
-    """Median sales cycle of this month's wins against the previous twelve months."""
-    a = cyc[cyc["group"] == TOTAL].iloc[0]
-    if a["n"] == 0:
-        return _html(_t(lang, "No customer was won this month.", "No se ganó ningún cliente este mes."))
-    en = (f"The {fmt.number(a['n'], 'en')} customers won this month took a median of {fmt.number(a['median_days'], 'en')} days "
-          f"from lead to customer (previous 12 months: {fmt.number(a['history_median_days'], 'en')} days).")
-    es = (f"Los {fmt.number(a['n'], 'es')} clientes ganados este mes tardaron una mediana de {fmt.number(a['median_days'], 'es')} días "
-          f"de lead a cliente (12 meses anteriores: {fmt.number(a['history_median_days'], 'es')} días).")
-    return _html(_t(lang, en, es))
-
-
-def say_compliance(fc: pd.DataFrame, lang: str = "en"):
-    """Follow-up SLA compliance per team, naming teams significantly below the rest."""
-    if fc.empty or fc["judged"].sum() == 0:
-        return _html(_t(lang, "No new MQL of this month can be judged against the follow-up SLA yet.",
-                        "Aún no se puede juzgar ningún MQL nuevo de este mes frente al ANS de seguimiento."))
-    low = fc[fc["direction"].eq("below")]["group"].astype(str).tolist()
-    overall = fc["met"].sum() / fc["judged"].sum()
-    en = f"{fmt.pct(overall, 'en')} of this month's new MQLs were first contacted in time."
-    es = f"El {fmt.pct(overall, 'es')} de los MQL nuevos del mes se contactó a tiempo."
-    if low:
-        en += f" Significantly below the other teams (Fisher exact, BH-corrected): {', '.join(low)}."
-        es += f" Claramente por debajo del resto de equipos (Fisher exacto, corrección BH): {', '.join(low)}."
-    return _html(_t(lang, en, es))
-
-
-def commitments_table(com: pd.DataFrame, lang: str = "en", *, currency: str = "USD") -> pd.DataFrame:
-    """The SLA commitments ready to display: side, commitment, target, actual (formatted), status."""
-    return pd.DataFrame({
-        label("side", lang): [label(x, lang) for x in com["side"]],
-        label("commitment", lang): com[f"label_{lang}"].tolist(),
-        label("target", lang): [_fmt_unit(v, u, lang, currency) for v, u in zip(com["target"], com["unit"])],
-        label("actual", lang): [_fmt_unit(v, u, lang, currency) for v, u in zip(com["actual"], com["unit"])],
-        label("status", lang): [status_label(x, lang) for x in com["status"]],
-    })
-
-
-def say_commitments(com: pd.DataFrame, lang: str = "en"):
-    """How many commitments each side met this month."""
-    parts_en, parts_es = [], []
-    for side in ("marketing", "sales"):
-        c = com[com["side"] == side]
-        met = int((c["status"] == "met").sum())
-        ok = int(c["status"].isin(["met", "on_track"]).sum())
-        parts_en.append(f"{label(side, 'en')}: {met} of {len(c)} commitments met" + (f" ({ok} met or on track)" if ok != met else ""))
-        parts_es.append(f"{label(side, 'es')}: {met} de {len(c)} compromisos cumplidos" + (f" ({ok} cumplidos o en camino)" if ok != met else ""))
-    return _html(_t(lang, "; ".join(parts_en) + ".", "; ".join(parts_es) + "."))
-
-
-def agenda_table(items: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """An agenda (:func:`agenda`) with its column headers in ``lang``."""
-    return items.rename(columns={"item": label("item", lang), "detail": label("detail", lang)})
-
-
-# --------------------------------------------------------------------------------------------
-# plots
-# --------------------------------------------------------------------------------------------
-def _max_n_locator():
-    from matplotlib.ticker import MaxNLocator
-
-    return MaxNLocator
-
-
-def plot_series(series: pd.DataFrame, *, metric: str = "mqls", period=None, lang: str = "en", ax=None):
-    """Monthly bars of ``metric`` (:func:`monthly_series`), the report month highlighted."""
-    import matplotlib.pyplot as plt
-
-    from smk.views import theme
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=theme.figsize("wide"))
-    x = [fmt.month(p, lang, short=True) for p in series["month"]]
-    colors = [theme.COLORS["highlight"] if str(p) == str(period) else theme.COLORS["neutral"] for p in series["month"]]
-    ax.bar(x, series[metric].fillna(0).to_numpy(dtype=float), color=colors)
-    _ = ax.set_title(label(metric, lang))
-    ax.tick_params(axis="x", rotation=45)
-    ax.yaxis.set_major_locator(_max_n_locator()(integer=True))  # counts: no fractional ticks
-    theme.format_axis(ax, "y", "number", lang)
-    return ax
-
-
-def plot_trends(series: pd.DataFrame, *, period=None, lang: str = "en", currency: str = "USD", axes=None):
-    """Leads, MQLs, customers and revenue per month (:func:`monthly_series`), the report month
-    highlighted; a 2 × 2 grid. Returns the array of Axes."""
-    import matplotlib.pyplot as plt
-
-    from smk.views import theme
-
-    if axes is None:
-        _, axes = plt.subplots(2, 2, figsize=theme.figsize("tall"))
-    flat = np.asarray(axes).ravel()
-    for ax, metric in zip(flat, ("leads", "mqls", "customers", "revenue")):
-        plot_series(series, metric=metric, period=period, lang=lang, ax=ax)
-        if metric == "revenue":
-            theme.format_axis(ax, "y", "money", lang, currency=currency)
-        ax.tick_params(axis="x", labelsize=8)
-    return axes
-
-
-def plot_by_source(table: pd.DataFrame, *, metric: str = "leads", lang: str = "en", ax=None):
-    """Grouped bars of ``metric`` per source for each month of :func:`by_source`."""
-    import matplotlib.pyplot as plt
-
-    from smk.views import theme
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=theme.figsize("wide"))
-    wide = table.pivot_table(index="channel", columns="month", values=metric, aggfunc="sum", fill_value=0)
-    months = list(wide.columns)
-    width = 0.8 / max(len(months), 1)
-    xs = np.arange(len(wide))
-    for i, mo in enumerate(months):
-        ax.bar(xs + i * width, wide[mo].to_numpy(dtype=float), width, label=fmt.month(mo, lang, short=True),
-               color=theme.palette(len(months))[i])
-    ax.set_xticks(xs + width * (len(months) - 1) / 2, [str(c) for c in wide.index], rotation=30)
-    if months:
-        ax.legend()
-    _ = ax.set_title(f"{label(metric, lang)} · {label('channel', lang).lower()}")
-    return ax
-
-
-def plot_quota(table: pd.DataFrame, *, currency: str = "USD", lang: str = "en", ax=None):
-    """Revenue against quota per group (:func:`quota_attainment`), with the % attained."""
-    import matplotlib.pyplot as plt
-
-    from smk.views import theme
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=theme.figsize("normal"))
-    t = table.reset_index(drop=True)
-    xs = np.arange(len(t))
-    ax.bar(xs - 0.2, t["quota"].fillna(0).to_numpy(dtype=float), 0.4, color=theme.COLORS["neutral"], label=label("quota", lang))
-    ax.bar(xs + 0.2, t["revenue"].to_numpy(dtype=float), 0.4, color=theme.COLORS["sales"], label=label("revenue", lang))
-    for x, (_, r) in zip(xs, t.iterrows()):
-        if pd.notna(r["pct"]):
-            ax.annotate(fmt.pct(r["pct"], lang, 0), (x + 0.2, r["revenue"]), ha="center", va="bottom", fontsize=9)
-    ax.set_xticks(xs, [str(g) for g in t["group"]], rotation=20)
-    theme.format_axis(ax, "y", "money", lang, currency=currency)
-    ax.legend()
-    _ = ax.set_title(f"{label('revenue', lang)} / {label('quota', lang).lower()}")
-    return ax
-
-
-def plot_mql_pacing(client, period=None, *, lang: str = "en", ax=None):
-    """Cumulative daily MQLs of the month against the goal line (DOMAIN §5 marketing dashboard)."""
-    import matplotlib.pyplot as plt
-
-    from smk.views import theme
-
-    m = month_info(client, period)
-    if ax is None:
-        _, ax = plt.subplots(figsize=theme.figsize("normal"))
-    days = pd.date_range(m.start, m.end - pd.Timedelta(days=1), freq="D")
-    n = len(days)
-    if _has_values(client.leads, "mql_at"):
-        mq = client.leads.loc[m.contains(client.leads["mql_at"]), "mql_at"]
-        daily = mq.dt.normalize().value_counts().reindex(days, fill_value=0).cumsum()
-        last = min(n, int(np.ceil(m.fraction * n))) if m.status == "partial" else n
-        ax.plot(np.arange(1, last + 1), daily.to_numpy()[:last], color=theme.COLORS["marketing"], label=label("mqls", lang))
-    goal = mql_goal(client, m.period).get("goal") if m.status != "no_data" else None
-    if goal:
-        ax.plot([0, n], [0, goal], color=theme.COLORS["goal"], linestyle="--", label=label("goal", lang))
-    ax.set_xlim(0, n)
-    ax.set_xlabel("Day of the month" if lang == "en" else "Día del mes")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend()
-    _ = ax.set_title(f"{label('mql_pacing', lang)} · {fmt.month(m.period, lang)}")
-    return ax
+    if not _has_values(client.leads, "created_at"):
+        raise NotEnoughData(["dated"], reason="monthly.missing.undated")
+    history_months = int(params.get("history_months", 13))
+    source_months = int(params.get("source_months", 3))
+    s = summary(client, period)
+    p = s.month.period
+    missing: dict[str, Missing] = {}
+    if s.month.status == "no_data":
+        missing["commitments"] = Missing(reason="monthly.missing.no_data")
+    cfg = client.config
+    return MonthlyResult(
+        month=s.month, kpis=s.kpis, notes=s.notes, goal=s.goal, quota=s.quota,
+        series=monthly_series(client, history_months, p),
+        sources=by_source(client, p, months=source_months),
+        has_traffic=traffic_available(client), has_spend=spend_available(client),
+        assets=_or_missing(asset_conversion, missing, ("assets",),
+                           ["asset", "kind", "engaged", "converted", "rate", "ci_low", "ci_high", "new_leads", "too_small"],
+                           client, p),
+        follow_up=_or_missing(follow_up_time, missing, ("follow_up",),
+                              ["month", "group", "n", "contacted", "median_hours", "p75_hours", "within_sla"],
+                              client, p, months=source_months),
+        quota_team=_or_missing(quota_attainment, missing, ("quota", "quota_reps"),
+                               ["group", "quota", "revenue", "pct", "gap", "expected_to_date", "won_deals"],
+                               client, p, by="team"),
+        quota_owner=_or_missing(quota_attainment, {}, (),
+                                ["group", "quota", "revenue", "pct", "gap", "expected_to_date", "won_deals"],
+                                client, p, by="owner"),
+        pipeline=_or_missing(pipeline, missing, ("pipeline",), ["pipeline_stage", "deals", "amount"], client, p),
+        cycle=won_cycle(client, p),
+        compliance=_or_missing(first_contact_compliance, missing, ("compliance",),
+                               ["group", "judged", "met", "compliance", "ci_low", "ci_high", "pending", "too_small",
+                                "qvalue", "direction"], client, p, by="team"),
+        commitments=commitments(client, p),
+        disputes=quality_disputes(client, p),
+        recommended_sla=recommended_sla(client),
+        first_contact_hours=float(cfg.sla.first_contact_hours), attempts=int(cfg.sla.attempts),
+        attempts_within_days=float(cfg.sla.attempts_within_days),
+        baseline_months=int(cfg.analysis.dispute_baseline_months),
+        missing=missing,
+    )
 
 
 __all__ = [
-    "KPIS", "LABELS", "Month", "STATUS", "status_label", "agenda", "agenda_table", "commitments_table", "plot_trends", "say_assets",
-    "say_commitments", "say_compliance", "say_cycle", "say_follow_up", "say_narrative", "say_notes",
-    "say_pipeline", "say_quota", "say_sources", "tiles_html", "asset_conversion", "attempts_status", "by_source", "commitments",
-    "company_quota", "first_contact_compliance", "first_contact_status", "follow_up_time", "headlines",
-    "kpi_tiles", "kpis", "label", "month_bounds", "month_info", "month_notes", "monthly_series", "movements",
-    "mql_goal", "narrative", "pipeline", "plot_by_source", "plot_mql_pacing", "plot_quota", "plot_series",
-    "quality_disputes", "quota_attainment", "sla_clock", "won_cycle", "won_revenue",
+    "CONVERSION_TYPES", "KPIS", "KPI_KIND", "MISSING_GROUP", "Month", "MonthlyResult", "NOTE_CODES", "RANKED",
+    "SECTIONS", "STATUSES", "Summary", "TOTAL", "Z_CLEAR", "analyse", "asset_conversion", "by_source", "commitments",
+    "company_quota", "data_start", "elapsed_fraction", "first_contact_compliance", "follow_up_time",
+    "has_contact_data", "kpis", "monthly_series", "month_bounds", "month_info", "movements", "mql_goal", "pipeline",
+    "quality_disputes", "quota_attainment", "recommended_sla", "spend_available", "summary", "traffic_available",
+    "won_cycle", "won_revenue",
 ]
