@@ -637,3 +637,52 @@ def test_counters_without_dates_are_a_caution(tmp_path):
     assert _render(res, c, "en", tmp_path, ["cautions"])["cautions"] == [
         "Note: Activity comes from per-lead counters, which carry no dates: activity after a lead became a customer "
         "cannot be told apart and is counted too."]
+
+
+# ------------------------------------------------------------------------------------------------
+# The notebook's own cells on edge-case clients (in-process, as test_monthly does for 06)
+# ------------------------------------------------------------------------------------------------
+NOTEBOOK = __import__("pathlib").Path(__file__).resolve().parents[1] / "notebooks" / "02_mql_scoring.ipynb"
+
+
+def run_notebook_cells(client, lang, tmp_path, monkeypatch) -> list:
+    """Execute the notebook's code cells in-process on ``client`` (smk.report.setup patched to use it)
+    and return everything the cells displayed through the context, in order."""
+    import matplotlib
+    import nbformat
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    real = smk.report.setup
+    monkeypatch.setattr(smk.report, "setup", lambda **kw: real(
+        client_dir=tmp_path, period="", lang=lang, output_dir=tmp_path / "out", client=client, apply_theme=False))
+    ns: dict = {}
+    for cell in nbformat.read(NOTEBOOK, 4).cells:
+        if cell.cell_type != "code" or "interactive" in cell.metadata.get("tags", []):
+            continue
+        exec(compile(cell.source, "<cell>", "exec"), ns)
+    plt.close("all")
+    return ns["ctx"].shown
+
+
+@pytest.mark.parametrize("variant, lang, expect", [
+    ("chat_bot", "en", "Points come mostly from: Chat Bot (at least once) +88"),
+    ("no_rule", "es", "Ninguna regla tiene un efecto claro en convertirse en cliente en 90 días"),
+    ("few_customers", "en", "The scoring model could not be learned: it needs at least 10 customers"),
+    ("no_activity", "es", "este análisis necesita actividades de marketing"),
+])
+def test_notebook_renders_edge_clients(demo, variant, lang, expect, tmp_path, monkeypatch):
+    profile = ["industry", "country", "job_title", "channel", "offer", "employees"]
+    acts = demo.activities
+    c = {"chat_bot": lambda: _variant(demo, activities=acts.assign(activity_type=acts["activity_type"].astype(str).replace(
+             {"demo_request": "Chat Bot"}).astype("category"))),
+         "no_rule": lambda: _variant(demo, activities=None, leads=demo.leads.drop(columns=profile)),
+         "few_customers": lambda: _variant(demo, leads=demo.leads.head(300)),
+         "no_activity": lambda: _variant(demo, activities=None)}[variant]()
+    shown = run_notebook_cells(c, lang, tmp_path, monkeypatch)
+    text = "\n".join(repr(x) for x in shown if not hasattr(x, "savefig"))
+    assert expect in text
+    # every heading and section displayed something (its content, or why it cannot be shown)
+    assert len([x for x in shown if not hasattr(x, "savefig")]) >= 13 + 13
+    assert (tmp_path / "out" / "02.headlines.json").exists()
