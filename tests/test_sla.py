@@ -1,10 +1,14 @@
-"""04: MQL value, MQLs needed, quota share, goal, sales SLA terms, commitments and the agreement.
+"""04: MQL value, MQLs needed, quota share, goal, sales SLA terms, commitments and the agreement
+(smk.analyses.sla), how smk.views.sla says them in both languages, and notebook 04's own cells on
+edge-case clients (one lead, no contact data, script payloads in every text from the data).
 
 Values are worked out by hand in the comments (seed 000 ch. 3 for the value table).
 """
 from __future__ import annotations
 
+import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +17,9 @@ import pytest
 
 from smk.analyses import sla
 from smk.client import Client
-from smk.io.config import ClientConfig, MarketingConfig
+from smk.io.config import ClientConfig, MarketingConfig, SLAConfig
 from smk.io.ledger import Ledger
+from smk.views import sla as views
 
 TZ = "Europe/Madrid"
 
@@ -247,23 +252,32 @@ def test_commitments_and_agreement_on_a_complete_month():
     assert mk.loc["mqls", "met"] == False  # noqa: E712
     # no new MQLs → nothing to judge for sales: met stays NA
     assert pd.isna(mk.loc["first_contact", "met"]) and pd.isna(mk.loc["attempts", "met"])
+    # the commitments are codes: the views word them (test_commitments_in_words)
+    assert com4["commitment"].tolist() == list(sla.COMMITMENTS) and com4["side"].tolist() == ["marketing"] * 2 + ["sales"] * 2
+    assert not {"label_en", "label_es"} & set(com4.columns)
+    res = sla.analyse(c, "2026-05", use_recommendation=False)
     for lang, words in (("en", ["Marketing will deliver", "Remedy", "Review cadence", "within **4 hours**"]),
                         ("es", ["Marketing entregará", "Remedio", "Revisión", "en **4 horas**"])):
-        doc = sla.agreement(c, "2026-05", lang=lang)
+        doc = views.agreement_markdown(res, context(c, lang, period="2026-05"))
         for w in words:
             assert w in doc
-        assert "$" in doc and "${" not in doc  # every placeholder filled
+        assert "\\$" in doc and "{{" not in doc and "${" not in doc  # every placeholder filled, $ escaped for markdown
 
 
-def test_headlines_bilingual():
+def test_headlines_bilingual(tmp_path):
     c = _value_client(marketing=MarketingConfig(monthly_quota=100_000.0))
-    en = sla.headlines(c, "2026-05", lang="en")
-    es = sla.headlines(c, "2026-05", lang="es")
-    assert [h["label_en"] for h in en] == ["MQLs needed this month", "Marketing pacing", "First contact within 4 h"]
-    assert es[0]["label_es"] == "MQL necesarios este mes"
-    # 100,000 × 50 % / 3,050 = 16.39 → 17
-    assert en[0]["value"] == 17 and en[0]["display"] == "17"
-    assert es[1]["display"].startswith(("por debajo", "en línea", "por encima"))
+    res = sla.analyse(c, "2026-05", use_recommendation=False)
+    h = res.headlines()
+    assert [x.label for x in h] == ["sla.headline.goal", "sla.headline.pacing", "sla.headline.first_contact"]
+    # 100,000 × 50 % / 3,050 = 16.39 → 17; May so far (data end 20 May 12:00): no MQL → behind;
+    # no contact data → no first-contact rate
+    assert h[0].value == 17 and h[1].value == "behind" and h[2].value is None
+    for lang, labels, displays in (
+            ("en", ["MQLs needed this month", "Marketing pacing", "New MQLs first contacted in time"], ["17", "behind (0 / 17)", "–"]),
+            ("es", ["MQL necesarios este mes", "Ritmo de marketing", "MQL nuevos contactados a tiempo"], ["17", "por debajo (0 / 17)", "–"])):
+        context(c, lang, tmp_path, period="2026-05").save_headlines("04", res)
+        items = json.loads((tmp_path / "04.headlines.json").read_text(encoding="utf-8"))["items"]
+        assert [i["label"] for i in items] == labels and [i["display"] for i in items] == displays
 
 
 # ------------------------------------------------------------------- real data: Olist funnel
@@ -283,7 +297,7 @@ def olist(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("olist_sla")
     (folder / "client.yml").write_text(
-        "name: olist\ntimezone: UTC\ntables:\n  leads:\n"
+        "name: olist\ntimezone: UTC\nallow_outside_paths: true\ntables:\n  leads:\n"
         f"    file: {mql}\n"
         "    columns: {lead_id: mql_id, created_at: first_contact_date, channel: origin}\n"
         "    date_format: \"%d-%m-%Y\"\n"
@@ -321,3 +335,227 @@ def test_olist_close_rates_and_pacing_match_plain_pandas(olist):
     p = sla.pacing(c, "2018-05", goal=1000)
     assert p.mqls_so_far == int((m["first"].dt.to_period("M") == pd.Period("2018-05")).sum())
     assert p.complete and p.basis == "created_at"
+
+
+# ------------------------------------------------------------------- presentation (smk.views.sla)
+def context(client, lang: str, tmp_path=None, *, period: str = "2026-05", interactive: bool = False):
+    """A notebook context on ``client`` (the one views receive), without loading anything."""
+    from smk.report import Context
+
+    out = Path(tmp_path) if tmp_path is not None else Path(".")
+    return Context(client=client, period=pd.Period(period, "M"), lang=lang, output_dir=out, client_dir=out,
+                   interactive=interactive)
+
+
+def test_value_goal_and_terms_sentences_in_both_languages():
+    c = _value_client(marketing=MarketingConfig(monthly_quota=400_000.0))
+    res = sla.analyse(c, "2026-05", use_recommendation=False)
+    en, es = context(c, "en"), context(c, "es")
+    # values from test_mql_value_table_from_data_by_hand: demo 50,000 × 10 % = 5,000; ebook 120,000 × 2 % = 2,400;
+    # mix 3,050; goal 200,000 / 3,050 = 65.6 → 66; range 200,000 / mix value high … low (9,182.5 … 989.9)
+    assert repr(views.say_values(res, en)) == (
+        "An MQL from demo is worth $5,000 ($50,000 per customer × 10.0 % close within 90 days); one from ebook "
+        "only $2,400. The mix of the last months is worth $3,050 per MQL.")
+    assert repr(views.say_values(res, es)) == (
+        "Un MQL de demo vale $5.000 ($50.000 por cliente × 10,0 % que cierra en 90 días); uno de ebook solo "
+        "$2.400. El mix de los últimos meses vale $3.050 por MQL.")
+    assert repr(views.say_goal(res, en)) == (
+        "Marketing answers for 50 % of the $400,000 quota of May 2026: $200,000. At $3,050 per MQL that is 66 MQLs "
+        "(between 22 and 202 given the uncertainty of the close rates); the whole quota would need about 131.")
+    assert repr(views.say_goal(res, es)) == (
+        "Marketing responde del 50 % de la cuota de $400.000 de mayo 2026: $200.000. A $3.050 por MQL son 66 MQL "
+        "(entre 22 y 202 por la incertidumbre de las tasas de cierre); la cuota completa necesitaría unos 131.")
+    assert repr(views.sales_terms(res, en)[0]) == (
+        "The sales SLA in client.yml: first contact within 4 h, 8 attempts within 14 days; the dashboards below "
+        "measure it.")
+    assert repr(views.sales_terms(res, es)[0]) == (
+        "El SLA de ventas de client.yml: primer contacto en 4 h, 8 intentos en 14 días; los cuadros de mando de "
+        "abajo lo miden.")
+    # one attempt in one day reads in the singular; no quota: no goal
+    one = sla.analyse(_value_client(sla=SLAConfig(attempts=1, attempts_within_days=1)), "2026-05", use_recommendation=False)
+    assert "first contact within 4 h, 1 attempt within 1 day;" in repr(views.sales_terms(one, en)[0])
+    assert "primer contacto en 4 h, 1 intento en 1 día;" in repr(views.sales_terms(one, es)[0])
+    assert repr(views.say_goal(one, es)) == (
+        "No se puede fijar una meta de MQL para este mes: no hay cuota (tabla de cuotas o marketing.monthly_quota) "
+        "o todavía no hay valor del MQL.")
+
+
+def test_commitments_in_words():
+    c = _value_client(marketing=MarketingConfig(monthly_quota=100_000.0, mql_goal=10))
+    res = sla.analyse(c, "2026-04", use_recommendation=False)
+    # April: goal 10 fixed in client.yml, no MQL delivered; marketing's share 100,000 × 50 %; no contact data
+    assert views.commitments_display(res, context(c, "en", period="2026-04")).to_dict("list") == {
+        "side": ["Marketing", "Marketing", "Sales", "Sales"],
+        "commitment": ["MQLs delivered in the month", "Value of the MQLs delivered (marketing's share of the quota)",
+                       "New MQLs first contacted within 4 h", "New MQLs with 8 attempts within 14 days"],
+        "target": ["10", "$50,000", "90 %", "90 %"], "actual": ["0", "$0", "–", "–"],
+        "met": ["no", "no", "–", "–"], "on_track": ["no", "no", "no", "no"]}
+    assert views.commitments_display(res, context(c, "es", period="2026-04")).to_dict("list") == {
+        "side": ["Marketing", "Marketing", "Ventas", "Ventas"],
+        "commitment": ["MQL entregados en el mes", "Valor de los MQL entregados (parte de la cuota de marketing)",
+                       "MQL nuevos contactados en 4 h", "MQL nuevos con 8 intentos en 14 días"],
+        "target": ["10", "$50.000", "90 %", "90 %"], "actual": ["0", "$0", "–", "–"],
+        "met": ["no", "no", "–", "–"], "on_track": ["no", "no", "no", "no"]}
+    assert repr(views.say_goal(res, context(c, "es", period="2026-04"))) == (
+        "La meta de MQL de abril 2026 es 10 (fijada en client.yml).")
+
+
+def title(ax) -> str:
+    """An Axes' title wherever the theme put it (the theme titles on the left)."""
+    return next((ax.get_title(loc) for loc in ("left", "center", "right") if ax.get_title(loc)), "")
+
+
+DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
+
+
+def test_compliance_target_from_client_yml_reaches_the_result_and_the_charts(tmp_path):
+    import smk
+
+    folder = tmp_path / "demo"
+    shutil.copytree(DEMO, folder)
+    with (folder / "client.yml").open("a", encoding="utf-8") as f:
+        f.write("sla:\n  compliance_target: 0.5\n")
+    c = smk.load_client(folder)
+    res = sla.analyse(c, "2026-10", use_recommendation=False)
+    assert res.compliance_target == 0.5 and res.rule.compliance_target == 0.5 and res.agreement.target == 0.5
+    com = res.commitments.set_index("commitment")
+    assert com.loc[["first_contact", "attempts"], "target"].tolist() == [0.5, 0.5]
+    # first contact 64 % of 203 (test_dashboards' demo figures) meets a 50 % target; it missed 90 %
+    assert com.loc["first_contact", "actual"] == pytest.approx(129 / 203) and bool(com.loc["first_contact", "met"])
+    ctx = context(c, "en", tmp_path, period="2026-10")
+    for name in ("first_contact_trend", "attempts_trend"):
+        (fig,) = getattr(views, name)(res, ctx)
+        dashed = [line for line in fig.axes[0].get_lines() if line.get_linestyle() == "--"]
+        assert [list(line.get_ydata()) for line in dashed] == [[0.5, 0.5]], name
+    assert "At least **50 %** of new MQLs meet each of these two rules every month." in views.agreement_markdown(res, ctx)
+
+
+# ------------------------------------------------- the notebook's own cells on edge-case clients
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "04_sla.ipynb"
+
+
+def run_notebook_cells(client, period: str, lang: str, tmp_path, monkeypatch) -> list:
+    """Execute notebook 04's code cells in-process on ``client`` (smk.report.setup patched to use it,
+    the parameters cell's values kept) and return everything the cells displayed through the context."""
+    import matplotlib
+    import nbformat
+
+    import smk.report
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    real = smk.report.setup
+    monkeypatch.setattr(smk.report, "setup", lambda **kw: real(
+        client_dir=tmp_path, period=period, lang=lang, output_dir=tmp_path / "out", client=client, apply_theme=False))
+    ns: dict = {}
+    for cell in nbformat.read(NOTEBOOK, 4).cells:
+        if cell.cell_type != "code" or "interactive" in cell.metadata.get("tags", []):
+            continue
+        exec(compile(cell.source, "<cell>", "exec"), ns)
+    plt.close("all")
+    return ns["ctx"].shown
+
+
+def shown_text(shown) -> str:
+    return "\n".join(repr(x) if not hasattr(x, "data") else x.data for x in shown if not hasattr(x, "savefig"))
+
+
+def _one_lead_client() -> Client:
+    """A single MQL (ebook, rep ana of team A) on 10 Apr 2026 09:00, first attempted an hour later (connected);
+    no customer yet; data until 20 May 2026."""
+    leads = pd.DataFrame({"lead_id": ["L1"], "created_at": ["2026-04-10 09:00"], "mql_at": ["2026-04-10 09:00"],
+                          "offer": ["ebook"], "owner": ["ana"], "team": ["A"], "customer_at": [None]})
+    att = pd.DataFrame({"lead_id": ["L1"], "attempted_at": ["2026-04-10 10:00"], "outcome": ["connected"]})
+    return make_client(leads, data_end="2026-05-20 12:00", tables={"contact_attempts": att},
+                       marketing=MarketingConfig(monthly_quota=10_000.0))
+
+
+@pytest.mark.parametrize("lang, expect", [
+    ("en", ["The only new MQL judged was first contacted within 4 h.",
+            "The only new MQL judged got 8 attempts within 14 days or was reached sooner.",
+            "There are not yet MQLs old enough to have had the chance to close, so no MQL value can be computed.",
+            "No open lead is breaching the sales SLA right now."]),
+    ("es", ["El único MQL nuevo evaluado se contactó en 4 h.",
+            "El único MQL nuevo evaluado recibió 8 intentos en 14 días o se contactó antes.",
+            "Todavía no hay MQL con antigüedad suficiente para haber podido cerrar: no se puede calcular su valor.",
+            "Ningún lead abierto incumple ahora el SLA de ventas."]),
+])
+def test_notebook_runs_on_a_client_with_one_lead(lang, expect, tmp_path, monkeypatch):
+    # 04 used to stop with KeyError 'direction' (a one-team table has nobody to compare with)
+    shown = run_notebook_cells(_one_lead_client(), "2026-04", lang, tmp_path, monkeypatch)
+    text = shown_text(shown)
+    for sentence in expect:
+        assert sentence in text
+    res = sla.analyse(_one_lead_client(), "2026-04")
+    assert res.first_contact_team[["team", "mqls", "evaluable", "ok", "direction"]].to_dict("records") == [
+        {"team": "A", "mqls": 1, "evaluable": 1, "ok": 1, "direction": ""}]
+    assert (tmp_path / "out" / "04.headlines.json").exists() and (tmp_path / "out" / f"sla_agreement_{lang}.md").exists()
+
+
+def test_notebook_says_what_is_missing_without_contact_data(tmp_path, monkeypatch):
+    c = _value_client(marketing=MarketingConfig(monthly_quota=400_000.0))
+    res = sla.analyse(c, "2026-05", use_recommendation=False)
+    assert set(res.missing) == {"first_contact_team", "first_contact_rep", "first_contact_trend", "attempts_team",
+                                "attempts_rep", "attempts_trend", "breaching"}
+    assert res.missing["attempts_team"].needs == ("attempts",)
+    text = shown_text(run_notebook_cells(c, "2026-05", "en", tmp_path, monkeypatch))
+    assert "First-contact times need a contact-attempts log or the leads' first contact date." in text
+    assert "The attempts rule needs a contact-attempts log or the number of attempts per lead." in text
+    assert "Marketing will deliver at least 66 MQLs in May 2026" in text
+
+
+# ----------------------------------------------------------------- texts from the data are escaped
+PAYLOADS = ["<img src=x onerror=alert(1)>", "[x](javascript:alert(1))", "<script>document.title='pwned'</script>",
+            "**bold** _em_ `code` | cell $x$ \\(y\\) &amp;"]
+
+
+def test_md_escape_exact():
+    assert views.md_escape(PAYLOADS[0]) == "&lt;img src=x onerror=alert(1)&gt;"
+    assert views.md_escape(PAYLOADS[1]) == "\\[x\\](javascript:alert(1))"
+    assert views.md_escape(PAYLOADS[2]) == "&lt;script&gt;document.title='pwned'&lt;/script&gt;"
+    assert views.md_escape(PAYLOADS[3]) == ("\\*\\*bold\\*\\* \\_em\\_ \\`code\\` \\| cell \\$x\\$ &#92;(y&#92;) "
+                                            "&amp;amp;")
+    # a value cannot open a line of its own (a heading, a list, a table row)
+    assert views.md_escape("a\n# b\r\n- c\u2028d") == "a # b - c d"
+
+
+def _payload_client() -> Client:
+    """Three MQLs whose lead type (offer), owner and team are script payloads, and a client named by one."""
+    leads = pd.DataFrame({"lead_id": ["p1", "p2", "p3"], "created_at": ["2026-01-10 09:00"] * 3,
+                          "mql_at": ["2026-01-10 09:00"] * 3, "offer": PAYLOADS[:3],
+                          "owner": [PAYLOADS[1]] * 3, "team": [PAYLOADS[0]] * 3,
+                          "customer_at": ["2026-02-01 10:00", None, None], "revenue": [1000.0, None, None]})
+    att = pd.DataFrame({"lead_id": ["p1", "p2"], "attempted_at": ["2026-01-10 10:00", "2026-01-12 10:00"],
+                        "outcome": ["connected", "no_answer"]})
+    c = make_client(leads, data_end="2026-05-20 12:00", tables={"contact_attempts": att},
+                    marketing=MarketingConfig(monthly_quota=10_000.0))
+    import dataclasses
+
+    return dataclasses.replace(c, config=dataclasses.replace(c.config, name="<img src=x onerror=alert(1)> [x](javascript:alert(1))"))
+
+
+#: a markdown link whose closing bracket is not escaped
+LIVE_LINK = __import__("re").compile(r"(?<!\\)\]\(")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_script_payloads_from_the_data_stay_text(lang, tmp_path, monkeypatch):
+    shown = run_notebook_cells(_payload_client(), "2026-05", lang, tmp_path, monkeypatch)
+    for item in shown:
+        if hasattr(item, "savefig"):
+            continue
+        if hasattr(item, "data"):  # markdown (the agreement): no tag, no link
+            assert "<img" not in item.data and "<script" not in item.data and not LIVE_LINK.search(item.data)
+        else:  # HTML: every tag from the data escaped ("[x](javascript:…)" is plain text in HTML)
+            assert "<img" not in item._repr_html_() and "<script" not in item._repr_html_()
+    doc = (tmp_path / "out" / f"sla_agreement_{lang}.md").read_text(encoding="utf-8")
+    assert "<img" not in doc and "<script" not in doc and not LIVE_LINK.search(doc)
+    first = doc.splitlines()[0]
+    assert first.endswith("— &lt;img src=x onerror=alert(1)&gt; \\[x\\](javascript:alert(1))")
+    lines = doc.splitlines()
+    start = lines.index("|---|---:|---:|---:|---:|") + 1  # the value table, one row per lead type
+    rows = lines[start:start + 3]
+    assert [r.split(" | ")[0] for r in rows] == ["| &lt;img src=x onerror=alert(1)&gt;",
+                                                  "| &lt;script&gt;document.title='pwned'&lt;/script&gt;",
+                                                  "| \\[x\\](javascript:alert(1))"]
