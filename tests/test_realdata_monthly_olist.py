@@ -25,30 +25,30 @@ from smk.analyses import monthly as mo  # noqa: E402
 
 @pytest.fixture(scope="module")
 def olist(tmp_path_factory):
-    """A client folder: the real MQL export as leads; the real closed-deals export as deals
-    (every row of it is a won deal, so a ``stage`` column saying so is added in a temporary copy)."""
+    """A client folder: the real MQL export as leads (copied as it is); the real closed-deals export as
+    deals (every row of it is a won deal, so a ``stage`` column saying so is added in the copy)."""
+    import shutil
+
     import smk
 
     root = tmp_path_factory.mktemp("olist")
+    shutil.copyfile(MQL_FILE, root / "mqls.csv")
     pd.read_csv(DEALS_FILE, dtype=str).assign(stage="won").to_csv(root / "deals.csv", index=False)
-    (root / "client.yml").write_text(f"""
+    (root / "client.yml").write_text("""
 name: Olist (public dataset)
 currency: BRL
 timezone: America/Sao_Paulo
 tables:
   leads:
-    file: {MQL_FILE}
-    columns: {{lead_id: mql_id, created_at: first_contact_date, channel: origin}}
+    file: mqls.csv
+    columns: {lead_id: mql_id, created_at: first_contact_date, channel: origin}
     date_format: "%d-%m-%Y"
   deals:
     file: deals.csv
-    columns: {{deal_id: mql_id, lead_id: mql_id, closed_at: won_date, stage: stage, owner: sr_id,
-               amount: declared_monthly_revenue}}
+    columns: {deal_id: mql_id, lead_id: mql_id, closed_at: won_date, stage: stage, owner: sr_id,
+              amount: declared_monthly_revenue}
 """, encoding="utf-8")
-    try:
-        client = smk.load_client(root)
-    except NotImplementedError as exc:  # the loader placeholder (foundation not ready)
-        pytest.skip(f"smk.load_client not available yet: {exc}")
+    client = smk.load_client(root)
     # the MQL export's date is when the lead became an MQL: use it as mql_at too
     client.tables["leads"]["mql_at"] = client.tables["leads"]["created_at"]
     return client
