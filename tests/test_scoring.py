@@ -686,3 +686,26 @@ def test_notebook_renders_edge_clients(demo, variant, lang, expect, tmp_path, mo
     # every heading and section displayed something (its content, or why it cannot be shown)
     assert len([x for x in shown if not hasattr(x, "savefig")]) >= 13 + 13
     assert (tmp_path / "out" / "02.headlines.json").exists()
+
+
+def test_threshold_slider_in_jupyterlab(demo, demo_result, tmp_path):
+    from smk.views import registry
+
+    values = {}
+    for lang in texts.LANGS:
+        ctx = smk.report.setup(tmp_path, lang=lang, client=demo, output_dir=tmp_path / lang)
+        ctx.interactive = True
+        intro, box = registry.find(scoring.ScoringResult, "explorer")(demo_result, ctx)
+        slider, out = box.children
+        assert slider.value == 10.0  # starts at the recommendation
+        first = out.value
+        slider.value = 40.0
+        values[lang] = (slider.description, first, out.value)
+    assert values["en"] == ("Threshold",
+                            "<p><strong>191</strong> MQLs per month · close rate <strong>3.3 %</strong> [2.3 %, 4.8 %] · "
+                            "captures <strong>93 %</strong> of customers</p>",
+                            "<p><strong>132</strong> MQLs per month · close rate <strong>4.4 %</strong> [3.0 %, 6.5 %] · "
+                            "captures <strong>86 %</strong> of customers</p>")
+    assert values["es"][0] == "Umbral" and values["es"][2] == (
+        "<p><strong>132</strong> MQL al mes · tasa de cierre <strong>4,4 %</strong> [3,0 %, 6,5 %] · capta el "
+        "<strong>86 %</strong> de los clientes</p>")
