@@ -539,3 +539,10 @@ def test_activity_close_rates_from_per_lead_counters():
     # customers among the 4 who requested a demo: A, C, D → 3/4
     assert (r.loc["demo_request", "successes"], r.loc["demo_request", "n"]) == (3, 4)
     assert r.attrs["source"] == "counters"
+
+
+def test_months_of_creation_read_as_months_in_the_dimensions_table():
+    r = cr.close_rates_all(hand_client(), ["cohort"], within_days=None)
+    assert r["group"].tolist() == ["2025-06", "2025-01", "2025-02", "2025-05"]  # codes in the result
+    assert vcr.view(r, "rates_long", "es")["group"].tolist() == ["jun 2025", "ene 2025", "feb 2025", "may 2025"]
+    assert vcr.view(r, "rates_long", "en")["group"].tolist() == ["Jun 2025", "Jan 2025", "Feb 2025", "May 2025"]

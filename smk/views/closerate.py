@@ -133,6 +133,9 @@ def view(df: pd.DataFrame, kind: str, lang: str) -> pd.DataFrame:
         d = df.rename(columns={"rate": "step_rate"})
     elif kind == "cohorts":
         d = df.assign(cohort=df["cohort"].map(lambda m: fmt.month(m, lang, short=True)))
+    elif kind == "rates_long" and "dimension" in df:  # months of creation as months, like the cohorts table
+        month = df["dimension"].eq("cohort") & ~df["group"].isin([cr.TOTAL, cr.MISSING])
+        d = df.assign(group=df["group"].where(~month, df["group"][month].map(lambda m: fmt.month(m, lang, short=True))))
     return localize(d[[c for c in COLUMNS[kind] if c in d.columns]], lang)
 
 
