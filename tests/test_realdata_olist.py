@@ -40,6 +40,7 @@ def client(olist_files, tmp_path_factory):
     (folder / "client.yml").write_text(
         "name: olist\n"
         "timezone: UTC\n"
+        "allow_outside_paths: true\n"  # the shared dataset lives outside the temporary client folder
         "tables:\n"
         "  leads:\n"
         f"    file: {mql}\n"
@@ -117,3 +118,26 @@ def test_censored_curves_on_real_data(client):
     assert np.allclose(nf["cif_window"], nf["km_window"])
     # with N = 90 every MQL is old enough (last MQL 2018-05-31, data end 2018-11-14)
     assert (nf["window_n"] == nf["leads"]).all()
+
+
+def test_whole_analysis_and_every_section_render_on_real_data(client, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import smk.report
+    from smk.views import closerate as vcr
+
+    res = cr.analyse(client)
+    # MQLs with an origin and nothing else: no offer, no segment, no MQL date column, no activity log
+    assert set(res.missing) == {"offer", "cycle_offer", "cycle_segment", "cycle_mql", "assists", "landing",
+                                "attribution_channel", "attribution_asset"}
+    assert res.headlines()[-1].value == pytest.approx(res.cycle_all["median_days"].iloc[0])
+    for lang in ("en", "es"):
+        ctx = smk.report.setup(client_dir=tmp_path, period="2018-05", lang=lang, output_dir=tmp_path, client=client,
+                               apply_theme=False)
+        for name in cr.SECTIONS:
+            ctx.show(res, name)
+        words = " ".join(repr(x) for x in ctx.shown if not hasattr(x, "savefig"))
+        # the sales cycle sentence with the Olist figures (median 14.6 days, 842 customers)
+        assert vcr.cycle_text(res.cycle_all, res.cycle_channel, ctx) in words
+        assert ("among the 842 customers" if lang == "en" else "entre los 842 clientes") in words

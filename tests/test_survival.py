@@ -139,3 +139,36 @@ def test_value_at_and_origin():
     assert o["time"].iloc[0] == 0 and o["cif"].iloc[0] == 0 and o["survival"].iloc[0] == 1.0
     assert len(o) == len(cif) + 1
     pd.testing.assert_frame_equal(o.iloc[1:].reset_index(drop=True), cif, check_dtype=False)
+
+
+def test_grouped_tables_equal_one_call_per_group_and_statsmodels():
+    """The adapter splits by group: each group's rows equal a call on that group alone, and
+    statsmodels on the same subjects (event times; the censoring-only rows carry the curve forward)."""
+    from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight
+
+    rng = np.random.default_rng(8)
+    n = 900
+    t = rng.integers(0, 50, n).astype(float)
+    code = rng.choice([0, 1, 2], n, p=[0.4, 0.3, 0.3])
+    labels = np.array(["censored", "won", "lost"], dtype=object)[code]
+    g = rng.choice(np.array(["b", "a", None], dtype=object), n)
+    cif = survival.cumulative_incidence(t, labels, event="won", groups=g)
+    km = survival.kaplan_meier(t, code == 1, groups=g)
+    assert list(pd.unique(cif["group"])) == ["(missing)", "a", "b"]  # sorted by name, missing labelled
+    for name in ("a", "b", "(missing)"):
+        m = (g == name) if name != "(missing)" else pd.isna(g)
+        alone = survival.cumulative_incidence(t[m], labels[m], event="won")
+        part = cif[cif["group"] == name].drop(columns="group").reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, alone.drop(columns="group"))
+        ref = CumIncidenceRight(t[m], code[m])
+        assert part["time"].to_numpy() == pytest.approx(ref.times)
+        assert part["cif"].to_numpy() == pytest.approx(ref.cinc[0])
+        k = km[km["group"] == name].set_index("time")
+        sf = SurvfuncRight(t[m], (code[m] == 1).astype(float))
+        assert k.loc[sf.surv_times, "survival"].to_numpy() == pytest.approx(sf.surv_prob)
+        assert k.loc[sf.surv_times, "at_risk"].to_numpy() == pytest.approx(sf.n_risk)
+        # a censoring-only day keeps the survival of the last event day before it
+        quiet = k[k["events"] == 0]
+        for day, row in quiet.iterrows():  # a handful of days
+            before = sf.surv_prob[sf.surv_times <= day]
+            assert row["survival"] == pytest.approx(before[-1] if len(before) else 1.0)
