@@ -559,3 +559,33 @@ def test_script_payloads_from_the_data_stay_text(lang, tmp_path, monkeypatch):
     assert [r.split(" | ")[0] for r in rows] == ["| &lt;img src=x onerror=alert(1)&gt;",
                                                   "| &lt;script&gt;document.title='pwned'&lt;/script&gt;",
                                                   "| \\[x\\](javascript:alert(1))"]
+
+
+def test_small_groups_and_a_single_lead_type_read_correctly():
+    from smk.io.config import AnalysisConfig
+
+    # min_group_size 50: demo's 40 matured MQLs are too few (ebook's 100 are enough)
+    c = _value_client(analysis=AnalysisConfig(min_group_size=50))
+    res = sla.analyse(c, "2026-05", use_recommendation=False)
+    assert repr(views.say_values(res, context(c, "en"))).endswith(
+        "The mix of the last months is worth $3,050 per MQL. Too few matured MQLs to trust: demo.")
+    assert repr(views.say_values(res, context(c, "es"))).endswith(
+        "El mix de los últimos meses vale $3.050 por MQL. Hay muy pocos MQL maduros para fiarse de: demo.")
+    # one lead type: no "one from X only …" comparing it with itself
+    one = _value_client()
+    one.leads["offer"] = "ebook"
+    r1 = sla.analyse(one, "2026-05", use_recommendation=False)
+    assert len(r1.values) == 1
+    # 140 matured MQLs, 6 won within 90 days; revenue (100,000 + 60,000 + 200,000 + 4 × 50,000) / 7 = 80,000
+    assert repr(views.say_values(r1, context(one, "en"))) == (
+        "An MQL from ebook is worth $3,429 ($80,000 per customer × 4.3 % close within 90 days).")
+
+
+def test_goal_explorer_only_in_jupyterlab():
+    c = _value_client(marketing=MarketingConfig(monthly_quota=400_000.0))
+    res = sla.analyse(c, "2026-05", use_recommendation=False)
+    assert views.explorer(res, context(c, "en")) == []
+    (box,) = views.explorer(res, context(c, "es", interactive=True))
+    # quota, marketing's share, one close-rate slider per lead type (demo, ebook), the table
+    assert [w.description for w in box.children[:-1]] == ["Cuota", "Parte de marketing", "demo", "ebook"]
+    assert box.children[0].value == 400_000 and box.children[1].value == 0.5
