@@ -53,3 +53,77 @@ def test_windows_and_age():
 def test_needs_data_end():
     with pytest.raises(ValueError, match="data_end"):
         lead_outcomes(leads(), deals())
+
+
+# --- outcome coverage ---------------------------------------------------------------------------
+
+def _coverage_client(lead_months: dict[str, int], deal_months: dict[str, int], won_every: int = 3):
+    """Leads per creation month; the first ``deal_months[m]`` leads of month m get a deal closed ten
+    days after creation, every ``won_every``-th won, the others lost."""
+    from types import SimpleNamespace
+
+    rows, deals = [], []
+    for month, n in lead_months.items():
+        for i in range(n):
+            lid = f"{month}-{i}"
+            created = pd.Timestamp(f"{month}-01 09:00", tz="UTC") + pd.Timedelta(days=i % 20)
+            rows.append({"lead_id": lid, "created_at": created})
+            if i < deal_months.get(month, 0):
+                deals.append({"deal_id": f"D{lid}", "lead_id": lid, "stage": "won" if i % won_every == 0 else "lost",
+                              "amount": 100.0, "created_at": created + pd.Timedelta(days=1),
+                              "closed_at": created + pd.Timedelta(days=10)})
+    leads = pd.DataFrame(rows)
+    deal_frame = pd.DataFrame(deals)
+    return SimpleNamespace(leads=leads, deals=deal_frame, tables={"leads": leads, "deals": deal_frame},
+                           data_end=pd.Timestamp("2026-07-31", tz="UTC"))
+
+
+def test_coverage_starts_where_the_outcome_export_starts():
+    from smk.analyses.outcomes import outcome_coverage
+
+    # Jan–Jun, 30 leads a month; deals exist only for leads from April (12 of 30 = 40 % a month).
+    # Dates: the earliest deal is created on 2 April → the records start in April. Shares: 0 % in
+    # Jan–Mar, 40 % after; median 40 %, floor 4 % → the first covered month is April too.
+    client = _coverage_client({m: 30 for m in ("2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06")},
+                              {"2026-04": 12, "2026-05": 12, "2026-06": 12})
+    cov = outcome_coverage(client)
+    assert cov.start == pd.Timestamp("2026-04-01") and cov.partial
+    assert cov.uncovered_leads == 90
+    assert cov.months["covered"].tolist() == [False, False, False, True, True, True]
+    assert cov.months["share"].round(2).tolist() == [0.0, 0.0, 0.0, 0.4, 0.4, 0.4]
+    assert int(cov.mask(client.leads["created_at"]).sum()) == 90
+
+
+def test_coverage_is_complete_when_records_start_with_the_leads():
+    from smk.analyses.outcomes import outcome_coverage
+
+    # A quiet month (1 of 30 leads with a deal: 3.3 %, above 10 % of the 40 % median) is not a gap.
+    client = _coverage_client({"2026-01": 30, "2026-02": 30, "2026-03": 30}, {"2026-01": 12, "2026-02": 1, "2026-03": 12})
+    cov = outcome_coverage(client)
+    assert cov.start is None and not cov.partial and cov.uncovered_leads == 0
+    assert bool(cov.mask(client.leads["created_at"]).all())
+
+
+def test_coverage_of_an_export_whose_deals_start_late_by_dates_alone():
+    from smk.analyses.outcomes import outcome_coverage
+
+    # Every month has some deals by share (a few long cycles), but no outcome is dated before
+    # March: leads of January and February could not have had their outcome recorded.
+    client = _coverage_client({"2026-01": 30, "2026-02": 30, "2026-03": 30, "2026-04": 30},
+                              {"2026-01": 0, "2026-02": 0, "2026-03": 10, "2026-04": 10})
+    client.deals.loc[0, "created_at"] = pd.Timestamp("2026-03-05", tz="UTC")  # first dated record: March
+    cov = outcome_coverage(client)
+    assert cov.start == pd.Timestamp("2026-03-01") and cov.uncovered_leads == 60
+
+
+def test_olist_outcomes_cover_only_from_december_2017():
+    """Olist's MQLs start in June 2017 but its first won date is in December 2017: the 2017
+    cohorts' outcomes were never exported (1,802 MQLs created June–November 2017)."""
+    from conftest import ROOT, require_dataset
+
+    import smk
+    from smk.analyses.outcomes import outcome_coverage
+
+    require_dataset("olist")
+    cov = outcome_coverage(smk.load_client(ROOT / "examples" / "olist"))
+    assert cov.start == pd.Timestamp("2017-12-01") and cov.uncovered_leads == 1802

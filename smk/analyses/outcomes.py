@@ -7,6 +7,8 @@ lost. Everything else is *open* and censored at ``data_end``: it has not had the
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -109,3 +111,109 @@ def old_enough(outcomes: pd.DataFrame, data_end: pd.Timestamp, min_age_days: int
 def won_within(outcomes: pd.DataFrame, days: int) -> pd.Series:
     """Boolean: won within ``days`` of creation (leads won without a date count as not known: False)."""
     return outcomes["won"] & (((outcomes["won_at"] - outcomes["created_at"]).dt.total_seconds()) <= days * 86400)
+
+
+#: A creation month counts as covered by the outcome data when at least this share of its leads has an
+#: outcome record, relative to the typical (median) month that has any: an export of deals that starts
+#: a year after the leads leaves the earlier months at 0 %, which is missing data, not failure.
+COVERAGE_RELATIVE_FLOOR = 0.1
+COVERAGE_MIN_LEADS = 20
+
+
+@dataclass(frozen=True)
+class OutcomeCoverage:
+    """Which leads the outcome data (deals, won/lost marks) can speak for.
+
+    ``start``: the first creation month covered (a naive Timestamp at the first of the month), or
+    None when every month is covered or the data have no dates; ``months``: one row per creation
+    month, ``month, leads, with_outcome, share, covered``; ``uncovered_leads``: leads created
+    before ``start``. Rates, tests and model training use only covered leads (:meth:`mask`).
+    """
+
+    start: pd.Timestamp | None
+    months: pd.DataFrame
+    uncovered_leads: int
+
+    @property
+    def partial(self) -> bool:
+        return self.start is not None and self.uncovered_leads > 0
+
+    def mask(self, created_at: pd.Series) -> pd.Series:
+        """True for leads created in a covered month (all True when coverage is complete)."""
+        if self.start is None:
+            return pd.Series(True, index=created_at.index)
+        created = created_at.dt.tz_localize(None) if getattr(created_at.dt, "tz", None) is not None else created_at
+        return (created >= self.start).fillna(False)
+
+
+def outcome_coverage(client) -> OutcomeCoverage:
+    """Detect the period the outcome data cover (computed once per client).
+
+    Two kinds of evidence, the later start wins. (1) Dates: leads created before the month of the
+    earliest dated outcome record (a won or lost date, a deal created or closed) cannot have had
+    their outcome recorded — on Olist the first won date is in December 2017 while MQLs start in
+    June 2017, so the 2017 cohorts look like failures that were never recorded. (2) Shares: a lead
+    *has an outcome record* when it is won or lost, or has any deal. Per creation month:
+    ``share`` = leads with a record ÷ leads. With ``ref`` = the median share of the months (of at
+    least 20 leads) with any record, the months before the first month whose share reaches
+    10 % of ``ref`` are not covered: the outcome export starts after them. Later months with low
+    shares are the ordinary censoring of recent leads and stay covered (analyses handle them with
+    minimum ages). Example: leads from January 2025, deals only for leads created from January
+    2026 on (30 % won each month) → ``start`` = 2026-01-01, 2025's leads uncovered.
+    """
+    if hasattr(client, "cached"):
+        return client.cached(("outcome_coverage", str(client.data_end)), lambda: _outcome_coverage(client))
+    return _outcome_coverage(client)
+
+
+def _first_outcome_date(out: pd.DataFrame, deals: pd.DataFrame | None) -> pd.Timestamp | None:
+    """The month of the earliest dated outcome record (won, lost, deal created or closed), naive."""
+    dates = [out["won_at"], out["lost_at"]]
+    if deals is not None and len(deals):
+        dates += [deals[c] for c in ("created_at", "closed_at") if c in deals]
+    firsts = []
+    for s in dates:
+        s = s.dropna()
+        if len(s):
+            v = s.min()
+            firsts.append(v.tz_localize(None) if v.tzinfo is not None else v)
+    if not firsts:
+        return None
+    return pd.Timestamp(min(firsts)).to_period("M").to_timestamp()
+
+
+def _outcome_coverage(client) -> OutcomeCoverage:
+    empty = pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "leads": pd.Series(dtype="int64"),
+                          "with_outcome": pd.Series(dtype="int64"), "share": pd.Series(dtype="float64"),
+                          "covered": pd.Series(dtype="bool")})
+    leads = client.leads
+    if "created_at" not in leads or not leads["created_at"].notna().any():
+        return OutcomeCoverage(None, empty, 0)
+    out = lead_outcomes(client)
+    record = out["won"].to_numpy() | out["lost"].to_numpy()
+    deals = client.deals
+    if deals is not None and len(deals) and "lead_id" in deals:
+        record = record | isin(out["lead_id"], deals["lead_id"].dropna())
+    created = out["created_at"]
+    if getattr(created.dt, "tz", None) is not None:
+        created = created.dt.tz_localize(None)
+    month = created.dt.to_period("M").dt.to_timestamp()
+    frame = pd.DataFrame({"month": month, "record": record}).dropna(subset=["month"])
+    g = frame.groupby("month", sort=True)["record"].agg(["size", "sum"])
+    months = pd.DataFrame({"month": g.index, "leads": g["size"].to_numpy(dtype="int64"),
+                           "with_outcome": g["sum"].to_numpy(dtype="int64")})
+    months["share"] = months["with_outcome"] / months["leads"]
+    big = months[(months["leads"] >= COVERAGE_MIN_LEADS) & (months["with_outcome"] > 0)]
+    start = None
+    if len(big):
+        ref = float(big["share"].median())
+        ok = (months["share"] >= COVERAGE_RELATIVE_FLOOR * ref) & (months["with_outcome"] > 0)
+        first = months.index[ok.to_numpy()][0]
+        if first > months.index[0]:
+            start = pd.Timestamp(months.loc[first, "month"])
+    first_record = _first_outcome_date(out, deals)
+    if first_record is not None and len(months) and first_record > months["month"].iloc[0]:
+        start = first_record if start is None else max(start, first_record)
+    months["covered"] = True if start is None else (months["month"] >= start)
+    uncovered = 0 if start is None else int(months.loc[~months["covered"], "leads"].sum())
+    return OutcomeCoverage(start, months.reset_index(drop=True), uncovered)
