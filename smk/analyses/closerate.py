@@ -675,9 +675,13 @@ def _missing(exc: NotEnoughData) -> Missing:
 def analyse(client, period=None) -> CloseRatesResult:
     """Every table of notebook 03 on ``client`` (the per-lead table computed once). ``period`` is
     accepted for the common signature: close rates look at the whole history up to
-    ``client.data_end`` (the report month does not cut it)."""
+    ``client.data_end`` (the report month does not cut it). Raises NotEnoughData when the leads have
+    no creation dates (windows, curves and cycles all count from them)."""
     del period
     o = lead_table(client)
+    if not o["created_at"].notna().any():
+        raise NotEnoughData(["dated"], "not enough data: the leads have no creation dates",
+                            reason="closerate.missing.undated")
     dims = available_dimensions(client)
     missing: dict[str, Missing] = {}
     parts: dict = {}
