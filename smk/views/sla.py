@@ -198,6 +198,8 @@ def say_goal(res: SlaResult, ctx) -> Html:
 
 @section(SlaResult, "goal")
 def goal(res: SlaResult, ctx, **options) -> list:
+    if res.needed.empty:
+        return [say_goal(res, ctx)]
     table = _columns(localize(res.needed, ctx), ["lead_type", "mix_share", "value", "mqls_needed_ceil",
                                                  "mqls_needed_low", "mqls_needed_high"])
     return [ctx.table(table, formats={"mix_share": "pct:0", "value": "money", "mqls_needed_ceil": "int",
@@ -275,7 +277,7 @@ def sales_terms(res: SlaResult, ctx, **options) -> list:
     main = ctx.text("sla.sales.rule", hours=fmt.number(r.first_contact_hours, lang),
                     **_phrases(ctx, r.attempts, r.within_days))
     rec = ""
-    if res.terms.attrs.get("recommended"):
+    if res.terms.attrs.get("recommended") and len(res.terms):
         t = res.terms.iloc[0]
         rec = ctx.text("sla.sales.recommended", hours=fmt.number(t["recommended_first_contact_hours"], lang),
                        **_phrases(ctx, t["recommended_attempts"], t["recommended_within_days"]))

@@ -75,7 +75,7 @@ def agreement_terms(client, period: str | None = None, *, target: float | None =
     g = goal or monthly_mql_goal(client, period)
     s = terms if terms is not None else sales_sla(client, use_recommendation=use_recommendation)
     cfg = client.config.sla
-    rec = bool(s.attrs.get("recommended")) and use_recommendation
+    rec = bool(s.attrs.get("recommended")) and use_recommendation and len(s) > 0
     if rec:
         r = s.iloc[0]
         h, k, d = float(r["recommended_first_contact_hours"]), int(r["recommended_attempts"]), float(r["recommended_within_days"])
