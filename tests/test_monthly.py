@@ -663,6 +663,14 @@ def test_no_contact_data_says_what_is_missing(tmp_path):
     assert "0.0 %" not in text and "behind" not in text
 
 
+def test_undated_leads_cannot_make_a_monthly_report():
+    c = make_client()
+    c.tables["leads"] = c.tables["leads"].assign(created_at=pd.Series(pd.NaT, index=c.leads.index, dtype=c.leads["created_at"].dtype))
+    with pytest.raises(NotEnoughData) as exc:
+        mo.analyse(c, "2026-02")
+    assert exc.value.needs == ["dated"]
+
+
 # --- the demo client: planted effects (docs/demo-data.md) -------------------------------------------
 @pytest.fixture(scope="module")
 def demo():

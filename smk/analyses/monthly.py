@@ -887,7 +887,7 @@ def analyse(client, period=None, **params: Any) -> MonthlyResult:
     the by-source, follow-up tables). Raises NotEnoughData when the leads carry no creation dates.
     """
     if not _has_values(client.leads, "created_at"):
-        raise NotEnoughData(["dated"], reason="monthly.missing.undated")
+        raise NotEnoughData(["dated"])
     history_months = int(params.get("history_months", 13))
     source_months = int(params.get("source_months", 3))
     s = summary(client, period)
