@@ -96,8 +96,8 @@ def test(args: list[str]) -> int:
     setup()
     ensure_chromium()
     jobs = "2" if (os.cpu_count() or 1) >= 2 else "1"
-    cmd = [PY, "-m", "pytest", "-n", jobs, "--dist", "loadfile", "tests",
-           "--nbval", "notebooks", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", *args]
+    # pyproject.toml: testpaths tests + notebooks, nbval and its sanitizers on (plain `pytest` does the same)
+    cmd = [PY, "-m", "pytest", "-n", jobs, "--dist", "loadfile", *args]
     return _run(cmd, env=kernel_env())
 
 

@@ -1,22 +1,35 @@
-"""Every notebook of notebooks/ follows the conventions of docs/architecture.md and stores clean
-outputs from a refresh. nbval itself (re-executing each notebook on the demo client and comparing
-with the stored outputs, sanitizers in tests/nbval_sanitize.cfg) runs in the same pytest session:
-``python3 tasks.py test`` passes ``--nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg``
-(one notebook alone: ``smk.run.runner.nbval_command([path])``). Running it here as well would execute
-every notebook twice.
+"""Every notebook of notebooks/ follows the conventions of docs/architecture.md, stores clean
+outputs from a refresh, and runs on awkward clients (leads only, no contact attempts, undated, one
+lead, a month without data) without an error, saying "not enough data" where a part is missing.
+
+nbval itself (re-executing each notebook on the demo client and comparing with the stored outputs,
+sanitizers in tests/nbval_sanitize.cfg) runs in the same pytest session: pyproject.toml puts
+``notebooks`` in ``testpaths`` and ``--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg`` in
+``addopts``, so plain ``pytest`` (and ``python3 tasks.py test``) checks them; ``pytest tests/x.py``
+still runs just that file (one notebook alone: ``pytest notebooks/04_sla.ipynb``).
 
 Refresh stored outputs deliberately with ``smk refresh`` (= ``python3 tasks.py refresh``).
 """
 from __future__ import annotations
 
+import ast
 import configparser
+import copy
+import dataclasses
 import re
+import subprocess
+import sys
+import tomllib
 
+import matplotlib
 import nbformat
+import pandas as pd
 import pytest
 
-from smk.run import runner
+from smk.analyses.base import Result
+from smk.io.ledger import Ledger
 from smk.report import PROJECT_ROOT
+from smk.run import runner
 
 NOTEBOOKS = sorted(p for p in (PROJECT_ROOT / "notebooks").glob("*.ipynb"))
 IDS = [p.stem for p in NOTEBOOKS]
@@ -67,3 +80,114 @@ def test_every_sanitizer_says_why_it_exists():
             assert lines[i].startswith(("[", "regex:", "replace:")), f"[{section}] has no comment above it"
             i -= 1
         assert i >= 0 and lines[i].startswith("#"), f"[{section}] has no comment above it"
+
+
+# --- plain pytest runs nbval -----------------------------------------------------------------------
+
+def test_plain_pytest_checks_the_notebooks_with_nbval():
+    ini = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
+    assert "notebooks" in ini["testpaths"] and "tests" in ini["testpaths"]
+    opts = ini["addopts"].split()
+    assert "--nbval" in opts and opts[opts.index("--nbval-sanitize-with") + 1] == "tests/nbval_sanitize.cfg"
+    # naming a test file still runs just that file: no notebook is collected
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                           "tests/test_fmt.py"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "test_fmt.py::" in proc.stdout and ".ipynb" not in proc.stdout
+
+
+# --- every notebook's own cells on awkward clients ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo():
+    import smk
+
+    return smk.load_client(PROJECT_ROOT / "data" / "demo")
+
+
+def subset(client, keep_leads: pd.Index, **changes):
+    """``client`` with only the leads ``keep_leads`` (and the rows of other tables that point to them)."""
+    tables = {}
+    for name, df in client.tables.items():
+        if name == "leads":
+            tables[name] = df[df["lead_id"].isin(keep_leads)].reset_index(drop=True)
+        elif "lead_id" in df.columns:
+            tables[name] = df[df["lead_id"].isin(keep_leads)].reset_index(drop=True)
+        else:
+            tables[name] = df
+    fields = {"tables": tables, "rows_in": {k: len(v) for k, v in tables.items()}, "_derived": {}}
+    fields.update(changes)
+    return dataclasses.replace(client, **fields)
+
+
+def edge_client(demo, kind: str):
+    """Small awkward clients made from the demo client (every sixth lead keeps each one quick)."""
+    sample = demo.leads["lead_id"].iloc[::6]
+    base = subset(demo, sample)
+    if kind == "leads_only":
+        return dataclasses.replace(base, tables={"leads": base.leads}, rows_in={"leads": len(base.leads)}, _derived={})
+    if kind == "no_contact_attempts":
+        tables = {k: v for k, v in base.tables.items() if k != "contact_attempts"}
+        tables["leads"] = base.leads.drop(columns=[c for c in ("n_attempts", "n_connects") if c in base.leads])
+        return dataclasses.replace(base, tables=tables, rows_in={k: len(v) for k, v in tables.items()}, _derived={})
+    if kind == "undated":
+        # as the loader gives an undated export: created_at all missing, no other date
+        dates = [c for c in base.leads.columns if pd.api.types.is_datetime64_any_dtype(base.leads[c]) and c != "created_at"]
+        leads = base.leads.drop(columns=dates).assign(
+            created_at=pd.Series(pd.NaT, index=base.leads.index, dtype=base.leads["created_at"].dtype))
+        config = copy.deepcopy(base.config)
+        config.period = "2026-09"  # no dates: no default month
+        config.tables["leads"].undated = True
+        return dataclasses.replace(base, tables={"leads": leads}, rows_in={"leads": len(leads)}, config=config,
+                                   data_end=pd.NaT, ledger=Ledger(), _derived={})
+    if kind == "one_lead":
+        won = demo.deals["lead_id"].dropna().iloc[0] if demo.deals is not None else demo.leads["lead_id"].iloc[0]
+        return subset(demo, pd.Index([won]))
+    if kind == "empty_month":
+        return base
+    raise ValueError(kind)
+
+
+EDGES = {"leads_only": "2026-09", "no_contact_attempts": "2026-09", "undated": "2026-09", "one_lead": "2026-09",
+         "empty_month": "2024-01"}
+SHOW_RE = re.compile(r"ctx\.show\((\w+),\s*[\"'](\w+)[\"']")
+
+
+def run_cells(path, client, period, lang, tmp_path, monkeypatch) -> dict:
+    """Execute the notebook's code cells in-process on ``client`` (smk.report.setup patched to use
+    it), as a kernel would (interactive cells left out); return the namespace."""
+    import matplotlib.pyplot as plt
+
+    import smk.report
+
+    real = smk.report.setup
+    monkeypatch.setattr(smk.report, "setup", lambda **kw: real(
+        client_dir=tmp_path, period=period, lang=lang, output_dir=tmp_path / "out", client=client, apply_theme=False))
+    ns: dict = {}
+    try:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code" or "interactive" in cell.metadata.get("tags", []):
+                continue
+            exec(compile(ast.parse(cell.source), f"<{path.name}>", "exec"), ns)
+    finally:
+        plt.close("all")
+    return ns
+
+
+@pytest.mark.parametrize("kind", sorted(EDGES))
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_runs_on_an_awkward_client_and_says_what_is_missing(path, kind, demo, tmp_path, monkeypatch):
+    matplotlib.use("Agg")
+    client = edge_client(demo, kind)
+    lang = "es" if kind in ("undated", "one_lead") else "en"
+    ns = run_cells(path, client, EDGES[kind], lang, tmp_path, monkeypatch)
+    ctx = ns["ctx"]
+    assert (tmp_path / "out" / f"{path.name[:2]}.headlines.json").exists()  # the index tile has its file
+    source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    missing = [(name, section) for name, section in SHOW_RE.findall(source)
+               if isinstance(ns.get(name), Result) and ns[name].is_missing(section) is not None]
+    notes = [x for x in ctx.shown if 'class="smk-note smk-missing"' in getattr(x, "html", "")]
+    if missing:
+        assert notes, f"{path.name} on {kind}: {missing} are missing but no 'not enough data' note was shown"
+        word = "No hay datos suficientes" if lang == "es" else "Not enough data"
+        assert all(word in n.html for n in notes)
