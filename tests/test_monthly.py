@@ -595,12 +595,22 @@ def test_tiles_and_kpi_table(res):
     assert tiles.html.count("color:#009E73") == 6 and tiles.html.count("color:#D55E00") == 1
 
 
-def test_tiles_escape_what_comes_from_the_data():
-    # a label can never inject markup: the tiles go through the autoescaped template
-    s = mo.summary(make_client(), "2026-02")
-    html = vm.list_html(["<script>alert(1)</script> & more"]).html
-    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
-    assert "<script>" not in vm.tiles_html(s, "en", "USD").html
+def test_data_reaching_html_is_escaped(tmp_path):
+    # a channel name from the export is text, never markup: tables, sentences and lists are escaped
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    c = make_client()
+    c.tables["leads"] = c.leads.assign(channel=c.leads["channel"].replace({"organic": "<script>x</script> & co"}))
+    res = mo.analyse(c, "2026-02")
+    shown = vm.sources(res, context(c, "en", tmp_path))
+    plt.close("all")
+    html = "".join(x.html for x in shown if hasattr(x, "html"))
+    assert "<script>" not in html
+    # the sentence, and a table row in January and in February (December 2025 has no data: no row)
+    assert html.count("&lt;script&gt;x&lt;/script&gt; &amp; co") == 1 + 2
+    assert "<li>&lt;b&gt; &amp;</li>" in vm.list_html(["<b> &"]).html
 
 
 # --- plots: what each one shows -----------------------------------------------------------------------
