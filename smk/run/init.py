@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -33,6 +32,8 @@ from smk.io.presets import available as available_presets
 from smk.io.presets import load_preset
 from smk.io.readers import read_raw
 from smk.io.schema import ACTIVITY_TYPES, DEFAULT_PLACEHOLDERS, TABLES
+from smk.io.yamlfile import yaml_scalar
+from smk.views.html import capability_label
 
 EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet")
 
@@ -590,21 +591,24 @@ def _missing_analyses(tables: dict[str, TableProposal]) -> list[tuple[str, list[
 # ---------------------------------------------------------------------------------------------
 # client.yml text
 # ---------------------------------------------------------------------------------------------
-_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
 def q(value) -> str:
-    """A YAML scalar: bare when it is a simple identifier, else double-quoted (JSON is valid YAML)."""
-    text = str(value)
-    if _PLAIN.match(text) and text.lower() not in ("yes", "no", "true", "false", "null", "on", "off", "y", "n"):
-        return text
-    return json.dumps(text, ensure_ascii=False)
+    """A YAML scalar that reads back as the same text (smk.io.yamlfile.yaml_scalar: bare when a plain
+    word, else double-quoted with line-break and control characters such as U+0085 escaped)."""
+    return yaml_scalar(value)
+
+
+#: Characters YAML reads as a line break (or refuses) even inside a comment.
+_BREAKS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
+
+def _one_line(line: str) -> str:
+    """A line of the proposal that stays one line for YAML: such characters inside a comment are
+    written as escapes (\\u0085), which a reader sees and YAML ignores."""
+    return _BREAKS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", line)
 
 
 def render(p: Proposal) -> str:
     """The proposed client.yml, with comments for the consultant."""
-    from smk.client.capabilities import CAPABILITIES
-
     out = ["# Proposed by `smk init`: review every line, above all those marked CHECK, then run",
            f"#   smk validate {p.client_dir.as_posix()}",
            "# Keys: docs/data-model.md; presets: docs/presets.md; common errors: docs/bring-your-own-data.md",
@@ -612,8 +616,10 @@ def render(p: Proposal) -> str:
            f"currency: {q(p.currency)}" + ("   # CHECK: ISO code of the client's currency" if p.currency == "USD" else ""),
            f"lang: {p.lang}                  # report language: es | en",
            f"timezone: {q(p.timezone)}" + ("   # CHECK: IANA name of the client's timezone (e.g. Europe/Madrid)"
-                                           if p.timezone == "UTC" else ""),
-           "tables:"]
+                                           if p.timezone == "UTC" else "")]
+    if any(Path(tp.file_ref).is_absolute() for tp in p.tables.values()):
+        out.append("allow_outside_paths: true   # CHECK: some exports are outside the client folder (see below)")
+    out.append("tables:")
     for name in TABLES:
         if name not in p.tables:
             continue
@@ -670,8 +676,8 @@ def render(p: Proposal) -> str:
     if blocked:
         out.append("# Analyses that will say 'not enough data' with these files:")
         for nb, miss in blocked:
-            out.append(f"#   {nb}: needs " + "; ".join(CAPABILITIES[m][0] for m in miss))
-    return "\n".join(out) + "\n"
+            out.append(f"#   {nb}: needs " + "; ".join(capability_label(m, "en") for m in miss))
+    return "\n".join(_one_line(line) for line in out) + "\n"
 
 
 def summary(p: Proposal, path: Path) -> str:
