@@ -517,6 +517,19 @@ def test_compliance_target_comes_from_client_yml():
     assert vm.commitments_text(res, "en") == "Marketing: 1 of 2 commitments met; Sales: 1 of 2 commitments met (2 met or on track)."
 
 
+def test_no_commitment_is_behind_a_target_nobody_set():
+    # no quota and no marketing.mql_goal: no MQL goal and no marketing share -> marketing's commitments
+    # cannot be judged (not "behind"); the sales side still is
+    c = make_client(mql_goal=None, quotas=False)
+    res = mo.analyse(c, "2026-02")
+    assert "no_goal" in res.notes
+    com = res.commitments.set_index("commitment")
+    assert com.loc[["mqls", "mql_value"], "status"].tolist() == ["unknown", "unknown"]
+    assert com.loc[["first_contact", "attempts"], "status"].tolist() == ["missed", "behind"]
+    assert vm.agenda(res, "en", "USD")["weekly"]["detail"].iloc[0] == "5 / – → cannot be judged"
+    assert vm.commitments_text(res, "es") == "Marketing: 0 de 2 compromisos cumplidos; Ventas: 0 de 2 compromisos cumplidos."
+
+
 def test_agenda_lists_sla_status_and_highlights(client, res):
     ag = vm.agenda(res, "es", "USD")
     w = ag["weekly"]

@@ -220,7 +220,8 @@ def commitments(client, period=None) -> pd.DataFrame:
     """Both sides' SLA commitments with this month's actuals: :func:`smk.analyses.sla.commitments` (its
     target for the sales rules is client.yml ``sla.compliance_target``), with one status per row:
     ``met`` / ``missed`` once the month is judged; while it is not (month open, leads still inside
-    their attempts window) ``on_track`` / ``behind``; ``unknown`` when there is no actual.
+    their attempts window) ``on_track`` / ``behind``; ``unknown`` when there is no actual or no target
+    (no contact data; no MQL goal), never "behind" a target nobody set.
 
     Columns: ``side, commitment, target, actual, unit ('count'|'money'|'share'), status``. Empty for a
     month the data do not cover.
@@ -234,7 +235,8 @@ def commitments(client, period=None) -> pd.DataFrame:
     on = c["on_track"].astype(bool)
     status = np.where(met.fillna(False).astype(bool), "met",
                       np.where((~met).fillna(False).astype(bool), "missed",
-                               np.where(c["actual"].isna(), "unknown", np.where(on, "on_track", "behind"))))
+                               np.where(c["actual"].isna() | c["target"].isna(), "unknown",
+                                        np.where(on, "on_track", "behind"))))
     out = c[["side", "commitment", "target", "actual", "unit"]].copy()
     out["target"] = out["target"].astype(float)
     out["actual"] = out["actual"].astype(float)
