@@ -100,7 +100,7 @@ def test_paths_by_hand(small):
     assert p.loc["L3", "success_days"] == pytest.approx(10 / 24)
     # L6 first attempt at 00:02 → 2 min = 1/30 h
     assert p.loc["L6", "hours_to_first_attempt"] == pytest.approx(1 / 30)
-    assert p.attrs == {"source": "log", "has_connects": True}
+    assert p.attrs == {"source": "log", "has_connects": True, "dated": True}
 
 
 def test_hazard_by_hand(small):
@@ -512,7 +512,7 @@ def test_log_without_outcome_column(small):
     leads, att, _ = small
     oc = lead_outcomes(leads, None, data_end=DATA_END)
     p = A.attempt_paths(leads, att.drop(columns="outcome"), oc, data_end=DATA_END)
-    assert p.attrs == {"source": "log", "has_connects": False}
+    assert p.attrs == {"source": "log", "has_connects": False, "dated": True}
     # L1 won after 2 attempts, L4 after 3, L6 after 2 (its 3rd attempt follows the win)
     assert p["close_attempt"].fillna(-1).tolist() == [2, -1, -1, 3, -1, 2]
     h = A.hazard_table(p)
@@ -549,15 +549,15 @@ def test_data_notes_texts():
     res = A.analyse(counters_client(), rep_hourly_cost=60, attempts_per_hour=6)
     assert V.data_text(res, "en") == (
         "Only per-lead attempt counts are available (no attempts log): the seed's method runs; the per-attempt "
-        "sale probability assumes the count is the attempts made up to the sale; connect rates per attempt and "
-        "the cadence (D) need the log with dates and outcomes. No first-attempt times: speed to lead needs the "
-        "attempts log (or a first-contact date per lead).")
+        "sale probability assumes the counter includes the successful attempt and that calling stopped at the "
+        "sale; connect rates per attempt and the cadence (D) need the log with dates and outcomes. No "
+        "first-attempt times: speed to lead needs the attempts log (or a first-contact date per lead).")
     assert V.data_text(res, "es") == (
         "Solo hay el número de intentos por lead (sin registro de intentos): el método de la guía se calcula; la "
-        "probabilidad de venta por intento supone que el contador cuenta los intentos hasta la venta; las tasas "
-        "de contacto por intento y la cadencia (D) necesitan el registro con fechas y resultados. Sin la hora del "
-        "primer intento: la velocidad de respuesta necesita el registro de intentos (o una fecha de primer "
-        "contacto por lead).")
+        "probabilidad de venta por intento supone que el contador incluye el intento exitoso y que se dejó de "
+        "llamar al concretarse la venta; las tasas de contacto por intento y la cadencia (D) necesitan el "
+        "registro con fechas y resultados. Sin la hora del primer intento: la velocidad de respuesta necesita el "
+        "registro de intentos (o una fecha de primer contacto por lead).")
     assert texts.t("attempts.data.none", "en") == (
         "The data has no contact attempts (no attempts log and no n_attempts counter): this analysis cannot run.")
     assert texts.t("attempts.data.no_outcome", "es") == (

@@ -81,7 +81,8 @@ def attempt_paths(leads: pd.DataFrame, attempts: pd.DataFrame | None, outcomes: 
 
     Columns: ``lead_id, created_at, start_at (when the sales clock starts: the MQL date when known,
     else creation), handed_over (the lead reached sales: has an MQL date, or every lead when the data
-    has no MQL dates), lead_type, old_enough (created ≥ min_age_days before data_end),
+    has no MQL dates), lead_type, old_enough (created ≥ min_age_days before data_end; every lead of an
+    undated export, whose outcomes are taken as exported: a finished campaign),
     n_attempts (attempts at or before won_at), hours_to_first_attempt (from start_at, ≥ 0), first_connect (number of the
     first connected attempt; NaN: none or unknown), close_attempt (number of the attempt the sale is
     credited to, 0 = won before any attempt, NaN = not won), exit_attempt (last attempt at which the
@@ -93,7 +94,8 @@ def attempt_paths(leads: pd.DataFrame, attempts: pd.DataFrame | None, outcomes: 
     per lead in time order (vectorised: sort + groupby cumcount). From per-lead counters
     (``leads.n_attempts``) there is no order: ``close_attempt = n_attempts`` for won leads (assumes the
     counter counts attempts made up to the sale), no connects, no cadence.
-    ``attrs``: ``source`` ('log' | 'counters' | 'none'), ``has_connects`` (bool).
+    ``attrs``: ``source`` ('log' | 'counters' | 'none'), ``has_connects`` (bool), ``dated`` (the leads
+    have creation dates; False for an undated export, ``undated: true`` in client.yml).
     """
     ids = leads["lead_id"].reset_index(drop=True)
     n = len(ids)
@@ -109,6 +111,9 @@ def attempt_paths(leads: pd.DataFrame, attempts: pd.DataFrame | None, outcomes: 
     else:
         out["lead_type"] = "all"
     out["old_enough"] = old_enough(out, data_end, min_age_days).to_numpy()
+    dated = bool(out["created_at"].notna().any())
+    if not dated:  # an undated export (a finished campaign): no lead can be aged, outcomes are as exported
+        out["old_enough"] = True
     mql_at = oc["mql_at"]
     out["start_at"] = mql_at.where(mql_at.notna(), out["created_at"])
     out["handed_over"] = mql_at.notna().to_numpy() if mql_at.notna().any() else True
@@ -177,7 +182,7 @@ def attempt_paths(leads: pd.DataFrame, attempts: pd.DataFrame | None, outcomes: 
     exit_ = np.fmin(np.fmin(first_connect, close), n_att)  # fmin ignores NaN
     out["exit_attempt"] = exit_
     out = out[PATH_COLUMNS]
-    out.attrs.update(source=source, has_connects=bool(has_connects))
+    out.attrs.update(source=source, has_connects=bool(has_connects), dated=dated)
     return out
 
 
@@ -231,14 +236,17 @@ def levels_off(y, tol: float = 0.1) -> int | None:
 
 
 def naive_profitability(paths: pd.DataFrame, cost: float, *, min_group_size: int = 30,
-                        alpha: float = 0.05, tol: float = 0.1, max_attempts: int | None = None) -> pd.DataFrame:
+                        alpha: float = 0.05, tol: float = 0.1, max_attempts: int | None = None,
+                        value_per_customer: float | None = None) -> pd.DataFrame:
     """The seed's table: old-enough leads grouped by number of attempts made (k = 1, 2, …).
 
     Per group: ``attempts (k), n_leads, n_won, close_rate, ci_low, ci_high (Wilson), avg_revenue
     (average revenue per customer of the group's customers), calling_cost = k × cost,
     profitability = avg_revenue ÷ calling_cost`` (seed 000 ch. 3 step 4, literally), ``too_small``.
     Groups above ``max_attempts`` are dropped (default: keep all). Leads never attempted are not a
-    group (cost 0): their count is in ``attrs['never_attempted']``.
+    group (cost 0): their count is in ``attrs['never_attempted']``. ``value_per_customer`` (client.yml
+    ``costs.value_per_customer``, for data without revenue) stands for the revenue of every customer
+    whose revenue is unknown, so groups with customers get that average revenue.
     ``attrs['levels_off']``: the k where the profitability line levels off (:func:`levels_off` on the
     groups that are not too small, tolerance ``tol``), ``attrs['cost']``, ``attrs['avg_revenue']``.
     """
@@ -249,6 +257,8 @@ def naive_profitability(paths: pd.DataFrame, cost: float, *, min_group_size: int
         p = p[p["n_attempts"] <= max_attempts]
     k = p["n_attempts"].astype(int)
     rev_won = p["revenue"].where(p["won"] & (p["revenue"] > 0))
+    if value_per_customer is not None:
+        rev_won = rev_won.where(~p["won"] | rev_won.notna(), float(value_per_customer))
     g = pd.DataFrame({"attempts": k, "won": p["won"].astype(int), "rev": rev_won}).groupby("attempts", sort=True)
     t = g.agg(n_leads=("won", "size"), n_won=("won", "sum"), avg_revenue=("rev", "mean")).reset_index()
     t["close_rate"] = t["n_won"] / t["n_leads"]
@@ -261,9 +271,11 @@ def naive_profitability(paths: pd.DataFrame, cost: float, *, min_group_size: int
            "calling_cost", "profitability", "too_small"]]
     y = t["profitability"].where(~t["too_small"])
     pos = levels_off(y.to_numpy(), tol)
+    R = avg_revenue_per_customer(paths[paths["old_enough"]])
+    if not np.isfinite(R) and value_per_customer is not None:
+        R = float(value_per_customer)
     t.attrs.update(levels_off=None if pos is None else int(t["attempts"].iloc[pos]), cost=float(cost),
-                   avg_revenue=avg_revenue_per_customer(paths[paths["old_enough"]]), never_attempted=never,
-                   tol=tol)
+                   avg_revenue=R, never_attempted=never, tol=tol)
     return t
 
 
@@ -362,7 +374,8 @@ def attempt_value(hazard: pd.DataFrame, avg_revenue: float, cost: float, *, min_
 
 
 def bootstrap_recommended(paths: pd.DataFrame, cost: float, *, n_boot: int = 200, seed: int = 0,
-                          min_group_size: int = 30, level: float = 0.9) -> dict:
+                          min_group_size: int = 30, level: float = 0.9,
+                          value_per_customer: float | None = None) -> dict:
     """Seeded bootstrap over leads of the recommended number of attempts.
 
     Each replicate re-weights the old-enough leads with independent Poisson(1) weights (the usual
@@ -372,7 +385,8 @@ def bootstrap_recommended(paths: pd.DataFrame, cost: float, *, n_boot: int = 200
     are drawn as one Poisson count per exit attempt; customers get individual weights (they carry the
     sales and the revenue). Cost per replicate: O(customers + attempts), whatever the number of leads.
     Returns ``{'low', 'high', 'median', 'level', 'n_boot', 'seed', 'draws'}`` (quantiles of the
-    replicates at (1 ± level)/2).
+    replicates at (1 ± level)/2). ``value_per_customer`` (a fixed value of a customer, client.yml
+    ``costs.value_per_customer``) replaces the resampled revenue per customer.
     """
     p = paths[paths["old_enough"]]
     e = np.nan_to_num(p["exit_attempt"].to_numpy(float), nan=0).astype(np.int64)
@@ -392,8 +406,11 @@ def bootstrap_recommended(paths: pd.DataFrame, cost: float, *, n_boot: int = 200
         reached = rng.poisson(m_exit).astype(float) + np.bincount(e_won, weights=w, minlength=kmax + 1)
         at_risk = np.cumsum(reached[::-1])[::-1][1:]
         closes = np.bincount(clo, weights=w, minlength=kmax + 1)[1:]
-        wr = w[has_rev].sum()
-        R = (w[has_rev] * rev[has_rev]).sum() / wr if wr else np.nan
+        if value_per_customer is None:
+            wr = w[has_rev].sum()
+            R = (w[has_rev] * rev[has_rev]).sum() / wr if wr else np.nan
+        else:
+            R = float(value_per_customer)
         with np.errstate(divide="ignore", invalid="ignore"):
             value = closes / at_risk * R
         draws[b] = _last_paying(value, cost, at_risk >= min_group_size)
@@ -403,12 +420,13 @@ def bootstrap_recommended(paths: pd.DataFrame, cost: float, *, n_boot: int = 200
 
 
 def value_by_type(paths: pd.DataFrame, cost: float, *, min_group_size: int = 30, alpha: float = 0.05,
-                  min_type_leads: int | None = None) -> pd.DataFrame:
+                  min_type_leads: int | None = None, value_per_customer: float | None = None) -> pd.DataFrame:
     """:func:`attempt_value` per lead type (``lead_type`` column), stacked with a ``lead_type`` column.
 
     A type is included when it has at least ``min_type_leads`` old-enough attempted leads (default
-    ``4 × min_group_size``) and at least one customer with revenue; each type uses its own average
-    revenue per customer. ``attrs['recommended']``: {type: k}.
+    ``4 × min_group_size``) and at least one customer with revenue (or a ``value_per_customer``, which
+    then stands for a type without revenue); each type uses its own average revenue per customer.
+    ``attrs['recommended']``: {type: k}.
     """
     need = 4 * min_group_size if min_type_leads is None else min_type_leads
     p = paths[paths["old_enough"]]
@@ -418,6 +436,8 @@ def value_by_type(paths: pd.DataFrame, cost: float, *, min_group_size: int = 30,
         sub = p[p["lead_type"] == typ]
         sub.attrs.update(paths.attrs)
         R = avg_revenue_per_customer(sub)
+        if not np.isfinite(R) and value_per_customer is not None:
+            R = float(value_per_customer)
         if not np.isfinite(R):
             continue
         v = attempt_value(hazard_table(sub, alpha=alpha), R, cost, min_group_size=min_group_size)
@@ -518,12 +538,58 @@ def cadence(paths: pd.DataFrame, attempts: int, *, quantile: float = 0.9) -> pd.
 
 
 # --------------------------------------------------------------------------------------------
+# 4b. a cap on attempts: the sales it keeps and the calls it saves
+# --------------------------------------------------------------------------------------------
+def cap_table(paths: pd.DataFrame, *, quantile: float = 0.9) -> pd.DataFrame:
+    """What capping every lead at k attempts would have kept and saved, on the old-enough leads that
+    received at least one attempt (k = 1 … the most attempts made).
+
+    Columns: ``attempts`` (k), ``sales`` (sales credited to attempt k), ``cum_sales`` (sales at attempts
+    ≤ k: the sales a cap at k keeps), ``captured_share = cum_sales / all sales credited to an attempt``,
+    ``calls = Σ min(attempts made, k)`` (the attempts the cap allows), ``calls_saved = all attempts made −
+    calls`` and ``calls_saved_share = calls_saved / all attempts made``.
+
+    Reads the past as if the cap had been in force: every lead would have had the same attempts up to
+    k (a sale at attempt j ≤ k still happens) and none after (the sales credited to later attempts are
+    lost). From per-lead counters this assumes the counter includes the successful attempt and calling
+    stopped at the sale. ``attrs``: ``recommended`` (the smallest k whose ``captured_share`` reaches
+    ``quantile``; 0 when no sale is credited to an attempt), ``quantile``, ``sales`` (all), ``calls``
+    (all attempts made), ``leads`` (attempted leads).
+    """
+    p = paths[paths["old_enough"] & (paths["n_attempts"].fillna(0) >= 1)]
+    n = p["n_attempts"].to_numpy(float)
+    kmax = int(n.max()) if len(n) else 0
+    clo = p["close_attempt"].to_numpy(float)
+    clo = clo[~np.isnan(clo) & (clo >= 1)].astype(np.int64)
+    sales = np.bincount(clo, minlength=kmax + 1)[1:kmax + 1]
+    k = np.arange(1, kmax + 1)
+    # Σ min(n_i, k) for every k at once: leads with exactly j attempts, then Σ_{j<k} j·c_j + k·(leads with ≥ k)
+    per = np.bincount(n.astype(np.int64), minlength=kmax + 1)[1:]
+    below = np.concatenate([[0.0], np.cumsum(per * k)[:-1]])
+    at_least = np.cumsum(per[::-1])[::-1]
+    calls = below + k * at_least
+    total_calls, total_sales = float(n.sum()), int(sales.sum())
+    t = pd.DataFrame({"attempts": k, "sales": sales.astype(int), "cum_sales": np.cumsum(sales).astype(int)})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t["captured_share"] = t["cum_sales"] / total_sales if total_sales else np.nan
+        t["calls"] = calls.astype(int)
+        t["calls_saved"] = (total_calls - calls).astype(int)
+        t["calls_saved_share"] = t["calls_saved"] / total_calls if total_calls else np.nan
+    reach = np.flatnonzero(t["captured_share"].to_numpy(float) >= quantile - 1e-12) if total_sales else []
+    t.attrs.update(recommended=int(k[reach[0]]) if len(reach) else 0, quantile=float(quantile),
+                   sales=total_sales, calls=int(total_calls), leads=int(len(p)))
+    return t
+
+
+# --------------------------------------------------------------------------------------------
 # 5. what the data allows, the recommendation, the result
 # --------------------------------------------------------------------------------------------
 def data_notes(paths: pd.DataFrame) -> tuple[str, ...]:
     """Which parts run and which need the attempts log, as codes (texts ``attempts.data.<code>``):
     ``none`` (no attempt data at all), ``counters`` (per-lead counts only, no log), ``no_outcome``
-    (a log without call outcomes), ``no_timing`` (no first-attempt times), ``log`` (every part runs)."""
+    (a log without call outcomes), ``undated`` (an undated export: outcomes as exported; speed to
+    lead, cadence and D need dates), ``no_timing`` (no first-attempt times), ``log`` (every part
+    runs)."""
     src, conn = paths.attrs.get("source"), paths.attrs.get("has_connects")
     if src == "none":
         return ("none",)
@@ -532,7 +598,9 @@ def data_notes(paths: pd.DataFrame) -> tuple[str, ...]:
         notes.append("counters")
     elif not conn:
         notes.append("no_outcome")
-    if not paths["hours_to_first_attempt"].notna().any():
+    if not paths.attrs.get("dated", True):
+        notes.append("undated")
+    elif not paths["hours_to_first_attempt"].notna().any():
         notes.append("no_timing")
     return tuple(notes) or ("log",)
 
@@ -577,7 +645,8 @@ class SlaRecommendation(Mapping):
     quantile: float
     #: which numbers come from the data; the others keep client.yml ``sla``
     from_data: Mapping[str, bool]
-    #: why: ``first_contact_hours`` → :func:`window_basis`; ``within_days`` → data | no_log | no_successes
+    #: why: ``first_contact_hours`` → :func:`window_basis`; ``within_days`` → data | no_log | no_successes;
+    #: both ``undated`` for an undated export (the numbers are then client.yml's, and need dates)
     basis: Mapping[str, str]
     source: str
 
@@ -596,6 +665,26 @@ class SlaRecommendation(Mapping):
         return tuple(f.name for f in fields(self))
 
 
+def configured_value_per_customer(client) -> float | None:
+    """client.yml ``costs.value_per_customer``: what a customer is worth, for data without revenue
+    (None when not given). Read with a default because the key belongs to the client layer's
+    ``CostConfig``, which may not define it yet."""
+    v = getattr(client.config.costs, "value_per_customer", None)
+    return float(v) if v is not None and float(v) > 0 else None
+
+
+def customer_value(paths: pd.DataFrame, value_per_customer: float | None = None) -> tuple[float, str]:
+    """(value of a customer, where it comes from): the average revenue per customer of the old-enough
+    leads (``'revenue'``); without any known revenue, ``value_per_customer`` (``'config'``); else
+    ``(nan, 'none')``: an attempt cannot be priced."""
+    R = avg_revenue_per_customer(paths[paths["old_enough"]])
+    if np.isfinite(R):
+        return R, "revenue"
+    if value_per_customer is not None:
+        return float(value_per_customer), "config"
+    return float("nan"), "none"
+
+
 def _costs(client, rep_hourly_cost, attempts_per_hour) -> tuple[float, float, float]:
     """(rep hourly cost, attempts per hour, cost per attempt); defaults from client.yml ``costs``."""
     cfg = client.config
@@ -609,26 +698,33 @@ def _costs(client, rep_hourly_cost, attempts_per_hour) -> tuple[float, float, fl
 class _Core:
     """What the recommendation needs (notebook 05 adds the seed's table and the per-type lines)."""
 
-    avg_revenue: float
+    avg_revenue: float  #: the value of a customer (:func:`customer_value`)
+    value_source: str  #: 'revenue' | 'config' | 'none'
     hazard: pd.DataFrame
     value: pd.DataFrame
     boot: dict
     speed: pd.DataFrame | None
     cadence: pd.DataFrame | None
+    dated: bool
 
 
-def _core(client, paths: pd.DataFrame, cost: float, n_boot: int, seed: int) -> _Core:
+def _core(client, paths: pd.DataFrame, cost: float, n_boot: int, seed: int,
+          value_per_customer: float | None) -> _Core:
     cfg = client.config
     mg, alpha = cfg.analysis.min_group_size, cfg.analysis.alpha
-    R = avg_revenue_per_customer(paths[paths["old_enough"]])
+    R, value_source = customer_value(paths, value_per_customer)
     hazard = hazard_table(paths, alpha=alpha)
     value = attempt_value(hazard, R if np.isfinite(R) else 0.0, cost, min_group_size=mg)
-    boot = (bootstrap_recommended(paths, cost, n_boot=n_boot, seed=seed, min_group_size=mg)
+    boot = (bootstrap_recommended(paths, cost, n_boot=n_boot, seed=seed, min_group_size=mg,
+                                  value_per_customer=R if value_source == "config" else None)
             if np.isfinite(R) else {"low": None, "high": None, "median": None, "n_boot": 0, "seed": seed})
+    dated = bool(paths.attrs.get("dated", True))
     has_timing = paths["hours_to_first_attempt"].notna().any()
-    speed = speed_to_lead(paths, alpha=alpha, min_group_size=mg) if has_timing else None
-    cad = cadence(paths, max(value.attrs["recommended"], 1)) if paths.attrs.get("source") == "log" else None
-    return _Core(avg_revenue=R, hazard=hazard, value=value, boot=boot, speed=speed, cadence=cad)
+    speed = speed_to_lead(paths, alpha=alpha, min_group_size=mg) if has_timing and dated else None
+    cad = (cadence(paths, max(value.attrs["recommended"], 1)) if paths.attrs.get("source") == "log" and dated
+           else None)
+    return _Core(avg_revenue=R, value_source=value_source, hazard=hazard, value=value, boot=boot, speed=speed,
+                 cadence=cad, dated=dated)
 
 
 def _recommend(client, source: str, cost: float, core: _Core) -> SlaRecommendation | None:
@@ -639,10 +735,11 @@ def _recommend(client, source: str, cost: float, core: _Core) -> SlaRecommendati
     if K == 0:
         return None
     sla = client.config.sla
-    basis_h = window_basis(core.speed)
+    basis_h = window_basis(core.speed) if core.dated else "undated"
     H = first_contact_window(core.speed) if basis_h == "data" else float(sla.first_contact_hours)
     D = core.cadence.attrs["within_days"] if core.cadence is not None else None
     basis_d = "data" if D is not None else ("no_log" if core.cadence is None else "no_successes")
+    basis_d = basis_d if core.dated else "undated"
     D = int(sla.attempts_within_days) if D is None else int(D)
     rates: tuple[tuple[str, float], ...] = ()
     if core.speed is not None:
@@ -663,18 +760,20 @@ def _recommend(client, source: str, cost: float, core: _Core) -> SlaRecommendati
     )
 
 
-def _recommendation_key(hourly: float, per_hour: float, n_boot: int, seed: int) -> tuple:
-    return ("attempts.recommend_sla", hourly, per_hour, int(n_boot), int(seed))
+def _recommendation_key(hourly: float, per_hour: float, n_boot: int, seed: int, value: float | None) -> tuple:
+    return ("attempts.recommend_sla", hourly, per_hour, int(n_boot), int(seed), value)
 
 
 def recommend_sla(client, *, rep_hourly_cost: float | None = None, attempts_per_hour: float | None = None,
-                  n_boot: int = 200, seed: int = 0) -> SlaRecommendation | None:
+                  n_boot: int = 200, seed: int = 0,
+                  value_per_customer: float | None = None) -> SlaRecommendation | None:
     """The sales SLA line "first attempt within H hours, K attempts within D days", with the figures
     behind it (:class:`SlaRecommendation`: ``first_contact_hours`` (H), ``attempts`` (K),
     ``within_days`` (D), ``attempts_range``, ``attempts_bootstrap``, ``value_last_attempt``,
     ``cost_per_attempt``, ``from_data``/``basis`` (which numbers come from the data; the others keep
     ``client.config.sla``)…). ``None`` when the data cannot support a recommendation (no attempt
-    counts, no outcomes/revenue, or no attempt pays).
+    counts, no outcomes, no revenue and no ``costs.value_per_customer``, or no attempt pays). For an
+    undated export H and D stay client.yml's with basis ``undated`` (they need dates).
 
     Computed once per client (``client.cached``): notebooks 04, 05 and 06 ask for it, and
     :func:`analyse` stores the one it computes. The evidence sentences are
@@ -683,18 +782,19 @@ def recommend_sla(client, *, rep_hourly_cost: float | None = None, attempts_per_
     cfg = client.config
     hc = cfg.costs.rep_hourly_cost if rep_hourly_cost is None else rep_hourly_cost
     aph = cfg.costs.attempts_per_hour if attempts_per_hour is None else attempts_per_hour
-    return client.cached(_recommendation_key(hc, aph, n_boot, seed),
-                         lambda: _recommend_sla(client, hc, aph, n_boot, seed))
+    vpc = configured_value_per_customer(client) if value_per_customer is None else float(value_per_customer)
+    return client.cached(_recommendation_key(hc, aph, n_boot, seed, vpc),
+                         lambda: _recommend_sla(client, hc, aph, n_boot, seed, vpc))
 
 
-def _recommend_sla(client, hourly, per_hour, n_boot: int, seed: int) -> SlaRecommendation | None:
+def _recommend_sla(client, hourly, per_hour, n_boot: int, seed: int, vpc: float | None) -> SlaRecommendation | None:
     try:
         _, _, cost = _costs(client, hourly, per_hour)
         paths = lead_paths(client)
         source = paths.attrs.get("source", "none")
         if source == "none":
             return None
-        return _recommend(client, source, cost, _core(client, paths, cost, n_boot, seed))
+        return _recommend(client, source, cost, _core(client, paths, cost, n_boot, seed, vpc))
     except (KeyError, ValueError):  # columns the data lack, impossible costs: no recommendation
         return None
 
@@ -702,16 +802,20 @@ def _recommend_sla(client, hourly, per_hour, n_boot: int, seed: int) -> SlaRecom
 @dataclass(frozen=True, eq=False)
 class AttemptsResult(Result):
     """Everything notebook 05 shows: tidy frames (the building blocks' outputs, with their ``attrs``)
-    and the scalars the sentences quote. Sections: data, naive, compare, value, by_type, speed,
+    and the scalars the sentences quote. Sections: data, naive, compare, value, cap, by_type, speed,
     cadence, recommendation, explorer."""
 
     source: str  #: 'log' | 'counters'
     has_connects: bool
+    dated: bool  #: the leads have creation dates (False: an undated export, outcomes as exported)
     notes: tuple[str, ...]  #: :func:`data_notes`
     rep_hourly_cost: float
     attempts_per_hour: float
     cost: float  #: per attempt
-    avg_revenue: float  #: per customer (NaN: no customer with a known revenue)
+    #: the value of a customer: average revenue per customer, else client.yml costs.value_per_customer
+    #: (NaN: neither is known)
+    avg_revenue: float
+    value_source: str  #: 'revenue' | 'config' | 'none' (:func:`customer_value`)
     min_group_size: int
     paths: pd.DataFrame  #: :func:`attempt_paths`
     naive: pd.DataFrame  #: :func:`naive_profitability`
@@ -736,11 +840,37 @@ class AttemptsResult(Result):
     cadence_n: int
     cadence_quantile: float
     recommendation: SlaRecommendation | None  #: :func:`recommend_sla`
+    cap: pd.DataFrame  #: :func:`cap_table`
+    cap_recommended: int  #: the smallest cap keeping ``cap_quantile`` of the sales (0: no sale to keep)
+    cap_quantile: float
+
+    def attempts_rule(self) -> tuple[int, str]:
+        """(K, basis) of the attempts rule this page recommends: ``'value'`` (the last attempt that pays,
+        :func:`recommend_sla`), ``'coverage'`` (an undated export where no customer can be valued: the
+        smallest cap that keeps ``cap_quantile`` of the sales) or ``(0, 'none')``."""
+        if self.recommendation is not None:
+            return self.recommendation.attempts, "value"
+        if not self.dated and self.value_source == "none" and self.cap_recommended:
+            return self.cap_recommended, "coverage"
+        return 0, "none"
+
+    def cap_at(self, k: int) -> pd.Series:
+        """The row of :func:`cap_table` for a cap at ``k`` attempts."""
+        return self.cap.set_index("attempts").loc[k]
 
     def headlines(self) -> list[Headline]:
         """Index tile: recommended attempts (in D days), first-contact window, value of the last
-        recommended attempt."""
+        recommended attempt. Undated export: recommended attempts, share of calls the cap saves and
+        (when an attempt can be priced) the value of the last recommended attempt."""
         r = self.recommendation
+        if not self.dated:
+            K, basis = self.attempts_rule()
+            items = [Headline("attempts.headline.attempts", K or None, "int"),
+                     Headline("attempts.headline.calls_saved",
+                              float(self.cap_at(K)["calls_saved_share"]) if K else None, "pct:0")]
+            if basis == "value":
+                items.append(Headline("attempts.headline.value_last", r.value_last_attempt, "money"))
+            return items
         K = None if r is None else r.attempts
         H = None if r is None else r.first_contact_hours
         items = [Headline("attempts.headline.attempts", K, "int",
@@ -765,21 +895,27 @@ class AttemptsResult(Result):
             ("bootstrap_high", self.boot.get("high")), ("value_last_attempt", self.value_last),
             ("first_contact_hours", None if r is None else r.first_contact_hours),
             ("within_days", None if r is None else r.within_days),
+            ("cap_recommended", self.cap_recommended),
         ]
         return pd.DataFrame(rows, columns=["name", "value"])
 
 
 def analyse(client, period=None, *, rep_hourly_cost: float | None = None, attempts_per_hour: float | None = None,
-            n_boot: int = 200, seed: int = 0, paths: pd.DataFrame | None = None) -> AttemptsResult:
+            n_boot: int = 200, seed: int = 0, paths: pd.DataFrame | None = None,
+            value_per_customer: float | None = None) -> AttemptsResult:
     """Run the whole analysis on a client (cost parameters default to ``client.config.costs``).
 
     ``period`` is accepted for the common signature and not used: every figure is computed on the
-    leads old enough at ``client.data_end``. ``paths`` replaces :func:`lead_paths` (tests). Raises
+    leads old enough at ``client.data_end`` (every lead of an undated export, outcomes as exported).
+    ``paths`` replaces :func:`lead_paths` (tests). ``value_per_customer`` (default client.yml
+    ``costs.value_per_customer``) prices a customer when the data have no revenue. Raises
     :class:`~smk.errors.NotEnoughData` when the data have no contact attempts at all. The
     recommendation it computes is the one :func:`recommend_sla` hands out for this client.
+    An undated export declares speed and cadence missing (they need dates).
     """
     cfg = client.config
     hc, aph, c = _costs(client, rep_hourly_cost, attempts_per_hour)
+    vpc = configured_value_per_customer(client) if value_per_customer is None else float(value_per_customer)
     mg, alpha = cfg.analysis.min_group_size, cfg.analysis.alpha
     own_paths = paths is None
     paths = lead_paths(client) if paths is None else paths
@@ -787,23 +923,30 @@ def analyse(client, period=None, *, rep_hourly_cost: float | None = None, attemp
     if source == "none":
         raise NotEnoughData(["attempts"], "the data have no contact attempts (no log, no n_attempts)",
                             reason="attempts.data.none")
-    core = _core(client, paths, c, n_boot, seed)
+    core = _core(client, paths, c, n_boot, seed, vpc)
     rec = _recommend(client, source, c, core)
     if own_paths:  # the one recommend_sla hands out to notebooks 04 and 06 in this process
-        client.cached(_recommendation_key(hc, aph, n_boot, seed), lambda: rec)
-    naive = naive_profitability(paths, c, min_group_size=mg, alpha=alpha, tol=cfg.analysis.levels_off_tol)
-    by_type = value_by_type(paths, c, min_group_size=mg, alpha=alpha)
+        client.cached(_recommendation_key(hc, aph, n_boot, seed, vpc), lambda: rec)
+    fixed = core.avg_revenue if core.value_source == "config" else None
+    naive = naive_profitability(paths, c, min_group_size=mg, alpha=alpha, tol=cfg.analysis.levels_off_tol,
+                                value_per_customer=fixed)
+    by_type = value_by_type(paths, c, min_group_size=mg, alpha=alpha, value_per_customer=fixed)
+    cap = cap_table(paths)
     once = paths[paths["old_enough"] & (paths["n_attempts"] == 1)]
     share = float(((once["first_connect"] == 1) | (once["close_attempt"] == 1)).mean()) if len(once) else float("nan")
     v, cad = core.value.attrs, core.cadence
     missing: dict[str, Missing] = {}
-    if core.speed is None:
+    if not core.dated:
+        missing["speed"] = Missing(needs=("dated", "attempt_log"), reason="attempts.missing.speed_undated")
+        missing["cadence"] = Missing(needs=("dated", "attempt_log"), reason="attempts.missing.cadence_undated")
+    if core.speed is None and "speed" not in missing:
         missing["speed"] = Missing(needs=("attempt_log",), reason="attempts.data.no_timing")
-    if cad is None:
+    if cad is None and "cadence" not in missing:
         missing["cadence"] = Missing(needs=("attempt_log",), reason="attempts.data.counters")
     return AttemptsResult(
-        source=source, has_connects=bool(paths.attrs.get("has_connects")), notes=data_notes(paths),
-        rep_hourly_cost=hc, attempts_per_hour=aph, cost=c, avg_revenue=core.avg_revenue, min_group_size=int(mg),
+        source=source, has_connects=bool(paths.attrs.get("has_connects")), dated=core.dated, notes=data_notes(paths),
+        rep_hourly_cost=hc, attempts_per_hour=aph, cost=c, avg_revenue=core.avg_revenue,
+        value_source=core.value_source, min_group_size=int(mg),
         paths=paths, naive=naive, levels_off=naive.attrs.get("levels_off"), levels_off_tol=float(naive.attrs["tol"]),
         once_success_share=share, hazard=core.hazard, value=core.value,
         recommended=int(v["recommended"]), recommended_low=int(v["recommended_low"]),
@@ -814,5 +957,6 @@ def analyse(client, period=None, *, rep_hourly_cost: float | None = None, attemp
         within_days=None if cad is None else cad.attrs.get("within_days"),
         cadence_n=0 if cad is None else int(cad.attrs.get("n", 0)),
         cadence_quantile=0.9 if cad is None else float(cad.attrs.get("quantile", 0.9)),
-        recommendation=rec, missing=missing,
+        recommendation=rec, cap=cap, cap_recommended=int(cap.attrs["recommended"]),
+        cap_quantile=float(cap.attrs["quantile"]), missing=missing,
     )

@@ -3,11 +3,12 @@
 (also used by notebooks 04 and 06) and the JupyterLab cost sliders. Texts: ``attempts.*`` in
 smk/texts.
 
-Sections: data, naive, compare, value, by_type, speed, cadence, recommendation, explorer.
+Sections: data, naive, compare, value, cap, by_type, speed, cadence, recommendation, explorer.
 """
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -29,6 +30,8 @@ LABELS = "attempts.columns"
 FORMATS: dict[str, dict[str, str]] = {
     "naive": {"attempts": "int", "n_leads": "int", "n_won": "int", "close_rate": "pct", "ci": "ci",
               "avg_revenue": "money", "calling_cost": "money:2", "profitability": "number:1", "too_small": "bool"},
+    "cap": {"attempts": "int", "sales": "int", "cum_sales": "int", "captured_share": "pct", "calls": "int",
+            "calls_saved": "int", "calls_saved_share": "pct"},
     "value": {"attempts": "int", "at_risk": "int", "connect_rate": "pct", "connect": "ci", "closes": "int",
               "close_hazard": "pct:2", "close": "ci:2", "value": "money", "cost": "money:2", "pays": "bool",
               "too_small": "bool"},
@@ -39,8 +42,14 @@ FORMATS: dict[str, dict[str, str]] = {
 
 NAIVE_COLUMNS = ["attempts", "n_leads", "n_won", "close_rate", "ci_low", "ci_high", "avg_revenue",
                  "calling_cost", "profitability", "too_small"]
+#: the seed's table when no customer can be valued: close rates only
+NAIVE_RATE_COLUMNS = ["attempts", "n_leads", "n_won", "close_rate", "ci_low", "ci_high", "too_small"]
 VALUE_COLUMNS = ["attempts", "at_risk", "connect_rate", "connect_low", "connect_high", "closes", "close_hazard",
                  "close_low", "close_high", "value", "cost", "pays", "too_small"]
+#: the life table when no customer can be valued: probabilities only
+HAZARD_COLUMNS = ["attempts", "at_risk", "connect_rate", "connect_low", "connect_high", "closes", "close_hazard",
+                  "close_low", "close_high", "too_small"]
+CAP_COLUMNS = ["attempts", "sales", "cum_sales", "captured_share", "calls", "calls_saved", "calls_saved_share"]
 SPEED_COLUMNS = ["bucket", "n_leads", "n_won", "close_rate", "ci_low", "ci_high", "too_small"]
 SLA_ELEMENTS = ("first_contact_hours", "attempts", "within_days")
 
@@ -191,6 +200,79 @@ def cadence_text(res: AttemptsResult, lang: str) -> str:
                    days=texts.t("attempts.phrase.days", lang, count=D), d=D)
 
 
+def naive_rate_text(res: AttemptsResult, lang: str) -> str:
+    """The seed's table when no customer can be valued (close rates only)."""
+    return texts.t("attempts.naive.close_rate_only", lang)
+
+
+def value_missing_text(res: AttemptsResult, lang: str, currency: str) -> str:
+    """Value section when no customer can be valued: an undated export chooses K by the cap below."""
+    if not res.dated:
+        return texts.t("attempts.value.no_value_cap", lang)
+    return value_text(res, lang, currency)
+
+
+def cap_figures(res: AttemptsResult, k: int, lang: str) -> dict[str, Any]:
+    """The figures a sentence about a cap at ``k`` quotes (:func:`~smk.analyses.attempts.cap_table`)."""
+    row, a = res.cap_at(k), res.cap.attrs
+    beyond = int(a["sales"]) - int(row["cum_sales"])
+    return {"cap": texts.t("attempts.phrase.attempts", lang, count=int(k)),
+            "captured": fmt.pct(row["captured_share"], lang), "kept": fmt.number(row["cum_sales"], lang),
+            "total": fmt.number(a["sales"], lang), "saved": fmt.pct(row["calls_saved_share"], lang),
+            "saved_calls": fmt.number(row["calls_saved"], lang), "calls": fmt.number(a["calls"], lang),
+            "beyond": beyond, "beyond_calls": texts.t("attempts.phrase.calls", lang, count=int(row["calls_saved"]))}
+
+
+def cap_text(res: AttemptsResult, lang: str) -> str:
+    """Which cap, and what it keeps and saves: the rule's K (the last paying attempt, or for an undated
+    export without a customer value the smallest cap keeping ``cap_quantile`` of the sales), else that
+    smallest cap as a reference."""
+    k90 = res.cap_recommended
+    if not k90:
+        return texts.t("attempts.cap.none", lang)
+    share = fmt.pct(res.cap_quantile, lang, 0)
+    K, basis = res.attempts_rule()
+    if basis == "value":
+        first = texts.t("attempts.cap.value", lang, count=K, share=share,
+                        cap=texts.t("attempts.phrase.attempts", lang, count=k90))
+    elif basis == "coverage":
+        first = texts.t("attempts.cap.coverage", lang, share=share, cap=texts.t("attempts.phrase.attempts", lang, count=K))
+    else:
+        K = k90
+        first = texts.t("attempts.cap.reference", lang, share=share, cap=texts.t("attempts.phrase.attempts", lang, count=K))
+    figures = cap_figures(res, K, lang)
+    if res.cap_at(K)["calls_saved"] == 0:
+        return f'{first} {texts.t("attempts.cap.keeps_all", lang, **figures)}'
+    beyond = texts.t("attempts.cap.beyond", lang, count=figures["beyond"], calls=figures["beyond_calls"])
+    return f'{first} {texts.t("attempts.cap.keeps", lang, **figures)} {beyond}'
+
+
+def undated_recommendation_view(res: AttemptsResult, lang: str, currency: str) -> pd.DataFrame:
+    """An undated export's rule: K with its evidence; H and D need dates (said instead of a number)."""
+    K, basis = res.attempts_rule()
+    row = res.cap_at(K)
+    cap = {"k": K, "captured": fmt.pct(row["captured_share"], lang), "saved": fmt.pct(row["calls_saved_share"], lang)}
+    if basis == "value":
+        k_txt = f'{evidence(res.recommendation, lang, currency)["attempts"]} {texts.t("attempts.evidence.cap", lang, **cap)}'
+    else:
+        k_txt = texts.t("attempts.evidence.coverage", lang, share=fmt.pct(res.cap_quantile, lang, 0), **cap)
+    needs = texts.t("attempts.recommendation.needs_dates", lang)
+    vals = {"first_contact_hours": needs, "attempts": str(K), "within_days": needs}
+    ev = {"first_contact_hours": texts.t("attempts.evidence.first_contact_hours.undated", lang), "attempts": k_txt,
+          "within_days": texts.t("attempts.evidence.within_days.undated", lang)}
+    return pd.DataFrame({"element": [texts.t(f"attempts.recommendation.elements.{e}", lang) for e in SLA_ELEMENTS],
+                         "value_text": [vals[e] for e in SLA_ELEMENTS], "evidence": [ev[e] for e in SLA_ELEMENTS]})
+
+
+def _without_connects(columns: list[str], res: AttemptsResult) -> tuple[list[str], dict[str, str]]:
+    """(columns, formats) of the value table: without call outcomes (per-lead counters, a log without
+    outcomes) the connect columns are empty and left out."""
+    if res.has_connects:
+        return columns, FORMATS["value"]
+    return ([c for c in columns if not c.startswith("connect")],
+            {k: v for k, v in FORMATS["value"].items() if not k.startswith("connect")})
+
+
 # --------------------------------------------------------------------------------------------
 # sections
 # --------------------------------------------------------------------------------------------
@@ -201,7 +283,14 @@ def data(res: AttemptsResult, ctx, **options) -> list:
 
 @section(AttemptsResult, "naive")
 def naive(res: AttemptsResult, ctx, **options) -> list:
-    out = [ctx.table(res.naive[NAIVE_COLUMNS], formats=FORMATS["naive"], labels=LABELS)]
+    if res.value_source == "none":  # no customer can be valued: close rates alone, and their chart
+        out = [ctx.table(res.naive[NAIVE_RATE_COLUMNS], formats=FORMATS["naive"], labels=LABELS)]
+        if len(res.naive):
+            out.append(plot_close_rate(res.naive, lang=ctx.lang).figure)
+        return [*out, text_html(naive_rate_text(res, ctx.lang))]
+    out = [ctx.para("attempts.naive.from_config", value=fmt.money(res.avg_revenue, ctx.currency, ctx.lang))
+           ] if res.value_source == "config" else []
+    out.append(ctx.table(res.naive[NAIVE_COLUMNS], formats=FORMATS["naive"], labels=LABELS))
     if len(res.naive):
         out.append(plot_naive(res.naive, lang=ctx.lang).figure)
     return [*out, text_html(naive_text(res, ctx.lang, ctx.currency))]
@@ -217,10 +306,29 @@ def compare(res: AttemptsResult, ctx, **options) -> list:
 
 @section(AttemptsResult, "value")
 def value(res: AttemptsResult, ctx, **options) -> list:
-    out = [ctx.table(res.value[VALUE_COLUMNS], formats=FORMATS["value"], labels=LABELS)]
+    caution = [ctx.note_text("attempts.value.counters_caution")] if res.source == "counters" else []
+    if res.value_source == "none":  # no customer can be valued: the probabilities, no money
+        cols, formats = _without_connects(HAZARD_COLUMNS, res)
+        return [ctx.table(res.value[cols], formats=formats, labels=LABELS), *caution,
+                text_html(value_missing_text(res, ctx.lang, ctx.currency))]
+    cols, formats = _without_connects(VALUE_COLUMNS, res)
+    out = [ctx.table(res.value[cols], formats=formats, labels=LABELS)]
     if len(res.value):
         out.append(plot_value(res.value, lang=ctx.lang, currency=ctx.currency, by_type=res.by_type).figure)
-    return [*out, text_html(value_text(res, ctx.lang, ctx.currency))]
+    return [*out, *caution, text_html(value_text(res, ctx.lang, ctx.currency))]
+
+
+@section(AttemptsResult, "cap")
+def cap(res: AttemptsResult, ctx, **options) -> list:
+    """A cap on attempts, from per-lead counters (with an attempts log the value table's net value per
+    lead answers the same question with the connects: nothing is shown)."""
+    if res.source != "counters" or len(res.cap) == 0:
+        return []
+    K = res.attempts_rule()[0] or res.cap_recommended
+    return [ctx.para("attempts.cap.intro"),
+            ctx.table(res.cap[CAP_COLUMNS], formats=FORMATS["cap"], labels=LABELS),
+            plot_cap(res.cap, k=K, lang=ctx.lang).figure,
+            text_html(cap_text(res, ctx.lang))]
 
 
 @section(AttemptsResult, "by_type")
@@ -246,6 +354,14 @@ def cadence(res: AttemptsResult, ctx, **options) -> list:
 @section(AttemptsResult, "recommendation")
 def recommendation(res: AttemptsResult, ctx, **options) -> list:
     rec = res.recommendation
+    if not res.dated:  # an undated export: the number of attempts; H and D need dates
+        K, _ = res.attempts_rule()
+        if not K:
+            return [ctx.para("attempts.recommendation.none_undated")]
+        line = texts.t("attempts.recommendation.line_undated", ctx.lang,
+                       attempts=texts.t("attempts.phrase.attempts", ctx.lang, count=K))
+        return [text_html(line), ctx.table(undated_recommendation_view(res, ctx.lang, ctx.currency),
+                                           formats=FORMATS["recommendation"], labels=LABELS)]
     if rec is None:
         return [ctx.para("attempts.recommendation.none")]
     return [text_html(sla_line(rec, ctx.lang)),
@@ -257,6 +373,8 @@ def explorer(res: AttemptsResult, ctx, **options):
     """The cost sliders, in JupyterLab only."""
     if not ctx.interactive:
         return []
+    if res.value_source == "none":
+        return [ctx.para("attempts.explorer.no_value")]
     return cost_sliders(res, lang=ctx.lang, currency=ctx.currency)
 
 
@@ -296,6 +414,42 @@ def plot_naive(naive: pd.DataFrame, *, lang: str = "en", ax=None):
     ax.set_xlabel(_label("attempts", lang))
     ax.set_ylabel(_label("profitability", lang))
     _ = ax.set_title(texts.t("attempts.naive.chart.title", lang))
+    return ax
+
+
+def plot_close_rate(naive: pd.DataFrame, *, lang: str = "en", ax=None):
+    """The seed's chart when no customer can be valued: close rate of the group called k times, with its
+    Wilson interval; groups too small drawn hollow."""
+    ax = _ax(ax)
+    for small, g in naive.groupby("too_small", sort=True):
+        color = theme.COLORS["neutral"] if small else theme.COLORS["highlight"]
+        ax.errorbar(g["attempts"], g["close_rate"], yerr=_yerr(g["close_rate"], g["ci_low"], g["ci_high"]),
+                    marker="o", capsize=3, linestyle="none", color=color, mfc="none" if small else color)
+    ax.set_xlabel(_label("attempts", lang))
+    ax.set_ylabel(_label("close_rate", lang))
+    theme.format_axis(ax, "y", "pct", lang)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _ = ax.set_title(texts.t("attempts.naive.chart.close_rate_title", lang))
+    return ax
+
+
+def plot_cap(cap: pd.DataFrame, *, k: int = 0, lang: str = "en", ax=None):
+    """A cap at k attempts: cumulative share of the sales kept and share of the calls saved; the
+    recommended cap marked, the coverage target dotted."""
+    ax = _ax(ax)
+    ax.plot(cap["attempts"], cap["captured_share"], marker="o", color=theme.COLORS["highlight"],
+            label=texts.t("attempts.cap.chart.captured", lang))
+    ax.plot(cap["attempts"], cap["calls_saved_share"], marker="s", color=theme.COLORS["neutral"],
+            label=texts.t("attempts.cap.chart.saved", lang))
+    ax.axhline(cap.attrs.get("quantile", 0.9), color=theme.COLORS["neutral"], linestyle=":", linewidth=1)
+    if k:
+        ax.axvline(k, color=theme.COLORS["goal"], linestyle="--", linewidth=1)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel(_label("attempts", lang))
+    theme.format_axis(ax, "y", "pct", lang)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(loc="center right")
+    _ = ax.set_title(texts.t("attempts.cap.chart.title", lang))
     return ax
 
 
@@ -420,6 +574,7 @@ def cost_sliders(result: AttemptsResult, *, lang: str = "en", currency: str = "U
     return widgets.VBox([hourly, per_hour, label, out])
 
 
-__all__ = ["FORMATS", "LABELS", "attempts_span", "bucket_labels", "cost_sliders", "evidence", "evidence_text",
-           "hours_text", "plot_cadence", "plot_compare", "plot_naive", "plot_speed", "plot_value",
-           "recommendation_view", "sla_line", "span", "speed_view"]
+__all__ = ["FORMATS", "LABELS", "attempts_span", "bucket_labels", "cap_figures", "cap_text", "cost_sliders",
+           "evidence", "evidence_text", "hours_text", "plot_cadence", "plot_cap", "plot_close_rate", "plot_compare",
+           "plot_naive", "plot_speed", "plot_value", "recommendation_view", "sla_line", "span", "speed_view",
+           "undated_recommendation_view"]
