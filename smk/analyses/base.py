@@ -16,13 +16,20 @@ class Headline:
     """One figure of the index tile: ``label`` is a catalogue key (``sla.headline.goal``), ``value``
     a JSON-safe scalar, ``kind`` the format (``int``, ``pct:1``, ``money``…, as smk.views.html),
     ``display`` an optional catalogue key whose text replaces the formatted value, filled with
-    ``params`` (for a status word or "3 / 7")."""
+    ``params`` (for a status word or "3 / 7"); ``label_params`` fill the label's placeholders;
+    ``formats`` says how the report formats a placeholder value (``"pct:1"``, ``"int"``, ``"money"``,
+    ``"text"`` for a catalogue key), so numbers read the way the report's language writes them."""
 
     label: str
     value: Any
     kind: str = "number"
     display: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    #: values for placeholders of the label's text ("First contact within {hours} h")
+    label_params: Mapping[str, Any] = field(default_factory=dict)
+    #: how to format a placeholder's value in the report's language: {"rate": "pct:1", "mqls": "int"};
+    #: a value named here that is a catalogue key is looked up instead
+    formats: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from smk.client.capabilities import capabilities as client_capabilities
 from smk.client.loader import SNAPSHOT_ENV, load_snapshot
 from smk.errors import NotEnoughData
 from smk.views import fmt, registry, theme
-from smk.views.html import (Html, capability_names, format_table, headline, mask_text, masked_word, needs_text,
-                            not_enough_data, note_html, plain, text_html)
+from smk.views.html import (Html, capability_label, capability_names, format_table, format_value, headline,
+                            mask_text, masked_word, needs_text, not_enough_data, note_html, parse_format, plain,
+                            text_html)
 
 #: The project root (notebooks run from any working directory; relative paths start here).
 PROJECT_ROOT = Path(smk.__file__).resolve().parents[1]
@@ -175,12 +176,15 @@ class Context:
 
     def missing_note(self, why: Missing) -> Html:
         """The "not enough data" box for a part of a result that could not be computed."""
-        parts = []
-        if why.needs:
-            parts.append(needs_text(why.needs, self.lang))
-        if why.reason:
-            parts.insert(0, self.text(why.reason, **dict(why.params)))
-        return note_html(" ".join(parts), "missing", self.text("common.not_enough"))
+        if why.reason and why.needs:
+            needs = self.text("common.list_sep").join(capability_label(m, self.lang) for m in why.needs)
+            body = " ".join([self.text(why.reason, **dict(why.params)), self.text("common.needs_sentence", needs=needs),
+                             self.text("common.add_export")])
+        elif why.reason:
+            body = self.text(why.reason, **dict(why.params))
+        else:
+            body = needs_text(why.needs, self.lang)
+        return note_html(body, "missing", self.text("common.not_enough"))
 
     # -- analyses and their views
     def analyse(self, fn, /, *args: Any, **params: Any):
@@ -234,10 +238,28 @@ class Context:
         return headline(self.text(label), value, kind, lang=self.lang, currency=self.currency, display=display,
                         key=label)
 
+    def _headline_values(self, values: Mapping[str, Any], formats: Mapping[str, str]) -> dict:
+        out = {}
+        for name, value in values.items():
+            spec = formats.get(name)
+            if spec == "text" and isinstance(value, str) and texts.has(value, self.lang):
+                out[name] = self.text(value)
+            elif spec and spec != "text":
+                kind, dec = parse_format(spec)
+                out[name] = format_value(plain(value), kind, dec, self.lang, self.currency)
+            else:
+                out[name] = value
+        return out
+
     def headline_item(self, h: Headline) -> dict:
-        """A result's :class:`~smk.analyses.base.Headline` as an index item."""
-        display = self.text(h.display, **dict(h.params)) if h.display else None
-        return self.headline(h.label, h.value, h.kind, display=display)
+        """A result's :class:`~smk.analyses.base.Headline` as an index item: label and display
+        filled with their values, formatted in the report's language (``Headline.formats``)."""
+        formats = dict(h.formats)
+        display = self.text(h.display, **self._headline_values(h.params, formats)) if h.display else None
+        item = self.headline(h.label, h.value, h.kind, display=display)
+        if h.label_params:
+            item["label"] = self.text(h.label, **self._headline_values(h.label_params, formats))
+        return item
 
     def save_headlines(self, notebook_id: str, items: Result | Iterable[Mapping]) -> None:
         """Write ``<output_dir>/<notebook_id>.headlines.json`` for the index tile.
