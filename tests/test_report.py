@@ -205,6 +205,17 @@ def test_save_headlines_writes_json_with_display(ctx):
         ctx.save_headlines("04", [{"value": 1}])
 
 
+def test_headline_labels_and_displays_are_filled_in_the_report_language(ctx):
+    from smk.analyses.base import Headline
+
+    item = ctx.headline_item(Headline("report.index.heading", 0.5, "pct:0", display="quality.headline.requirements_display",
+                                      params={"met": 3, "total": 1234}, label_params={"client": 0.125},
+                                      formats={"client": "pct:1", "total": "int"}))
+    # Spanish: 0.125 → "12,5 %", 1234 → "1.234"
+    assert item == {"key": "report.index.heading", "label": "Informe de alineación ventas–marketing: 12,5 %",
+                    "value": 0.5, "display": "3 / 1.234"}
+
+
 def test_quality_result_headlines_and_tables(ctx):
     res = quality.analyse(ctx.client, caps=CAPS)
     ctx.save_headlines("00", res)

@@ -232,11 +232,13 @@ class Context:
         """Deprecated (views use :meth:`note_text` with a catalogue key); removed once unused."""
         return note_html(self.t(en, es), "note", self.text("common.caution"))
 
-    def headline(self, label: str, value: Any, kind: str = "number", display: str | None = None) -> dict:
-        """One headline item: ``label`` is a catalogue key, ``value`` formatted as ``kind`` in this
-        report's language and currency unless ``display`` (the formatted text) is given."""
-        return headline(self.text(label), value, kind, lang=self.lang, currency=self.currency, display=display,
-                        key=label)
+    def headline(self, label: str, value: Any, kind: str = "number", display: str | None = None,
+                 **label_values: Any) -> dict:
+        """One headline item: ``label`` is a catalogue key (filled with ``label_values``), ``value``
+        formatted as ``kind`` in this report's language and currency unless ``display`` (the
+        formatted text) is given."""
+        return headline(self.text(label, **label_values), value, kind, lang=self.lang, currency=self.currency,
+                        display=display, key=label)
 
     def _headline_values(self, values: Mapping[str, Any], formats: Mapping[str, str]) -> dict:
         out = {}
@@ -256,10 +258,8 @@ class Context:
         filled with their values, formatted in the report's language (``Headline.formats``)."""
         formats = dict(h.formats)
         display = self.text(h.display, **self._headline_values(h.params, formats)) if h.display else None
-        item = self.headline(h.label, h.value, h.kind, display=display)
-        if h.label_params:
-            item["label"] = self.text(h.label, **self._headline_values(h.label_params, formats))
-        return item
+        return self.headline(h.label, h.value, h.kind, display=display,
+                             **self._headline_values(h.label_params, formats))
 
     def save_headlines(self, notebook_id: str, items: Result | Iterable[Mapping]) -> None:
         """Write ``<output_dir>/<notebook_id>.headlines.json`` for the index tile.

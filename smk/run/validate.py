@@ -82,7 +82,7 @@ def format_summary(client: Client, lang: str = "en") -> str:
             lines.append(t("can_run", notebook=r.notebook) if r.can_run else
                          t("cannot_run", notebook=r.notebook, missing=r.missing))
     caps = capabilities(client)
-    yes, no = texts.t("report.bool.yes", lang), texts.t("report.bool.no", lang)
+    yes, no = texts.t("common.yes", lang), texts.t("common.no", lang)
     lines += ["", t("capabilities", capabilities=", ".join(f"{k}={yes if v else no}" for k, v in caps.items()))]
     return "\n".join(lines)
 

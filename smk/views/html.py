@@ -42,7 +42,7 @@ def capability_label(name: str, lang: str = "en") -> str:
 #: moved to ``smk.texts.t`` yet (removed once nothing uses it).
 TEXT: dict[str, dict[str, str]] = {
     name: {lang: texts.t(f"common.{name}", lang, shown="{shown}", total="{total}") for lang in texts.LANGS}
-    for name in ("not_enough", "add_export", "showing", "caution", "masked")
+    for name in ("not_enough", "add_export", "yes", "no", "showing", "caution", "masked")
 }
 
 #: Canonical columns that hold contact data (smk.io.schema, ``pii=True``).
@@ -199,7 +199,7 @@ def format_value(v: Any, kind: str, decimals: int | None, lang: str, currency: s
     if kind == "hours":
         return fmt.duration_hours(v, lang)
     if kind == "bool":
-        return texts.t("report.bool.yes" if bool(v) else "report.bool.no", lang)
+        return texts.t("common.yes" if bool(v) else "common.no", lang)
     return str(v)
 
 
