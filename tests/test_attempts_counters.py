@@ -382,13 +382,12 @@ def test_sections_without_a_value_en(campaign):
     intro, t_cap, _fig, cap_txt = shown(res, client, folder, "en", "cap")
     assert intro.startswith("What a cap of k attempts per lead would have kept and saved:")
     assert t_cap.splitlines() == [
-        "Attempts | Sales at attempt k | Sales kept by a cap at k | Share of all sales kept | Calls with a cap at k | "
-        "Calls saved | Share of calls saved",
-        "1 | 4 | 4 | 44.4 % | 30 | 40 | 57.1 %",
-        "2 | 3 | 7 | 77.8 % | 50 | 20 | 28.6 %",
-        "3 | 1 | 8 | 88.9 % | 62 | 8 | 11.4 %",
-        "4 | 1 | 9 | 100.0 % | 68 | 2 | 2.9 %",
-        "5 | 0 | 9 | 100.0 % | 70 | 0 | 0.0 %"]
+        "Cap (attempts) | Sales kept | % of sales kept | Calls with the cap | Calls saved | % of calls saved",
+        "1 | 4 | 44.4 % | 30 | 40 | 57.1 %",
+        "2 | 7 | 77.8 % | 50 | 20 | 28.6 %",
+        "3 | 8 | 88.9 % | 62 | 8 | 11.4 %",
+        "4 | 9 | 100.0 % | 68 | 2 | 2.9 %",
+        "5 | 9 | 100.0 % | 70 | 0 | 0.0 %"]
     assert cap_txt == (
         "No customer can be valued (no revenue in the export and no costs.value_per_customer in client.yml), so an "
         "attempt cannot be priced against its cost: the recommended cap is the smallest that keeps at least 90 % "
@@ -439,7 +438,9 @@ def test_sections_without_a_value_es(campaign):
         "costs.value_per_customer): un intento no puede compararse con su costo, así que la tabla muestra la "
         "probabilidad de venta de cada intento y el tope de más abajo elige el número de intentos.")
     _intro, t_cap, _fig, cap_txt = shown(res, client, folder, "es", "cap")
-    assert t_cap.splitlines()[3] == "3 | 1 | 8 | 88,9 % | 62 | 8 | 11,4 %"
+    assert t_cap.splitlines()[0] == ("Tope (intentos) | Ventas conservadas | % de ventas conservadas | Llamadas con el tope | "
+                                     "Llamadas ahorradas | % de llamadas ahorradas")
+    assert t_cap.splitlines()[3] == "3 | 8 | 88,9 % | 62 | 8 | 11,4 %"
     assert cap_txt == (
         "No es posible valorar a un cliente (la exportación no tiene ingresos y client.yml no tiene "
         "costs.value_per_customer), así que un intento no puede compararse con su costo: el tope recomendado es "
@@ -498,6 +499,8 @@ def test_sections_with_amounts_both_languages(campaign_money):
                    "por intento, y ningún intento posterior con suficientes leads se paga; los límites de los "
                    "intervalos del 95 % dan 0–3 intentos, y un bootstrap sobre los leads da 1–4. Un tope de 2 "
                    "conserva el 77,8 % de las ventas y ahorra el 28,6 % de las llamadas."}
+    # no lead type column: one "type", which is the company-wide line itself, so no line per type
+    assert res.by_type_recommended == {} and len(res.by_type) == 0
     for lang in ("en", "es"):
         assert shown(res, client, folder, lang, "cap")[-1] == cap[lang]
         got_line, table = shown(res, client, folder, lang, "recommendation")

@@ -426,11 +426,14 @@ def value_by_type(paths: pd.DataFrame, cost: float, *, min_group_size: int = 30,
     A type is included when it has at least ``min_type_leads`` old-enough attempted leads (default
     ``4 × min_group_size``) and at least one customer with revenue (or a ``value_per_customer``, which
     then stands for a type without revenue); each type uses its own average revenue per customer.
-    ``attrs['recommended']``: {type: k}.
+    One type alone (or no lead type column: every lead is ``all``) is the company-wide line itself: no
+    line per type. ``attrs['recommended']``: {type: k}.
     """
     need = 4 * min_group_size if min_type_leads is None else min_type_leads
     p = paths[paths["old_enough"]]
     counts = p[p["n_attempts"].fillna(0) >= 1].groupby("lead_type").size()
+    if p["lead_type"].nunique() < 2:
+        counts = counts.iloc[:0]
     frames, rec = [], {}
     for typ in sorted(counts.index[counts >= need]):  # loop over a handful of types
         sub = p[p["lead_type"] == typ]

@@ -30,8 +30,8 @@ LABELS = "attempts.columns"
 FORMATS: dict[str, dict[str, str]] = {
     "naive": {"attempts": "int", "n_leads": "int", "n_won": "int", "close_rate": "pct", "ci": "ci",
               "avg_revenue": "money", "calling_cost": "money:2", "profitability": "number:1", "too_small": "bool"},
-    "cap": {"attempts": "int", "sales": "int", "cum_sales": "int", "captured_share": "pct", "calls": "int",
-            "calls_saved": "int", "calls_saved_share": "pct"},
+    "cap": {"cap": "int", "cum_sales": "int", "captured_share": "pct", "calls": "int", "calls_saved": "int",
+            "calls_saved_share": "pct"},
     "value": {"attempts": "int", "at_risk": "int", "connect_rate": "pct", "connect": "ci", "closes": "int",
               "close_hazard": "pct:2", "close": "ci:2", "value": "money", "cost": "money:2", "pays": "bool",
               "too_small": "bool"},
@@ -49,7 +49,8 @@ VALUE_COLUMNS = ["attempts", "at_risk", "connect_rate", "connect_low", "connect_
 #: the life table when no customer can be valued: probabilities only
 HAZARD_COLUMNS = ["attempts", "at_risk", "connect_rate", "connect_low", "connect_high", "closes", "close_hazard",
                   "close_low", "close_high", "too_small"]
-CAP_COLUMNS = ["attempts", "sales", "cum_sales", "captured_share", "calls", "calls_saved", "calls_saved_share"]
+#: the cap table as shown (the sales at each attempt are in the value table above it)
+CAP_COLUMNS = ["attempts", "cum_sales", "captured_share", "calls", "calls_saved", "calls_saved_share"]
 SPEED_COLUMNS = ["bucket", "n_leads", "n_won", "close_rate", "ci_low", "ci_high", "too_small"]
 SLA_ELEMENTS = ("first_contact_hours", "attempts", "within_days")
 
@@ -326,7 +327,7 @@ def cap(res: AttemptsResult, ctx, **options) -> list:
         return []
     K = res.attempts_rule()[0] or res.cap_recommended
     return [ctx.para("attempts.cap.intro"),
-            ctx.table(res.cap[CAP_COLUMNS], formats=FORMATS["cap"], labels=LABELS),
+            ctx.table(res.cap[CAP_COLUMNS].rename(columns={"attempts": "cap"}), formats=FORMATS["cap"], labels=LABELS),
             plot_cap(res.cap, k=K, lang=ctx.lang).figure,
             text_html(cap_text(res, ctx.lang))]
 
