@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from smk.client import Client
-from smk.io.config import ClientConfig, TableConfig, load_config
+from smk.io.config import ClientConfig, TableConfig, data_files, load_config
 from smk.errors import ConfigError, DataError
 from smk.io.arrays import positions
 from smk.io.ledger import CLEARED, SET_ASIDE, Ledger
@@ -36,6 +36,7 @@ LEAD_LIFECYCLE = ("mql_at", "sql_at", "customer_at", "closed_at", "first_contact
 LIKERT = (1, 5)
 _BAD_REASON = {"datetime": "bad_date", "date": "bad_date", "month": "bad_date", "number": "bad_number",
                "int": "bad_number", "bool": "bad_bool"}
+_BAD_DETAIL = {"int": "a whole number is due"}
 
 
 def load_client(path: str | Path, *, as_of: pd.Timestamp | str | None = None,
@@ -61,11 +62,12 @@ def load_client(path: str | Path, *, as_of: pd.Timestamp | str | None = None,
     rows_in: dict[str, int] = {}
     sources: dict[str, Path] = {}
     wanted = [t for t in TABLES if t in cfg.tables and (tables is None or t in tables or t == "leads")]
+    files = data_files(cfg, wanted)  # every file outside the client folder refused at once, before reading any
     leads_ready = None
 
     def read(name: str) -> RawTable:
         tcfg = cfg.tables[name]
-        return read_raw(root / tcfg.file, sheet=tcfg.sheet, delimiter=tcfg.delimiter, encoding=tcfg.encoding,
+        return read_raw(files[name], sheet=tcfg.sheet, delimiter=tcfg.delimiter, encoding=tcfg.encoding,
                         dictionary=_dictionary_columns(name, tcfg))
 
     # the next file is read (by pyarrow, which releases the GIL) while this one is parsed
@@ -78,8 +80,8 @@ def load_client(path: str | Path, *, as_of: pd.Timestamp | str | None = None,
             raw = ahead.result()
             ahead = pool.submit(read, wanted[i + 1]) if i + 1 < len(wanted) else None
             tcfg = cfg.tables[name]
-            sources[name] = root / tcfg.file
-            rows_in[name] = raw.num_rows + len(raw.bad_lines) + len(raw.empty_rows)
+            sources[name] = files[name]
+            rows_in[name] = raw.rows_read
             try:
                 pending[name] = _canonical(name, raw, tcfg, cfg, ledger, now, workers)
                 del raw  # the file's text is no longer needed: only the canonical columns are kept
@@ -509,24 +511,105 @@ def _parse_kind(rawcol: pd.Series, kind: str, *, canon: str, source: str, file: 
     raise AssertionError(kind)  # pragma: no cover
 
 
-def _canonical(name: str, raw: RawTable, tcfg: TableConfig, cfg: ClientConfig, ledger: Ledger,
-               now: pd.Timestamp, pool: ThreadPoolExecutor | None = None) -> _Table:
-    spec = TABLES[name]
-    file = str(raw.path)
+class _Recorder:
+    """Writes one table's row-level findings to the ledger and marks the rows set aside (``drop``).
+    A row is set aside once: later findings on a row already set aside are not recorded again."""
+
+    def __init__(self, name: str, fname: str, src: _Sources, src_rows, drop: np.ndarray, ledger: Ledger):
+        self.name, self.fname, self.src, self.src_rows, self.drop, self.ledger = name, fname, src, src_rows, drop, ledger
+
+    def _values(self, idx: np.ndarray, source: str | None, values) -> list:
+        if values is not None:
+            return list(values)
+        if source is None:
+            return [None] * len(idx)
+        vals = self.src.rows(source, idx)
+        return list(vals.astype("object").where(vals.notna(), None))
+
+    def set_aside(self, mask: np.ndarray, reason: str, column: str | None, source: str | None = None,
+                  detail: str = "", values=None) -> None:
+        """Set aside the rows of ``mask`` (values read from ``source``, or given as ``values`` for
+        every row of ``mask``)."""
+        new = mask & ~self.drop
+        if not new.any():
+            return
+        idx = np.flatnonzero(new)
+        vals = self._values(idx, source, None if values is None else np.asarray(values, dtype=object)[new[mask]])
+        for i, val in zip(idx.tolist(), vals):
+            self.ledger.add(self.name, self.fname, int(self.src_rows[i]), column, val, reason, SET_ASIDE, detail)
+        self.drop[idx] = True
+
+    def clear(self, mask: np.ndarray, reason: str, column: str, source: str | None = None, detail: str = "",
+              values=None) -> None:
+        """Record the values of ``mask`` as cleared (the rows stay)."""
+        m = mask & ~self.drop
+        if not m.any():
+            return
+        idx = np.flatnonzero(m)
+        vals = self._values(idx, source, None if values is None else np.asarray(values, dtype=object)[m[mask]])
+        for i, val in zip(idx.tolist(), vals):
+            self.ledger.add(self.name, self.fname, int(self.src_rows[i]), column, val, reason, CLEARED, detail)
+
+
+def _record_reader_findings(name: str, raw: RawTable, ledger: Ledger) -> None:
+    """Lines the reader could not read as rows: malformed (wrong number of fields, an unclosed quote) or blank."""
     fname = raw.path.name
     for row, text in raw.bad_lines:
-        ledger.add(name, fname, row, None, text[:200], "malformed_row")
+        ledger.add(name, fname, row, None, text[:200], "malformed_row", detail=raw.notes.get(row, ""))
     for row in raw.empty_rows:
         ledger.add(name, fname, row, None, None, "empty_row")
+
+
+def _record_bad_cells(raw: RawTable, spec: TableSpec, tcfg: TableConfig, mapping: dict[str, str],
+                      rec: _Recorder) -> None:
+    """Values the reader could not read as text (bad bytes, NUL, merged cells, formulas without a
+    result): the row is set aside when the value was required, else the value is cleared. Columns
+    the table does not use are not reported."""
+    required = {mapping[c] for c in _required(spec, tcfg) if c in mapping}
+    used = set(mapping.values())
+    for cells in raw.bad_cells:
+        if cells.column not in used and not spec.keep_extra:
+            continue
+        mask = np.zeros(raw.num_rows, dtype=bool)
+        mask[cells.rows] = True
+        order = np.argsort(cells.rows, kind="stable")  # values in row order, as ``mask`` lists them
+        values = np.asarray(cells.values, dtype=object)[order]
+        how = rec.set_aside if cells.column in required else rec.clear
+        how(mask, cells.reason, cells.column, detail=cells.detail, values=values)
+
+
+def _canonical(name: str, raw: RawTable, tcfg: TableConfig, cfg: ClientConfig, ledger: Ledger,
+               now: pd.Timestamp, pool: ThreadPoolExecutor | None = None) -> _Table:
+    """One file → its canonical table: columns mapped and parsed, rows that fail a rule marked, every
+    finding in the ledger."""
+    spec = TABLES[name]
+    file = str(raw.path)
+    _record_reader_findings(name, raw, ledger)
     mapping = _resolve_columns(spec, tcfg, raw, file)
     # e.g. a "closed deals" export where every row is won: `constants: {stage: won}`
     src = _Sources(raw, {mapping[c]: str(v) for c, v in tcfg.constants.items()})
-    n = src.n
     # spreadsheet rows: for a file read in one piece simply 2, 3, ... (no array of 20 million of them)
-    src_rows = _RowNumbers(2, n) if raw.table is not None else raw.source_rows
-    src_rows_series = src_rows if raw.table is not None else pd.Series(src_rows, copy=False)
+    src_rows = _RowNumbers(2, src.n) if raw.table is not None else raw.source_rows
     table = _Table(name, src_rows)
-    drop = table.drop
+    rec = _Recorder(name, raw.path.name, src, src_rows, table.drop, ledger)
+    _record_bad_cells(raw, spec, tcfg, mapping, rec)
+    _parse_columns(spec, tcfg, cfg, mapping, src, table, rec, file, pool)
+    if "created_at" not in mapping and spec.name == "leads":  # an undated export (`undated: true`)
+        table.cols["created_at"] = pd.Series(pd.NaT, index=pd.RangeIndex(src.n), dtype=f"datetime64[ns, {cfg.timezone}]")
+    _row_checks(spec, tcfg, mapping, table, rec, now)
+    TABLE_CHECKS.get(name, _no_checks)(table, mapping, rec)
+    if spec.keep_extra:
+        _extra_columns(raw, mapping, src, table, cfg)
+    names = ["_source_row", *table.cols]
+    table.order = [c for c in spec.names if c in table.cols] + [c for c in names if c not in spec.names and c != "_source_row"]
+    return table
+
+
+def _parse_columns(spec: TableSpec, tcfg: TableConfig, cfg: ClientConfig, mapping: dict[str, str], src: _Sources,
+                   table: _Table, rec: _Recorder, file: str, pool: ThreadPoolExecutor | None) -> None:
+    """Parse every mapped column into ``table.cols``; unreadable values set the row aside (required
+    column) or are cleared. Columns are independent: on a large table two are parsed at a time (Arrow
+    and numpy release the GIL); results are recorded in column order, as one after the other would."""
     decimal_cache: list = []
     decimal_lock = threading.Lock()
 
@@ -538,144 +621,140 @@ def _canonical(name: str, raw: RawTable, tcfg: TableConfig, cfg: ClientConfig, l
                 decimal_cache.append(_table_decimal(spec, mapping, src))
         return decimal_cache[0]
 
-    def set_aside(mask: np.ndarray, reason: str, column: str | None, source: str | None, detail: str = ""):
-        new = mask & ~drop
-        if not new.any():
-            return
-        idx = np.flatnonzero(new)
-        if source is not None:
-            vals = src.rows(source, idx)
-            vals = vals.astype("object").where(vals.notna(), None)
-        else:
-            vals = [None] * len(idx)
-        for i, val in zip(idx.tolist(), vals):
-            ledger.add(name, fname, int(src_rows[i]), column, val, reason, SET_ASIDE, detail)
-        drop[idx] = True
+    def parse(canon: str, source: str):
+        return _parse_column(spec, canon, source, tcfg, cfg, src, table, file, table_decimal)
 
-    def clear(mask: np.ndarray, reason: str, column: str, source: str, detail: str = ""):
-        m = mask & ~drop
-        if not m.any():
-            return
-        idx = np.flatnonzero(m)
-        for i, val in zip(idx.tolist(), src.rows(source, idx).astype("object")):
-            ledger.add(name, fname, int(src_rows[i]), column, val, reason, CLEARED, detail)
-
-    def parse_column(canon: str, source: str) -> tuple[object, np.ndarray | None]:
-        colspec = _colspec(spec, canon)
-        kind = colspec.kind
-        fmt = tcfg.date_formats.get(canon) or tcfg.date_format
-        kw = dict(canon=canon, source=source, file=file, fmt=fmt, cfg=cfg, tcfg=tcfg, decimal=table_decimal)
-        try:
-            parsed = bad = None
-            if kind in _BY_VALUE and src.encodable(source):
-                # every step is value by value (or decided by the set of values), so parse each distinct
-                # value once and give every row its value's result
-                enc = src.encoded(source)
-                parsed_d, bad_d = _parse_kind(enc.values, kind, src_rows=None, **kw)
-                if colspec.allowed is not None:
-                    parsed_d = _allowed_values(parsed_d, colspec, enc, name, source, file, src_rows_series, tcfg)
-                if kind in ("id", "str"):
-                    raw_text = src.arrow(source)  # None when read dictionary-encoded
-                    unchanged = raw_text is not None and parsed_d.equals(enc.values)
-                    parsed = _Text(_large_strings(parsed_d), enc.codes, raw_text if unchanged else None)
-                else:
-                    parsed = pd.Series(parsed_d.array.take(enc.codes), copy=False)
-                if bad_d is not None:
-                    bad = bad_d.to_numpy(dtype=bool)[enc.codes]
-            elif kind in ("datetime", "date") and not tcfg.values.get(canon) and src.arrow(source) is not None:
-                res = parse_dates_arrow(src.arrow(source), cfg.placeholders, fmt,
-                                        tz=cfg.tz if kind == "datetime" else None,
-                                        source_tz=(tcfg.timezone or cfg.timezone) if kind == "datetime" else None,
-                                        file=file, column=source, source_rows=src_rows_series)
-                if res is not None:
-                    parsed, bad = res
-                    if kind == "date":
-                        parsed = parsed.dt.normalize()
-            if parsed is None:
-                parsed, bad = _parse_kind(src.series(source), kind, src_rows=src_rows_series, **kw)
-                if colspec.allowed is not None:
-                    parsed = _check_allowed(parsed, colspec, name, source, file, src_rows_series, tcfg)
-                bad = None if bad is None else _mask(bad)
-        except DataError as exc:
-            if exc.file is None:
-                raise DataError(str(exc), file=file, column=source) from None
-            raise
-        return parsed, bad
-
-    # columns are independent: on a large table two are parsed at a time (Arrow and numpy release the
-    # GIL); results are recorded in column order, as one after the other would
     columns = list(mapping.items())
-    if pool is not None and n >= PARALLEL_MIN_ROWS and len(columns) > 1:
-        futures = [pool.submit(parse_column, canon, source) for canon, source in columns]
+    if pool is not None and src.n >= PARALLEL_MIN_ROWS and len(columns) > 1:
+        futures = [pool.submit(parse, canon, source) for canon, source in columns]
         results = (f.result() for f in futures)
     else:
         futures = []
-        results = (parse_column(canon, source) for canon, source in columns)
+        results = (parse(canon, source) for canon, source in columns)
     try:
-        for (canon, source), (parsed, bad) in zip(columns, results):
-            kind = _colspec(spec, canon).kind
+        for (canon, source), (parsed, bad, detail) in zip(columns, results):
+            colspec = _colspec(spec, canon)
             if bad is not None and bad.any():
-                reason = _BAD_REASON[kind]
-                if _colspec(spec, canon).required:
-                    set_aside(bad, reason, source, source)
-                else:
-                    clear(bad, reason, source, source)
+                how = rec.set_aside if colspec.required else rec.clear
+                how(bad, _BAD_REASON[colspec.kind], source, source, detail=detail)
             table.cols[canon] = parsed
     finally:
         for f in futures:
             f.cancel()
 
-    if "created_at" not in mapping and spec.name == "leads":  # an undated export (`undated: true`)
-        table.cols["created_at"] = pd.Series(pd.NaT, index=pd.RangeIndex(n), dtype=f"datetime64[ns, {cfg.timezone}]")
-    # required values present
+
+def _parse_column(spec: TableSpec, canon: str, source: str, tcfg: TableConfig, cfg: ClientConfig, src: _Sources,
+                  table: _Table, file: str, table_decimal) -> tuple[object, np.ndarray | None, str]:
+    """One column parsed: (values, bad mask or None, ledger detail for the bad values)."""
+    colspec = _colspec(spec, canon)
+    kind = colspec.kind
+    name = spec.name
+    src_rows_series = table.src_rows if isinstance(table.src_rows, _RowNumbers) else pd.Series(table.src_rows, copy=False)
+    fmt = tcfg.date_formats.get(canon) or tcfg.date_format
+    kw = dict(canon=canon, source=source, file=file, fmt=fmt, cfg=cfg, tcfg=tcfg, decimal=table_decimal)
+    try:
+        parsed = bad = None
+        if kind in _BY_VALUE and src.encodable(source):
+            # every step is value by value (or decided by the set of values), so parse each distinct
+            # value once and give every row its value's result
+            enc = src.encoded(source)
+            parsed_d, bad_d = _parse_kind(enc.values, kind, src_rows=None, **kw)
+            if colspec.allowed is not None:
+                parsed_d = _allowed_values(parsed_d, colspec, enc, name, source, file, src_rows_series, tcfg)
+            if kind in ("id", "str"):
+                raw_text = src.arrow(source)  # None when read dictionary-encoded
+                unchanged = raw_text is not None and parsed_d.equals(enc.values)
+                parsed = _Text(_large_strings(parsed_d), enc.codes, raw_text if unchanged else None)
+            else:
+                parsed = pd.Series(parsed_d.array.take(enc.codes), copy=False)
+            if bad_d is not None:
+                bad = bad_d.to_numpy(dtype=bool)[enc.codes]
+        elif kind in ("datetime", "date") and not tcfg.values.get(canon) and src.arrow(source) is not None:
+            res = parse_dates_arrow(src.arrow(source), cfg.placeholders, fmt,
+                                    tz=cfg.tz if kind == "datetime" else None,
+                                    source_tz=(tcfg.timezone or cfg.timezone) if kind == "datetime" else None,
+                                    file=file, column=source, source_rows=src_rows_series)
+            if res is not None:
+                parsed, bad = res
+                if kind == "date":
+                    parsed = parsed.dt.normalize()
+        if parsed is None:
+            parsed, bad = _parse_kind(src.series(source), kind, src_rows=src_rows_series, **kw)
+            if colspec.allowed is not None:
+                parsed = _check_allowed(parsed, colspec, name, source, file, src_rows_series, tcfg)
+            bad = None if bad is None else _mask(bad)
+    except DataError as exc:
+        if exc.file is None:
+            raise DataError(str(exc), file=file, column=source) from None
+        raise
+    return parsed, bad, _BAD_DETAIL.get(kind, "")
+
+
+def _row_checks(spec: TableSpec, tcfg: TableConfig, mapping: dict[str, str], table: _Table, rec: _Recorder,
+                now: pd.Timestamp) -> None:
+    """Rules every table follows: required values present, no dates in the future, no negative amounts."""
     for canon in _required(spec, tcfg):
-        set_aside(table.isna(canon), "missing_required", mapping[canon], mapping[canon])
-    # future dates
+        rec.set_aside(table.isna(canon), "missing_required", mapping[canon], mapping[canon])
     for canon in [c for c in mapping if _colspec(spec, c).kind == "datetime"]:
         col = table.cols[canon]
         future = _mask(col.notna() & (col > now))
         if future.any():
             if canon in spec.required or canon == spec.event_time:
-                set_aside(future, "future_date", mapping[canon], mapping[canon])
+                rec.set_aside(future, "future_date", mapping[canon], mapping[canon])
             else:
-                clear(future, "future_date", mapping[canon], mapping[canon])
+                rec.clear(future, "future_date", mapping[canon], mapping[canon])
                 table.cols[canon] = col.mask(future)
     for canon in [c for c in mapping if _colspec(spec, c).kind in ("date", "month")]:
         col = table.cols[canon]
-        set_aside(_mask(col.notna() & (col > now.tz_localize(None))), "future_date", mapping[canon], mapping[canon])
-    # negative amounts
+        rec.set_aside(_mask(col.notna() & (col > now.tz_localize(None))), "future_date", mapping[canon], mapping[canon])
     for canon in mapping:
-        if (name, canon) in NON_NEGATIVE:
+        if (spec.name, canon) in NON_NEGATIVE:
             col = table.cols[canon]
-            set_aside(_mask(col.notna() & (col < 0)), "negative_amount", mapping[canon], mapping[canon])
-    if name == "deals" and "closed_at" in table and "created_at" in table:
-        set_aside(_mask(table.cols["closed_at"] < table.cols["created_at"]), "closed_before_created",
-                  mapping["closed_at"], mapping["closed_at"])
-    if name == "survey":
-        ans = table.cols["answer"]
-        set_aside(_mask(ans.notna() & ((ans < LIKERT[0]) | (ans > LIKERT[1]))), "out_of_range", mapping["answer"],
+            rec.set_aside(_mask(col.notna() & (col < 0)), "negative_amount", mapping[canon], mapping[canon])
+
+
+def _deals_checks(table: _Table, mapping: dict[str, str], rec: _Recorder) -> None:
+    """A deal cannot close before it was created."""
+    if "closed_at" in table and "created_at" in table:
+        rec.set_aside(_mask(table.cols["closed_at"] < table.cols["created_at"]), "closed_before_created",
+                      mapping["closed_at"], mapping["closed_at"])
+
+
+def _survey_checks(table: _Table, mapping: dict[str, str], rec: _Recorder) -> None:
+    """Likert answers go from 1 to 5."""
+    ans = table.cols["answer"]
+    rec.set_aside(_mask(ans.notna() & ((ans < LIKERT[0]) | (ans > LIKERT[1]))), "out_of_range", mapping["answer"],
                   mapping["answer"], detail="Likert answers go from 1 to 5")
-    # extra columns kept as features
-    if spec.keep_extra:
-        used = set(mapping.values())
-        for col in raw.columns:
-            if col == "_source_row" or col in used:
-                continue
-            target = col if col not in table.cols and col != "_source_row" else f"src_{col}"
-            if src.encodable(col):
-                enc = src.encoded(col)
-                feat = _feature(enc.values, cfg.placeholders)
-                if isinstance(feat.dtype, pd.StringDtype):
-                    raw_text = src.arrow(col)
-                    unchanged = raw_text is not None and feat.equals(enc.values)
-                    table.cols[target] = _Text(_large_strings(feat), enc.codes, raw_text if unchanged else None)
-                else:
-                    table.cols[target] = pd.Series(feat.array.take(enc.codes), copy=False)
+
+
+def _no_checks(table: _Table, mapping: dict[str, str], rec: _Recorder) -> None:
+    return None
+
+
+#: checks of one table's own rows beyond the rules every table follows (cross-table checks:
+#: :func:`_cross_checks`)
+TABLE_CHECKS = {"deals": _deals_checks, "survey": _survey_checks}
+
+
+def _extra_columns(raw: RawTable, mapping: dict[str, str], src: _Sources, table: _Table, cfg: ClientConfig) -> None:
+    """Unmapped columns of a ``keep_extra`` table (leads), kept as features: trimmed text, placeholders
+    missing, plain numeric columns as numbers."""
+    used = set(mapping.values())
+    for col in raw.columns:
+        if col == "_source_row" or col in used:
+            continue
+        target = col if col not in table.cols and col != "_source_row" else f"src_{col}"
+        if src.encodable(col):
+            enc = src.encoded(col)
+            feat = _feature(enc.values, cfg.placeholders)
+            if isinstance(feat.dtype, pd.StringDtype):
+                raw_text = src.arrow(col)
+                unchanged = raw_text is not None and feat.equals(enc.values)
+                table.cols[target] = _Text(_large_strings(feat), enc.codes, raw_text if unchanged else None)
             else:
-                table.cols[target] = _feature(src.series(col), cfg.placeholders)
-    names = ["_source_row", *table.cols]
-    table.order = [c for c in spec.names if c in table.cols] + [c for c in names if c not in spec.names and c != "_source_row"]
-    return table
+                table.cols[target] = pd.Series(feat.array.take(enc.codes), copy=False)
+        else:
+            table.cols[target] = _feature(src.series(col), cfg.placeholders)
 
 
 def _required(spec: TableSpec, tcfg: TableConfig) -> list[str]:

@@ -8,24 +8,30 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-#: Reason codes and their explanations (en, es). Add a code here before using it.
-REASONS: dict[str, tuple[str, str]] = {
-    "missing_required": ("a required value is missing", "falta un valor obligatorio"),
-    "duplicate_id": ("the id appears more than once (first occurrence kept)", "el id aparece más de una vez (se conserva la primera)"),
-    "unknown_lead": ("points to a lead that is not in the leads table", "apunta a un lead que no está en la tabla de leads"),
-    "before_lead_created": ("happened before the lead was created", "ocurrió antes de crearse el lead"),
-    "closed_before_created": ("closed before it was created", "se cerró antes de crearse"),
-    "negative_amount": ("negative amount", "importe negativo"),
-    "future_date": ("date is in the future", "fecha en el futuro"),
-    "bad_date": ("not a readable date", "no es una fecha legible"),
-    "bad_number": ("not a readable number", "no es un número legible"),
-    "bad_bool": ("not a readable yes/no value", "no es un valor sí/no legible"),
-    "unmapped_value": ("value not in the value mapping", "valor sin correspondencia en el mapeo"),
-    "out_of_range": ("value out of the allowed range", "valor fuera del rango permitido"),
-    "unknown_question": ("question id not in the question bank", "pregunta desconocida en el banco de preguntas"),
-    "empty_row": ("the row is empty", "la fila está vacía"),
-    "malformed_row": ("the row has the wrong number of fields", "la fila tiene un número de campos incorrecto"),
-}
+from smk import texts
+
+#: Reason codes. What each means, in every language, is in the text catalogue under
+#: ``ledger.reason.<code>`` (smk/texts/<lang>/ledger.yml); add a code here and there before using it.
+REASON_CODES: tuple[str, ...] = (
+    "missing_required", "duplicate_id", "unknown_lead", "before_lead_created", "closed_before_created",
+    "negative_amount", "future_date", "bad_date", "bad_number", "bad_bool", "unmapped_value", "out_of_range",
+    "unknown_question", "empty_row", "malformed_row", "bad_encoding", "nul_byte", "merged_cell",
+    "formula_without_value",
+)
+
+
+def reason_key(code: str) -> str:
+    """The catalogue key of a reason's text: ``smk.texts.t(reason_key(code), lang)``."""
+    return f"ledger.reason.{code}"
+
+
+def __getattr__(name: str):
+    # REASONS (code -> (en, es)) was the texts' home before the catalogue; read from the catalogue for
+    # smk/views/quality.py until it calls texts.t(reason_key(code), lang) itself. Remove then.
+    if name == "REASONS":
+        return {code: (texts.t(reason_key(code), "en"), texts.t(reason_key(code), "es")) for code in REASON_CODES}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 SET_ASIDE = "row_set_aside"
 CLEARED = "value_cleared"
@@ -45,7 +51,7 @@ class Ledger:
 
     def add(self, table: str, file: str, source_row: int | None, column: str | None, value,
             reason: str, action: str = SET_ASIDE, detail: str = "") -> None:
-        if reason not in REASONS:
+        if reason not in REASON_CODES:
             raise ValueError(f"unknown ledger reason {reason!r}")
         self._rows.append({
             "table": table, "file": file, "source_row": source_row, "column": column,
@@ -73,13 +79,11 @@ class Ledger:
         df = df[df["action"] == SET_ASIDE]
         return df if table is None else df[df["table"] == table]
 
-    def counts(self, lang: str = "en") -> pd.DataFrame:
-        """Counts by table, reason and action, with the reason explained in ``lang``."""
+    def counts(self) -> pd.DataFrame:
+        """Findings counted by ``table, reason, action`` (column ``rows``), sorted by them. Reasons are
+        codes: a view words them with ``texts.t(reason_key(reason), lang)``."""
         df = self.to_frame()
-        out = (df.groupby(["table", "reason", "action"], sort=True).size().rename("rows").reset_index())
-        idx = 0 if lang == "en" else 1
-        out["meaning"] = out["reason"].map(lambda r: REASONS[r][idx])
-        return out
+        return df.groupby(["table", "reason", "action"], sort=True).size().rename("rows").reset_index()
 
     def __len__(self) -> int:
         return len(self._rows)

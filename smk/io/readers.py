@@ -2,13 +2,37 @@
 spreadsheet-safe CSV/XLSX.
 
 Reading never changes the client's files. Every row read gets ``_source_row``: the row number a
-person sees when opening the file in a spreadsheet (header = row 1).
+person sees when opening the file in a spreadsheet (header = row 1). What cannot be read is never
+read as something else; it is reported for the ledger:
+
+- ``bad_lines``: rows with the wrong number of fields (``malformed_row``); a quote that is never
+  closed does not swallow the rest of the file: the row that opened it is set aside and the lines
+  after it are read as rows of their own (``notes`` says so);
+- ``empty_rows``: blank lines (``empty_row``);
+- ``bad_cells``: single values that are not text: bytes that are not valid in the file's encoding
+  (``bad_encoding``: a stray cp1252 byte in a UTF-8 file does not re-decode the good values), NUL
+  bytes (``nul_byte``), XLSX merged cells (``merged_cell``) and formulas saved without their result
+  (``formula_without_value``). The value is missing in the table.
+
+The encoding is decided per file on evidence: a BOM says it; else a file that is valid UTF-8 is
+UTF-8; else the whole file is weighed: more valid UTF-8 accents than invalid bytes means UTF-8 with
+a few bad values, otherwise the file is cp1252 (a legacy Windows export). Problems that stop a file
+from being read at all (not found, a device, a truncated workbook, a corrupt Parquet file) are a
+:class:`DataError` naming the file and saying what to do.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from pathlib import Path
+import os
+import re
+import stat
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
@@ -17,6 +41,22 @@ from smk.errors import DataError
 
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 DELIMITERS = ",;\t|"
+#: longest field the forgiving CSV reader accepts (Python's csv module stops at 128 KB by default)
+FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_SEP_LINE = re.compile(rb'^(?:\xef\xbb\xbf)?"?sep=(.)"?[ \t]*(?:\r\n|\n|\r)')  # Excel's first line `sep=;`
+_NOT_TEXT = re.compile("[\x00\udc80-\udcff]")  # NUL, or a byte that was not valid in the encoding
+
+
+@dataclass
+class BadCells:
+    """Values of one column that could not be read as text: missing in the table, kept here for the ledger."""
+
+    column: str
+    rows: np.ndarray  # positions in the table (0-based, as ``frame``/``source_rows``)
+    values: list  # what the file holds there, printable (an invalid byte as \\xNN)
+    reason: str  # ledger reason code
+    detail: str = ""
 
 
 class RawTable:
@@ -28,7 +68,8 @@ class RawTable:
 
     def __init__(self, frame: pd.DataFrame | None, path: Path, encoding: str | None = None,
                  delimiter: str | None = None, bad_lines: list[tuple[int | None, str]] | None = None,
-                 empty_rows: list[int] | None = None, *, table=None):
+                 empty_rows: list[int] | None = None, *, table=None, bad_cells: list[BadCells] | None = None,
+                 notes: dict[int, str] | None = None):
         if frame is None and table is None:
             raise ValueError("RawTable needs a frame or an Arrow table")
         self._frame = frame
@@ -38,6 +79,8 @@ class RawTable:
         self.delimiter = delimiter
         self.bad_lines: list[tuple[int | None, str]] = bad_lines if bad_lines is not None else []  # (row, text) not parseable
         self.empty_rows: list[int] = empty_rows if empty_rows is not None else []
+        self.bad_cells: list[BadCells] = bad_cells if bad_cells is not None else []
+        self.notes: dict[int, str] = notes if notes is not None else {}  # row -> why it is in bad_lines
 
     def __repr__(self) -> str:
         return f"RawTable({self.path.name!r}, {self.num_rows} rows, columns={self.columns[:-1]!r})"
@@ -65,6 +108,11 @@ class RawTable:
     @property
     def num_rows(self) -> int:
         return self.table.num_rows if self.table is not None else len(self._frame)
+
+    @property
+    def rows_read(self) -> int:
+        """Every data row of the file: kept here, malformed, or blank."""
+        return self.num_rows + len(self.bad_lines) + len(self.empty_rows)
 
     @property
     def source_rows(self) -> np.ndarray:
@@ -127,14 +175,27 @@ class RawTable:
 
 
 def detect_encoding(head: bytes) -> str:
-    """utf-8 (with or without BOM) if the bytes decode as such, else cp1252, else latin-1."""
-    for enc in ENCODINGS:
-        try:
-            head.decode(enc)
+    """The encoding the first bytes of a file show: a BOM's, else utf-8 if they decode as such
+    (a character cut at the end of ``head`` does not count against it), else cp1252."""
+    for bom, enc in _BOMS:
+        if head.startswith(bom):
             return enc
-        except UnicodeDecodeError:
-            continue
-    return "latin-1"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return encoding_from_evidence(head)
+
+
+def encoding_from_evidence(data: bytes) -> str:
+    """For a file that is not valid UTF-8 throughout: UTF-8 (its invalid bytes then go to the ledger
+    value by value) when it holds more valid UTF-8 accents than invalid bytes, else cp1252."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"  # the BOM says so: the few invalid bytes are the exception
+    text = data.decode("utf-8", "surrogateescape")
+    invalid = len(re.findall("[\udc80-\udcff]", text))
+    non_ascii = len(text) - len(text.encode("ascii", "ignore").decode("ascii"))
+    return "utf-8-sig" if non_ascii - invalid > invalid else "cp1252"
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -149,6 +210,21 @@ def sniff_delimiter(sample: str) -> str:
         return max(counts, key=lambda d: (counts[d], d == ","))
 
 
+def check_regular_file(path: Path) -> int:
+    """The size of ``path``; an error that says what to do when it is missing, a folder or a device."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise DataError("file not found.", file=str(path),
+                        hint="Check `file:` for this table in client.yml (paths are relative to the client folder).") from None
+    except OSError as exc:
+        raise DataError(f"cannot be read ({exc.strerror}).", file=str(path)) from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a device, pipe or socket)"
+        raise DataError(f"is {kind}.", file=str(path), hint="`file:` in client.yml must name an export file.")
+    return st.st_size
+
+
 def read_raw(path: str | Path, *, sheet: str | None = None, delimiter: str | None = None,
              encoding: str | None = None, dictionary=None) -> RawTable:
     """Read one export file by its extension (.csv/.txt/.tsv, .xlsx/.xlsm, .parquet).
@@ -157,55 +233,223 @@ def read_raw(path: str | Path, *, sheet: str | None = None, delimiter: str | Non
     read dictionary-encoded (CSV read by pyarrow only; the values are the same, see
     :meth:`RawTable.dictionary`)."""
     path = Path(path)
-    if not path.exists():
-        raise DataError("file not found.", file=str(path),
-                        hint="Check `file:` for this table in client.yml (paths are relative to the client folder).")
+    size = check_regular_file(path)
     ext = path.suffix.lower()
     if ext in (".xlsx", ".xlsm", ".xls"):
         return _read_xlsx(path, sheet)
     if ext in (".parquet", ".pq"):
-        df = pd.read_parquet(path)
-        df = df.reset_index(drop=True)
-        df["_source_row"] = np.arange(2, len(df) + 2)
-        return RawTable(df, path)
+        return _read_parquet(path)
+    if size == 0:
+        raise DataError("the file is empty (no header row).", file=str(path))
     return _read_csv(path, delimiter, encoding, dictionary)
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
+# ---------------------------------------------------------------------------------------------
+# Parquet
+# ---------------------------------------------------------------------------------------------
+def _read_parquet(path: Path) -> RawTable:
+    import pyarrow as pa
+
     try:
-        df = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
-    except ValueError as exc:
-        raise DataError(f"cannot read sheet {sheet!r}: {exc}", file=str(path),
-                        hint="Set `sheet:` to an existing sheet name in client.yml.") from None
-    df.columns = [str(c).strip() for c in df.columns]
+        df = pd.read_parquet(path)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise DataError(f"not a readable Parquet file ({type(exc).__name__}: it may be truncated, or another kind "
+                        "of file renamed to .parquet).", file=str(path),
+                        hint="Export the table again, or as CSV.") from None
+    names = [str(c) for c in df.columns]
+    _refuse_duplicates(names, path)
+    df.columns = names
+    df = df.reset_index(drop=True)
     df["_source_row"] = np.arange(2, len(df) + 2)
-    empty = df.drop(columns="_source_row").isna().all(axis=1)
-    raw = RawTable(df[~empty].reset_index(drop=True), path)
-    raw.empty_rows = df.loc[empty, "_source_row"].tolist()
-    return raw
+    return RawTable(df, path)
+
+
+def _refuse_duplicates(names: list[str], path: Path) -> None:
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise DataError(f"the header repeats column name(s) {dup}.", file=str(path),
+                        hint="Rename the duplicated columns in the export.")
+
+
+# ---------------------------------------------------------------------------------------------
+# XLSX
+# ---------------------------------------------------------------------------------------------
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]{1,3}\d+(?::[A-Za-z]{1,3}\d+)?)"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _unreadable_workbook(path: Path, exc: BaseException) -> DataError:
+    return DataError(f"not a readable Excel workbook ({type(exc).__name__}: it may be truncated, password-protected, "
+                     "an old .xls, or another kind of file renamed to .xlsx).", file=str(path),
+                     hint="Open it in Excel and save it again as .xlsx, or export the table as CSV.")
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its XML part in the workbook's zip (from the workbook's relationships)."""
+    root = ET.fromstring(zf.read("_rels/.rels"))
+    book = next(r.get("Target") for r in root if r.get("Type", "").endswith("/officeDocument"))
+    book = book.lstrip("/")
+    base = PurePosixPath(book).parent
+    rels_part = str(base / "_rels" / (PurePosixPath(book).name + ".rels"))
+    targets = {r.get("Id"): r.get("Target") for r in ET.fromstring(zf.read(rels_part))}
+    out = {}
+    for el in ET.fromstring(zf.read(book)).iter():
+        if el.tag.endswith("}sheet"):
+            target = targets.get(el.get(f"{{{_REL_NS}}}id"), "")
+            out[el.get("name")] = target.lstrip("/") if target.startswith("/") else str(base / target)
+    return out
+
+
+def _scan_sheet(zf: zipfile.ZipFile, part: str) -> tuple[list[str], bool]:
+    """Merged ranges (``A2:A5``) of one sheet and whether it holds any formula, read in slices."""
+    merged, formulas, tail = [], False, b""
+    with zf.open(part) as fh:
+        while True:
+            block = fh.read(1 << 24)
+            if not block:
+                break
+            text = tail + block
+            formulas = formulas or bool(_FORMULA.search(text))
+            cut = max(0, len(text) - 256)  # a tag cut at the end is searched again with the next slice
+            merged += [m.group(1).decode("ascii") for m in _MERGE.finditer(text) if m.end() <= cut]
+            tail = text[cut:]
+    merged += [m.group(1).decode("ascii") for m in _MERGE.finditer(tail)]
+    return sorted(set(merged)), formulas
+
+
+def _has_data(ws) -> bool:
+    return any(v is not None for row in ws.iter_rows(values_only=True) for v in row)
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
+    import openpyxl
+    from openpyxl.utils import column_index_from_string, get_column_letter
+    from openpyxl.utils.cell import coordinate_from_string
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        names = wb.sheetnames
+        if sheet is not None and sheet not in names:
+            raise DataError(f"the workbook has no sheet {sheet!r}; its sheets are {', '.join(map(repr, names))}.",
+                            file=str(path), hint="Set `sheet:` to one of them in client.yml.")
+        if sheet is None:
+            with_data = [ws.title for ws in wb.worksheets if _has_data(ws)]
+            if len(with_data) > 1:
+                raise DataError(f"the workbook has {len(with_data)} sheets with data ({', '.join(map(repr, with_data))}); "
+                                "which one holds this table?", file=str(path),
+                                hint=f"Add `sheet: {with_data[0]!r}` (or another of them) for this table in client.yml.")
+            sheet = with_data[0] if with_data else names[0]
+        ws = wb[sheet]
+        ws.reset_dimensions()  # some writers store a wrong size; read every row and column there is
+        rows = list(ws.iter_rows(values_only=True))
+        wb.close()
+        with zipfile.ZipFile(path) as zf:
+            merged, has_formulas = _scan_sheet(zf, _sheet_parts(zf)[sheet])
+        formulas = None
+        if has_formulas:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+            ws = wb[sheet]
+            ws.reset_dimensions()
+            formulas = list(ws.iter_rows(values_only=True))
+            wb.close()
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever the library trips on in a damaged file, the file is unreadable
+        raise _unreadable_workbook(path, exc) from None
+
+    width = max((len(r) for r in rows), default=0)
+    rows = [tuple(r) + (None,) * (width - len(r)) for r in rows]
+    filled = [i for i, r in enumerate(rows) if any(v is not None for v in r)]
+    if not filled:
+        raise DataError("the sheet is empty (no header row).", file=str(path))
+    # the header: the first row about as wide as the table (a title above it, often merged across the
+    # columns, is not a row of the table); trailing blank rows are not rows
+    counts = {i: sum(v is not None for v in rows[i]) for i in filled[:30]}
+    widest = max(counts.values())
+    top, last = next(i for i in filled[:30] if counts[i] * 2 >= widest and (counts[i] > 1 or widest == 1)), filled[-1]
+    header = rows[top]
+    used = [j for j in range(width) if header[j] is not None or any(r[j] is not None for r in rows[top + 1: last + 1])]
+    names = [str(header[j]).strip() if header[j] is not None else f"Unnamed: {j}" for j in used]
+    _refuse_duplicates(names, path)
+    body = [[r[j] for j in used] for r in rows[top + 1: last + 1]]
+    sheet_rows = np.arange(top + 2, last + 2, dtype=np.int64)  # 1-based spreadsheet row of each body row
+    empty = np.array([all(v is None for v in r) for r in body], dtype=bool)
+    df = pd.DataFrame([r for r, e in zip(body, empty) if not e], columns=names, dtype=object)
+    if df.empty:
+        df = pd.DataFrame({n: pd.Series(dtype=object) for n in names})
+    df["_source_row"] = sheet_rows[~empty]
+    position = {int(r): i for i, r in enumerate(sheet_rows[~empty])}  # spreadsheet row -> position in df
+    col_of = {j + 1: name for j, name in zip(used, names)}  # 1-based sheet column -> name
+
+    found: dict[tuple[str, str], list] = {}
+    for ref in merged:
+        first, _, end = ref.partition(":")
+        c1, r1 = coordinate_from_string(first)
+        c2, r2 = coordinate_from_string(end or first)
+        for r in range(max(r1, top + 2), r2 + 1):
+            for c in range(column_index_from_string(c1), column_index_from_string(c2) + 1):
+                if (r, c) != (r1, column_index_from_string(c1)) and r in position and c in col_of:
+                    detail = f"part of the merged cells {ref}: only {first} holds the value"
+                    found.setdefault((col_of[c], detail, "merged_cell"), []).append((position[r], None))
+    if formulas is not None:
+        for i, r in enumerate(range(top + 1, last + 1)):
+            if empty[i] or r >= len(formulas):
+                continue
+            for j, name in zip(used, names):
+                f = formulas[r][j] if j < len(formulas[r]) else None
+                if rows[r][j] is None and isinstance(f, str) and f.startswith("="):
+                    found.setdefault((name, "the workbook was saved without the formula's result (e.g. written by a "
+                                     "program); open it in Excel and save it again", "formula_without_value"),
+                                     []).append((position[r + 1], f))
+    bad = [BadCells(col, np.array([p for p, _ in cells], dtype=np.int64), [v for _, v in cells], reason, detail)
+           for (col, detail, reason), cells in found.items()]
+    return RawTable(df.reset_index(drop=True), path, bad_cells=bad,
+                    empty_rows=[int(r) for r in sheet_rows[empty]])
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------------------------
+class _Forgive(Exception):
+    """The fast reader declines the file: the forgiving reader reads it and accounts for every line."""
 
 
 def _read_csv(path: Path, delimiter: str | None, encoding: str | None, dictionary=None) -> RawTable:
     with open(path, "rb") as fh:
         head = fh.read(1 << 20)
+    sep = _SEP_LINE.match(head)
+    skip = 1 if sep else 0  # Excel's `sep=;` line: it names the delimiter and is not a row (Excel hides it)
     enc = encoding or detect_encoding(head)
-    text_head = head.decode(enc, errors="replace")
-    delim = delimiter or sniff_delimiter(text_head)
+    text_head = head[sep.end():] if sep else head
+    text_head = text_head.decode(enc, errors="replace")
+    delim = delimiter or (sep.group(1).decode("latin-1") if sep else sniff_delimiter(text_head))
     try:
-        return _read_csv_arrow(path, enc, delim, dictionary)
+        return _read_csv_arrow(path, enc, delim, dictionary, skip)
     except DataError:
         raise
-    except Exception as exc:  # noqa: BLE001 - blank or malformed lines: the forgiving reader counts them
-        if encoding is None and enc == "utf-8-sig" and "UTF8" in str(exc).upper().replace("-", ""):
-            enc = "cp1252"  # valid UTF-8 in the first MiB only: the file is cp1252
-            try:
-                return _read_csv_arrow(path, enc, delim, dictionary)
-            except Exception:  # noqa: BLE001
-                pass
-    return _read_csv_pandas(path.read_bytes(), path, enc, delim)
+    except Exception as exc:  # noqa: BLE001 - invalid bytes, blank or malformed lines: decided below
+        not_utf8 = "UTF8" in str(exc).upper().replace("-", "") and enc in ("utf-8-sig", "utf-8")
+    data = path.read_bytes()
+    if not_utf8 and encoding is None:
+        enc = encoding_from_evidence(data)
+        try:
+            if enc == "cp1252":  # a legacy export: read as such throughout
+                return _read_csv_arrow(path, enc, delim, dictionary, skip)
+            return _read_csv_arrow(path, enc, delim, None, skip, binary=True)  # UTF-8 with a few bad values
+        except DataError:
+            raise
+        except Exception:  # noqa: BLE001 - blank or malformed lines too: the forgiving reader
+            pass
+    return _read_csv_python(data, path, enc, delim, skip)
 
 
-def _read_csv_arrow(path: Path, enc: str, delim: str, dictionary=None) -> RawTable:
+def _arrow_encoding(enc: str) -> str:
+    return {"utf-8-sig": "utf8", "utf-8": "utf8", "cp1252": "cp1252", "latin-1": "latin1"}.get(enc, enc)
+
+
+def _read_csv_arrow(path: Path, enc: str, delim: str, dictionary=None, skip: int = 0, *,
+                    binary: bool = False) -> RawTable:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -215,19 +459,17 @@ def _read_csv_arrow(path: Path, enc: str, delim: str, dictionary=None) -> RawTab
         bad.append((row.number, row.text))
         return "skip"
 
-    arrow_enc = {"utf-8-sig": "utf8", "cp1252": "cp1252", "latin-1": "latin1"}.get(enc, enc)
-    first = _header(path, enc, delim)
+    first = _header(path, enc, delim, skip)
     names = [n.strip() for n in first]
-    dup = {n for n in names if names.count(n) > 1}
-    if dup:
-        raise DataError(f"the header repeats column name(s) {sorted(dup)}.", file=str(path),
-                        hint="Rename the duplicated columns in the export.")
-    types = {n: pa.string() for n in names}
+    _refuse_duplicates(names, path)
+    kind = pa.binary() if binary else pa.string()
+    types = {n: kind for n in names}
     if dictionary is not None:  # hashed while parsing, in pyarrow's threads
         types.update({n: pa.dictionary(pa.int32(), pa.string()) for n in dictionary(names) if n in types})
     table = pacsv.read_csv(
         path,
-        read_options=pacsv.ReadOptions(encoding=arrow_enc, column_names=names, skip_rows=1, block_size=1 << 24),
+        read_options=pacsv.ReadOptions(encoding=_arrow_encoding(enc), column_names=names, skip_rows=1 + skip,
+                                       block_size=1 << 24),
         # blank lines are not skipped: they come back as invalid rows, and then the forgiving reader
         # below records each one (with its row number) in the ledger
         parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=on_invalid,
@@ -238,8 +480,149 @@ def _read_csv_arrow(path: Path, enc: str, delim: str, dictionary=None) -> RawTab
     if bad or _has_blank_rows(table):
         # pyarrow skips invalid rows, and returns a blank line as a row of empty values: the forgiving
         # reader records each one with its spreadsheet row number (``malformed_row`` / ``empty_row``)
-        raise ValueError("invalid or blank rows")
-    return RawTable(None, path, enc, delim, table=table)
+        raise _Forgive("invalid or blank rows")
+    cells: list[BadCells] = []
+    if binary:
+        table, cells = _utf8_columns(table, enc)
+    suspects = {n for n, c in zip(table.column_names, table.columns) if _has_control(c)}
+    if suspects and not _multiline_records_are_whole(path, table, enc, delim, skip, suspects):
+        # a quote that is never closed (or closed by a later row's quote) reads as one value swallowing
+        # the lines after it: the forgiving reader reads those lines as rows of their own
+        raise _Forgive("an unclosed quote")
+    table, nul = _nul_cells(table, suspects)
+    return RawTable(None, path, enc, delim, table=table, bad_cells=cells + nul)
+
+
+def _has_control(arr, step: int = 1 << 24) -> bool:
+    """Whether any value of a string ChunkedArray holds a byte below 14: a line break, a NUL (or a tab,
+    a form feed...). One scan of the data buffers, in slices; most columns have none, and then
+    neither line breaks nor NULs need looking for."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(arr.type):  # the distinct values are enough
+        arr = pa.chunked_array([c.dictionary for c in arr.chunks], type=arr.type.value_type)
+    for chunk in arr.chunks:
+        bufs = chunk.buffers()
+        if len(bufs) < 3 or bufs[2] is None or not bufs[2].size:
+            continue
+        data = np.frombuffer(bufs[2], dtype=np.uint8)
+        if any(np.any(data[i: i + step] < 14) for i in range(0, data.size, step)):
+            return True
+    return False
+
+
+def _line_breaks(table, suspects: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows holding a line break in some value (a quoted multi-line value) and how many each holds
+    (only the ``suspects`` columns can)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    breaks = None
+    for name, col in zip(table.column_names, table.columns):
+        if name not in suspects:
+            continue
+        plain = col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
+        n = (pc.count_substring(plain, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
+             + pc.count_substring(plain, "\r").to_numpy(zero_copy_only=False)
+             - pc.count_substring(plain, "\r\n").to_numpy(zero_copy_only=False))
+        breaks = n if breaks is None else breaks + n
+    if breaks is None:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    rows = np.flatnonzero(breaks)
+    return rows, breaks[rows]
+
+
+def _multiline_records_are_whole(path: Path, table, enc: str, delim: str, skip: int, suspects: set[str]) -> bool:
+    """Every record that spans several lines (a quoted value with line breaks) is one well-formed
+    record: its quotes open and close around whole fields. A quote that is never closed, or is closed
+    by a later row's quote, swallows the lines in between into one value; pyarrow reads that without
+    complaint. Each such record is found in the file through its line numbers and read again strictly."""
+    rows, breaks = _line_breaks(table, suspects)
+    if len(rows) == 0:
+        return True
+    if not enc.startswith(("utf-8", "cp1252", "latin-1")):
+        return False  # line breaks are not single bytes in this encoding: let the forgiving reader decide
+    data = np.frombuffer(path.read_bytes(), dtype=np.uint8)
+    lf = np.flatnonzero(data == 10)
+    cr = np.flatnonzero(data == 13)
+    lone_cr = cr[(cr + 1 >= data.size) | (data[np.minimum(cr + 1, data.size - 1)] != 10)]
+    ends = np.sort(np.concatenate([lf, lone_cr])) + 1  # offset after each line end
+    starts = np.concatenate([[0], ends])
+    before = np.concatenate([[0], np.cumsum(breaks)[:-1]])  # line breaks inside the earlier multi-line records
+    first_line = 1 + skip + rows + before  # 0-based line of each record (the header is one line)
+    width = table.num_columns
+    for line, k in zip(first_line.tolist(), breaks.tolist()):
+        if line >= len(starts):
+            return False
+        a = int(starts[line])
+        b = int(starts[line + k + 1]) if line + k + 1 < len(starts) else data.size
+        text = data[a:b].tobytes().decode(enc, errors="surrogateescape")
+        if not _one_strict_record(text, delim, width):
+            return False
+    return True
+
+
+def _one_strict_record(text: str, delim: str, width: int) -> bool:
+    try:
+        recs = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True))
+    except csv.Error:
+        return False
+    return len(recs) == 1 and len(recs[0]) == width
+
+
+def _utf8_columns(table, enc: str):
+    """Columns read as bytes → text; values that are not valid UTF-8 become missing and are returned
+    as :class:`BadCells` (their distinct values are checked, not every row)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols, cells = {}, []
+    for name, col in zip(table.column_names, table.columns):
+        try:
+            cols[name] = col.cast(pa.string())
+            continue
+        except pa.ArrowInvalid:
+            pass
+        enc_col = pc.dictionary_encode(col).combine_chunks()
+        distinct = enc_col.dictionary.to_pylist()
+        wrong = np.array([not _valid_utf8(v) for v in distinct], dtype=bool)
+        codes = enc_col.indices.to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(wrong[codes])
+        cells.append(BadCells(name, rows, [distinct[c].decode("utf-8", "backslashreplace") for c in codes[rows]],
+                              "bad_encoding", f"bytes that are not valid {enc.removesuffix('-sig').upper()} text"))
+        cols[name] = pc.if_else(pa.array(wrong[codes]), pa.scalar(None, pa.binary()), col.combine_chunks()).cast(pa.string())
+    return pa.table(cols), cells
+
+
+def _valid_utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _nul_cells(table, suspects: set[str]):
+    """Values holding a NUL byte (binary data, or a UTF-16 file read as something else) become missing
+    (only the ``suspects`` columns can hold one)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols, cells = {}, []
+    for name, col in zip(table.column_names, table.columns):
+        if name not in suspects:
+            cols[name] = col
+            continue
+        plain = col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
+        mask = pc.fill_null(pc.match_substring(plain, "\x00"), False)
+        rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+        if len(rows) == 0:
+            cols[name] = col
+            continue
+        values = [v.replace("\x00", "\\x00") for v in pc.take(plain, pa.array(rows)).to_pylist()]
+        cells.append(BadCells(name, rows, values, "nul_byte", "a NUL byte (binary data) inside the value"))
+        cols[name] = pc.if_else(mask, pa.scalar(None, pa.string()), plain)
+    return (pa.table(cols) if cells else table), cells
 
 
 def _has_blank_rows(table) -> bool:
@@ -266,8 +649,11 @@ def _has_blank_rows(table) -> bool:
     return len(idx) > 0
 
 
-def _header(path: Path, enc: str, delim: str) -> list[str]:
-    with open(path, encoding=enc, newline="") as fh:
+def _header(path: Path, enc: str, delim: str, skip: int = 0) -> list[str]:
+    with open(path, encoding=enc, errors="backslashreplace" if enc.startswith("utf-8") else "strict",
+              newline="") as fh:
+        for _ in range(skip):
+            fh.readline()
         reader = csv.reader(fh, delimiter=delim)
         try:
             return next(reader)
@@ -275,33 +661,106 @@ def _header(path: Path, enc: str, delim: str) -> list[str]:
             raise DataError("the file is empty (no header row).", file=str(path)) from None
 
 
-def _read_csv_pandas(data: bytes, path: Path, enc: str, delim: str) -> RawTable:
-    """Slower reader that keeps blank lines and rows with the wrong number of fields (for the ledger)."""
-    text = data.decode(enc, errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise DataError("the file is empty (no header row).", file=str(path)) from None
-    if header and header[0].startswith("\ufeff"):
-        header[0] = header[0][1:]
-    rows, src, bad, empty = [], [], [], []
+def _decode(data: bytes, enc: str) -> str:
+    """The file's text; bytes the encoding does not define stay as lone surrogates (found per value below)."""
+    if enc in ("utf-8-sig", "utf-8", "cp1252"):
+        text = data.decode(enc, errors="surrogateescape")
+    else:
+        text = data.decode(enc, errors="replace")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+_UNCLOSED = ('opens a quote (") that is never closed: the lines after it are read as rows of their own '
+             "(close the quote in the export)")
+
+
+def _read_csv_python(data: bytes, path: Path, enc: str, delim: str, skip: int = 0) -> RawTable:
+    """Slower reader that keeps blank lines and rows with the wrong number of fields (for the ledger),
+    and reads a quote that is never closed as the physical lines it swallowed."""
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))  # a long note is a value, not an error
+    text = _decode(data, enc)
+    check_text = bool(_NOT_TEXT.search(text))
+    lines = list(io.StringIO(text, newline=""))[skip:]
+    del text
+    if not lines:
+        raise DataError("the file is empty (no header row).", file=str(path))
+    header_reader = csv.reader(iter(lines), delimiter=delim)
+    header = [h.strip() for h in next(header_reader)]
+    header = [h.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") if _NOT_TEXT.search(h) else h
+              for h in header]
+    _refuse_duplicates(header, path)
     width = len(header)
-    for i, rec in enumerate(reader, start=2):
+    out = _Rows(width, delim, check_text)
+    out.row = 1
+    _parse_lines(lines[header_reader.line_num:], out)
+    frame = pd.DataFrame(out.rows, columns=header, dtype="str") if out.rows else pd.DataFrame(columns=header, dtype="str")
+    frame["_source_row"] = np.array(out.src, dtype="int64")
+    cells = [BadCells(header[j], np.array(rows, dtype=np.int64), values, reason,
+                      "a NUL byte (binary data) inside the value" if reason == "nul_byte"
+                      else f"bytes that are not valid {enc.removesuffix('-sig').upper()} text")
+             for (j, reason), (rows, values) in sorted(out.cells.items())]
+    return RawTable(frame, path, enc, delim, bad_lines=out.bad, empty_rows=out.empty, bad_cells=cells, notes=out.notes)
+
+
+class _Rows:
+    """What the forgiving reader collects."""
+
+    def __init__(self, width: int, delim: str, check_text: bool):
+        self.width, self.delim, self.check_text = width, delim, check_text
+        self.rows: list[list] = []
+        self.src: list[int] = []
+        self.bad: list[tuple[int, str]] = []
+        self.empty: list[int] = []
+        self.notes: dict[int, str] = {}
+        self.cells: dict[tuple[int, str], tuple[list[int], list[str]]] = {}
+        self.row = 1
+
+    def add(self, rec: list[str]) -> None:
+        if self.check_text:
+            for j, v in enumerate(rec):
+                if _NOT_TEXT.search(v):
+                    reason = "nul_byte" if "\x00" in v else "bad_encoding"
+                    rows, values = self.cells.setdefault((j, reason), ([], []))
+                    rows.append(len(self.rows))
+                    values.append(_printable(v))
+                    rec[j] = None
+        self.rows.append(rec)
+        self.src.append(self.row)
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+
+
+def _parse_lines(lines: list[str], out: _Rows) -> None:
+    """Read ``lines`` (physical lines, line ends kept) into ``out``, a row per record. A record that
+    spans several lines and then has the wrong number of fields, or runs to the end of the file inside
+    a quote, is a quote that was never closed: its first line is set aside (``malformed_row``) and the
+    lines it swallowed are read again as rows of their own."""
+    reader = csv.reader(iter(lines), delimiter=out.delim)
+    done = 0
+    while True:
+        try:
+            rec = next(reader)
+        except StopIteration:
+            return
+        start, done = done, reader.line_num
+        out.row += 1
         if not rec or all(not c.strip() for c in rec):
-            empty.append(i)
+            out.empty.append(out.row)
             continue
-        if len(rec) != width:
-            if len(rec) > width and all(not c.strip() for c in rec[width:]):
-                rec = rec[:width]  # trailing empty fields (a trailing delimiter)
-            else:
-                bad.append((i, delim.join(rec)))
-                continue
-        rows.append(rec)
-        src.append(i)
-    df = pd.DataFrame(rows, columns=header, dtype="str") if rows else pd.DataFrame(columns=header, dtype="str")
-    df["_source_row"] = np.array(src, dtype="int64")
-    return RawTable(df, path, enc, delim, bad_lines=bad, empty_rows=empty)
+        if len(rec) > out.width and all(not c.strip() for c in rec[out.width:]):
+            rec = rec[:out.width]  # trailing empty fields (a trailing delimiter)
+        spans = done - start > 1
+        if spans and not _one_strict_record("".join(lines[start:done]), out.delim, out.width):
+            out.bad.append((out.row, _printable(lines[start].rstrip("\r\n"))))
+            out.notes[out.row] = _UNCLOSED
+            _parse_lines(lines[start + 1: done], out)
+            continue
+        if len(rec) != out.width:
+            out.bad.append((out.row, _printable(out.delim.join(rec))))
+            continue
+        out.add(rec)
 
 
 # ---------------------------------------------------------------------------------------------
