@@ -150,7 +150,7 @@ def test_olist_headlines_agree_with_pandas(olist_run, independent):
     _, out, nbs = olist_run
     if nbs["03"]["status"] != "ok":
         pytest.fail(f"03 did not run: {nbs['03']['error']}")
-    items = {i["label_en"]: i for i in json.loads((out / "03.headlines.json").read_text(encoding="utf-8"))["items"]}
+    items = {i["label"]: i for i in json.loads((out / "03.headlines.json").read_text(encoding="utf-8"))["items"]}
     j = independent["joined"]
     # every MQL is old enough: the last is 2018-05-31 and the data end 2018-11-14 (> 90 days later)
     g = j.groupby("origin").agg(n=("mql_id", "size"), k=("in_90", "sum"))
@@ -198,7 +198,7 @@ def test_xeducation_validate_and_run_without_dates(xedu_file, capsys, tmp_path):
     client = smk.load_client(XEDU, as_of=AS_OF)
     assert client.rows_in["leads"] == len(client.leads) == len(raw) == 9240 and len(client.ledger) == 0
     assert client.leads["won"].mean() == pytest.approx((raw["Converted"] == "1").mean())
-    items = {i["label_en"]: i for i in json.loads((tmp_path / "02.headlines.json").read_text(encoding="utf-8"))["items"]}
+    items = {i["label"]: i for i in json.loads((tmp_path / "02.headlines.json").read_text(encoding="utf-8"))["items"]}
     auc = items["Scoring model AUC (random hold-out, no dates)"]["value"]
     print(f"\nX Education scoring AUC (random hold-out, leaky sales-entered columns excluded): {auc:.3f}")
     assert 0.75 < auc < 0.95  # real signal, and far from the ~0.98 the leaky columns give (test_realdata_xeducation)
@@ -225,6 +225,6 @@ def test_olist_monthly_report_counts_the_period_mqls(olist_run, independent):
         pytest.fail(f"06 did not run: {nbs['06']['error']}")
     head = json.loads((out / "06.headlines.json").read_text(encoding="utf-8"))
     assert head["period"] == "2018-05"
-    items = {i["label_en"]: i for i in head["items"]}
+    items = {i["label"]: i for i in head["items"]}
     expected = int((independent["mql"]["first_contact_date"].str[3:] == "05-2018").sum())
     assert items["MQLs against goal"]["value"] == expected == 1303
