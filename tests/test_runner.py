@@ -36,19 +36,28 @@ def tag(cell, *tags):
     return cell
 
 
-def make_nb(body: list, requires=(), title=("Fine", "Bien")) -> nbformat.NotebookNode:
+def hidden(cell):
+    cell.metadata["jupyter"] = {"source_hidden": True}
+    return cell
+
+
+def make_nb(body: list, requires=(), title="quality.title") -> nbformat.NotebookNode:
+    """A notebook in the house form: parameters, setup, a hidden heading cell (the title, from the
+    catalogue), then ``body``; ``title`` is a catalogue key."""
     nb = new_notebook(cells=[
-        tag(new_markdown_cell(f"# {title[0]} heading"), "lang-en"),
-        tag(new_markdown_cell(f"# {title[1]} encabezado"), "lang-es"),
         tag(new_code_cell(PARAMS), "parameters"),
+        SETUP,
+        hidden(new_code_cell(f'ctx.heading("{title}", level=1)')),
         *body,
     ])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["smk"] = {"requires": list(requires), "title": {"en": title[0], "es": title[1]}}
+    nb.metadata["smk"] = {"requires": list(requires), "title": title}
     return nb
 
 
 SETUP = new_code_cell("import smk.report\nctx = smk.report.setup(client_dir=client_dir, period=period, lang=lang, output_dir=output_dir)")
+#: catalogue keys used as the planted notebooks' titles (en / es)
+FINE, BROKEN, TRAFFIC = "quality.title", "report.index.failed", "report.capabilities.web_traffic"
 
 
 @pytest.fixture
@@ -56,18 +65,16 @@ def notebooks(tmp_path) -> Path:
     d = tmp_path / "notebooks"
     d.mkdir()
     nbformat.write(make_nb([
-        SETUP,
         new_code_cell("ctx.table(ctx.client.leads[['lead_id', 'owner', 'email']], max_rows=10)"),
         new_code_cell('ctx.save_headlines("01", [ctx.headline("quality.headline.leads_read", len(ctx.client.leads), "int")])'),
-    ]), d / "01_fine.ipynb")
+    ], title=FINE), d / "01_fine.ipynb")
     nbformat.write(make_nb([
-        SETUP,
         new_code_cell("x = 1"),
         new_code_cell('z = 0\nraise ValueError("planted failure")'),
         new_code_cell("y = 2"),
-    ], title=("Broken", "Roto")), d / "02_broken.ipynb")
-    nbformat.write(make_nb([SETUP, new_code_cell("1 / 0")], requires=["leads", "web_traffic"],
-                           title=("Traffic", "Tráfico")), d / "03_traffic.ipynb")
+    ], title=BROKEN), d / "02_broken.ipynb")
+    nbformat.write(make_nb([new_code_cell("1 / 0")], requires=["leads", "web_traffic"], title=TRAFFIC),
+                   d / "03_traffic.ipynb")
     (d / "notes.ipynb").write_text("{}")  # not NN_name: ignored
     return d
 
@@ -95,19 +102,19 @@ def test_discover_and_select(notebooks):
     specs = runner.discover(notebooks)
     assert [s.name for s in specs] == ["01_fine", "02_broken", "03_traffic"]
     assert specs[2].requires == ("leads", "web_traffic")
-    assert specs[1].title_in("es") == "Roto"
+    assert specs[1].title_in("es") == "Este análisis falló" and specs[0].title_in("en") == "Data quality"
     assert [s.id for s in runner.select(specs, "3, 01")] == ["01", "03"]
     assert runner.select(specs, None) == specs
     with pytest.raises(runner.ConfigError, match="no notebook 07"):
         runner.select(specs, "07")
 
 
-def test_title_falls_back_to_first_heading_of_the_language(tmp_path):
-    nb = make_nb([SETUP])
+def test_a_notebook_without_a_catalogue_title_is_named_by_its_file(tmp_path):
+    nb = make_nb([])
     nb.metadata["smk"] = {}
     nbformat.write(nb, tmp_path / "04_x.ipynb")
-    spec = runner.read_spec(tmp_path / "04_x.ipynb")
-    assert spec.title == {"en": "Fine heading", "es": "Bien encabezado"}
+    assert runner.read_spec(tmp_path / "04_x.ipynb").title_in("es") == "04_x"
+    assert "metadata smk.title must be a catalogue key" in "\n".join(runner.check_notebook(tmp_path / "04_x.ipynb"))
 
 
 def test_check_notebook_accepts_the_convention_and_names_each_violation(notebooks, tmp_path):
@@ -118,19 +125,25 @@ def test_check_notebook_accepts_the_convention_and_names_each_violation(notebook
         new_code_cell("def helper():\n    return 1"),
         new_code_cell("for i in range(3):\n    pass"),
         tag(new_code_cell("widget = 1"), "interactive"),
+        new_code_cell('ctx.say("quality.intro")'),
     ])
-    bad.metadata["smk"] = {"requires": ["telepathy"]}
+    bad.metadata["smk"] = {"requires": ["telepathy"], "title": {"en": "Old", "es": "Viejo"}}
     nbformat.write(bad, tmp_path / "9_bad.ipynb")
     problems = "\n".join(runner.check_notebook(tmp_path / "9_bad.ipynb"))
     for expected in ("name is not NN_name.ipynb", "line 2: not a literal", "lacks `output_dir`",
                      "line 3: add a comment", "`FunctionDef`", "`For`", "`interactive` without `nbval-skip`",
-                     "1 cells tagged lang-en but 0 tagged lang-es", "smk.title needs", "unknown capabilities: telepathy"):
+                     "cell 0: markdown", "cell 5: a narrative cell (ctx.say / ctx.heading only) must hide its input",
+                     "smk.title must be a catalogue key", "unknown capabilities: telepathy"):
         assert expected in problems, expected
+    bad.metadata["smk"]["title"] = "quality.nope"
+    nbformat.write(bad, tmp_path / "9_bad.ipynb")
+    assert "metadata smk.title 'quality.nope' is not in the en, es catalogue" in runner.check_notebook(tmp_path / "9_bad.ipynb")
 
 
 # --- export -----------------------------------------------------------------------------------
 
 def executed_notebook() -> nbformat.NotebookNode:
+    heading = '<h1>Calidad de los datos</h1>'
     nb = make_nb([
         new_code_cell("plot", outputs=[
             new_output("stream", name="stderr", text="UserWarning: /tmp/ipykernel_1/2.py noisy\n"),
@@ -140,22 +153,23 @@ def executed_notebook() -> nbformat.NotebookNode:
         new_code_cell("t", outputs=[new_output("execute_result", data={"text/html": "<table class='smk-table'><tr><td>42</td></tr></table>"},
                                                execution_count=3)]),
     ])
-    nb.cells[2].source = PARAMS + "\nSECRET_SOURCE = 1"
+    nb.cells[0].source = PARAMS + "\nSECRET_SOURCE = 1"
+    nb.cells[2].outputs = [new_output("display_data", data={"text/html": heading, "text/plain": "Calidad de los datos"})]
     return nb
 
 
-def test_export_html_language_removal_offline_and_no_code(tmp_path):
+def test_export_html_offline_and_no_code(tmp_path):
     path = runner.export_html(executed_notebook(), tmp_path / "x.html", lang="es", title="Bien", client="Tiny Co",
                               period_label="enero 2026", notebook="01_fine")
     page = path.read_text(encoding="utf-8")
     assert '<html lang="es">' in page
-    assert "Bien encabezado" in page and "Fine heading" not in page  # lang-en cell removed
+    assert "<h1>Calidad de los datos</h1>" in page  # the narrative is the output of ctx.heading
     assert "WIDGET-OUTPUT" not in page  # interactive cell removed
-    assert "SECRET_SOURCE" not in page and "client_dir" not in page  # no code, no parameters
+    assert "SECRET_SOURCE" not in page and "client_dir" not in page and "ctx.heading" not in page  # no code
     assert "noisy" not in page  # stderr dropped
     assert f"data:image/png;base64,{PNG_1PX}" in page  # image embedded
     assert "42" in page and "Tiny Co · enero 2026" in page and 'href="index.html"' in page
-    assert "<title>Bien</title>" in page
+    assert "<title>Bien</title>" in page and '<meta content="01_fine" name="smk-notebook"/>' in page
     # nothing loaded from elsewhere: no script with a src, no stylesheet link, no @import / url(http…)
     assert not re.search(r"<script[^>]+src=", page)
     assert not re.search(r"<link[^>]+stylesheet", page)
@@ -163,7 +177,13 @@ def test_export_html_language_removal_offline_and_no_code(tmp_path):
     assert "break-inside: avoid" in page  # print CSS
     en = runner.export_html(executed_notebook(), tmp_path / "y.html", lang="en", title="Fine", client="Tiny Co",
                             period_label="January 2026", notebook="01_fine").read_text(encoding="utf-8")
-    assert "Fine heading" in en and "Bien encabezado" not in en and "← Index" in en
+    assert "← Index" in en and "← Índice" not in en
+
+
+def test_export_html_escapes_the_client_name_once(tmp_path):
+    page = runner.export_html(executed_notebook(), tmp_path / "x.html", lang="en", title="Fine",
+                              client="<b>A&B</b>", period_label="<1 % & more", notebook="01_fine").read_text(encoding="utf-8")
+    assert '<span class="smk-nav-client">&lt;b&gt;A&amp;B&lt;/b&gt; · &lt;1 % &amp; more</span>' in page
 
 
 # --- settings and environment -----------------------------------------------------------------
@@ -206,9 +226,9 @@ def test_run_finishes_the_others_and_names_the_failure(tiny_client, notebooks, t
                  "--no-progress"])
     captured = capsys.readouterr()
     assert code == 1
-    # executed cells: 0 md-en, 1 md-es, 2 parameters, 3 injected-parameters, 4 setup, 5 x = 1, 6 raise
-    # execution counts: parameters 1, injected 2, setup 3, x 4, raise 5; the raise is line 2 of its cell
-    assert ("error: 02_broken: cell 6 (In [5]), line 2 `raise ValueError(\"planted failure\")`: "
+    # executed cells: 0 parameters, 1 injected-parameters, 2 setup, 3 heading, 4 x = 1, 5 raise
+    # execution counts: parameters 1, injected 2, setup 3, heading 4, x 5, raise 6; the raise is line 2 of its cell
+    assert ("error: 02_broken: cell 5 (In [6]), line 2 `raise ValueError(\"planted failure\")`: "
             "ValueError: planted failure") in captured.err
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     status = {r["name"]: r["status"] for r in run["notebooks"]}
@@ -218,12 +238,12 @@ def test_run_finishes_the_others_and_names_the_failure(tiny_client, notebooks, t
     # the failed notebook keeps its partial executed copy: x ran, y did not
     partial = nbformat.read(out / "02_broken.ipynb", as_version=4)
     by_src = {c.source: c for c in partial.cells if c.cell_type == "code"}
-    assert by_src["x = 1"].execution_count == 4 and by_src["y = 2"].execution_count is None
+    assert by_src["x = 1"].execution_count == 5 and by_src["y = 2"].execution_count is None
     assert not (out / "02_broken.html").exists()
 
     # the fine notebook: executed copy, HTML without PII, headlines
     page = (out / "01_fine.html").read_text(encoding="utf-8")
-    assert "Bien encabezado" in page and "L4" in page and "a@x.com" not in page
+    assert "<h1>Calidad de los datos</h1>" in page and "L4" in page and "a@x.com" not in page
     heads = json.loads((out / "01.headlines.json").read_text(encoding="utf-8"))
     # 5 rows read, one duplicate set aside → 4 leads kept
     assert heads["items"] == [{"key": "quality.headline.leads_read", "label": "Leads leídos", "value": 4, "display": "4"}]
@@ -245,7 +265,7 @@ def test_run_finishes_the_others_and_names_the_failure(tiny_client, notebooks, t
     assert "duplicate_id" in ledger and "L2" in ledger and "a@x.com" not in ledger
 
     # summary table printed at the end
-    assert re.search(r"^02_broken\s+failed\s+[\d.]+ s\s+02_broken: cell 6 \(In \[5\]\), line 2", captured.out, re.M)
+    assert re.search(r"^02_broken\s+failed\s+[\d.]+ s\s+02_broken: cell 5 \(In \[6\]\), line 2", captured.out, re.M)
     assert re.search(r"^03_traffic\s+not_enough_data\s+[\d.]+ s\s+needs web_traffic", captured.out, re.M)
 
 
@@ -259,7 +279,7 @@ def test_only_runs_the_selected_notebook_in_process(tiny_client, notebooks, tmp_
     assert sorted(p.name for p in out.iterdir()) == [
         "01.headlines.json", "01_fine.html", "01_fine.ipynb", "data_quality_ledger.csv", "index.html", "run.json"]
     page = (out / "01_fine.html").read_text(encoding="utf-8")
-    assert "Fine heading" in page and "Bien encabezado" not in page
+    assert "<h1>Data quality</h1>" in page and "Calidad de los datos" not in page
     # the injected parameters reached the notebook
     executed = nbformat.read(out / "01_fine.ipynb", as_version=4)
     injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
@@ -305,13 +325,12 @@ def test_refresh_in_place_then_nbval_passes_and_catches_a_changed_output(tiny_cl
     params = (f'client_dir = "{tiny_client}"  # client folder\nperiod = "2026-01"  # YYYY-MM\n'
               f'lang = "en"  # es or en\noutput_dir = "{tmp_path / "out"}"  # report folder')
     nb = make_nb([
-        SETUP,
         new_code_cell("ctx.table(ctx.client.leads[['lead_id', 'owner']])"),
         tag(new_code_cell("print('widgets here')"), "interactive", "nbval-skip"),
         new_code_cell("import warnings\nwarnings.warn('planted warning')"),
         new_code_cell("len(ctx.client.leads)"),
     ])
-    nb.cells[2].source = params
+    nb.cells[0].source = params
     path = d / "05_refresh.ipynb"
     nbformat.write(nb, path)
     assert runner.check_notebook(path) == []
@@ -320,13 +339,14 @@ def test_refresh_in_place_then_nbval_passes_and_catches_a_changed_output(tiny_cl
     assert code == 0
     done = nbformat.read(path, as_version=4)
     code_cells = [c for c in done.cells if c.cell_type == "code"]
-    # parameters 1, setup 2, table 3, (interactive skipped), warning 4, len 5
-    assert [c.execution_count for c in code_cells] == [1, 2, 3, None, 4, 5]
-    assert code_cells[3].outputs == []
-    assert code_cells[5].outputs[0]["data"]["text/plain"] == "4"  # 5 rows read, 1 duplicate set aside
-    assert "<td class=\"txt\">L4</td>" in code_cells[2].outputs[0]["data"]["text/html"]
+    # parameters 1, setup 2, heading 3, table 4, (interactive skipped), warning 5, len 6
+    assert [c.execution_count for c in code_cells] == [1, 2, 3, 4, None, 5, 6]
+    assert code_cells[4].outputs == []
+    assert code_cells[6].outputs[0]["data"]["text/plain"] == "4"  # 5 rows read, 1 duplicate set aside
+    assert "<td class=\"txt\">L4</td>" in code_cells[3].outputs[0]["data"]["text/html"]
+    assert code_cells[2].outputs[0]["data"]["text/html"] == "<h1>Data quality</h1>"
     assert all("execution" not in c.metadata for c in code_cells)
-    warning = code_cells[4].outputs[0]
+    warning = code_cells[5].outputs[0]
     assert warning["name"] == "stderr" and "planted warning" in warning["text"]
 
     env = {**os.environ, **runner.kernel_env()}
@@ -335,7 +355,7 @@ def test_refresh_in_place_then_nbval_passes_and_catches_a_changed_output(tiny_cl
                           timeout=600)
     # the warning's /tmp/ipykernel_<pid>/<n>.py path differs per run: the sanitizer makes it pass
     assert proc.returncode == 0, proc.stdout[-4000:]
-    assert re.search(r"\b5 passed, 1 skipped\b", proc.stdout), proc.stdout[-1000:]
+    assert re.search(r"\b6 passed, 1 skipped\b", proc.stdout), proc.stdout[-1000:]
 
     # a stored output that no longer matches makes nbval fail
     done.cells[-1].outputs[0]["data"]["text/plain"] = "5"

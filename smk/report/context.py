@@ -98,10 +98,6 @@ class Context:
     def capabilities(self) -> dict[str, bool]:
         return capabilities(self.client)
 
-    def t(self, en: str, es: str) -> str:
-        """Deprecated (notebooks and views use catalogue keys: :meth:`text`); removed once unused."""
-        return en if self.lang == "en" else es
-
     # -- formatting shortcuts (smk.views.fmt with this report's language and currency)
     def pct(self, x, decimals: int = 1) -> str:
         return fmt.pct(x, self.lang, decimals)
@@ -228,10 +224,6 @@ class Context:
         return format_table(df, lang=self.lang, currency=self.currency, formats=formats, labels=labels,
                             max_rows=max_rows, index=index, caption=caption, show_pii=self.show_pii)
 
-    def note(self, en: str, es: str) -> Html:
-        """Deprecated (views use :meth:`note_text` with a catalogue key); removed once unused."""
-        return note_html(self.t(en, es), "note", self.text("common.caution"))
-
     def headline(self, label: str, value: Any, kind: str = "number", display: str | None = None,
                  **label_values: Any) -> dict:
         """One headline item: ``label`` is a catalogue key (filled with ``label_values``), ``value``
@@ -273,8 +265,6 @@ class Context:
             items = [self.headline_item(h) for h in items.headlines()]
         clean = []
         for i, item in enumerate(items):
-            if {"label_en", "label_es"} <= set(item) and "label" not in item:  # transitional: old-style items
-                item = {"key": None, "label": item[f"label_{self.lang}"], **{k: item[k] for k in item if k in ("value", "display", "kind")}}
             missing = {"label", "value"} - set(item)
             if missing:
                 raise ValueError(f"headline {i}: missing {', '.join(sorted(missing))}")

@@ -5,8 +5,8 @@ injected: client_dir, period, lang, output_dir; kernel working directory = the p
 parallel worker processes (``--jobs``), into ``reports/<client>/<period>/``:
 
 - ``NN_name.ipynb``: the executed notebook, kept for audit (a failed one keeps its partial copy);
-- ``NN_name.html``: the client-facing page (no code, the other language and ``interactive`` cells
-  removed, fully offline: see smk/templates/smk_report);
+- ``NN_name.html``: the client-facing page (no code, ``interactive`` cells removed, fully offline:
+  see smk/report/templates/smk_report);
 - ``NN.headlines.json``: the headline figures the notebook saved (smk.report);
 - ``data_quality_ledger.csv``: every row set aside / value cleared (spreadsheet-safe, PII masked);
 - ``index.html``: client, period, generated-at, data-quality summary and one tile per notebook.
@@ -14,6 +14,10 @@ parallel worker processes (``--jobs``), into ``reports/<client>/<period>/``:
 A notebook whose metadata ``smk.requires`` names capabilities the client lacks
 (``smk.client.capabilities.capabilities``) is not executed: its page says "not enough data: this needs …".
 A failed notebook does not stop the others; the command exits 1 naming notebook, cell and error.
+
+The report folder changes only when a run is complete (staging folder, then :func:`publish`), one
+run at a time (:func:`run_lock`); the loaded client reaches the kernels as a snapshot in a private
+temporary folder removed on every way out. Paths typed by the user start where they stand.
 
 ``smk refresh`` re-executes the notebooks in place on their default parameters (the demo client)
 with a fixed kernel environment, so the outputs stored in git (compared by nbval) are repeatable.
@@ -94,20 +98,8 @@ class NotebookSpec:
     cost: float = 1.0  # relative run time (metadata smk.cost): the longest notebooks start first
 
     def title_in(self, lang: str) -> str:
-        return self.title.get(lang) or self.title.get("en") or self.name
-
-
-def _first_heading(nb: nbformat.NotebookNode, lang: str) -> str | None:
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        tags = cell.get("metadata", {}).get("tags", [])
-        if any(t.startswith("lang-") for t in tags) and f"lang-{lang}" not in tags:
-            continue
-        m = re.search(r"^#\s+(.+)$", cell.source, re.MULTILINE)
-        if m:
-            return m.group(1).strip()
-    return None
+        """The title in ``lang`` (the notebook's name when its metadata names no catalogue title)."""
+        return self.title.get(lang) or self.name
 
 
 def read_spec(path: Path) -> NotebookSpec:
@@ -117,15 +109,8 @@ def read_spec(path: Path) -> NotebookSpec:
         raise ConfigError(f"{path}: notebooks must be named NN_name.ipynb (two digits, lowercase name)")
     nb = nbformat.read(path, as_version=4)
     meta = nb.metadata.get("smk", {}) or {}
-    raw_title = meta.get("title") or {}
-    if isinstance(raw_title, str):  # a catalogue key (smk.texts): the title in every language
-        raw_title = {lang: texts.t(raw_title, lang) for lang in texts.LANGS if texts.has(raw_title, lang)}
-    title = dict(raw_title)
-    for lang in texts.LANGS:
-        if lang not in title:
-            heading = _first_heading(nb, lang)
-            if heading:
-                title[lang] = heading
+    key = meta.get("title")  # a catalogue key (smk.texts): the title in every language
+    title = {lang: texts.t(key, lang) for lang in texts.LANGS if isinstance(key, str) and texts.has(key, lang)}
     cost = meta.get("cost", 1.0)
     return NotebookSpec(path=path, id=m.group(1), name=path.stem,
                         requires=tuple(meta.get("requires") or ()), title=title,
@@ -197,26 +182,21 @@ def check_notebook(path: Path) -> list[str]:
         if "interactive" in tags and "nbval-skip" not in tags:
             problems.append(f"code cell {i}: tagged `interactive` without `nbval-skip`")
     meta = nb.metadata.get("smk", {}) or {}
-    title = meta.get("title") or {}
-    if isinstance(title, str):
-        # Catalogue notebooks: every text a reader sees comes from smk/texts through ctx.say /
-        # ctx.heading in cells whose input is hidden, so an analyst reads one language.
+    # Every text a reader sees comes from smk/texts through ctx.say / ctx.heading in cells whose
+    # input is hidden, so an analyst reads one language; the title is a catalogue key too.
+    title = meta.get("title")
+    if not isinstance(title, str):
+        problems.append("metadata smk.title must be a catalogue key (e.g. \"sla.title\")")
+    else:
         missing = [lang for lang in texts.LANGS if not texts.has(title, lang)]
         if missing:
             problems.append(f"metadata smk.title {title!r} is not in the {', '.join(missing)} catalogue")
-        for i, cell in enumerate(nb.cells):
-            if cell.cell_type == "markdown":
-                problems.append(f"cell {i}: markdown (texts come from the catalogue: ctx.say / ctx.heading)")
-            elif cell.cell_type == "code" and _is_narrative(cell.source) and not cell.get("metadata", {}).get("jupyter", {}).get("source_hidden"):
-                problems.append(f"cell {i}: a narrative cell (ctx.say / ctx.heading only) must hide its input "
-                                "(metadata jupyter.source_hidden: true)")
-    else:
-        n_en = sum(1 for c in nb.cells if "lang-en" in c.get("metadata", {}).get("tags", []))
-        n_es = sum(1 for c in nb.cells if "lang-es" in c.get("metadata", {}).get("tags", []))
-        if n_en != n_es:
-            problems.append(f"{n_en} cells tagged lang-en but {n_es} tagged lang-es (they come in pairs)")
-        if not (title.get("en") and title.get("es")):
-            problems.append("metadata smk.title needs `en` and `es`")
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            problems.append(f"cell {i}: markdown (texts come from the catalogue: ctx.say / ctx.heading)")
+        elif cell.cell_type == "code" and _is_narrative(cell.source) and not cell.get("metadata", {}).get("jupyter", {}).get("source_hidden"):
+            problems.append(f"cell {i}: a narrative cell (ctx.say / ctx.heading only) must hide its input "
+                            "(metadata jupyter.source_hidden: true)")
     cost = meta.get("cost", 1.0)
     if isinstance(cost, bool) or not isinstance(cost, (int, float)) or cost <= 0:
         problems.append("metadata smk.cost must be a positive number (relative run time)")
@@ -318,14 +298,14 @@ def patched_env(env: dict[str, str]) -> Iterator[None]:
 
 def export_html(nb: nbformat.NotebookNode, path: Path, *, lang: str, title: str, client: str,
                 period_label: str, notebook: str) -> Path:
-    """Write the client-facing HTML of an executed notebook: no code, no prompts, cells of the
-    other language and ``interactive``/``parameters`` cells removed, stderr dropped, offline.
+    """Write the client-facing HTML of an executed notebook: no code, no prompts, ``interactive``
+    and ``parameters`` cells removed, stderr dropped, offline (the narrative is the output of
+    ``ctx.heading``/``ctx.say`` in the report's language).
     Our parts of the page (head, navigation bar) are rendered by the autoescaped templates
     page_head / page_nav; nbconvert inserts them as they are."""
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    others = {f"lang-{other}" for other in texts.LANGS if other != lang}
     nb = copy.deepcopy(nb)
     nb.metadata["title"] = title
     nb.metadata.pop("widgets", None)
@@ -339,7 +319,7 @@ def export_html(nb: nbformat.NotebookNode, path: Path, *, lang: str, title: str,
     exporter.embed_images = True
     exporter.language_code = lang
     remover = TagRemovePreprocessor(
-        remove_cell_tags={*others, "interactive", "parameters", "injected-parameters", "smk-hide"},
+        remove_cell_tags={"interactive", "parameters", "injected-parameters", "smk-hide"},
         remove_all_outputs_tags={"smk-hide-output"},
         enabled=True,
     )

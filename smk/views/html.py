@@ -38,13 +38,6 @@ def capability_label(name: str, lang: str = "en") -> str:
     return texts.t(key, fmt.check_lang(lang)) if texts.has(key, lang) else str(name)
 
 
-#: Deprecated: the catalogue's ``common.*`` texts as ``{name: {lang: text}}``, for code that has not
-#: moved to ``smk.texts.t`` yet (removed once nothing uses it).
-TEXT: dict[str, dict[str, str]] = {
-    name: {lang: texts.t(f"common.{name}", lang, shown="{shown}", total="{total}") for lang in texts.LANGS}
-    for name in ("not_enough", "add_export", "yes", "no", "showing", "caution", "masked")
-}
-
 #: Canonical columns that hold contact data (smk.io.schema, ``pii=True``).
 _SCHEMA_PII: frozenset[str] = frozenset(c.name for t in TABLES.values() for c in t.columns if c.pii)
 
@@ -385,8 +378,3 @@ def text_html(text: str, tag: str = "p", css: str | None = None) -> Html:
     body = "".join(f"<{tag}{cls}>{_BOLD.sub(strong, html.escape(p))}</{tag}>" for p in paras)
     return Html(body, _BOLD.sub(r"\1", text))
 
-
-# --- transitional names (removed once nothing uses them) ---------------------------------------
-_parse_format = parse_format
-_format_value = format_value
-_plain = plain
