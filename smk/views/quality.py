@@ -1,6 +1,6 @@
 """Data-quality views (notebook 00 and the index): what was read per table, the rows-set-aside
 chart, why rows were set aside, ledger examples and what the data allows. Words from the
-catalogue (``quality.*``, ledger reasons from smk.io.ledger)."""
+catalogue (``quality.*``; ledger reasons ``ledger.reason.<code>``)."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,7 +10,7 @@ import pandas as pd
 
 from smk import texts
 from smk.analyses.quality import QualityResult
-from smk.io.ledger import REASONS
+from smk.io.ledger import reason_key
 from smk.views import fmt, theme
 from smk.views.html import capability_label, mask_pii
 from smk.views.registry import section
@@ -26,9 +26,10 @@ def action_text(action: str, lang: str) -> str:
 
 
 def reason_text(reason: str, lang: str) -> str:
-    """What a ledger reason code means, in ``lang`` (smk.io.ledger.REASONS)."""
-    pair = REASONS.get(reason)
-    return pair[0 if fmt.check_lang(lang) == "en" else 1] if pair else str(reason)
+    """What a ledger reason code means, in ``lang`` (catalogue ``ledger.reason.<code>``; unknown
+    codes as they are)."""
+    key = reason_key(reason)
+    return texts.t(key, fmt.check_lang(lang)) if texts.has(key, lang) else str(reason)
 
 
 def reasons_table(reasons: pd.DataFrame, lang: str) -> pd.DataFrame:
