@@ -22,7 +22,7 @@ import pandas as pd
 
 from smk import texts
 from smk.client.capabilities import CAPABILITIES
-from smk.io.schema import TABLES
+from smk.io.pii import EMAIL_RE, is_pii_column
 from smk.views import fmt
 
 
@@ -38,18 +38,8 @@ def capability_label(name: str, lang: str = "en") -> str:
     return texts.t(key, fmt.check_lang(lang)) if texts.has(key, lang) else str(name)
 
 
-#: Canonical columns that hold contact data (smk.io.schema, ``pii=True``).
-_SCHEMA_PII: frozenset[str] = frozenset(c.name for t in TABLES.values() for c in t.columns if c.pii)
-
 # --- PII -------------------------------------------------------------------------------------
-
-#: Column names that hold personal contact data (schema ``pii=True`` columns and common CRM names).
-PII_NAME_RE = re.compile(
-    r"^([a-z]+_)?(e_?mail|mail|correo(_electr[oó]nico)?|phone|tel|tel[eé]fono|mobile|m[oó]vil|celular|"
-    r"whatsapp|fax)(_(address|number|no|num|n[uú]mero|1|2))?$"
-)  # applied to the lower-cased name with non-alphanumerics as "_": "Work Phone" → "work_phone";
-# activity counters such as n_email_open or email_click are not contact data and stay
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+# Which columns hold contact data is one rule for every layer: smk.io.pii (is_pii_column, EMAIL_RE).
 
 _SEP = r"[ \u00a0.\-]"
 #: Phone numbers inside text. Each pattern needs a sign that the digits are a phone number (a
@@ -90,12 +80,6 @@ def mask_text(text: str, hidden: str) -> str:
 def has_pii_text(text: object) -> bool:
     """True when ``text`` is a string holding an e-mail address or a phone number."""
     return isinstance(text, str) and mask_text(text, "\x00") != text
-
-
-def is_pii_column(name: object) -> bool:
-    """True for a column that holds emails or phone numbers (by canonical schema or by name)."""
-    text = re.sub(r"[^0-9a-záéíóúñ]+", "_", str(name).strip().lower()).strip("_")
-    return text in _SCHEMA_PII or bool(PII_NAME_RE.search(text))
 
 
 def masked_word(lang: str) -> str:
