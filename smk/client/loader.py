@@ -21,10 +21,10 @@ import pandas as pd
 from smk.client import Client
 from smk.io.config import ClientConfig, TableConfig, data_files, load_config
 from smk.errors import ConfigError, DataError
-from smk.io.arrays import positions
+from smk.io.arrays import NAT_NS, SLICE_ROWS, positions
 from smk.io.ledger import CLEARED, SET_ASIDE, Ledger
-from smk.io.parsing import (_NAT, _SLICE, arrow_text, clean_strings, infer_decimal, number_text, parse_bools,
-                         parse_dates, parse_dates_arrow, parse_ints, parse_months, parse_numbers, take_rows)
+from smk.io.parsing import (arrow_text, clean_strings, infer_decimal, parse_bools, parse_dates, parse_dates_arrow,
+                            parse_ints, parse_months, parse_numbers, take_rows)
 from smk.io.readers import RawTable, read_raw
 from smk.io.schema import CATEGORICAL, TABLES, ColumnSpec, TableSpec
 
@@ -36,7 +36,8 @@ LEAD_LIFECYCLE = ("mql_at", "sql_at", "customer_at", "closed_at", "first_contact
 LIKERT = (1, 5)
 _BAD_REASON = {"datetime": "bad_date", "date": "bad_date", "month": "bad_date", "number": "bad_number",
                "int": "bad_number", "bool": "bad_bool"}
-_BAD_DETAIL = {"int": "a whole number is due"}
+_OUT_OF_RANGE = "not a date, or a year outside 1678-2261 (the dates the analyses can hold)"
+_BAD_DETAIL = {"int": "a whole number is due", "datetime": _OUT_OF_RANGE, "date": _OUT_OF_RANGE, "month": _OUT_OF_RANGE}
 
 
 def load_client(path: str | Path, *, as_of: pd.Timestamp | str | None = None,
@@ -773,14 +774,13 @@ def _table_decimal(spec: TableSpec, mapping: dict[str, str], src: _Sources) -> s
     parts = []
     for c in cols:
         if src.encodable(c):
-            parts.append(number_text(src.encoded(c).values))
+            parts.append(src.encoded(c).values)
             continue
         s = src.series(c)
         if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
             return None
-        parts.append(number_text(s))
-    texts = pd.concat(parts, ignore_index=True)
-    texts = texts[texts.str.contains(r"[.,]", regex=True)]
+        parts.append(s)
+    texts = pd.concat(parts, ignore_index=True).dropna()
     dec = infer_decimal(texts) if len(texts) else None
     return dec if dec in (".", ",") else None
 
@@ -952,17 +952,17 @@ def _ns(values) -> np.ndarray:
 def _lead_times(created: pd.Series, pos: np.ndarray) -> np.ndarray:
     """The creation time (int64 ns) of the lead at each position (-1: NaT)."""
     times = _ns(created)
-    return np.where(pos >= 0, times[np.clip(pos, 0, None)], _NAT) if len(times) else np.full(len(pos), _NAT)
+    return np.where(pos >= 0, times[np.clip(pos, 0, None)], NAT_NS) if len(times) else np.full(len(pos), NAT_NS)
 
 
 def _before(event: pd.Series, lead_times: np.ndarray, codes: np.ndarray, kept: np.ndarray) -> np.ndarray:
     """Kept rows whose event precedes their lead's creation (both present): ``event < created``."""
     ev = _ns(event)
     out = np.zeros(len(ev), dtype=bool)
-    for i in range(0, len(ev), _SLICE):
-        e = ev[i: i + _SLICE]
-        lead = lead_times[codes[i: i + _SLICE]]
-        out[i: i + _SLICE] = kept[i: i + _SLICE] & (e != _NAT) & (lead != _NAT) & (e < lead)
+    for i in range(0, len(ev), SLICE_ROWS):
+        e = ev[i: i + SLICE_ROWS]
+        lead = lead_times[codes[i: i + SLICE_ROWS]]
+        out[i: i + SLICE_ROWS] = kept[i: i + SLICE_ROWS] & (e != NAT_NS) & (lead != NAT_NS) & (e < lead)
     return out
 
 

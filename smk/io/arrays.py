@@ -57,6 +57,8 @@ def row_patterns(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 #: int64 value of NaT in :func:`epoch_ns` (numpy's iNaT)
 NAT_NS = np.iinfo(np.int64).min
+#: rows per slice of element-wise passes over millions of values: temporaries stay small and are reused
+SLICE_ROWS = 1 << 20
 
 
 def epoch_ns(values) -> np.ndarray:

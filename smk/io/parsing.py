@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from smk.errors import DataError
-from smk.io.arrays import NAT_NS
+from smk.io.arrays import NAT_NS, SLICE_ROWS
 
 _TRUE = {"true", "yes", "y", "si", "sí", "s", "1", "x", "verdadero", "won", "t"}
 _FALSE = {"false", "no", "n", "0", "falso", "f"}
@@ -105,104 +105,153 @@ def clean_strings(raw: pd.Series, placeholders) -> pd.Series:
 # ---------------------------------------------------------------------------------------------
 # numbers
 # ---------------------------------------------------------------------------------------------
-_NUM_CHARS = re.compile(r"[^0-9.,\-+()]")
+_SP = " \u00a0\u202f\u2009"  # space, no-break space, narrow no-break space, thin space
+_CURRENCY_CODES = (
+    "USD EUR GBP BRL MXN ARS CLP COP PEN UYU PYG BOB VES VEF CRC GTQ HNL NIO PAB DOP CUP CAD AUD NZD JPY CNY "
+    "RMB INR CHF SEK NOK DKK ISK PLN CZK HUF RON BGN ZAR TRY RUB UAH KRW SGD HKD TWD ILS AED SAR QAR EGP NGN "
+    "KES MAD PHP IDR MYR THB VND PKR BDT").split()
+#: a currency written before or after the amount: a symbol, or an ISO 4217 code
+_CURRENCY = (r"(?:US\$|U\$S|R\$|RD\$|C\$|A\$|NZ\$|S/\.?|Bs\.?|[$€£¥₹₩₽₺₡₲₱₦₴₪₫฿]|(?i:" + "|".join(_CURRENCY_CODES) + "))")
+_S = f"[{_SP}]*"
+#: an amount as exports write it: sign, parentheses (negative) and currency around digits and separators
+NUMBER_RE = re.compile(
+    rf"^{_S}(?P<s1>[-+])?{_S}(?P<p1>\()?{_S}(?:{_CURRENCY}{_S})?(?P<s2>[-+])?{_S}(?P<p2>\()?{_S}"
+    rf"(?P<num>\d(?:[\d.,'{_SP}]*\d)?|[.,]\d+)(?P<exp>[eE][-+]?\d+)?"
+    rf"{_S}(?P<q1>\))?{_S}(?:{_CURRENCY})?{_S}(?P<q2>\))?{_S}(?P<s3>-)?{_S}$")
+_GROUPED_BY_SPACE = re.compile(rf"^\d{{1,3}}(?P<g>[{_SP}'])\d{{3}}(?:(?P=g)\d{{3}})*(?:[.,]\d+)?$")
+#: readable with '.' as the decimal mark (',' groups thousands, also the Indian 1,23,456 grouping)
+_DOT_DECIMAL = re.compile(r"^(?:\d+|\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})+,\d{3})(?:\.\d+)?$|^\.\d+$")
+#: readable with ',' as the decimal mark ('.' groups thousands)
+_COMMA_DECIMAL = re.compile(r"^(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d+)?$|^,\d+$")
+_SCIENTIFIC = re.compile(r"^\d+(?:[.,]\d+)?$")
 _PLAIN = re.compile(r"^[+-]?\d+$")  # integers need no separator inference
 
 
-def infer_decimal(values: pd.Series) -> str | None:
-    """Decimal separator for the values of a column that contain only ONE kind of separator
-    (``12,5``, ``1.234.567``, ``1,234``), from the evidence in the whole column.
+def number_shapes(values: pd.Series) -> pd.DataFrame:
+    """How each text value is written as a number: ``core`` (digits and separators, spaces of a
+    grouping removed), ``negative``, ``exp`` (exponent text or missing), and whether it reads with
+    '.' (``dot``) and/or ',' (``comma``) as the decimal mark; ``ok`` is False for anything that is not
+    a number (``12abc34``, ``0x10``, ``12/05``, ``Tel 600123``, ``1.2.3``, two signs, unbalanced
+    parentheses)."""
+    s = pd.Series(values.astype("object").where(values.notna(), None), index=values.index, dtype="str")
+    s = s.str.replace("\u2212", "-", regex=False)  # unicode minus
+    m = s.str.extract(NUMBER_RE)
+    found = m["num"].notna()
+    signs = sum(m[c].notna().astype(int) for c in ("s1", "s2", "s3"))
+    opened = m["p1"].notna().astype(int) + m["p2"].notna().astype(int)
+    closed = m["q1"].notna().astype(int) + m["q2"].notna().astype(int)
+    ok = found & (signs <= 1) & (opened == closed) & (opened <= 1) & ~((opened == 1) & (signs == 1))
+    core = m["num"].str.strip(_SP)
+    spaced = core.str.contains(f"[{_SP}']", regex=True).fillna(False).astype(bool)
+    if spaced.any():
+        grouped = core[spaced].str.match(_GROUPED_BY_SPACE).fillna(False).astype(bool)
+        ok &= ~spaced | grouped.reindex(core.index, fill_value=True)
+        core = core.where(~spaced, core.str.replace(f"[{_SP}']", "", regex=True))
+    exp = m["exp"]
+    has_exp = exp.notna()
+    dot = core.str.match(_DOT_DECIMAL).fillna(False).astype(bool)
+    comma = core.str.match(_COMMA_DECIMAL).fillna(False).astype(bool)
+    if has_exp.any():  # 1.5E+05: the one separator before an exponent is the decimal mark
+        sci = core.str.match(_SCIENTIFIC).fillna(False).astype(bool)
+        has_dot = core.str.contains(".", regex=False).fillna(False).astype(bool)
+        dot = dot.where(~has_exp, sci & ~core.str.contains(",", regex=False).fillna(False).astype(bool))
+        comma = comma.where(~has_exp, sci & ~has_dot)
+    ok &= dot | comma
+    negative = (m["s1"] == "-") | (m["s2"] == "-") | (m["s3"] == "-") | (opened == 1)
+    return pd.DataFrame({"core": core, "negative": negative.fillna(False).astype(bool), "exp": exp,
+                         "dot": dot & ok, "comma": comma & ok, "ok": ok.fillna(False).astype(bool)}, index=values.index)
 
-    Returns '.', ',', or '?,' / '?.' when every such value looks like ``1,234`` (thousands or
-    decimals: ambiguous), or None when the evidence conflicts."""
-    v = values.dropna()
-    evidence: set[str] = set()
-    both = v[v.str.contains(",", regex=False) & v.str.contains(".", regex=False)]
-    if len(both):  # 1.234,56 -> ','; 1,234.56 -> '.'
-        evidence |= set(np.where(both.str.rfind(",") > both.str.rfind("."), ",", "."))
-    single = v.drop(both.index)
-    ambiguous_sep = None
-    for sep, other in ((",", "."), (".", ",")):
-        has = single[single.str.contains(sep, regex=False)]
-        if has.empty:
-            continue
-        esc = re.escape(sep)
-        grouped = has.str.match(rf"^[+\-(]?\d{{1,3}}(?:{esc}\d{{3}})+\)?$")
-        if (has.str.count(esc) > 1).any():
-            evidence.add(other)  # 1.234.567: the separator repeats, so it groups thousands
-        if (~grouped).any():
-            evidence.add(sep)  # 12,5 / 1234,56: not a thousands grouping, so it is the decimal mark
-        if grouped.all() and not (has.str.count(esc) > 1).any():
-            ambiguous_sep = sep
-    if len(evidence) > 1:
+
+def _decimal_from(shapes: pd.DataFrame) -> str | None:
+    """'.', ',', '?.' / '?,' when every value with a separator could be either (``1,234``), or None
+    when the values disagree (some read only with '.', others only with ',')."""
+    sep = shapes["ok"] & shapes["core"].str.contains(r"[.,]", regex=True).fillna(False).astype(bool)
+    only_dot = sep & shapes["dot"] & ~shapes["comma"]
+    only_comma = sep & shapes["comma"] & ~shapes["dot"]
+    if only_dot.any() and only_comma.any():
         return None
-    if evidence:
-        return evidence.pop()
-    return "?" + ambiguous_sep if ambiguous_sep else "."
+    if only_dot.any():
+        return "."
+    if only_comma.any():
+        return ","
+    either = shapes["core"][sep]
+    if len(either):
+        return "?" + ("," if either.str.contains(",", regex=False).any() else ".")
+    return "."
+
+
+def infer_decimal(values: pd.Series) -> str | None:
+    """Decimal separator of a column of numbers written as text, from the evidence in the whole column.
+
+    Returns '.', ',', or '?,' / '?.' when every value with a separator looks like ``1,234`` (thousands
+    or decimals: ambiguous), or None when the evidence conflicts. Values that are not numbers
+    (``1.2.3``) are no evidence: they are unreadable."""
+    return _decimal_from(number_shapes(values.dropna()))
 
 
 def parse_numbers(raw: pd.Series, decimal: str | None = None, *, file: str = "", column: str = "",
                   fallback_decimal=None) -> tuple[pd.Series, pd.Series]:
     """Parse a column of numbers written any common way. Returns (float Series, bad mask).
 
-    A value with both separators is read on its own (the last one is the decimal mark); values with
-    one separator follow the column's evidence, then ``fallback_decimal`` (the evidence of the other
-    number columns of the same file; a str, or a function returning one, called only when needed), or
-    ``decimal`` from client.yml."""
+    A value is read only when all of it is a number (sign, parentheses, a currency symbol or code,
+    digits and separators): ``12abc34``, ``0x10``, ``12/05``, ``Tel 600123`` and ``1e309`` (no finite
+    number) are bad, never another number. A value with both separators is read on its own (the last
+    one is the decimal mark); values with one separator follow the column's evidence, then
+    ``fallback_decimal`` (the evidence of the other number columns of the same file; a str, or a
+    function returning one, called only when needed), or ``decimal`` from client.yml."""
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
-        return raw.astype("float64"), pd.Series(False, index=raw.index)
+        out = raw.astype("float64")
+        finite = np.isfinite(out.to_numpy())
+        return out.where(finite), pd.Series(raw.notna().to_numpy() & ~finite, index=raw.index)
     present = raw.notna()
     obj = raw.astype("object").where(present, None)
     native = _type_mask(obj, _is_native_number)
-    s = pd.Series(obj, dtype="str").str.replace("\u2212", "-", regex=False)  # unicode minus
-    cleaned = s.str.replace(_NUM_CHARS, "", regex=True)
-    negative = (cleaned.str.startswith("(") & cleaned.str.endswith(")")) | cleaned.str.endswith("-")
-    cleaned = cleaned.str.strip("()").str.rstrip("-")
-    plain = cleaned.str.match(_PLAIN).fillna(False).astype(bool)
-    needs = cleaned[present & ~plain & ~native]
-    has_comma = needs.str.contains(",", regex=False)
-    has_dot = needs.str.contains(".", regex=False)
-    both = has_comma & has_dot
+    out = pd.Series(np.nan, index=raw.index, dtype="float64")
+    text = present & ~native
+    if text.any():
+        out[text] = _parse_number_text(obj[text], decimal, file=file, column=column, fallback_decimal=fallback_decimal)
+    if native.any():
+        out[native] = pd.to_numeric(raw[native].astype("object"), errors="coerce").astype("float64")
+    out = out.where(np.isfinite(out))  # 1e309 is no number: inf is not a value an analysis can use
+    return out, present & out.isna()
+
+
+def _parse_number_text(values: pd.Series, decimal, *, file, column, fallback_decimal) -> pd.Series:
+    shapes = number_shapes(values)
+    ok = shapes["ok"]
+    both = ok & shapes["core"].str.contains(",", regex=False).fillna(False).astype(bool) & \
+        shapes["core"].str.contains(".", regex=False).fillna(False).astype(bool)
+    plain = ok & shapes["core"].str.match(_PLAIN).fillna(False).astype(bool) & shapes["exp"].isna()
     dec = decimal
-    if dec is None and (~both).any():
-        dec = infer_decimal(needs)
+    single = ok & ~both & ~plain
+    if dec is None and single.any():
+        dec = _decimal_from(shapes[ok & ~plain])
         if dec is not None and dec.startswith("?") and fallback_decimal:
             fallback = fallback_decimal() if callable(fallback_decimal) else fallback_decimal
             if fallback:
                 dec = fallback  # the other number columns of the same file settle it
         if dec is None or dec.startswith("?"):
-            example = needs[~both].iloc[0]
             if dec is None:
+                example = values[single & ~shapes["dot"]].iloc[0]
                 raise DataError("numbers use both '.' and ',' as the decimal mark in one column.", file=file,
                                 column=column, value=example, hint="Set `decimal:` for this table in client.yml.")
+            example = values[single].iloc[0]
             raise DataError(
                 f"numbers like {example!r} could mean thousands or decimals ('{dec[1]}' is ambiguous in every value).",
                 file=file, column=column, value=example,
                 hint="Set `decimal: \".\"` or `decimal: \",\"` for this table in client.yml.")
     dec = dec or "."
-    per_value_dec = pd.Series(dec, index=needs.index)
-    if both.any():
-        per_value_dec[both] = np.where(needs[both].str.rfind(",") > needs[both].str.rfind("."), ",", ".")
-    norm = cleaned.copy()
-    for d in (",", "."):
-        idx = per_value_dec.index[per_value_dec == d]
-        if len(idx):
-            t = "." if d == "," else ","
-            norm[idx] = needs[idx].str.replace(t, "", regex=False).str.replace(d, ".", regex=False)
+    # each value's decimal mark: its own when it has both separators, else the column's
+    own = np.where(shapes["core"].str.rfind(",") > shapes["core"].str.rfind("."), ",", ".")
+    mark = pd.Series(np.where(both, own, dec), index=values.index)
+    readable = ok & ((mark == ".") & shapes["dot"] | (mark == ",") & shapes["comma"] | plain)
+    core = shapes["core"].where(readable)
+    dot_mark = mark == "."
+    norm = core.where(~dot_mark, core.str.replace(",", "", regex=False))
+    norm = norm.where(dot_mark, core.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    norm = norm + shapes["exp"].fillna("")
     out = pd.to_numeric(norm, errors="coerce").astype("float64")
-    sci = s.str.strip().str.match(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$").fillna(False).astype(bool)
-    if sci.any():  # Excel writes large numbers as 1.5E+05
-        out[sci] = pd.to_numeric(s[sci].str.strip(), errors="coerce")
-    if native.any():
-        out[native] = pd.to_numeric(raw[native].astype("object"), errors="coerce").astype("float64")
-    out = out.where(~negative.fillna(False).astype(bool), -out.abs())
-    return out, present & out.isna()
-
-
-def number_text(raw: pd.Series) -> pd.Series:
-    """Number strings stripped of currency, spaces and signs (for decimal-mark evidence)."""
-    s = pd.Series(raw.astype("object").where(raw.notna(), None), dtype="str")
-    return s.str.replace(_NUM_CHARS, "", regex=True).str.strip("()").str.rstrip("-").dropna()
+    return out.where(~shapes["negative"], -out.abs())
 
 
 def parse_ints(raw: pd.Series, **kw) -> tuple[pd.Series, pd.Series]:
@@ -229,13 +278,32 @@ def parse_bools(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 # ---------------------------------------------------------------------------------------------
 # dates
 # ---------------------------------------------------------------------------------------------
-_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?$")
-_DMY = re.compile(
+#: an ISO 8601 date, with or without time and offset
+ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?$")
+#: a day-first or month-first date (``a``/``b`` are day and month in some order), optional time and AM/PM
+DMY_DATE = re.compile(
     r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
     r"(?:[ T,]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?\s*(?P<ap>[AaPp]\.?[Mm]\.?)?)?$")
+_ISO, _DMY = ISO_DATE, DMY_DATE  # old names, still imported by smk/run/init.py: use ISO_DATE, DMY_DATE
 _YMD = re.compile(r"^(?P<y>\d{4})[/.](?P<m>\d{1,2})[/.](?P<d>\d{1,2})(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$")
 _SERIAL = re.compile(r"^\d{4,5}(?:\.\d+)?$")
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+#: the instants a nanosecond timestamp holds (years 1678 to 2261)
+NS_MIN, NS_MAX = pd.Timestamp.min, pd.Timestamp.max
+
+
+def within_ns(ts: pd.Series) -> pd.Series:
+    """Parsed timestamps of any resolution as nanoseconds. pandas parses years 1500 or 9999 in micro-
+    or milliseconds, which the analyses (nanoseconds) cannot hold: such values become NaT, so they are
+    reported as unreadable dates (never wrapped around to another date)."""
+    if len(ts) == 0 or ts.dt.unit == "ns":
+        return ts.dt.as_unit("ns") if len(ts) == 0 else ts
+    tz = ts.dt.tz
+    lo, hi = (NS_MIN, NS_MAX) if tz is None else (NS_MIN.tz_localize("UTC"), NS_MAX.tz_localize("UTC"))
+    inside = ts.isna() | ((ts >= lo) & (ts <= hi))
+    return ts.where(inside).dt.as_unit("ns")
 
 
 def _localize(ts: pd.Series, tz: str | ZoneInfo | None) -> pd.Series:
@@ -261,10 +329,10 @@ def parse_dates(raw: pd.Series, fmt: str | None = None, *, tz: str | ZoneInfo | 
     target = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     src_tz = source_tz or tz
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        ts = raw
+        ts = within_ns(raw)
         if getattr(ts.dt, "tz", None) is None and src_tz is not None:
             ts = _localize(ts, src_tz)
-        return (_finish(ts, tz), pd.Series(False, index=raw.index))
+        return (_finish(ts, tz), present & ts.isna())
     if pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object:
         obj = raw
         is_native_dt = is_native_num = pd.Series(False, index=raw.index)
@@ -278,7 +346,8 @@ def parse_dates(raw: pd.Series, fmt: str | None = None, *, tz: str | ZoneInfo | 
     aware_parts: list[pd.Series] = []
 
     if is_native_dt.any():
-        parsed[is_native_dt] = pd.to_datetime(obj[is_native_dt].map(lambda x: pd.Timestamp(x).tz_localize(None) if getattr(x, "tzinfo", None) else pd.Timestamp(x)))
+        parsed[is_native_dt] = within_ns(pd.to_datetime(obj[is_native_dt].map(
+            lambda x: pd.Timestamp(x).tz_localize(None) if getattr(x, "tzinfo", None) else pd.Timestamp(x))))
     if is_native_num.any():
         parsed[is_native_num] = _from_serial(pd.to_numeric(obj[is_native_num]))
 
@@ -307,25 +376,26 @@ def _parse_rest(s: pd.Series, todo: pd.Series, fmt: str | None, parsed: pd.Serie
     (ISO, day/month order from the whole set, year first, Excel serials, textual months). Fills
     ``parsed`` (naive) in place and appends values with an explicit offset to ``aware_parts``."""
     if fmt and todo.any():
-        p = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+        p = within_ns(pd.to_datetime(s[todo], format=fmt, errors="coerce"))
         if getattr(p.dt, "tz", None) is not None:
             aware_parts.append(p[p.notna()])
             p = p.dt.tz_localize(None)
         parsed[todo] = p
     elif todo.any():
         sv = s[todo]
-        iso = sv.str.match(_ISO).fillna(False).astype(bool)
+        iso = sv.str.match(ISO_DATE).fillna(False).astype(bool)
         if iso.any():
             iso_vals = sv[iso]
             has_offset = iso_vals.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True)
             if has_offset.any():
-                p = pd.to_datetime(iso_vals[has_offset], format="ISO8601", errors="coerce", utc=True)
+                p = within_ns(pd.to_datetime(iso_vals[has_offset], format="ISO8601", errors="coerce", utc=True))
                 aware_parts.append(p[p.notna()])
             if (~has_offset).any():
-                parsed[iso_vals[~has_offset].index] = pd.to_datetime(iso_vals[~has_offset], format="ISO8601", errors="coerce")
+                parsed[iso_vals[~has_offset].index] = within_ns(pd.to_datetime(iso_vals[~has_offset], format="ISO8601",
+                                                                               errors="coerce"))
         rest = sv[~iso]
         if len(rest):
-            dmy = rest.str.extract(_DMY)
+            dmy = rest.str.extract(DMY_DATE)
             is_dmy = dmy["a"].notna()
             if is_dmy.any():
                 parsed[dmy[is_dmy].index] = _parse_dmy(dmy[is_dmy], rest[is_dmy], file=file, column=column, source_rows=source_rows)
@@ -344,7 +414,7 @@ def _parse_rest(s: pd.Series, todo: pd.Series, fmt: str | None, parsed: pd.Serie
                 # textual months ("5 Mar 2026", "March 5, 2026"): unambiguous, let pandas read them
                 texty = rest4[rest4.str.contains(r"[A-Za-z]{3,}", regex=True)]
                 if len(texty):
-                    parsed[texty.index] = pd.to_datetime(texty, format="mixed", errors="coerce", dayfirst=False)
+                    parsed[texty.index] = within_ns(pd.to_datetime(texty, format="mixed", errors="coerce", dayfirst=False))
 
 
 def _assemble_result(parsed: pd.Series, aware_parts: list[pd.Series], present: pd.Series, tz, src_tz,
@@ -400,6 +470,7 @@ def _fixed_width(fmt: str) -> tuple[int, int] | None:
 
 def _arrow_strptime(s: pd.Series, fmt: str) -> pd.Series | None:
     """Parse with pyarrow's C++ strptime (fast on millions of rows); unparseable values become NaT."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = _arrow_strings(s)
@@ -413,14 +484,17 @@ def _arrow_strptime(s: pd.Series, fmt: str) -> pd.Series | None:
         fixed = _fixed_width(fmt)
         if fixed is not None:
             day_at, width = fixed
-            import pyarrow as pa
-
             right_width = pc.equal(pc.utf8_length(arr), width)
             day_text = pc.if_else(right_width, pc.utf8_slice_codeunits(arr, day_at, day_at + 2), "00")
             same = pc.and_(right_width, pc.equal(pc.cast(day_text, pa.int64()), pc.day(parsed)))
         else:
             same = pc.equal(pc.strftime(parsed, format=fmt), arr)
         parsed = pc.if_else(same.fill_null(False), parsed, None)
+        # numpy's cast to nanoseconds wraps years outside 1678-2261 around silently (9999-12-31 would
+        # become 1816-03-29): those values are not read here
+        inside = pc.and_(pc.greater_equal(parsed, pa.scalar(NS_MIN, type=parsed.type)),
+                         pc.less_equal(parsed, pa.scalar(NS_MAX, type=parsed.type)))
+        parsed = pc.if_else(inside.fill_null(False), parsed, None)
     except Exception:  # noqa: BLE001 - a directive pyarrow does not know: use pandas instead
         return None
     values = parsed.to_numpy().astype("datetime64[ns]") if len(parsed) else np.array([], dtype="datetime64[ns]")
@@ -577,7 +651,6 @@ def _utc_offsets(utc_ns: np.ndarray, tz) -> np.ndarray:
     return idx.tz_localize(None).asi8 - utc_ns
 
 
-_SLICE = 1 << 20  # rows per slice of the element-wise passes: temporaries stay small and are reused
 
 
 def _localize_i8(local: np.ndarray, tz, *, inplace: bool = False) -> np.ndarray | None:
@@ -589,8 +662,8 @@ def _localize_i8(local: np.ndarray, tz, *, inplace: bool = False) -> np.ndarray 
     n = len(local)
     big = np.iinfo(np.int64).max
     lo, hi = big, _NAT
-    for i in range(0, n, _SLICE):
-        part = local[i: i + _SLICE]
+    for i in range(0, n, SLICE_ROWS):
+        part = local[i: i + SLICE_ROWS]
         valid = part != _NAT
         if valid.any():
             lo = min(lo, int(np.min(part, where=valid, initial=big)))
@@ -624,8 +697,8 @@ def _localize_i8(local: np.ndarray, tz, *, inplace: bool = False) -> np.ndarray 
         offsets = np.repeat(np.concatenate([A[:1], B]), 2)[: len(edges) + 1]
     out = local if inplace else np.empty_like(local)
     inside_rows, inside_values = [], []
-    for i in range(0, n, _SLICE):
-        part = local[i: i + _SLICE]
+    for i in range(0, n, SLICE_ROWS):
+        part = local[i: i + SLICE_ROWS]
         valid = part != _NAT
         if not trans:
             shifted = part - off[0]
@@ -637,7 +710,7 @@ def _localize_i8(local: np.ndarray, tz, *, inplace: bool = False) -> np.ndarray 
                 inside_values.append(part[inside])
             shifted = part - offsets[where]
         shifted[~valid] = _NAT
-        out[i: i + _SLICE] = shifted
+        out[i: i + SLICE_ROWS] = shifted
     if inside_rows:
         rows = np.concatenate(inside_rows)
         out[rows] = _localize(pd.Series(np.concatenate(inside_values).view("M8[ns]")), tz).array.asi8
@@ -761,13 +834,13 @@ def _iso_fast_path(s: pd.Series) -> tuple[pd.Series, pd.Series] | None:
             parsed = _arrow_strptime(s, fmt)
             if parsed is not None:
                 return parsed, parsed.notna()  # values not done here go on to the general path
-    if not sample.str.match(_ISO).all():
+    if not sample.str.match(ISO_DATE).all():
         return None
     offset = sample.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True)
     if offset.any() and not offset.all():
         return None
     try:
-        parsed = pd.to_datetime(s, format="ISO8601", errors="coerce", utc=bool(offset.all()))
+        parsed = within_ns(pd.to_datetime(s, format="ISO8601", errors="coerce", utc=bool(offset.all())))
     except (ValueError, TypeError):
         return None
     return parsed, parsed.notna()
@@ -799,7 +872,7 @@ def _assemble(y, m, d, H, M, S, ap=None) -> pd.Series:
         H = H.where(~(pm & (H < 12)), H + 12).where(~(am & (H == 12)), 0)
     frame = pd.DataFrame({"year": y, "month": pd.to_numeric(m), "day": pd.to_numeric(d), "hour": H,
                           "minute": pd.to_numeric(M).fillna(0), "second": pd.to_numeric(S).fillna(0)})
-    return pd.to_datetime(frame, errors="coerce")
+    return within_ns(pd.to_datetime(frame, errors="coerce"))
 
 
 def _parse_dmy(g: pd.DataFrame, text: pd.Series, *, file: str, column: str, source_rows) -> pd.Series:
@@ -846,7 +919,8 @@ def parse_months(raw: pd.Series, fmt: str | None = None, **kw) -> tuple[pd.Serie
     for g in (ym, my):
         ok = g["y"].notna() & out.isna()
         if ok.any():
-            out[ok] = pd.to_datetime(pd.DataFrame({"year": pd.to_numeric(g.loc[ok, "y"]), "month": pd.to_numeric(g.loc[ok, "m"]), "day": 1}), errors="coerce")
+            out[ok] = within_ns(pd.to_datetime(pd.DataFrame({"year": pd.to_numeric(g.loc[ok, "y"]),
+                                                             "month": pd.to_numeric(g.loc[ok, "m"]), "day": 1}), errors="coerce"))
     rest = raw.notna() & out.isna()
     if rest.any():
         p, _ = parse_dates(raw[rest], fmt, tz=None, **kw)
