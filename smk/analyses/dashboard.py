@@ -298,8 +298,7 @@ def _snapshot(client, day: pd.Timestamp, lookback_days: float) -> _Snapshot:
     except NotEnoughData as exc:
         at_missing = Missing(needs=tuple(exc.needs), reason=exc.reason, params=exc.params)
     if at_missing is not None and counters_stale(client, day):
-        at_missing = Missing(needs=at_missing.needs, reason="dashboard.missing.counters_later",
-                             params={"day": str(day.date())})
+        at_missing = Missing(needs=at_missing.needs, reason="dashboard.missing.counters_later")
     breaching = None
     if fc_all is not None and at_all is not None:
         breaching = breaching_leads(c, lookback_days=lookback_days, first_contact_leads=fc_all, attempts_leads=at_all)

@@ -30,7 +30,7 @@ from smk import texts
 from smk.analyses.dashboard import DashboardResult
 from smk.analyses.sla import MISSING_GROUP
 from smk.views import fmt, theme
-from smk.views.html import TEMPLATE_DIRS, capability_label, mask_pii, render
+from smk.views.html import TEMPLATE_DIRS, capability_label, mask_pii, mask_text, masked_word, render
 
 #: Colour of the pacing status badge.
 STATUS_COLORS = {"behind": theme.COLORS["bad"], "on_track": theme.COLORS["sales"], "ahead": theme.COLORS["good"],
@@ -88,7 +88,10 @@ class _Words:
         return fmt.date(d, self.lang)
 
     def group(self, value: Any) -> str:
-        return self.t("sla.values.missing") if value == MISSING_GROUP else str(value)
+        """A team, rep or lead id from the data as shown: e-mail addresses and phone numbers hidden."""
+        if value == MISSING_GROUP:
+            return self.t("sla.values.missing")
+        return mask_text(str(value), masked_word(self.lang))
 
     def days(self, x: float) -> str:
         x = float(x)
@@ -112,14 +115,19 @@ def _share(w: _Words, ok, judged, rate) -> str:
     return w.t("dashboard.sales.share", ok=w.n(ok), judged=w.n(judged), rate=w.pct(rate))
 
 
-def _missing_text(w: _Words, res: DashboardResult, section: str) -> str | None:
-    m = res.missing.get(section)
-    if m is None:
+def _missing_text(w: _Words, res: DashboardResult, sections: tuple[str, ...], key: str) -> str | None:
+    """``key`` (what cannot be shown, with the capabilities it needs) and why, for the missing ones of
+    ``sections``; None when none is missing."""
+    found = [res.missing[s] for s in sections if s in res.missing]
+    if not found:
         return None
-    needs = w.t("dashboard.list_sep").join(capability_label(n, w.lang) for n in m.needs)
-    parts = [w.t("dashboard.sales.missing", needs=needs)]
-    if m.reason and texts.has(m.reason, w.lang):
-        parts.append(w.t(m.reason, **dict(m.params)))
+    needs = list(dict.fromkeys(n for m in found for n in m.needs))
+    parts = [w.t(key, needs=w.t("dashboard.list_sep").join(capability_label(n, w.lang) for n in needs))]
+    for m in found:
+        if m.reason and texts.has(m.reason, w.lang):
+            reason = w.t(m.reason, **dict(m.params))
+            if reason not in parts:
+                parts.append(reason)
     return " ".join(parts)
 
 
@@ -260,7 +268,7 @@ def breaching_table(res: DashboardResult, w: _Words) -> tuple[dict | None, str |
     numeric = [c in ("age_days", "attempts_so_far", "attempts_needed", "hours_to_first_contact") for c in cols]
     rows = []
     for r in shown.to_dict("records"):
-        cells = {"lead_id": str(r["lead_id"]), "owner": w.group(r["owner"]), "team": w.group(r["team"]),
+        cells = {"lead_id": w.group(r["lead_id"]), "owner": w.group(r["owner"]), "team": w.group(r["team"]),
                  "age_days": w.n(r["age_days"], 1), "attempts_so_far": w.n(r["attempts_so_far"]),
                  "attempts_needed": w.n(r["attempts_needed"]),
                  "hours_to_first_contact": fmt.duration_hours(r["hours_to_first_contact"], w.lang),
@@ -285,7 +293,11 @@ def breaching_summary(res: DashboardResult, w: _Words) -> str | None:
 
 
 def sales_part(res: DashboardResult, w: _Words, chart: Image | None) -> dict:
-    missing = _missing_text(w, res, "first_contact") or _missing_text(w, res, "attempts")
+    whole = "first_contact" in res.missing and "attempts" in res.missing
+    missing = _missing_text(w, res, ("first_contact", "attempts"), "dashboard.sales.missing") if whole else None
+    notes = [] if whole else [n for n in (
+        _missing_text(w, res, ("first_contact",), "dashboard.sales.missing_part.first_contact"),
+        _missing_text(w, res, ("attempts",), "dashboard.sales.missing_part.attempts")) if n]
     rule = w.t("dashboard.sales.rule", hours=w.n(res.rule.first_contact_hours), target=w.pct(res.rule.compliance_target),
                **w.sla_phrases(res.rule.attempts, res.rule.within_days))
     scope = None if missing else w.t("dashboard.sales.scope", window=w.days(res.window_days),
@@ -300,13 +312,15 @@ def sales_part(res: DashboardResult, w: _Words, chart: Image | None) -> dict:
     return {
         "title": w.t("dashboard.sales.title"),
         "missing": missing,
+        "notes": notes,
         "rule": rule,
         "scope": scope,
         "table": sales_table(res, w),
         "sentences": sentences,
         "chart": chart,
         "breaching_title": w.t("dashboard.sales.breaching_title", date=w.date(res.day)),
-        "breaching_missing": _missing_text(w, res, "breaching") if missing is None else None,
+        "breaching_missing": (None if missing else
+                              _missing_text(w, res, ("breaching",), "dashboard.sales.missing_part.breaching")),
         "breaching_summary": breaching_summary(res, w),
         "breaching": table,
         "breaching_more": more,
@@ -392,7 +406,8 @@ def sales_chart(res: DashboardResult, w: _Words) -> Image | None:
 def subject(res: DashboardResult, lang: str, prefix: str | None = None) -> str:
     """``Demo Corp: smarketing dashboard, 15 Oct 2026`` (the team's or rep's name in their version)."""
     key = {"all": "dashboard.subject", "team": "dashboard.subject_team", "owner": "dashboard.subject_owner"}[res.scope]
-    text = texts.t(key, lang, client=res.client_name, date=fmt.date(res.day, lang), name=res.scope_name or "")
+    name = mask_text(str(res.scope_name), masked_word(lang)) if res.scope_name is not None else ""
+    text = texts.t(key, lang, client=res.client_name, date=fmt.date(res.day, lang), name=name)
     return texts.t("dashboard.subject_prefixed", lang, prefix=prefix, subject=text) if prefix else text
 
 
@@ -412,7 +427,7 @@ def content(res: DashboardResult, lang: str, currency: str = "USD", *, charts: b
     w = _Words(lang, currency)
     scope_line = None
     if res.scope != "all":
-        scope_line = w.t(f"dashboard.for_{res.scope}", name=res.scope_name)
+        scope_line = w.t(f"dashboard.for_{res.scope}", name=w.group(res.scope_name))
     pace_img = pacing_chart(res, w) if charts else None
     sales_img = sales_chart(res, w) if charts else None
     return {
