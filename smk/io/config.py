@@ -134,6 +134,20 @@ class ReportConfig:
 
 
 @dataclass
+class DashboardConfig:
+    """The daily dashboard e-mail (``smk dashboard --send``). The SMTP login comes only from the
+    environment (SMK_SMTP_USER / SMK_SMTP_PASSWORD), never from client.yml."""
+
+    recipients: list[str] = field(default_factory=list)  # get the company's version
+    routes: dict[str, dict[str, str]] = field(default_factory=dict)  # address -> {team: T} or {owner: O}: its own version
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    starttls: bool = True  # upgrade with STARTTLS when offered; a password is never sent unencrypted unless false
+    sender: str | None = None  # From: (default: SMK_SMTP_USER if an address, else smk-dashboard@localhost)
+    subject_prefix: str | None = None  # e.g. "[Smarketing]"
+
+
+@dataclass
 class ClientConfig:
     name: str
     currency: str = "USD"
@@ -149,6 +163,7 @@ class ClientConfig:
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     survey: SurveyConfig = field(default_factory=SurveyConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    dashboard: DashboardConfig = field(default_factory=DashboardConfig)
     allow_outside_paths: bool = False  # `file:` may point outside the client folder (shared datasets)
     path: Path | None = None  # the client.yml this came from
 
@@ -252,6 +267,13 @@ REFINEMENTS: dict[str, dict] = {
     "scoring.min_capture": _between(0, 1),
     "scoring.test_share": {"exclusiveMinimum": 0, "exclusiveMaximum": 1, "x-message": "must be between 0 and 1 (e.g. 0.3)"},
     "scoring.target_close_rate": _between(0, 1),
+    "dashboard.recipients[]": {"pattern": r"^[^@\s]+@[^@\s]+$", "x-message": "must be an e-mail address"},
+    "dashboard.routes": {"additionalProperties": {
+        "type": "object", "properties": {"team": {"type": ["string", "number"]}, "owner": {"type": ["string", "number"]}},
+        "additionalProperties": False, "minProperties": 1, "maxProperties": 1,
+        "x-message": "must name one team or one rep, e.g. {team: Atlas} or {owner: José Núñez}"}},
+    "dashboard.smtp_host": {"minLength": 1, "x-message": "must be the name or address of the SMTP server"},
+    "dashboard.smtp_port": _between(1, 65535, integer=True),
 }
 
 
