@@ -20,6 +20,7 @@ COMMANDS = {
     "init": ("smk.run.init", "inspect a folder of exports and propose a client.yml"),
     "refresh": ("smk.run.runner", "re-execute the notebooks in place on the demo client (stored nbval outputs)"),
     "bench": ("smk.run.bench", "benchmark load, notebooks and the whole run on a large synthetic client"),
+    "dashboard": ("smk.run.dashboard", "the day's smarketing dashboard as an e-mail (.eml); --send delivers it over SMTP"),
 }
 
 
