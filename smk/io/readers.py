@@ -15,8 +15,8 @@ read as something else; it is reported for the ledger:
   (``formula_without_value``). The value is missing in the table.
 
 The encoding is decided per file on evidence: a BOM says it; else a file that is valid UTF-8 is
-UTF-8; else the whole file is weighed: more valid UTF-8 accents than invalid bytes means UTF-8 with
-a few bad values, otherwise the file is cp1252 (a legacy Windows export). Problems that stop a file
+UTF-8; else the whole file is weighed: any valid UTF-8 accent means UTF-8 with a few bad values,
+otherwise the file is cp1252 (a legacy Windows export). Problems that stop a file
 from being read at all (not found, a device, a truncated workbook, a corrupt Parquet file) are a
 :class:`DataError` naming the file and saying what to do.
 """
@@ -188,14 +188,17 @@ def detect_encoding(head: bytes) -> str:
 
 
 def encoding_from_evidence(data: bytes) -> str:
-    """For a file that is not valid UTF-8 throughout: UTF-8 (its invalid bytes then go to the ledger
-    value by value) when it holds more valid UTF-8 accents than invalid bytes, else cp1252."""
+    """For a file that is not valid UTF-8 throughout: UTF-8 when it holds any valid UTF-8 accent (a
+    multi-byte character; a legacy cp1252 export practically never does), its invalid bytes then going
+    to the ledger value by value; else cp1252. In doubt UTF-8: reading UTF-8 as cp1252 would change
+    every good accent (José → JosÃ©) silently, reading a cp1252 byte as UTF-8 loses only that value,
+    to the ledger."""
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"  # the BOM says so: the few invalid bytes are the exception
     text = data.decode("utf-8", "surrogateescape")
     invalid = len(re.findall("[\udc80-\udcff]", text))
     non_ascii = len(text) - len(text.encode("ascii", "ignore").decode("ascii"))
-    return "utf-8-sig" if non_ascii - invalid > invalid else "cp1252"
+    return "utf-8-sig" if non_ascii > invalid else "cp1252"
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -453,12 +456,6 @@ def _read_csv_arrow(path: Path, enc: str, delim: str, dictionary=None, skip: int
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    bad: list[tuple[int | None, str]] = []
-
-    def on_invalid(row):
-        bad.append((row.number, row.text))
-        return "skip"
-
     first = _header(path, enc, delim, skip)
     names = [n.strip() for n in first]
     _refuse_duplicates(names, path)
@@ -470,17 +467,17 @@ def _read_csv_arrow(path: Path, enc: str, delim: str, dictionary=None, skip: int
         path,
         read_options=pacsv.ReadOptions(encoding=_arrow_encoding(enc), column_names=names, skip_rows=1 + skip,
                                        block_size=1 << 24),
-        # blank lines are not skipped: they come back as invalid rows, and then the forgiving reader
-        # below records each one (with its row number) in the ledger
-        parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=on_invalid,
-                                         ignore_empty_lines=False),
+        # blank lines are not skipped: they come back as rows of the wrong width (an error), or as rows of
+        # empty values; either way the forgiving reader records each one (with its row number)
+        parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, ignore_empty_lines=False),
         convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
                                               quoted_strings_can_be_null=False),
     )
-    if bad or _has_blank_rows(table):
-        # pyarrow skips invalid rows, and returns a blank line as a row of empty values: the forgiving
-        # reader records each one with its spreadsheet row number (``malformed_row`` / ``empty_row``)
-        raise _Forgive("invalid or blank rows")
+    if _has_blank_rows(table):
+        # pyarrow returns a blank line as a row of empty values: the forgiving reader records each one
+        # with its spreadsheet row number (``empty_row``), as it does rows of the wrong width (pyarrow
+        # raises on those)
+        raise _Forgive("blank rows")
     cells: list[BadCells] = []
     if binary:
         table, cells = _utf8_columns(table, enc)

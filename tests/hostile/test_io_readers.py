@@ -110,6 +110,7 @@ def test_encoding_evidence():
     assert detect_encoding("a,b\nJosé,1\n".encode()[:-4]) == "utf-8-sig"  # a character cut by the sample is not evidence
     assert detect_encoding("Compañía,Ñandú\n".encode("cp1252")) == "cp1252"
     assert encoding_from_evidence(jose_file(100, 5)) == "utf-8-sig"  # 99 accents against 1 bad byte
+    assert encoding_from_evidence("José\n".encode() + b"Jos\xe9\n") == "utf-8-sig"  # one accent is evidence enough
     assert encoding_from_evidence("x\n".encode() * 100 + b"Jos\xe9\n") == "cp1252"  # no UTF-8 accent at all
 
 
