@@ -438,7 +438,7 @@ def _resolve_columns(spec: TableSpec, tcfg: TableConfig, raw: RawTable, file: st
             raise ConfigError(
                 f"{file}: client.yml maps {canon!r} to column {source!r}, which is not in the file. "
                 + (f"Did you mean {', '.join(map(repr, close))}? " if close else "")
-                + f"Columns found: {', '.join(map(repr, header))}.")
+                + f"Columns found: {_header_listing(header)}.")
     for canon, source in tcfg.optional_columns.items():
         if canon not in mapping:
             found = source if source in columns else lower.get(str(source).lower())
@@ -458,8 +458,15 @@ def _resolve_columns(spec: TableSpec, tcfg: TableConfig, raw: RawTable, file: st
             f"{file}: the {spec.name} table needs column(s) {', '.join(missing)}, but client.yml does not map "
             f"them{' (nor does the preset ' + repr(tcfg.preset) + ')' if tcfg.preset else ''} and the file has no column "
             f"of that name. Add them under `tables.{spec.name}.columns` "
-            f"(canonical: source column). Columns found: {', '.join(map(repr, header))}.")
+            f"(canonical: source column). Columns found: {_header_listing(header)}.")
     return mapping
+
+
+def _header_listing(header: list[str], most: int = 40, width: int = 60) -> str:
+    """The file's column names for an error message: enough to recognise the file, never a page of it."""
+    names = [repr(h) if len(h) <= width else repr(h[:width]) + "…" for h in header[:most]]
+    more = f" and {len(header) - most} more" if len(header) > most else ""
+    return ", ".join(names) + more
 
 
 def _apply_value_map(s: pd.Series, mapping: dict) -> pd.Series:

@@ -418,9 +418,29 @@ class _Forgive(Exception):
     """The fast reader declines the file: the forgiving reader reads it and accounts for every line."""
 
 
+#: first bytes of files that are not CSV text, and what they probably are
+_NOT_CSV = ((b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook is one): name it .xlsx if it is a workbook"),
+            (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook: save it as .xlsx or CSV"),
+            (b"PAR1", "a Parquet file: name it .parquet"),
+            (b"%PDF", "a PDF document"),
+            (b"\x1f\x8b", "a gzip-compressed file: decompress it first"))
+
+
+def _refuse_binary(path: Path, head: bytes) -> None:
+    """A file named .csv that is not text: say what it looks like instead of reading its bytes."""
+    for magic, what in _NOT_CSV:
+        if head.startswith(magic):
+            raise DataError(f"is not CSV text: it looks like {what}.", file=str(path))
+    first_line = head.split(b"\n", 1)[0]
+    if b"\x00" in first_line and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DataError("is not CSV text: its header holds NUL bytes (binary data, or UTF-16 text without a BOM).",
+                        file=str(path), hint="Export the table as CSV in UTF-8.")
+
+
 def _read_csv(path: Path, delimiter: str | None, encoding: str | None, dictionary=None) -> RawTable:
     with open(path, "rb") as fh:
         head = fh.read(1 << 20)
+    _refuse_binary(path, head)
     sep = _SEP_LINE.match(head)
     skip = 1 if sep else 0  # Excel's `sep=;` line: it names the delimiter and is not a row (Excel hides it)
     enc = encoding or detect_encoding(head)

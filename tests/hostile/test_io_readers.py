@@ -222,3 +222,25 @@ def test_several_sheets_with_data_ask_for_sheet(tmp_path):
     assert read_raw(tmp_path / "leads.xlsx", sheet="Leads").frame["lead_id"].tolist() == ["L1"]
     with pytest.raises(DataError, match="no sheet 'Leeds'; its sheets are 'Leads', 'Summary', 'Empty'"):
         read_raw(tmp_path / "leads.xlsx", sheet="Leeds")
+
+
+# --- item 4: errors name the problem without echoing a file's content ---------------------------------
+@pytest.mark.parametrize("data, what", [
+    (b"PK\x03\x04" + b"\x00" * 100, "zip archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old Excel .xls"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\nsecret payload", "PDF"),
+    (b"\x1f\x8b\x08\x00secret", "gzip"),
+    (b"l\x00e\x00a\x00d\x00\n\x00", "NUL bytes"),
+])
+def test_a_binary_file_named_csv_is_named_not_dumped(tmp_path, data, what):
+    with pytest.raises(DataError) as exc:
+        load(tmp_path, data)
+    assert what in str(exc.value) and "secret" not in str(exc.value)
+
+
+def test_a_missing_column_error_lists_the_header_briefly(tmp_path):
+    header = ",".join(["x" * 500] + [f"c{i}" for i in range(100)])
+    with pytest.raises(smk.errors.ConfigError) as exc:
+        load(tmp_path, (header + "\n" + ",".join(["1"] * 101) + "\n").encode())
+    msg = str(exc.value)
+    assert "x" * 61 not in msg and "and 61 more" in msg and len(msg) < 2000
