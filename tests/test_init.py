@@ -169,3 +169,23 @@ def test_other_date_columns_settle_an_ambiguous_one_and_odd_values_are_flagged(t
     assert c.leads["created_at"].dt.strftime("%Y-%m-%d").tolist() == ["2025-04-03", "2025-04-04", "2025-04-05"]
     assert c.leads["customer_at"].notna().sum() == 1  # 'soon' cleared and recorded in the ledger
     assert (c.ledger.to_frame()["reason"] == "bad_date").sum() == 1
+
+
+def test_values_yaml_reads_as_line_breaks_are_written_so_the_file_loads(tmp_path):
+    """Issue 17 item 11: a name or header holding U+0085 (NEL) or U+2028 wrote invalid YAML."""
+    leads = "Lead ID,Created\u0085At,Source\u2028Name\nL1,2025-01-05,Web\nL2,2025-01-06,Fair\n"
+    (tmp_path / "leads.csv").write_text(leads, encoding="utf-8")
+    proposal, path = smk_init.init_client(tmp_path, [tmp_path / "leads.csv"], name="Acme\u0085Corp")
+    cfg = smk.load_config(path)
+    assert cfg.name == "Acme\u0085Corp"
+    assert set(cfg.tables["leads"].columns.values()) >= {"Lead ID", "Created\u0085At"}
+    assert smk.load_client(tmp_path, as_of=AS_OF).leads["lead_id"].tolist() == ["L1", "L2"]
+
+
+def test_an_export_outside_the_client_folder_is_allowed_in_writing(tmp_path):
+    """`file:` stays inside the client folder unless client.yml says allow_outside_paths: true."""
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / "leads.csv").write_text("Lead ID,Created\nL1,2025-01-05\n", encoding="utf-8")
+    proposal, path = smk_init.init_client(tmp_path / "acme", [tmp_path / "exports" / "leads.csv"])
+    assert _yml(tmp_path / "acme")["allow_outside_paths"] is True
+    assert len(smk.load_client(tmp_path / "acme", as_of=AS_OF).leads) == 1
