@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from smk import texts
-
 #: Reason codes. What each means, in every language, is in the text catalogue under
 #: ``ledger.reason.<code>`` (smk/texts/<lang>/ledger.yml); add a code here and there before using it.
 REASON_CODES: tuple[str, ...] = (
@@ -23,14 +21,6 @@ REASON_CODES: tuple[str, ...] = (
 def reason_key(code: str) -> str:
     """The catalogue key of a reason's text: ``smk.texts.t(reason_key(code), lang)``."""
     return f"ledger.reason.{code}"
-
-
-def __getattr__(name: str):
-    # REASONS (code -> (en, es)) was the texts' home before the catalogue; read from the catalogue for
-    # smk/views/quality.py until it calls texts.t(reason_key(code), lang) itself. Remove then.
-    if name == "REASONS":
-        return {code: (texts.t(reason_key(code), "en"), texts.t(reason_key(code), "es")) for code in REASON_CODES}
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 SET_ASIDE = "row_set_aside"
