@@ -159,7 +159,9 @@ def send(messages: list[EmailMessage], *, host: str, port: int, starttls: bool =
         raise SendError("unreachable", server=server, detail=_detail(exc) or "the server closed the connection") from None
     except smtplib.SMTPException as exc:
         raise SendError("refused", server=server, detail=_detail(exc)) from None
-    except (OSError, ssl.SSLError) as exc:  # refused, unknown host, timeout, TLS handshake
+    except ssl.SSLError as exc:  # the server's certificate is not trusted, or the handshake failed
+        raise SendError("tls_failed", server=server, detail=_detail(exc)) from None
+    except OSError as exc:  # refused, unknown host, timeout
         raise SendError("unreachable", server=server, detail=_detail(exc)) from None
 
 

@@ -469,13 +469,16 @@ def email_message(email: DashboardEmail, *, sender: str, to: Iterable[str] = (),
     when = pd.Timestamp.now(tz="UTC") if date is None else pd.Timestamp(date)
     msg["Date"] = format_datetime(when.to_pydatetime())
     msg["Message-ID"] = make_msgid(domain="smk-dashboard")
-    msg["Content-Language"] = email.lang
     msg.set_content(email.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")
     html_part = msg.get_payload()[1]
     for img in email.images:
         html_part.add_related(img.data, maintype="image", subtype="png", cid=f"<{img.cid}>",
                               filename=img.filename, disposition="inline")
+    msg["Content-Language"] = email.lang  # after set_content, which clears Content-* headers
+    # headers are folded only past 998 characters (the bodies are already encoded in 76-character lines):
+    # folding at 78 drops the space between two encoded words ("José Núñez" would arrive as "JoséNúñez")
+    msg.policy = msg.policy.clone(max_line_length=998)
     return msg
 
 
