@@ -218,3 +218,102 @@ def test_calibration_bands_are_numbered_with_their_probability_range():
     assert c["band"].tolist() == [1, 2, 3, 4, 5] and c["n"].tolist() == [2] * 5
     assert c["p_lo"].tolist() == pytest.approx(prob[::2]) and c["p_hi"].tolist() == pytest.approx(prob[1::2])
     assert c["observed"].tolist() == [0.0, 0.5, 0.0, 0.5, 1.0]
+
+
+# ------------------------------------------------------------------------------------------------
+# The leakage guard's checks, one by one, on hand-made columns (issue 16 items 1 and 2)
+# ------------------------------------------------------------------------------------------------
+def _guard(frame, y, status=None, created=None, **kw):
+    return leakage_guard(frame, y, list(frame.columns), status=status, created=created, **kw).set_index("feature")
+
+
+def test_names_match_at_the_start_of_a_word():
+    n = 200
+    rng = np.random.default_rng(0)
+    y = rng.uniform(size=n) < 0.25  # independent of every column: only the names can flag them
+    cols = {c: rng.choice(["a", "b"], n) for c in ("Close Date", "closeQuarter", "call_duration", "Lost Reason", "homeowner",
+                                                   "annual_revenue", "hometown", "Lead Owner", "Contact Attempts",
+                                                   "Do Not Call", "enclosed_area")}
+    g = _guard(pd.DataFrame(cols), y)
+    assert g["reason"].to_dict() == {"Close Date": "name", "closeQuarter": "name", "call_duration": "name",
+                                     "Lost Reason": "name", "Lead Owner": "sales_side", "Contact Attempts": "sales_side"}
+    # 'homeowner', 'annual_revenue', 'hometown' (…won…), 'Do Not Call', 'enclosed_area' are lead attributes
+
+
+def test_a_field_filled_in_only_for_closed_leads():
+    # 200 leads: 60 won, 60 lost, 80 open; 'q' is filled for every closed lead and no open one
+    status = np.array(["won"] * 60 + ["lost"] * 60 + ["open"] * 80)
+    frame = pd.DataFrame({"q": np.where(status != "open", "x", None), "other": ["a", "b"] * 100})
+    g = _guard(frame, status == "won", status=frame.assign(_status=status))
+    assert g.loc["q", ["reason", "action", "n", "k", "share", "other"]].tolist() == [
+        "post_outcome", "exclude", 120, 120, 1.0, 0.0]
+    # filled for 90 % of the closed leads' share but some open ones too: doubtful, kept for review
+    filled = np.r_[np.ones(120, bool), np.arange(80) < 12]  # 120 closed + 12 of 80 open: 120 / 132 = 0.91 closed
+    frame = pd.DataFrame({"q": np.where(filled, "x", None)})
+    g = _guard(frame, status == "won", status=frame.assign(_status=status))
+    assert g.loc["q", ["reason", "action", "n", "k"]].tolist() == ["mostly_closed", "review", 132, 120]
+    assert g.loc["q", "share"] == pytest.approx(120 / 132) and g.loc["q", "other"] == 0.0
+
+
+def test_dates_and_calendar_parts():
+    created = pd.Series(pd.date_range("2025-01-01", periods=360, freq="D"))
+    y = np.arange(360) % 5 == 0
+    frame = pd.DataFrame({
+        "fiscal_q": (created + pd.Timedelta(days=120)).dt.to_period("Q").astype(str),  # later quarters
+        "born_q": created.dt.to_period("Q").astype(str),  # the creation quarter itself
+        "month_name": created.dt.month_name(),
+        "Fecha alta": ["x", "y"] * 180,
+        "tier": created.dt.quarter.map({1: "gold", 2: "silver", 3: "bronze", 4: "iron"}),  # a quarter in disguise
+        "industry": ["Retail", "Energy", "Software"] * 120,
+    })
+    g = _guard(frame, y, created=created)
+    assert g["reason"].to_dict() == {"fiscal_q": "after_creation", "born_q": "calendar_dates",
+                                     "month_name": "calendar_names", "Fecha alta": "calendar_name",
+                                     "tier": "calendar_creation"}
+    assert g.loc["fiscal_q", "share"] == 1.0  # every quarter starts after its lead was created
+    # without creation dates the behaviour of 'tier' cannot be seen, and no date can be 'after'
+    g = _guard(frame, y)
+    assert g["reason"].to_dict() == {"fiscal_q": "calendar_dates", "born_q": "calendar_dates",
+                                     "month_name": "calendar_names", "Fecha alta": "calendar_name"}
+
+
+def test_values_won_by_all_by_almost_all_or_by_none():
+    def frame(level: str, n: int, wins: int, rest: int = 300, rest_wins: int = 90):
+        """``n`` leads with ``level`` (``wins`` of them won) and ``rest`` leads with 'D' (30 % won)."""
+        y = np.r_[np.arange(n) < wins, np.arange(rest) < rest_wins]
+        return pd.DataFrame({"src": [level] * n + ["D"] * rest}), y
+
+    f, y = frame("A", 40, 40)  # every lead with A won: clear
+    g = _guard(f, y)
+    assert g.loc["src", ["reason", "action", "level", "n", "k"]].tolist() == ["separation", "exclude", "A", 40, 40]
+    assert g.loc["src", "auc"] < 0.95  # found by the value, not by the field's AUC
+    f, y = frame("B", 100, 99)  # 99 of 100: doubtful
+    assert _guard(f, y).loc["src", ["reason", "action", "level", "n", "k"]].tolist() == [
+        "near_separation", "review", "B", 100, 99]
+    f, y = frame("C", 60, 0)  # none of 60 where 60 × 90 / 360 = 15 were expected: doubtful
+    g = _guard(f, y)
+    assert g.loc["src", ["reason", "action", "level", "n", "k"]].tolist() == ["no_wins", "review", "C", 60, 0]
+    assert g.loc["src", "other"] == pytest.approx(60 * 90 / 360)
+    f, y = frame("C", 30, 0, rest=300, rest_wins=30)  # 30 × 30 / 330 ≈ 2.7 expected: zero is no surprise
+    assert "src" not in _guard(f, y).index
+
+
+def test_one_field_far_better_than_the_rest_is_listed_for_review():
+    rng = np.random.default_rng(3)
+    n = 2000
+    y = rng.uniform(size=n) < 0.3
+    frame = pd.DataFrame({"minutes": np.where(y, rng.normal(9, 3, n), rng.normal(5, 3, n)),
+                          "visits": rng.poisson(np.where(y, 4.4, 4.0)), "industry": rng.choice(["a", "b"], n)})
+    g = _guard(frame, y)
+    assert list(g.index) == ["minutes"]
+    assert g.loc["minutes", ["reason", "action"]].tolist() == ["dominant", "review"]
+    assert g.loc["minutes", "auc"] >= 0.8 and g.loc["minutes", "other"] < 0.6
+    # a strong field among others almost as strong is not singled out
+    frame["visits"] = frame["minutes"] + rng.normal(0, 0.5, n)
+    assert "minutes" not in _guard(frame, y).index
+
+
+def test_personal_data_by_name_and_schema():
+    g = _guard(pd.DataFrame({"email": ["a@x.io", "b@x.io"] * 50, "Teléfono móvil": ["1", "2"] * 50,
+                             "n_email_open": [1, 2] * 50}), np.arange(100) % 3 == 0)
+    assert g["reason"].to_dict() == {"email": "pii", "Teléfono móvil": "pii"}  # counters are behaviour

@@ -8,11 +8,16 @@ Method (seed 000 ch. 2 "decide on data"; seed 004 "predictive lead scoring"):
    fields at their median and 75th percentile, "is unknown" for often-missing fields.
    Activity counts only include events before the lead's cut-off (its outcome date, or the end of
    the N-day window) — :func:`smk.analyses.features.activity_counts` with ``before=``.
-2. Leakage guard: fields filled in by sales after the outcome (tags, lead quality, last activity,
-   status, stage, scores…) are excluded by configuration (``scoring.exclude_features``) or by name
-   (:data:`LEAKY_NAME_PATTERNS`); any remaining field whose single-feature AUC is ≥ 0.95, or one of
-   whose levels is won by every lead, triggers a :class:`LeakageWarning` naming it (and is excluded
-   unless ``leakage='flag'``).
+2. Leakage guard (:func:`leakage_guard`): fields filled in by sales after the outcome (tags, lead
+   quality, last activity, status, stage, close dates, call durations…) are excluded by configuration
+   (``scoring.exclude_features``), by name (:data:`LEAKY_NAME_PATTERNS`) or by behaviour: filled in only
+   for leads already won or lost, dates that fall after the lead's creation, a single-field AUC ≥ 0.95,
+   a value won by every lead (each a :class:`LeakageWarning`, excluded unless ``leakage='flag'``).
+   Not lead attributes, always excluded and listed: dates and parts of the calendar (creation month,
+   quarter…: they cannot carry forward in time), sales-side fields (attempts, owner, team: the sales
+   work, not the lead) and personal contact data. Doubtful fields (one that predicts far better than
+   any other, a value (almost) always or never won, filled mostly once the outcome is known) are kept
+   and listed for review with the evidence.
 3. Too-sparse features (fewer than ``min_support`` leads) and collinear ones (|r| ≥ 0.95 with a
    kept feature, or linearly dependent) are reported, never silently dropped; so are the features
    removed by backward elimination (p ≥ 0.10), which keeps the scorecard short enough to type in.
@@ -44,6 +49,7 @@ from smk.analyses.features import activity_counts, row_patterns
 from smk.analyses.rules import Rule, apply_rules, evaluate
 from smk.analyses.stats import wilson_interval
 from smk.errors import NotEnoughData
+from smk.io.pii import is_pii_column
 
 
 class NotEnoughToLearn(NotEnoughData):
@@ -62,30 +68,73 @@ class LeakageWarning(UserWarning):
     """A feature looks recorded after the outcome (or predicts it suspiciously well)."""
 
 
-#: Name fragments of fields usually filled in by sales after (or because of) the outcome.
+#: Name fragments of fields usually filled in by sales after (or because of) the outcome, as regular
+#: expressions matched at the start of a word of the normalised column name (``close`` matches
+#: ``close_quarter`` and ``Close Date``, not ``enclosed``; ``revenue`` not ``annual_revenue``, a firmographic).
 LEAKY_NAME_PATTERNS: tuple[str, ...] = (
     "tag", "quality", "last_activity", "last_notable", "notable_activity", "status", "stage", "lifecycle",
-    "score", "asymmetrique", "index", "profile", "reason", "lost", "closed", "won", "disqualif", "rating",
-    "converted", "conversion", "deal", "revenue", "owner", "sql", "mql", "opportunit",
+    "score", "asymmetrique", "index", "profile", "reason", "lost", "closed", "close", "closing", "won",
+    "disqualif", "rating", "converted", "conversion", "deal", "(?<!annual_)(?<!company_)revenue", "sql", "mql",
+    "opportunit", "duration", "outcome", "result", "disposition", "churn", "contract", "invoice", "payment",
+    "cierre", "cerrad", "motivo", "resultado", "etapa", "ganad", "perdid", "descartad", "duracion",
 )
 
-#: Canonical lead columns never used as features (identifiers, outcomes, sales-side fields, PII).
+#: Fields recorded by sales while working the lead: they describe the sales effort, not the lead, so
+#: they never become "fit" or "interest" rules of an MQL score (listed with the reason ``sales_side``).
+SALES_SIDE_FIELDS: tuple[str, ...] = ("n_attempts", "n_connects", "owner", "team")
+#: Name fragments of sales-side fields (attempt counters, calls made, the rep a lead is assigned to).
+SALES_SIDE_NAME_PATTERNS: tuple[str, ...] = (
+    "attempt", "intento", "calls", "call_count", "llamadas", "connects", "owner", "propietario", "sales_rep",
+    "rep_", "agent", "agente", "vendedor", "ejecutivo", "assigned", "asignad",
+)
+#: Canonical lead columns never used as features and not worth listing (identifiers, dates, the outcome).
+#: Sales-side and personal-data columns are not here: they are left out too, but listed with their reason.
 NOT_FEATURES: tuple[str, ...] = (
     "lead_id", "created_at", "mql_at", "sql_at", "customer_at", "closed_at", "status", "won", "revenue",
-    "first_contact_at", "owner", "team", "lifecycle_stage", "email", "phone", "company", "n_attempts",
-    "n_connects", "_source_row",
+    "first_contact_at", "lifecycle_stage", "company", "_source_row",
 )
+
+#: Words of a column name that say it is a date or a part of one (compared with whole words).
+CALENDAR_WORDS: frozenset[str] = frozenset({
+    "date", "day", "week", "weekday", "month", "quarter", "year", "hour", "period", "cohort", "fecha", "dia", "día",
+    "semana", "mes", "trimestre", "ano", "año", "hora", "periodo", "cohorte"})
+#: Month and weekday names (English and Spanish, full and three-letter), lower case.
+CALENDAR_NAMES: frozenset[str] = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
+    "enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre diciembre "
+    "ene abr ago dic "
+    "monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun "
+    "lunes martes miércoles miercoles jueves viernes sábado sabado domingo lun mié mie jue vie sáb sab dom".split())
 
 #: Name fragments that mark a lead field as behaviour (interest) rather than profile (fit).
 INTEREST_PATTERNS: tuple[str, ...] = ("visit", "page", "time_spent", "web", "click", "open", "download",
                                       "webinar", "demo", "form", "chat", "pricing", "email_", "activity")
 
-#: Why a feature is not in the scorecard (the ``reason`` codes of ``Scorecard.excluded`` and of
-#: :func:`leakage_guard`; the views say them: catalogue ``scoring.reasons.<code>``).
-REASONS: tuple[str, ...] = ("configured", "name", "auc", "separation", "sparse", "collinear", "constant",
-                            "not_significant")
-#: The reasons that mean "probably recorded after the outcome".
-LEAKAGE_REASONS: tuple[str, ...] = ("configured", "name", "auc", "separation")
+#: Why a field is left out (``Scorecard.leakage`` and ``Scorecard.excluded``) or listed for review; the
+#: views say each one with its evidence (catalogue ``scoring.reasons.<code>``).
+#: Probably recorded after the outcome (excluded):
+LEAKAGE_REASONS: tuple[str, ...] = ("configured", "name", "post_outcome", "after_creation", "auc", "separation")
+#: Of those, the ones found by the data's behaviour (kept with ``leakage='flag'``):
+BEHAVIOUR_REASONS: tuple[str, ...] = ("post_outcome", "after_creation", "auc", "separation")
+#: Not lead attributes (always excluded): dates and calendar parts, sales-side fields, personal data.
+CALENDAR_REASONS: tuple[str, ...] = ("calendar_dates", "calendar_names", "calendar_name", "calendar_creation")
+NOT_LEAD_REASONS: tuple[str, ...] = (*CALENDAR_REASONS, "sales_side", "pii")
+#: Doubtful (kept in the model, listed for review with the evidence):
+REVIEW_REASONS: tuple[str, ...] = ("dominant", "near_separation", "no_wins", "mostly_closed", "closed_level")
+#: Left out while learning: too few leads, repeats another feature, constant, no clear effect, cannot be estimated.
+MODEL_REASONS: tuple[str, ...] = ("sparse", "collinear", "constant", "not_significant", "diverges")
+REASONS: tuple[str, ...] = (*LEAKAGE_REASONS, *NOT_LEAD_REASONS, *REVIEW_REASONS, *MODEL_REASONS)
+
+#: A single field predicting this well (AUC alone) and this much better than the next best field is
+#: listed for review (``dominant``): a call's duration, known only after the call, looked like this.
+DOMINANT_AUC, DOMINANT_MARGIN = 0.8, 0.15
+#: Leads with a value that are won or lost (share), above which a field counts as filled in once the
+#: outcome is known: ``post_outcome`` (excluded) and ``mostly_closed`` (review), each needing this much
+#: more than among the leads without a value.
+CLOSED_ONLY, CLOSED_MOSTLY, CLOSED_GAP, CLOSED_GAP_MOSTLY = 0.98, 0.9, 0.5, 0.4
+#: A value none of whose leads was won is listed (``no_wins``) when at least this many wins were expected.
+NO_WINS_EXPECTED = 10.0
 
 
 def _norm(text: str) -> str:
@@ -356,50 +405,281 @@ def _nice(x: float) -> float:
     return float(round(x)) if abs(x) >= 10 else round(x, 2)
 
 
-def _column_auc(s: pd.Series, y: np.ndarray) -> float:
+def _column_auc(s: pd.Series, y: np.ndarray, min_support: int = 1) -> float:
     """Single-field AUC, oriented (max(AUC, 1 − AUC)): numbers as they are; categories scored by the
-    in-sample close rate of their level (missing is a level)."""
+    in-sample close rate of their level (missing is a level; levels with fewer than ``min_support``
+    leads pooled into one, so a free-text field does not look predictive by memorising its rows)."""
     if _is_number_dtype(s):
         v = pd.to_numeric(s, errors="coerce")
         v = v.fillna(v.min() - 1 if v.notna().any() else 0)
         a = auc_delong(y, v.to_numpy())["auc"]
     else:
-        lv = s.astype("object").where(s.notna(), "(missing)").astype(str)
+        lv = _levels(s)
+        if min_support > 1:
+            size = lv.map(lv.value_counts())
+            lv = lv.where(size >= min_support, "\x00small")
         rate = pd.Series(y, index=s.index).groupby(lv).transform("mean")
         a = auc_delong(y, rate.to_numpy())["auc"]
     return float(max(a, 1 - a)) if not np.isnan(a) else float("nan")
 
 
+def _levels(s: pd.Series) -> pd.Series:
+    """Text levels of a column, missing and blank values as the level ``"\\x00missing"``."""
+    txt = s.astype("string").str.strip().fillna("")
+    return txt.where(txt != "", "\x00missing").astype(object)
+
+
+def _blank(s: pd.Series) -> np.ndarray:
+    """True where the value is missing or blank text."""
+    miss = s.isna().to_numpy(dtype=bool)
+    if not _is_number_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        miss = miss | s.astype("string").str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+    return miss
+
+
+def _key(text: str) -> str:
+    """A column name as lower-case words joined by ``_`` (``'LeadQuality'``, ``'Lead Quality'`` →
+    ``'lead_quality'``; accents kept)."""
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", str(text).strip())
+    return re.sub(r"[^0-9a-záéíóúñü]+", "_", text.lower()).strip("_")
+
+
+def _name_matches(col: str, patterns: tuple[str, ...]) -> bool:
+    """Does a pattern start a word of the column name (see :data:`LEAKY_NAME_PATTERNS`)?"""
+    return re.search(r"(?:^|_)(?:" + "|".join(patterns) + ")", _key(col)) is not None
+
+
+_QUARTER = (re.compile(r"^(\d{4})\s*[-/ ]?\s*[qQ]([1-4])$"), re.compile(r"^[qQ]([1-4])\s*[-/ ]?\s*(\d{4})$"))
+_MONTH = re.compile(r"^(\d{4})[-/](\d{1,2})$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T].*)?$")
+_DMY_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}$")
+
+
+def _date_value(text: str) -> pd.Timestamp | None:
+    """The start of a date or period written as text (``2025Q3``, ``Q3 2025``, ``2025-07``,
+    ``2025-07-14``, ``14/07/2025``), else None."""
+    t = text.strip()
+    for i, rx in enumerate(_QUARTER):
+        m = rx.match(t)
+        if m:
+            year, q = (m.group(1), m.group(2)) if i == 0 else (m.group(2), m.group(1))
+            return pd.Timestamp(int(year), 3 * int(q) - 2, 1)
+    m = _MONTH.match(t)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return pd.Timestamp(int(m.group(1)), int(m.group(2)), 1)
+    if _ISO_DATE.match(t) or _DMY_DATE.match(t):
+        v = pd.to_datetime(t, errors="coerce", dayfirst=not _ISO_DATE.match(t))
+        if pd.notna(v):
+            return pd.Timestamp(v).tz_localize(None) if v.tzinfo is not None else pd.Timestamp(v)
+    return None
+
+
+def _naive(created: pd.Series) -> pd.Series:
+    return created.dt.tz_localize(None) if getattr(created.dt, "tz", None) is not None else created
+
+
+def _calendar_evidence(s: pd.Series, col: str, created: pd.Series | None, min_support: int) -> dict | None:
+    """Why ``s`` is a date or a part of the calendar rather than a lead attribute, or None.
+
+    - ``after_creation``: its values are dates or periods, and at least a fifth of them start after
+      the lead was created (recorded later, e.g. the quarter a deal closed);
+    - ``calendar_dates``: its values are dates or periods (no later than creation);
+    - ``calendar_names``: its values are month or weekday names;
+    - ``calendar_name``: its name is a calendar word (``created_month``, ``Fecha``, ``year``);
+    - ``calendar_creation``: its value follows the creation month: knowing the month a lead was
+      created predicts the value (Goodman–Kruskal λ ≥ 0.9 over at least 3 months, 2 values of
+      ``min_support`` leads), as a creation quarter exported under an unhelpful name would."""
+    known = ~_blank(s)
+    if known.sum() == 0:
+        return None
+    if not _is_number_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        vals = s[known].astype(str).str.strip()
+        uniq = pd.Series(vals.unique())
+        if len(uniq) <= 5000:
+            parsed = {u: _date_value(u) for u in uniq}
+            dated = vals.map(lambda v: parsed[v] is not None)
+            if dated.mean() >= 0.9:
+                if created is not None:
+                    when = vals[dated.to_numpy()].map(parsed)
+                    born = _naive(created[known][dated.to_numpy()]).dt.normalize()
+                    ok = born.notna().to_numpy()
+                    after = (pd.to_datetime(when.to_numpy()[ok]) > born.to_numpy()[ok])
+                    if ok.sum() and after.mean() >= 0.2:
+                        return {"reason": "after_creation", "n": int(ok.sum()), "k": int(after.sum()),
+                                "share": float(after.mean())}
+                return {"reason": "calendar_dates"}
+            if uniq.str.lower().isin(CALENDAR_NAMES).all():
+                return {"reason": "calendar_names"}
+    if set(_key(col).split("_")) & CALENDAR_WORDS:
+        return {"reason": "calendar_name"}
+    if created is not None and created.notna().sum() >= 3 * min_support:
+        lv = _levels(s)
+        counts = lv.value_counts()
+        if 2 <= len(counts) <= 60 and (counts >= min_support).sum() >= 2:
+            month = _naive(created).dt.to_period("M")
+            ok = month.notna().to_numpy()
+            if month[ok].nunique() >= 3:
+                tab = pd.crosstab(month[ok], lv[ok])
+                n, top = float(tab.to_numpy().sum()), float(tab.sum(axis=0).max())
+                lam = (float(tab.max(axis=1).sum()) - top) / (n - top) if n > top else 0.0
+                if lam >= 0.9:
+                    return {"reason": "calendar_creation", "share": lam}
+    return None
+
+
+def _closed_evidence(s: pd.Series, status: np.ndarray, min_support: int) -> dict | None:
+    """A field filled in once the outcome is known: among the leads with a value, the share won or
+    lost (``status`` ``'won'``/``'lost'``/``'open'`` per value of ``s``; every lead, recent ones too,
+    since a value known at creation also shows among leads still open) against the share among those
+    without one. ``post_outcome`` when (almost) every lead with a value is closed (≥ :data:`CLOSED_ONLY`,
+    half or more above the others), ``mostly_closed`` (review) when most are (≥ :data:`CLOSED_MOSTLY`);
+    ``closed_level`` (review) when one value of ``min_support`` leads occurs almost only among closed
+    leads (only when some leads are lost: otherwise closed means won, a case of ``near_separation``)."""
+    closed = status != "open"
+    overall = float(closed.mean()) if len(closed) else float("nan")
+    if not len(closed) or overall > 0.8 or (~closed).sum() < min_support:
+        return None  # nearly every lead has an outcome: filled-after cannot be told apart
+    known = ~_blank(s)
+    n_known, n_blank = int(known.sum()), int((~known).sum())
+    if n_known >= min_support and n_blank >= min_support:
+        ck, cu = float(closed[known].mean()), float(closed[~known].mean())
+        ev = {"n": n_known, "k": int(closed[known].sum()), "share": ck, "other": cu}
+        if ck >= CLOSED_ONLY and ck - cu >= CLOSED_GAP:
+            return {"reason": "post_outcome", **ev}
+        if ck >= CLOSED_MOSTLY and ck - cu >= CLOSED_GAP_MOSTLY:
+            return {"reason": "mostly_closed", **ev}
+    if not _is_number_dtype(s) and (status == "lost").any():
+        lv = _levels(s)
+        g = pd.DataFrame({"lv": lv.to_numpy(), "c": closed}).groupby("lv")["c"].agg(["size", "mean", "sum"])
+        g = g[(g["size"] >= min_support) & (g["mean"] >= CLOSED_ONLY) & (g.index != "\x00missing")]
+        if len(g) and overall <= 0.8:
+            top = g.sort_values(["size"], ascending=False).iloc[0]
+            return {"reason": "closed_level", "level": str(top.name), "n": int(top["size"]), "k": int(top["sum"]),
+                    "share": float(top["mean"])}
+    return None
+
+
+def _level_evidence(s: pd.Series, y: np.ndarray, min_support: int) -> list[dict]:
+    """Values of a text field whose leads were all won (``separation``), almost all (``near_separation``,
+    ≥ 98 %) or none where :data:`NO_WINS_EXPECTED` wins or more were expected (``no_wins``); values of
+    at least ``min_support`` leads, the largest first."""
+    if _is_number_dtype(s) or not len(y) or y.mean() >= 0.9:
+        return []
+    base = float(y.mean())
+    lv = _levels(s)
+    g = pd.DataFrame({"lv": lv.to_numpy(), "y": y}).groupby("lv")["y"].agg(["size", "mean", "sum"])
+    g = g[g["size"] >= min_support].sort_values("size", ascending=False, kind="stable")
+    out = []
+    for level, row in g.iterrows():
+        level = None if level == "\x00missing" else str(level)
+        ev = {"level": level, "n": int(row["size"]), "k": int(row["sum"]), "share": float(row["mean"])}
+        if row["mean"] == 1.0:
+            out.append({"reason": "separation", **ev})
+        elif row["mean"] >= 0.98:
+            out.append({"reason": "near_separation", **ev})
+        elif row["sum"] == 0 and row["size"] * base >= NO_WINS_EXPECTED:
+            out.append({"reason": "no_wins", **ev, "other": row["size"] * base})
+    order = {"separation": 0, "near_separation": 1, "no_wins": 2}
+    return sorted(out, key=lambda e: order[e["reason"]])
+
+
+#: Columns of :func:`leakage_guard`'s table.
+GUARD_COLUMNS = ["feature", "reason", "action", "auc", "level", "n", "k", "share", "other"]
+#: Columns of ``Scorecard.excluded`` (``rule`` added: the Rule when the row is a candidate feature).
+EXCLUDED_COLUMNS = ["feature", "reason", "auc", "detail", "level", "n", "k", "share", "other"]
+
+
 def leakage_guard(frame: pd.DataFrame, y, columns: list[str], *, exclude: list[str] | None = None,
                   patterns: tuple[str, ...] = LEAKY_NAME_PATTERNS, auc_limit: float = 0.95,
-                  min_support: int = 30) -> pd.DataFrame:
-    """One row per suspicious column: ``feature, reason ('configured'|'name'|'auc'|'separation'),
-    auc (single-feature, oriented)``.
+                  min_support: int = 30, status: pd.DataFrame | None = None,
+                  created: pd.Series | None = None) -> pd.DataFrame:
+    """One row per column that is left out or doubtful, with the evidence.
 
-    Configured and name-matched columns are reported whatever their AUC; other columns only when their
-    single-feature AUC ≥ ``auc_limit`` or a level with ≥ ``min_support`` leads is won by all of them."""
+    Columns: ``feature, reason`` (:data:`REASONS`), ``action`` (``'exclude'`` | ``'review'``), ``auc``
+    (single-field, oriented), and the evidence the reason needs: ``level`` (a value of the field; None
+    for "no value"), ``n`` (leads), ``k`` (of them won, or won/lost), ``share`` (k ÷ n), ``other`` (the
+    comparison: the share among the other leads, the next best field's AUC, or the wins expected).
+
+    Left out (``exclude``), the first that applies:
+    ``configured`` (``scoring.exclude_features``); ``pii`` (personal contact data); ``name`` (a sales-side
+    outcome word, :data:`LEAKY_NAME_PATTERNS`); ``sales_side`` (attempts, calls, owner: the sales work,
+    not the lead; ``pii``: :func:`smk.io.pii.is_pii_column`); ``post_outcome`` (filled in only for leads won or lost: ``status``, a frame of every
+    lead, recent ones too, with the same columns and an ``_status`` column 'won'|'lost'|'open'); dates and calendar
+    parts (:data:`CALENDAR_REASONS`, ``after_creation`` when the dates fall after creation; ``created``
+    is each lead's creation date); ``auc`` (single-field AUC ≥ ``auc_limit``); ``separation`` (a value of
+    ``min_support`` leads all won).
+    Listed for review (``review``, kept): ``dominant`` (AUC ≥ :data:`DOMINANT_AUC` and
+    :data:`DOMINANT_MARGIN` above the next best field), ``near_separation``, ``no_wins``, ``mostly_closed``,
+    ``closed_level``. Datetime columns are never features and are skipped."""
     y = np.asarray(y, dtype=bool)
+    st = None if status is None else status["_status"].to_numpy()
+    if created is not None:
+        created = pd.Series(np.asarray(created), index=frame.index) if not isinstance(created, pd.Series) else created
+        created = created.set_axis(frame.index) if len(created) == len(frame) else None
+        if created is not None and not created.notna().any():
+            created = None
     excl = {_norm(e) for e in (exclude or [])}
-    rows = []
+    rows, aucs, open_cols = [], {}, []
     for col in columns:
-        key = _norm(col)
         s = frame[col]
-        auc = _column_auc(s, y)
-        reason = None
-        if key in excl or _norm(col.removeprefix("n_")) in excl:
-            reason = "configured"
-        elif col not in NOT_FEATURES and not col.startswith("n_") and any(p in key for p in patterns):
-            reason = "name"
-        elif not np.isnan(auc) and auc >= auc_limit:
-            reason = "auc"
-        elif not _is_number_dtype(s):
-            lv = s.astype("object").where(s.notna(), "(missing)").astype(str)
-            g = pd.DataFrame({"lv": lv, "y": y}).groupby("lv")["y"].agg(["size", "mean"])
-            if ((g["size"] >= min_support) & (g["mean"] == 1.0)).any() and y.mean() < 0.9:
-                reason = "separation"
-        if reason:
-            rows.append({"feature": col, "reason": reason, "auc": auc})
-    return pd.DataFrame(rows, columns=["feature", "reason", "auc"])
+        if pd.api.types.is_datetime64_any_dtype(s):
+            continue
+        auc = _column_auc(s, y, min_support)
+        aucs[col] = auc
+        counter = col.startswith("n_")
+        ev = None
+        if _norm(col) in excl or _norm(col.removeprefix("n_")) in excl:
+            ev = {"reason": "configured"}
+        elif is_pii_column(col):  # e-mails, phones (smk.io.pii): never a scoring rule
+            ev = {"reason": "pii"}
+        elif col not in NOT_FEATURES and not counter and _name_matches(col, patterns):
+            ev = {"reason": "name"}
+        elif col in SALES_SIDE_FIELDS or _name_matches(col, SALES_SIDE_NAME_PATTERNS):
+            ev = {"reason": "sales_side"}
+        else:
+            if st is not None and not counter:
+                ev = _closed_evidence(status[col], st, min_support)
+                if ev is not None and ev["reason"] != "post_outcome":
+                    ev = None  # doubtful only: reviewed below, once the clear cases are known
+            if ev is None and not counter:
+                ev = _calendar_evidence(s, col, created, min_support)
+            if ev is None and not np.isnan(auc) and auc >= auc_limit:
+                ev = {"reason": "auc"}
+            if ev is None:
+                lev = _level_evidence(s, y, min_support)
+                if lev and lev[0]["reason"] == "separation":
+                    ev = lev[0]
+        if ev is not None:
+            rows.append({"feature": col, "action": "exclude", "auc": auc, **ev})
+        else:
+            open_cols.append(col)
+    # doubtful: kept in the model, listed for review with the evidence
+    for col in open_cols:
+        s = frame[col]
+        auc = aucs[col]
+        others = [a for c, a in aucs.items() if c != col and c in open_cols and not np.isnan(a)]
+        nxt = max(others, default=0.5)
+        ev = None
+        if not np.isnan(auc) and auc >= DOMINANT_AUC and auc - nxt >= DOMINANT_MARGIN:
+            ev = {"reason": "dominant", "other": nxt}
+        if ev is None and not col.startswith("n_"):
+            if st is not None:
+                ev = _closed_evidence(status[col], st, min_support)
+            if ev is None:
+                lev = _level_evidence(s, y, min_support)
+                ev = lev[0] if lev else None
+        if ev is not None:
+            rows.append({"feature": col, "action": "review", "auc": auc, **ev})
+    out = pd.DataFrame(rows, columns=GUARD_COLUMNS)
+    order = {c: i for i, c in enumerate(columns)}
+    out["_o"] = out["feature"].map(order)
+    out = out.sort_values(["_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    for c in ("n", "k"):
+        out[c] = out[c].astype("Int64")
+    for c in ("auc", "share", "other"):
+        out[c] = out[c].astype(float)
+    out["level"] = out["level"].astype("object")
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -411,8 +691,8 @@ class Scorecard:
 
     coefficients: pd.DataFrame  # rule, field, operator, value, group, n, won, rate, beta, se, ci_low, ci_high, odds_ratio, pvalue, points
     rules: list[Rule]  # scorecard rules (points != 0), ready for apply_rules / a CRM
-    excluded: pd.DataFrame  # feature, reason (REASONS), auc, detail, rule (the Rule when the row is a candidate)
-    leakage: pd.DataFrame  # leakage_guard output
+    excluded: pd.DataFrame  # EXCLUDED_COLUMNS (reason: REASONS; evidence level, n, k, share, other) + rule
+    leakage: pd.DataFrame  # leakage_guard output + used (a scorecard rule uses the field), excluded (left out)
     scores: pd.DataFrame  # lead_id, created_at, split, eligible, label, points, probability, fired
     auc: dict  # test-window AUC with DeLong interval
     auc_train: dict
@@ -428,6 +708,7 @@ class Scorecard:
     base_points: float
     feature_source: str
     warnings: tuple[str, ...] = ()  # developer messages (also issued as LeakageWarning)
+    closed_checked: bool = True  # enough open leads to tell fields filled in once the outcome is known
 
     def summary(self) -> pd.DataFrame:
         test = self.scores[self.scores["split"] == "test"]
@@ -586,6 +867,7 @@ def learn_scorecard(leads: pd.DataFrame, outcomes: pd.DataFrame, activities: pd.
     frame = scoring_frame(leads, activities, before=cut)
     frame["_label"] = lab["label"].to_numpy()
     frame["_eligible"] = lab["eligible"].to_numpy()
+    frame["_status"] = outcomes["status"].to_numpy()
     el = frame[frame["_eligible"]].copy()
     split = split_train_test(el, test_share=test_share, seed=seed)
     el["_split"] = split
@@ -597,15 +879,19 @@ def learn_scorecard(leads: pd.DataFrame, outcomes: pd.DataFrame, activities: pd.
 
     feat_cols = columns if columns is not None else [
         c for c in frame.columns if c not in NOT_FEATURES and not c.startswith("_")]
-    guard = leakage_guard(train, y_train, feat_cols, exclude=exclude_features, min_support=min_support)
+    guard = leakage_guard(train, y_train, feat_cols, exclude=exclude_features, min_support=min_support,
+                          status=frame,
+                          created=train["created_at"] if "created_at" in train and has_dates(leads) else None)
     msgs = []
-    for _, row in guard[guard["reason"].isin(["auc", "separation"])].iterrows():
-        msg = f"Possible leakage: {row['feature']!r} ({row['reason']}, AUC alone {row['auc']:.2f})."
+    for row in guard[guard["reason"].isin(BEHAVIOUR_REASONS)].itertuples(index=False):
+        msg = f"Possible leakage: {row.feature!r} ({row.reason}, AUC alone {row.auc:.2f})."
         msgs.append(msg)
         warnings.warn(msg, LeakageWarning, stacklevel=2)
-    drop_reasons = {"configured", "name"} if not allow_leaky else set()
+    drop_reasons = set(NOT_LEAD_REASONS)
+    if not allow_leaky:
+        drop_reasons |= {"configured", "name"}
     if leakage == "exclude":
-        drop_reasons |= {"auc", "separation"}
+        drop_reasons |= set(BEHAVIOUR_REASONS)
     leaky = set(guard.loc[guard["reason"].isin(drop_reasons), "feature"])
     use_cols = [c for c in feat_cols if c not in leaky]
 
@@ -629,7 +915,10 @@ def learn_scorecard(leads: pd.DataFrame, outcomes: pd.DataFrame, activities: pd.
         big = [c for c in X.columns if abs(res.params.get(c, 0.0)) > 12 or not np.isfinite(res.bse.get(c, np.nan))]
         if not big:
             break
-        excluded_rows += [{"feature": c, "reason": "separation", "auc": np.nan, "detail": "diverges"} for c in big]
+        for c in big:  # the model cannot estimate it: (almost) every or no lead with it was won
+            m = X[c].to_numpy(dtype=bool)
+            excluded_rows.append({"feature": c, "reason": "diverges", "auc": np.nan, "detail": "",
+                                  "n": int(m.sum()), "k": int(y_train[m].sum())})
         X = X.drop(columns=big)
         res = _fit_logit(y_train, X)
     if p_remove is not None and p_remove < 1:
@@ -674,11 +963,14 @@ def learn_scorecard(leads: pd.DataFrame, outcomes: pd.DataFrame, activities: pd.
     gains = gains_table(te["_points"], y_test, te["lead_id"], alpha=alpha) if len(te) else pd.DataFrame()
     calib = calibration_table(te["_prob"], y_test, alpha=alpha) if len(te) else pd.DataFrame()
 
-    guard_rows = [{"feature": r["feature"], "reason": r["reason"], "auc": r["auc"], "detail": ""}
-                  for r in guard.to_dict("records") if r["feature"] in leaky]
-    excluded = pd.DataFrame(guard_rows + excluded_rows, columns=["feature", "reason", "auc", "detail"])
+    guard_rows = [{**r, "detail": ""} for r in guard.to_dict("records") if r["feature"] in leaky]
+    excluded = pd.DataFrame(guard_rows + excluded_rows, columns=EXCLUDED_COLUMNS)
+    for c in ("n", "k"):
+        excluded[c] = excluded[c].astype("Int64")
     all_cands = {c.rule.text: c.rule for c in cands}
     excluded["rule"] = [all_cands.get(f) for f in excluded["feature"]]  # the Rule when the row is a feature
+    guard = guard.assign(used=guard["feature"].isin({r.field for r in rules}),
+                         excluded=guard["feature"].isin(leaky))
 
     scores = pd.DataFrame({
         "lead_id": el["lead_id"].to_numpy(),
@@ -691,7 +983,8 @@ def learn_scorecard(leads: pd.DataFrame, outcomes: pd.DataFrame, activities: pd.
         auc_train=auc_train, gains=gains, calibration=calib, platt=(a, b), split_kind=split.attrs["kind"],
         split_boundary=split.attrs.get("boundary"), label_kind=lab.attrs["kind"], window_days=lab.attrs["window_days"],
         too_recent=lab.attrs["too_recent"], points_to_double_odds=points_to_double_odds, base_points=base_points,
-        feature_source=frame.attrs.get("source", "none"), warnings=tuple(msgs))
+        feature_source=frame.attrs.get("source", "none"), warnings=tuple(msgs),
+        closed_checked=bool((frame["_status"] != "open").mean() <= 0.8 and (frame["_status"] == "open").sum() >= min_support))
 
 
 def probability(points, platt: tuple[float, float]) -> np.ndarray:
@@ -700,6 +993,9 @@ def probability(points, platt: tuple[float, float]) -> np.ndarray:
     return 1 / (1 + np.exp(-(a + b * np.asarray(points, dtype=float))))
 
 
-__all__ = ["LEAKAGE_REASONS", "LEAKY_NAME_PATTERNS", "REASONS", "LeakageWarning", "NotEnoughToLearn", "NOT_FEATURES", "Scorecard", "auc_delong",
-           "calibration_table", "candidate_features", "feature_cutoffs", "gains_table", "has_dates", "label_within",
-           "leakage_guard", "learn_scorecard", "probability", "scoring_frame", "split_train_test"]
+__all__ = ["BEHAVIOUR_REASONS", "CALENDAR_NAMES", "CALENDAR_REASONS", "CALENDAR_WORDS", "DOMINANT_AUC", "DOMINANT_MARGIN",
+           "EXCLUDED_COLUMNS", "GUARD_COLUMNS", "LEAKAGE_REASONS", "LEAKY_NAME_PATTERNS", "MODEL_REASONS", "NOT_FEATURES",
+           "NOT_LEAD_REASONS", "REASONS", "REVIEW_REASONS", "SALES_SIDE_FIELDS", "SALES_SIDE_NAME_PATTERNS",
+           "LeakageWarning", "NotEnoughToLearn", "Scorecard", "auc_delong", "calibration_table", "candidate_features",
+           "feature_cutoffs", "gains_table", "has_dates", "label_within", "leakage_guard", "learn_scorecard",
+           "probability", "scoring_frame", "split_train_test"]
