@@ -13,9 +13,15 @@ from smk.analyses import scoring
 from smk.analyses.base import Missing
 from smk.analyses.outcomes import lead_outcomes
 from smk.analyses.rules import Rule
+from smk.views import fmt
 from smk.views import scoring as view
 
 TZ = "Europe/Madrid"
+#: The separator between an interval's ends in Spanish, as smk.views.fmt writes it ("; " since the
+#: decimal mark is a comma).
+ES_SEP = fmt.ci(0.1, 0.2, "es")[1:-1].replace("10,0 %", "").replace("20,0 %", "")
+#: The minus sign smk.views.fmt writes before a negative number.
+MINUS = fmt.number(-1, "en").removesuffix("1")
 END = pd.Timestamp("2026-06-30 23:59", tz=TZ)
 
 
@@ -241,18 +247,32 @@ def _render(res, client, lang, tmp_path, sections=SECTIONS):
     return out
 
 
-def test_demo_result_is_compute_only_and_matches_the_notebook(demo_result):
+def test_demo_result_is_compute_only_and_matches_the_notebook(demo, demo_result):
     res = demo_result
     assert res.missing == {} and res.cautions == ()
-    assert res.window_days == 90 and res.rules_source == "seed_example" and res.quadrant_rules == "learned"
+    assert res.window_days == 90 and res.dated and res.quadrant_rules == "learned"
+    # the model is clearly better than chance (DeLong interval above 0.5, AUC ≥ the 0.60 floor)
+    assert res.model_quality == "usable" and res.usable and res.scorecard.auc["ci_low"] > 0.5
+    # the outcome data cover every creation month: nobody left out
+    assert res.coverage_start is None and res.uncovered_leads == 0
     # the learned scorecard in CRM form (canonical fields, operators and values; the view names them)
     top = res.scorecard_rules.iloc[0]
     assert (top["field"], top["operator"], top["value"], top["points"], top["group"], top["n"]) == \
         ("n_demo_request", ">=", 1.0, 88, "interest", 266)
     assert len(res.scorecard_rules) == 16 and res.scorecard_rules["points"].tolist() == [r.points for r in res.scorecard.rules]
-    # the guide's example rules on the demo leads: pageviews > 15 → 654 leads, gmail → 425, IBM → 0
-    assert res.client_rules["fired"].tolist() == [654, 425, 0]
-    assert res.client_rules["share"].tolist() == pytest.approx([654 / 4000, 425 / 4000, 0.0])
+    # no rules in client.yml: no example rules applied (issue 16 item 9); the learned ones, on every lead
+    assert res.rules_source == "learned"
+    assert res.client_rules["field"].tolist() == res.scorecard_rules["field"].tolist()
+    assert res.client_rules["fired"].tolist()[:3] == [476, 659, 3837]
+    acts = demo.activities  # recomputed: leads with at least one demo request in the log
+    assert acts.loc[acts["activity_type"].astype(str) == "demo_request", "lead_id"].nunique() == 476
+    assert res.client_rules["share"].iloc[0] == pytest.approx(476 / 4000)
+    # sales-side fields and personal contact data are listed, never rules (issue 18 item 5, issue 17 item 2)
+    lk = res.scorecard.leakage.set_index("feature")
+    assert lk.loc[["owner", "team"], "reason"].tolist() == ["sales_side"] * 2
+    assert lk.loc[["email", "phone"], "reason"].tolist() == ["pii"] * 2
+    assert not {"owner", "team", "email", "phone"} & set(res.scorecard.coefficients["field"])
+    assert set(lk.index) == {"owner", "team", "email", "phone"}  # nothing else flagged on the demo
     assert res.quadrants["n"].tolist() == [644, 757, 958, 935]
     assert res.recommendation["threshold"] == 10.0 and res.recommendation["basis"] == "capture"
     # no words anywhere in the tables: codes only
@@ -292,7 +312,7 @@ def test_demo_sections_in_both_languages(demo, demo_result, tmp_path):
         "q-value (BH) | Verdict",
         "Demo request | 376 | 70 | 18.6 % | [15.0 %, 22.9 %] | 3.0 | 4.8 | 0.000 | significantly above average"]
     assert es["activities"][0].splitlines()[1] == (
-        "Solicitud de demo | 376 | 70 | 18,6 % | [15,0 %, 22,9 %] | 3,0 | 4,8 | 0,000 | "
+        f"Solicitud de demo | 376 | 70 | 18,6 % | [15,0 %{ES_SEP}22,9 %] | 3,0 | 4,8 | 0,000 | "
         "significativamente por encima del promedio")
     assert en["activities"][-1] == (
         "The average activity close rate is 6.2 % (the mean of the activities' own rates, as the guide computes it); "
@@ -307,47 +327,68 @@ def test_demo_sections_in_both_languages(demo, demo_result, tmp_path):
         "High fit, high interest | 644 | 20 % | 63 | 9.8 % | [7.7 %, 12.3 %] | "
         "Sales follows up immediately (usually within 24 hours)")
     assert es["quadrants"][0].splitlines()[4] == (
-        "Poco valor, poco interés | 935 | 28 % | 6 | 0,6 % | [0,3 %, 1,4 %] | Eliminarlos de las listas")
+        f"Poco valor, poco interés | 935 | 28 % | 6 | 0,6 % | [0,3 %{ES_SEP}1,4 %] | Eliminarlos de las listas")
     assert en["quadrants"][-1] == (
         "High fit and high interest leads close at 9.8 % [7.7 %, 12.3 %]; low fit and low interest at 0.6 %. Here fit "
         "and interest come from the learned scorecard's profile and behaviour rules; 'high' means above the median "
         "unless client.yml sets the thresholds.")
-    assert es["client_rules"][0].splitlines() == [
+    # no rules configured: said so, and the learned rules applied to every lead, named as the CRM names them
+    assert es["client_rules"][0].splitlines()[:3] == [
         "Campo | Operador | Valor | Puntos | Leads que cumplen | Proporción de leads",
-        "Number of Pageviews | es mayor que | 15 | 10 | 654 | 16,4 %", "Email | contiene | gmail | -10 | 425 | 10,6 %",
-        "Company Name | contiene | IBM | 30 | 0 | 0,0 %"]
+        "Solicitud de demo (número) | es al menos | 1 | 88 | 476 | 11,9 %",
+        "Visita a la página de precios (número) | es al menos | 1 | 42 | 659 | 16,5 %"]
+    assert f"Original Source | is | SOCIAL_MEDIA | {MINUS}45 | 485 | 12.1 %" in en["client_rules"][0]
     assert en["client_rules"][-1] == (
-        "client.yml has no scoring rules yet, so these are the guide's three example rules applied to your leads, to "
-        "show how a rules table works. Median score 0, highest 10.")
+        "client.yml has no scoring rules configured (scoring.rules). Until it has, these are the rules learned from "
+        "the data (section 4), applied to every lead. Median score 54, highest 260.")
+    assert es["client_rules"][-1] == (
+        "client.yml no tiene reglas de puntuación configuradas (scoring.rules). Mientras no las tenga, estas son las "
+        "reglas aprendidas de los datos (sección 4), aplicadas a cada lead. Puntuación mediana 54, máxima 260.")
     # the scorecard in the CRM's own names (client.yml mapping) and values
     assert en["scorecard"][0].splitlines()[1] == "Demo request (count) | is at least | 1 | 88 | Interest | 266 | 21.4 % | 2.47 | 3.65"
-    assert "Original Source | is | SOCIAL_MEDIA | -45 | Fit | 297 | 1.7 % | -2.56 | -0.57" in en["scorecard"][0]
+    assert f"Original Source | is | SOCIAL_MEDIA | {MINUS}45 | Fit | 297 | 1.7 % | {MINUS}2.56 | {MINUS}0.57" in en["scorecard"][0]
     assert es["scorecard"][0].splitlines()[1] == (
         "Solicitud de demo (número) | es al menos | 1 | 88 | Interés | 266 | 21,4 % | 2,47 | 3,65")
     assert es["scorecard"][-1] == (
         "16 reglas, aprendidas con una regresión logística sobre 2.306 leads (los más antiguos por fecha de creación). "
         "Los puntos son proporcionales al log-odds: cada 20 puntos duplican las probabilidades (odds) de convertirse "
         "en cliente en 90 días (scoring.points_to_double_odds). Se pueden escribir en el CRM tal cual.")
-    assert en["excluded"][0].splitlines()[1] == (
+    # sales-side fields and personal contact data are listed with the reason, by the CRM's own names
+    assert en["excluded"][0].splitlines()[1:6] == [
+        "Contact owner | recorded by sales while working the lead (attempts, calls, owner, team): it measures the "
+        "sales work, not the lead | 0.61",
+        "HubSpot Team | recorded by sales while working the lead (attempts, calls, owner, team): it measures the sales "
+        "work, not the lead | 0.57",
+        "Email | personal contact data (e-mail, phone): never a scoring rule | 0.50",
+        "Phone Number | personal contact data (e-mail, phone): never a scoring rule | 0.50",
         "Email open (at least once) | no clear effect once the other rules are counted (left out to keep the "
-        "scorecard short) | –")
+        "scorecard short) | –"]
     assert en["excluded"][-1] == (
-        "Left out of the model, with the reason: 0 fields that look filled in after the outcome, 0 features that "
-        "repeat another one, 45 without a clear effect once the others are counted.")
-    assert es["calibration"][0].splitlines()[1] == "0,0 % – 0,3 % | 198 | 0,1 % | 1,0 % | [0,3 %, 3,6 %]"
+        "Left out of the model, with the reason: 2 sales-side fields (the sales work, not the lead), 2 fields of "
+        "personal contact data, 45 without a clear effect once the others are counted.")
+    assert es["excluded"][-1] == (
+        "Fuera del modelo, con su motivo: 2 campos de ventas (el trabajo de ventas, no el lead), 2 campos de datos "
+        "personales de contacto, 45 sin efecto claro una vez contadas las demás.")
+    assert es["calibration"][0].splitlines()[1] == f"0,0 % – 0,3 % | 198 | 0,1 % | 1,0 % | [0,3 %{ES_SEP}3,6 %]"
     assert en["evaluation"] == [
         "AUC 0.79 [0.69, 0.90] (DeLong 95 % interval): a customer outscores a non-customer 79 % of the time. The model "
         "was trained on leads created before 6 Apr 2026 and tested on the 988 created since. 706 leads younger than "
         "90 days are left out: they have not had the chance to close."]
     assert es["evaluation"] == [
-        "AUC 0,79 [0,69, 0,90] (intervalo DeLong del 95 %): un cliente supera en puntos a un no cliente el 79 % de las "
+        f"AUC 0,79 [0,69{ES_SEP}0,90] (intervalo DeLong del 95 %): un cliente supera en puntos a un no cliente el 79 % de las "
         "veces. El modelo fue entrenado con los leads creados antes del 6 abr 2026 y probado con los 988 creados desde "
         "entonces. Se excluyen 706 leads con menos de 90 días: aún no han tenido ocasión de cerrar."]
-    assert en["gains"][-1] == ("The top 10 % of recent leads by score close at 15.2 % (×5.3 the average); the top 30 % "
-                               "hold 68 % of the customers.")
-    assert en["leakage"] == [  # no empty table: the sentence says there is nothing
-        "No field looks recorded after the outcome: none is listed in scoring.exclude_features, none has a sales-side "
-        "name, and none predicts the outcome suspiciously well on its own."]
+    # the third decile's row of the table (issue 16 item 10: it said 68 %, the second decile's)
+    assert en["gains"][0].splitlines()[3] == "3 | 99 | 2 | 71 | 2.0 % | [0.6 %, 7.1 %] | 0.7 | 75 %"
+    assert en["gains"][-1] == ("Among the leads the model has not seen, the top 10 % by score close at 15.2 % (×5.3 the "
+                               "average), and the top 30 % hold 75 % of the customers.")
+    assert es["gains"][-1] == ("Entre los leads que el modelo no ha visto, el 10 % con más puntos cierra al 15,2 % (×5,3 "
+                               "el promedio), y el 30 % superior reúne el 75 % de los clientes.")
+    assert en["leakage"] == [  # no empty table; what the checks looked for, and that they prove nothing clean
+        "None of these checks found a field recorded after the outcome: none is listed in scoring.exclude_features or "
+        "has a sales-side name; none is filled in only for leads already won or lost; none holds dates after the "
+        "lead's creation; none predicts the outcome suspiciously well on its own or far better than the rest. Checks "
+        "cannot prove a field clean: ask how and when each field of the scorecard is filled in."]
     assert en["thresholds"][0].splitlines()[6] == "10 | 191 | 79 % | 3.3 % | [2.3 %, 4.8 %] | 93 %"
     assert es["thresholds"][-1] == (
         "Ventas puede trabajar unos 495 MQL al mes (11 comerciales × 60 horas de llamadas × 6,0 intentos por hora ÷ 8 "
@@ -357,7 +398,7 @@ def test_demo_sections_in_both_languages(demo, demo_result, tmp_path):
         "A lead is a marketing-qualified lead (MQL) when its score reaches 10 points. Points come mostly from: Demo "
         "request (at least once) +88; First conversion is Free Trial Signup +53; Pricing page view (at least once) "
         "+42; Page view (at least once) +32; First conversion is Webinar: Closing the Loop +25. Points are taken away "
-        "for: Job title is Student -63; Job title is VP Sales -51; Original source is SOCIAL_MEDIA -45. At this "
+        f"for: Job title is Student {MINUS}63; Job title is VP Sales {MINUS}51; Original source is SOCIAL_MEDIA {MINUS}45. At this "
         "threshold marketing would hand sales about 191 MQLs a month; about 3.3 % of them become customers within "
         "90 days, and they include 93 % of all customers."]
 
@@ -371,18 +412,21 @@ def test_a_leaky_field_becomes_a_named_caution(demo, tmp_path):
     res = scoring.analyse(c)
     assert "crm_flag" in set(res.scorecard.leakage["feature"])
     assert "crm_flag" not in set(res.scorecard.coefficients["field"])
-    assert res.cautions == (scoring.Caution("scoring.cautions.leakage_auc", {"feature": "crm_flag", "auc": 1.0}),)
+    assert res.cautions == (scoring.Caution("scoring.cautions.leakage_auc", {"feature": "crm_flag", "reason": "auc",
+                                                                           "auc": 1.0}),)
     assert _render(res, c, "en", tmp_path, ["cautions"])["cautions"] == [
         "Note: Possible leakage: 'crm_flag' predicts the outcome almost perfectly on its own (AUC ≥ 0.95): probably "
         "recorded after it (AUC alone 1.00); it was left out of the model. Check how and when this field is filled in."]
     assert _render(res, c, "es", tmp_path, ["cautions"])["cautions"] == [
         "Nota: Posible fuga de información: 'crm_flag' predice el resultado casi perfectamente por sí sola (AUC ≥ "
         "0,95): probablemente se registra después (AUC sola 1,00); se dejó fuera del modelo. Revise cómo y cuándo se "
-        "rellena este campo."]
+        "completa este campo."]
     leak = _render(res, c, "es", tmp_path, ["leakage"])["leakage"]
-    assert leak[0].splitlines()[1] == ("crm_flag | predice el resultado casi perfectamente por sí sola (AUC ≥ 0,95): "
-                                       "probablemente se registra después | 1,00")
-    assert leak[1] == ("Fuera por probable fuga de información (lo rellena ventas después del resultado): crm_flag. Un "
+    assert leak[0].splitlines() == [
+        "Campo o regla | Motivo | AUC sola | Decisión",
+        "crm_flag | predice el resultado casi perfectamente por sí sola (AUC ≥ 0,95): probablemente se registra después "
+        "| 1,00 | fuera del modelo"]
+    assert leak[1] == ("Fuera por probable fuga de información (lo completa ventas después del resultado): crm_flag. Un "
                        "modelo que lo usara parecería excelente y no serviría para leads nuevos.")
 
 
@@ -414,8 +458,8 @@ def test_no_rule_learned(demo, tmp_path):
     assert {s: res.missing[s] for s in scoring.RULE_SECTIONS} == {s: why for s in scoring.RULE_SECTIONS}
     assert res.missing["activities"] == Missing(needs=("activities",))
     assert res.missing["quadrants"] == Missing(reason="scoring.missing.no_quadrant_rules")
-    assert res.missing["client_rules"] == Missing(reason="scoring.missing.rule_field_seed_example",
-                                                  params={"field": "Number of Pageviews"})
+    # no rules in client.yml and none learned: nothing applied, no example rules (issue 16 item 9)
+    assert "client_rules" not in res.missing and res.rules_source == "none" and res.client_rules is None
     assert res.headlines() == []
     en, es = _render(res, c, "en", tmp_path), _render(res, c, "es", tmp_path)
     assert en["scorecard"] == [
@@ -426,14 +470,13 @@ def test_no_rule_learned(demo, tmp_path):
         "contadas las demás, así que el modelo no asigna puntos: no hay tabla de puntuación para escribir en el CRM ni "
         "umbral que recomendar."]
     assert en["client_rules"] == [
-        "Not enough data: client.yml has no scoring rules yet (scoring.rules). The guide's example rules, shown to "
-        "illustrate a rules table, could not be applied: these leads have no field 'Number of Pageviews'."]
+        "client.yml has no scoring rules configured (scoring.rules), and the data give no learned rules that rank "
+        "leads clearly better than chance (sections 4 and 6), so there are no rules to apply yet."]
     assert es["client_rules"] == [
-        "No hay datos suficientes: client.yml aún no tiene reglas de puntuación (scoring.rules). Las reglas de ejemplo "
-        "de la guía, que se muestran para ilustrar una tabla de reglas, no se pudieron aplicar: estos leads no tienen "
-        "el campo 'Number of Pageviews'."]
-    assert es["excluded"] == ["Fuera del modelo, con su motivo: 0 campos que parecen rellenarse después del resultado, "
-                              "0 variables que repiten otra, 0 sin efecto claro una vez contadas las demás."]
+        "client.yml no tiene reglas de puntuación configuradas (scoring.rules) y los datos no dan reglas aprendidas "
+        "que ordenen los leads claramente mejor que el azar (secciones 4 y 6), así que aún no hay reglas que aplicar."]
+    assert es["excluded"][-1] == ("Fuera del modelo, con su motivo: 2 campos de ventas (el trabajo de ventas, no el "
+                                  "lead), 2 campos de datos personales de contacto.")
 
 
 def test_too_few_customers_to_learn(demo, tmp_path):
@@ -443,9 +486,12 @@ def test_too_few_customers_to_learn(demo, tmp_path):
     why = Missing(reason="scoring.missing.not_learned", params={"customers": 5, "others": 205, "min_events": 10})
     assert {s: res.missing[s] for s in scoring.MODEL_SECTIONS} == {s: why for s in scoring.MODEL_SECTIONS}
     assert res.missing["quadrants"] == Missing(reason="scoring.missing.no_quadrant_rules")
-    # the two best-ranked activities only (no model, no threshold)
-    assert [h.label for h in res.headlines()] == ["scoring.headline.lift.demo_request",
-                                                  "scoring.headline.lift.pricing_page_view"]
+    # no activity is significantly above the average after BH: the tile says none stands out (it used to
+    # show the two best-ranked ones anyway); no model, no threshold
+    assert not res.activities["significant"].any() or (res.activities["direction"] != "above").all()
+    h = res.headlines()
+    assert [(i.label, i.value, texts.t(i.label, "en"), texts.t(i.display, "en"), texts.t(i.display, "es")) for i in h] == [
+        ("scoring.headline.lift_none", None, "Lift: activities", "no activity stands out", "ninguna actividad destaca")]
     en, es = _render(res, c, "en", tmp_path), _render(res, c, "es", tmp_path)
     assert en["evaluation"] == [
         "Not enough data: The scoring model could not be learned: it needs at least 10 customers and 10 other leads "
@@ -467,7 +513,7 @@ def test_mql_definition_in_both_languages():
     rec = {"threshold": 60.0, "mqls_per_month": 140.4, "close_rate": 0.083, "capture": 0.91, "basis": "capacity"}
     assert view.mql_definition(rec, rules, "en", window_days=90) == (
         "A lead is a marketing-qualified lead (MQL) when its score reaches 60 points. Points come mostly from: Demo "
-        "request (at least once) +68. Points are taken away for: Job title is Student -49. At this threshold marketing "
+        f"request (at least once) +68. Points are taken away for: Job title is Student {MINUS}49. At this threshold marketing "
         "would hand sales about 140 MQLs a month; about 8.3 % of them become customers within 90 days, and they "
         "include 91 % of all customers.")
     assert view.mql_definition(rec, rules[:1], "es", window_days=90) == (
@@ -478,7 +524,7 @@ def test_mql_definition_in_both_languages():
     one = {**rec, "threshold": 1.0}
     assert view.mql_definition(one, rules[1:], "es", window_days=30).startswith(
         "Un lead es un lead calificado por marketing (MQL) cuando su puntuación llega a 1 punto. Restan puntos: Cargo "
-        "es Student -49. Con este umbral")
+        f"es Student {MINUS}49. Con este umbral")
     assert view.mql_definition(None, rules, "en", window_days=90) == (
         "No threshold can be recommended yet: set scoring.target_close_rate or costs.reps in client.yml.")
 
@@ -500,9 +546,9 @@ def test_rules_in_words():
         "es mayor que", "no es", "no es ninguno de", "es conocido"]
 
 
-def _rates(rows, average=0.06, base=0.04, leads=1234):
+def _rates(rows, average=0.06, base=0.04, leads=1234, window_days=90):
     d = pd.DataFrame(rows, columns=["activity", "rate", "lift_vs_average", "direction", "too_small"])
-    d.attrs.update(average_rate=average, base_rate=base, n_leads=leads)
+    d.attrs.update(average_rate=average, base_rate=base, n_leads=leads, window_days=window_days)
     return d
 
 
@@ -523,6 +569,15 @@ def test_activity_sentences_for_none_one_and_many():
         "en 30 días. Ninguna actividad cierra significativamente por encima del promedio. 2 con muy pocos leads para "
         "juzgar aparecen al final, sin puesto.")
     assert view.activities_text(_rates([]), 90, "es") == "Ningún lead hizo alguna actividad antes de su resultado."
+    # without creation dates there is no N-day window: no "within 90 days" (issue 16 item 8)
+    undated = _rates([("demo_request", 0.2, 3.3, "above", False)], window_days=None)
+    assert view.activities_text(undated, 90, "en") == (
+        "The average activity close rate is 6.0 % (the mean of the activities' own rates, as the guide computes it); "
+        "4.0 % of all 1,234 leads became customers. Significantly above average: Demo request (20.0 %, ×3.3). It "
+        "belongs in the MQL definition.")
+    assert view.activities_text(undated, 90, "es").startswith(
+        "La tasa de cierre promedio de las actividades es 6,0 % (la media de las tasas de cada actividad, como la "
+        "calcula la guía); el 4,0 % de los 1.234 leads se convirtió en cliente. Significativamente")
 
 
 def test_quadrant_sentences_when_a_corner_is_empty():
@@ -541,7 +596,7 @@ def test_quadrant_sentences_when_a_corner_is_empty():
     assert view.quadrants_text(q2, "config", "en").startswith(
         "High fit and high interest leads close at 50.0 % [24.0 %, 76.0 %]; no lead is low fit and low interest.")
     assert view.quadrants_text(q2, "config", "es").startswith(
-        "Los leads de gran valor y gran interés cierran al 50,0 % [24,0 %, 76,0 %]; ningún lead es de poco valor y "
+        f"Los leads de gran valor y gran interés cierran al 50,0 % [24,0 %{ES_SEP}76,0 %]; ningún lead es de poco valor y "
         "poco interés.")
 
 
@@ -551,12 +606,17 @@ def test_excluded_sentence_uses_plural_forms():
         "Left out of the model, with the reason: 1 field that looks filled in after the outcome, 1 feature that "
         "repeats another one, 1 without a clear effect once the others are counted.")
     assert view.excluded_text(ex, "es") == (
-        "Fuera del modelo, con su motivo: 1 campo que parece rellenarse después del resultado, 1 variable que repite "
+        "Fuera del modelo, con su motivo: 1 campo que parece completarse después del resultado, 1 variable que repite "
         "otra, 1 sin efecto claro una vez contadas las demás.")
-    two = pd.DataFrame({"reason": ["auc", "configured", "collinear", "collinear"]})
+    # only the reasons that occur (no "0 …"); calendar parts, sales-side fields and personal data by name
+    two = pd.DataFrame({"reason": ["auc", "post_outcome", "calendar_dates", "calendar_creation", "sales_side", "pii",
+                                   "collinear", "collinear", "diverges"]})
     assert view.excluded_text(two, "es") == (
-        "Fuera del modelo, con su motivo: 2 campos que parecen rellenarse después del resultado, 2 variables que "
-        "repiten otra, 0 sin efecto claro una vez contadas las demás.")
+        "Fuera del modelo, con su motivo: 2 campos que parecen completarse después del resultado, 2 fechas o partes "
+        "del calendario (no son atributos del lead), 1 campo de ventas (el trabajo de ventas, no el lead), 1 campo de "
+        "datos personales de contacto, 2 variables que repiten otra, 1 regla que el modelo no puede estimar.")
+    assert view.excluded_text(pd.DataFrame({"reason": ["sparse"]}), "en") == (
+        "Nothing was left out of the model except values with too few leads to estimate.")
 
 
 def test_evaluation_without_dates_reads_right(demo_result):
@@ -569,7 +629,7 @@ def test_evaluation_without_dates_reads_right(demo_result):
         "have no creation dates, so the model was tested on 988 leads picked at random (fixed seed) instead of the most "
         "recent ones. 1 lead younger than 90 days is left out: it has not had the chance to close.")
     assert view.evaluation_text(sc, 90, "es") == (
-        "AUC 0,79 [0,69, 0,90] (intervalo DeLong del 95 %): un cliente supera en puntos a un no cliente el 79 % de las "
+        f"AUC 0,79 [0,69{ES_SEP}0,90] (intervalo DeLong del 95 %): un cliente supera en puntos a un no cliente el 79 % de las "
         "veces. Los datos no tienen fechas de creación, así que el modelo se probó con 988 leads elegidos al azar "
         "(semilla fija) en lugar de los más recientes. Se excluye 1 lead con menos de 90 días: aún no ha tenido "
         "ocasión de cerrar.")
@@ -613,13 +673,40 @@ def test_every_catalogue_value_of_the_seed_in_both_languages():
 
 
 def test_caution_texts_in_both_languages():
-    params = {"feature": "Lead Grade", "auc": 0.874}
+    params = {"feature": "Lead Grade", "reason": "separation", "auc": 0.874, "level": "A+", "n": 1234, "k": 1234,
+              "share": 1.0}
     assert texts.t("scoring.cautions.leakage_separation", "en", **view.caution_values(params, "en")) == (
-        "Possible leakage: one of the values of 'Lead Grade' is won by every lead (perfect separation; AUC alone "
-        "0.87); it was left out of the model. Check how and when this field is filled in.")
+        "Possible leakage: every one of the 1,234 leads whose 'Lead Grade' is 'A+' was won (perfect separation; AUC "
+        "alone 0.87); the field was left out of the model. Check how and when this field is filled in.")
     assert texts.t("scoring.cautions.leakage_separation", "es", **view.caution_values(params, "es")) == (
-        "Posible fuga de información: uno de los valores de 'Lead Grade' lo gana el 100 % de los leads (separación "
-        "perfecta; AUC sola 0,87); se dejó fuera del modelo. Revise cómo y cuándo se rellena este campo.")
+        "Posible fuga de información: se ganaron los 1.234 leads cuyo 'Lead Grade' es 'A+' (separación perfecta; AUC "
+        "sola 0,87); el campo se dejó fuera del modelo. Revise cómo y cuándo se completa este campo.")
+    # a field filled in only for leads already won or lost
+    post = {"feature": "fiscal_q", "reason": "post_outcome", "auc": 0.78, "n": 1188, "k": 1188, "share": 1.0,
+            "other": 0.0}
+    assert texts.t("scoring.cautions.leakage_post_outcome", "en", **view.caution_values(post, "en")) == (
+        "Possible leakage: 'fiscal_q' is filled in only once the outcome is known (1,188 of the 1,188 leads with a "
+        "value are won or lost, against 0 % of the leads without one); it was left out of the model. Check how and "
+        "when this field is filled in.")
+    # a doubtful field kept in the scorecard: the evidence in words, and what to do
+    review = {"feature": "talk_min", "reason": "dominant", "auc": 0.8166, "other": 0.6003}
+    assert texts.t("scoring.cautions.review", "en", **view.caution_values(review, "en")) == (
+        "For review: the scorecard uses 'talk_min', which predicts far better than any other field (AUC alone 0.82, "
+        "against 0.60 for the next best). If this field is filled in after the outcome, add it to "
+        "scoring.exclude_features and run the notebook again; until then, read the AUC and the threshold below with "
+        "that in mind.")
+    assert texts.t("scoring.cautions.review", "es", **view.caution_values(review, "es")) == (
+        "Para revisar: el modelo de puntos usa 'talk_min', que predice mucho mejor que cualquier otro campo (AUC sola "
+        "0,82, frente a 0,60 del siguiente). Si este campo se completa después del resultado, agréguelo a "
+        "scoring.exclude_features y vuelva a ejecutar el cuaderno; mientras tanto, lea el AUC y el umbral de más "
+        "abajo teniéndolo en cuenta.")
+    # outcome data that start later than the leads: how many are left out, from which month (plural forms)
+    for n, en in ((1, "the 1 lead created before is left out"), (1602, "the 1,602 leads created before are left out")):
+        cov = view.caution_values({"leads": n, "start": pd.Timestamp("2026-01-01")}, "en")
+        assert texts.t("scoring.cautions.coverage", "en", **cov) == (
+            f"The outcome data (deals, won and lost marks) cover leads created from {fmt.month('2026-01', 'en')} on: "
+            f"{en} of every rate, test and model in this notebook, because {'its' if n == 1 else 'their'} outcome is "
+            "unknown, not lost.")
     assert texts.t("scoring.cautions.counters_undated", "es") == (
         "La actividad viene de contadores por lead, que no tienen fechas: la actividad posterior a convertirse en "
         "cliente no se puede separar y también se cuenta.")
@@ -707,5 +794,5 @@ def test_threshold_slider_in_jupyterlab(demo, demo_result, tmp_path):
                             "<p><strong>132</strong> MQLs per month · close rate <strong>4.4 %</strong> [3.0 %, 6.5 %] · "
                             "captures <strong>86 %</strong> of customers</p>")
     assert values["es"][0] == "Umbral" and values["es"][2] == (
-        "<p><strong>132</strong> MQL al mes · tasa de cierre <strong>4,4 %</strong> [3,0 %, 6,5 %] · capta el "
+        f"<p><strong>132</strong> MQL al mes · tasa de cierre <strong>4,4 %</strong> [3,0 %{ES_SEP}6,5 %] · capta el "
         "<strong>86 %</strong> de los clientes</p>")

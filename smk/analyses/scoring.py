@@ -27,10 +27,10 @@ from scipy import stats as _st
 
 from smk.analyses.base import Headline, Missing, Result
 from smk.analyses.features import activity_done
-from smk.analyses.outcomes import lead_outcomes, won_within
-from smk.analyses.rules import (SEED_EXAMPLE_RULES, Rule, UnknownField, apply_rules, config_rules, parse_rules,
-                                rules_table)
-from smk.analyses.scorecard import LeakageWarning, NotEnoughToLearn, Scorecard, feature_cutoffs, learn_scorecard
+from smk.analyses.outcomes import OutcomeCoverage, lead_outcomes, outcome_coverage, won_within
+from smk.analyses.rules import Rule, UnknownField, apply_rules, config_rules, parse_rules, rules_table
+from smk.analyses.scorecard import (BEHAVIOUR_REASONS, LeakageWarning, NotEnoughToLearn, Scorecard, feature_cutoffs,
+                                    learn_scorecard)
 from smk.analyses.stats import bh_adjust, wilson_interval
 from smk.io.schema import ACTIVITY_TYPES
 
@@ -38,6 +38,14 @@ from smk.io.schema import ACTIVITY_TYPES
 #: recommended actions are catalogue texts (``scoring.values.quadrant.<code>``, ``scoring.actions.<code>``).
 QUADRANTS: tuple[str, ...] = ("high_fit_high_interest", "high_fit_low_interest", "low_fit_high_interest",
                               "low_fit_low_interest")
+
+#: The least test AUC (rounded to two decimals, as the report shows it) for the scorecard to set a
+#: threshold or an MQL definition; below it, or when the AUC's 95 % interval reaches 0.5 (a coin toss),
+#: the notebook says the model is not clearly better than chance and recommends nothing. Hosmer,
+#: Lemeshow & Sturdivant (*Applied Logistic Regression*, 3rd ed., 2013, ch. 5) call 0.5–0.7 "poor"
+#: discrimination; the playbook draws its line inside that band, at 0.6: below it a threshold would
+#: sort leads little better than at random.
+AUC_FLOOR = 0.6
 
 #: Sections of notebook 02 that need the learned scorecard.
 MODEL_SECTIONS: tuple[str, ...] = ("scorecard", "excluded", "calibration", "evaluation", "gains", "leakage",
@@ -64,6 +72,45 @@ def crm_values(client) -> dict[str, dict[str, str]]:
         out[col] = inv
     return out
 
+
+
+def coverage(client) -> OutcomeCoverage:
+    """Which creation months the outcome data cover (:func:`smk.analyses.outcomes.outcome_coverage`)."""
+    return outcome_coverage(client)
+
+
+def covered_outcomes(client) -> pd.DataFrame:
+    """:func:`~smk.analyses.outcomes.lead_outcomes` of the leads the outcome data cover, in the leads'
+    order: leads created before the outcome export starts have an unknown outcome, not a lost one, so
+    they stay out of every rate, test and model of this notebook. All leads when coverage is complete
+    (or the data have no dates)."""
+    oc = lead_outcomes(client)
+    cov = outcome_coverage(client)
+    if not cov.partial:
+        return oc
+    return oc[cov.mask(oc["created_at"]).to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def _leads_of(client, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """The lead rows of ``outcomes`` (same order: both follow the leads' order)."""
+    leads = client.leads
+    if len(outcomes) == len(leads):
+        return leads.reset_index(drop=True)
+    return leads[leads["lead_id"].isin(outcomes["lead_id"]).to_numpy()].reset_index(drop=True)
+
+
+def model_quality(auc: Mapping[str, Any]) -> str:
+    """Is the scorecard clearly better than chance on the leads it has not seen?
+
+    ``'usable'``: the AUC's 95 % interval lies above 0.5 and the AUC (two decimals) reaches
+    :data:`AUC_FLOOR`; ``'chance'``: the interval includes 0.5; ``'weak'``: above chance but below the
+    floor; ``'unknown'``: no AUC (no customer or no other lead among the test leads)."""
+    a, lo = float(auc.get("auc", np.nan)), float(auc.get("ci_low", np.nan))
+    if np.isnan(a):
+        return "unknown"
+    if np.isnan(lo) or lo <= 0.5:
+        return "chance"
+    return "usable" if round(a, 2) >= AUC_FLOOR else "weak"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -143,9 +190,10 @@ def activity_close_rates(leads: pd.DataFrame, outcomes: pd.DataFrame, activities
 
 def close_rates(client, by: str = "activity_type", cutoff: str = "outcome", outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`activity_close_rates` for a loaded client: customer = won within
-    ``analysis.close_window_days``, among leads at least that old (as notebook 03)."""
+    ``analysis.close_window_days``, among leads at least that old (as notebook 03) and created in a
+    month the outcome data cover (:func:`covered_outcomes`, unless ``outcomes`` are given)."""
     a = client.config.analysis
-    oc = outcomes if outcomes is not None else lead_outcomes(client)
+    oc = outcomes if outcomes is not None else covered_outcomes(client)
     return activity_close_rates(client.leads, oc, client.activities, by=by, cutoff=cutoff,
                                 data_end=client.data_end, window_days=a.close_window_days,
                                 min_group_size=a.min_group_size, alpha=a.alpha)
@@ -236,8 +284,9 @@ def quadrants(client, scorecard: Scorecard | None = None,
               outcomes: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per-lead quadrants, quadrant table) for a client: rules from ``scoring.fit_rules`` /
     ``scoring.interest_rules``, else the learned scorecard split by group; population and outcome as
-    in :func:`close_rates` (won within N days, leads at least N days old); activity counted before the
-    outcome date and within the N-day window, as the scorecard learned it."""
+    in :func:`close_rates` (won within N days, leads at least N days old, created in a month the outcome
+    data cover; without dates: every lead, outcome = won); activity counted before the outcome date and
+    within the N-day window, as the scorecard learned it."""
     cfg = client.config.scoring
     fit_r, int_r = parse_rules(cfg.fit_rules, default_group="fit"), parse_rules(cfg.interest_rules, default_group="interest")
     source = "config"
@@ -245,16 +294,22 @@ def quadrants(client, scorecard: Scorecard | None = None,
         dfit, dint = default_fit_interest_rules(scorecard)
         fit_r, int_r = fit_r or dfit, int_r or dint
         source = "learned"
-    oc = lead_outcomes(client) if outcomes is None else outcomes
+    oc = covered_outcomes(client) if outcomes is None else outcomes
     a = client.config.analysis
-    age = (pd.Timestamp(client.data_end) - oc["created_at"]).dt.total_seconds() / 86400
-    keep = (age >= a.close_window_days).fillna(False).to_numpy()
-    leads = client.leads.reset_index(drop=True)[keep]
-    oc = oc[keep].reset_index(drop=True)
-    oc = oc.assign(won=won_within(oc, a.close_window_days).to_numpy(dtype=bool))
-    per = fit_interest(leads, fit_r, int_r, activities=client.activities,
-                       as_of=(feature_cutoffs(oc, a.close_window_days).fillna(pd.Timestamp(client.data_end))
-                              if client.activities is not None else None),
+    leads = _leads_of(client, oc)
+    dated = oc["created_at"].notna().any() and pd.notna(client.data_end)
+    window = a.close_window_days if dated else None
+    if dated:
+        age = (pd.Timestamp(client.data_end) - oc["created_at"]).dt.total_seconds() / 86400
+        keep = (age >= a.close_window_days).fillna(False).to_numpy()
+        leads = leads[keep].reset_index(drop=True)
+        oc = oc[keep].reset_index(drop=True)
+        oc = oc.assign(won=won_within(oc, a.close_window_days).to_numpy(dtype=bool))
+    as_of = None
+    if client.activities is not None:
+        as_of = feature_cutoffs(oc, window)
+        as_of = as_of.fillna(pd.Timestamp(client.data_end)) if dated else (as_of if as_of.notna().any() else None)
+    per = fit_interest(leads, fit_r, int_r, activities=client.activities, as_of=as_of,
                        fit_threshold=cfg.fit_threshold, interest_threshold=cfg.interest_threshold,
                        group_caps=cfg.group_caps)
     table = quadrant_table(per, oc["won"], alpha=a.alpha, min_group_size=a.min_group_size)
@@ -267,9 +322,11 @@ def quadrants(client, scorecard: Scorecard | None = None,
 # ------------------------------------------------------------------------------------------------
 def learn(client, *, test_share: float | None = None, seed: int = 0, leakage: str = "exclude") -> Scorecard:
     """:func:`smk.analyses.scorecard.learn_scorecard` with the client's settings: N = ``analysis.close_window_days``,
-    ``scoring.exclude_features``, ``points_to_double_odds``, ``base_points``, ``analysis.min_group_size``."""
+    ``scoring.exclude_features``, ``points_to_double_odds``, ``base_points``, ``analysis.min_group_size``;
+    trained and tested on the leads created in months the outcome data cover (:func:`covered_outcomes`)."""
     s, a = client.config.scoring, client.config.analysis
-    return learn_scorecard(client.leads, lead_outcomes(client), client.activities, data_end=client.data_end,
+    oc = covered_outcomes(client)
+    return learn_scorecard(_leads_of(client, oc), oc, client.activities, data_end=client.data_end,
                            window_days=a.close_window_days, exclude_features=s.exclude_features, leakage=leakage,
                            points_to_double_odds=s.points_to_double_odds, base_points=s.base_points,
                            min_support=a.min_group_size, test_share=s.test_share if test_share is None else test_share,
@@ -441,30 +498,42 @@ class ScoringResult(Result):
     :data:`MODEL_SECTIONS`)."""
 
     window_days: int  # N: a customer is a lead won within N days (analysis.close_window_days)
+    dated: bool = True  # the leads have creation dates (else: no N-day window, a random split)
     activities: pd.DataFrame | None = None  # activity_close_rates by activity type (attrs: base_rate, average_rate…)
     assets: pd.DataFrame | None = None  # by asset within type ('type · asset')
     quadrants: pd.DataFrame | None = None  # quadrant_table (attrs: thresholds and their source)
     quadrant_leads: pd.DataFrame | None = None  # per lead: fit, interest, quadrant
     quadrant_rules: str = ""  # where fit and interest rules come from: 'config' | 'learned'
-    client_rules: pd.DataFrame | None = None  # rules_table of the rules applied, with fired and share
+    client_rules: pd.DataFrame | None = None  # rules_table of the rules applied to every lead, with fired and share
     client_scores: pd.DataFrame | None = None  # apply_rules output per lead (lead_id, score, fired)
-    rules_source: str = "config"  # 'config' (client.yml) | 'seed_example' (client.yml has none)
+    rules_source: str = "config"  # 'config' (client.yml) | 'learned' (none configured: the scorecard's) | 'none'
     scorecard: Scorecard | None = None
     scorecard_rules: pd.DataFrame | None = None  # scorecard_table
+    model_quality: str = ""  # model_quality(): 'usable' | 'chance' | 'weak' | 'unknown'; '' without a model
+    auc_floor: float = AUC_FLOOR
     thresholds: pd.DataFrame | None = None  # threshold_table on the test leads
     recommendation: Mapping[str, Any] | None = None  # recommend_threshold (basis: capacity, target_close_rate, both, capture, configured)
     capacity: Mapping[str, Any] = field(default_factory=dict)  # sales_capacity
+    coverage_start: pd.Timestamp | None = None  # first creation month the outcome data cover (None: all covered)
+    uncovered_leads: int = 0  # leads created before it, left out of every rate, test and model
     names: Mapping[str, str] = field(default_factory=dict)  # canonical lead column -> CRM column name
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # canonical -> CRM values per column
     cautions: tuple[Caution, ...] = ()
 
+    @property
+    def usable(self) -> bool:
+        """The scorecard has rules and ranks recent leads clearly better than chance."""
+        return self.scorecard is not None and bool(self.scorecard.rules) and self.model_quality == "usable"
+
     def headlines(self) -> list[Headline]:
-        """Index tile: the two activities with the highest close rate (lift vs the average activity),
-        the model's AUC on leads it has not seen, the recommended threshold and its MQLs per month."""
+        """Index tile: the (at most two) activities whose close rate is significantly above the average
+        activity's after Benjamini–Hochberg, with their lift (or that none stands out); the model's AUC
+        on leads it has not seen (saying so when it is no better than chance); the recommended threshold
+        and its MQLs per month (or that none is recommended, and why)."""
         items: list[Headline] = []
         if self.activities is not None:
-            ranked = self.activities[self.activities["rank"].notna()].head(2)
-            for i, row in enumerate(ranked.itertuples(index=False), 1):
+            above = self.activities[self.activities["significant"] & (self.activities["direction"] == "above")]
+            for i, row in enumerate(above.head(2).itertuples(index=False), 1):
                 # "×3.0": one decimal, its mark from the catalogue (headline params are not localised)
                 tenths = int(round(float(row.lift_vs_average) * 10))
                 params = {"whole": tenths // 10, "tenths": tenths % 10, "activity": str(row.activity)}
@@ -474,27 +543,48 @@ class ScoringResult(Result):
                 else:  # the client's own activity type: its name goes with the value
                     items.append(Headline(label=f"scoring.headline.lift_rank.{i}", value=float(row.lift_vs_average),
                                           kind="number:1", display="scoring.headline.lift_value_named", params=params))
+            if above.empty and len(self.activities):
+                items.append(Headline(label="scoring.headline.lift_none", value=None, display="scoring.headline.none_stands_out"))
         sc = self.scorecard
         if sc is not None and sc.rules:
             key = "scoring.headline.auc_recent" if sc.split_kind == "time" else "scoring.headline.auc_random"
-            items.append(Headline(label=key, value=float(sc.auc["auc"]), kind="number:2"))
+            auc = float(sc.auc["auc"])
+            if self.model_quality == "usable":
+                items.append(Headline(label=key, value=auc, kind="number:2"))
+            elif not np.isnan(auc):
+                hundredths = int(round(auc * 100))
+                items.append(Headline(label=key, value=auc, kind="number:2", display=f"scoring.headline.auc_{self.model_quality}",
+                                      params={"whole": hundredths // 100, "hundredths": f"{hundredths % 100:02d}"}))
         rec = self.recommendation
         if rec is not None:
             t = float(rec["threshold"])
             items.append(Headline(label="scoring.headline.threshold", value=t, kind="number:0",
                                   display="scoring.headline.points", params={"count": int(round(t))}))
-            items.append(Headline(label="scoring.headline.mqls_per_month", value=float(rec["mqls_per_month"]),
-                                  kind="number:0"))
+            if not pd.isna(rec["mqls_per_month"]):
+                items.append(Headline(label="scoring.headline.mqls_per_month", value=float(rec["mqls_per_month"]),
+                                      kind="number:0"))
+        elif sc is not None and sc.rules and self.model_quality != "usable":
+            items.append(Headline(label="scoring.headline.threshold", value=None,
+                                  display=f"scoring.headline.no_threshold_{self.model_quality}"))
         return items
 
 
 def analyse(client, period=None, *, test_share: float | None = None, seed: int = 0) -> ScoringResult:
     """Run every part of notebook 02 on ``client`` (outcomes computed once). ``period`` is accepted
-    for the common calling convention; scoring uses all the data up to ``client.data_end``."""
-    oc = lead_outcomes(client)
+    for the common calling convention; scoring uses all the data up to ``client.data_end``.
+
+    Rates, tests and the model use only leads created in months the outcome data cover
+    (:func:`covered_outcomes`; a caution and each affected section say how many are left out). A
+    threshold, an MQL definition and fit × interest from the learned rules are given only when the
+    model is clearly better than chance (:func:`model_quality`)."""
+    cov = outcome_coverage(client)
+    oc = covered_outcomes(client)
     a, cfg = client.config.analysis, client.config.scoring
+    dated = bool(oc["created_at"].notna().any()) and pd.notna(client.data_end)
     missing: dict[str, Missing] = {}
     cautions: list[Caution] = []
+    if cov.partial:
+        cautions.append(Caution("scoring.cautions.coverage", {"leads": int(cov.uncovered_leads), "start": cov.start}))
 
     has_log = client.activities is not None and len(client.activities) > 0
     has_counters = any(c.startswith("n_") and c not in ("n_attempts", "n_connects") for c in client.leads.columns)
@@ -519,19 +609,31 @@ def analyse(client, period=None, *, test_share: float | None = None, seed: int =
     except NotEnoughToLearn as exc:
         why = Missing(reason=exc.reason, params=exc.params)
         missing.update({s: why for s in MODEL_SECTIONS})
+    quality = ""
     if sc is not None:
-        for row in sc.leakage[sc.leakage["reason"].isin(["auc", "separation"])].itertuples(index=False):
-            cautions.append(Caution(f"scoring.cautions.leakage_{row.reason}", {"feature": row.feature, "auc": float(row.auc)}))
+        lk = sc.leakage
+        for row in lk[lk["reason"].isin(BEHAVIOUR_REASONS) & lk["excluded"]].to_dict("records"):
+            cautions.append(Caution(f"scoring.cautions.leakage_{row['reason']}", _evidence(row)))
+        for row in lk[(lk["action"] == "review") & lk["used"]].to_dict("records"):
+            cautions.append(Caution("scoring.cautions.review", _evidence(row)))
         if not sc.rules:
-            why = Missing(reason="scoring.missing.no_rules", params={"days": int(a.close_window_days)})
+            why = Missing(reason="scoring.missing.no_rules" if dated else "scoring.missing.no_rules_undated",
+                          params={"days": int(a.close_window_days)})
             missing.update({s: why for s in RULE_SECTIONS})
+        else:
+            quality = model_quality(sc.auc)
+    usable = sc is not None and bool(sc.rules) and quality == "usable"
 
     per = quad = None
     quad_source = ""
     fit_cfg, int_cfg = parse_rules(cfg.fit_rules), parse_rules(cfg.interest_rules)
-    if (fit_cfg and int_cfg) or (sc is not None and sc.rules):
-        per, quad = quadrants(client, sc, outcomes=oc)
+    if (fit_cfg and int_cfg) or usable:
+        per, quad = quadrants(client, sc if usable else None, outcomes=oc)
         quad_source = quad.attrs["rules_source"]
+    elif sc is not None and sc.rules:
+        missing["quadrants"] = Missing(reason="scoring.missing.quadrants_unusable",
+                                       params={"auc": float(sc.auc["auc"]), "ci_low": float(sc.auc["ci_low"]),
+                                               "ci_high": float(sc.auc["ci_high"])})
     else:
         missing["quadrants"] = Missing(reason="scoring.missing.no_quadrant_rules")
 
@@ -539,30 +641,47 @@ def analyse(client, period=None, *, test_share: float | None = None, seed: int =
     cap = sales_capacity(client)
     if sc is not None and sc.rules:
         table, rec, cap = thresholds(client, sc)
+        if not usable:
+            rec = None  # no threshold from a model no better than chance
 
     rules = config_rules(cfg)
-    source = "config"
-    if not rules:
-        rules, source = parse_rules(SEED_EXAMPLE_RULES), "seed_example"
+    source = "config" if rules else ("learned" if usable else "none")
+    if source == "learned":
+        rules = list(sc.rules)
     applied = client_table = None
-    try:
-        applied = apply_rules(client.leads, rules, activities=client.activities, as_of=client.data_end,
-                              group_caps=cfg.group_caps, base_points=cfg.base_points)
-        client_table = rules_table(rules, fired=applied)
-    except UnknownField as exc:
-        missing["client_rules"] = Missing(reason=f"scoring.missing.rule_field_{source}", params={"field": exc.field})
+    if rules:
+        try:
+            applied = apply_rules(client.leads, rules, activities=client.activities, as_of=client.data_end,
+                                  group_caps=cfg.group_caps, base_points=cfg.base_points)
+            client_table = rules_table(rules, fired=applied)
+        except UnknownField as exc:
+            missing["client_rules"] = Missing(reason="scoring.missing.rule_field_config", params={"field": exc.field})
 
     return ScoringResult(
-        window_days=int(a.close_window_days), activities=acts, assets=assets, quadrants=quad, quadrant_leads=per,
-        quadrant_rules=quad_source, client_rules=client_table, client_scores=applied, rules_source=source,
-        scorecard=sc, scorecard_rules=scorecard_table(sc) if sc is not None else None, thresholds=table,
-        recommendation=rec, capacity=cap, names=crm_names(client), values=crm_values(client),
-        cautions=tuple(cautions), missing=missing)
+        window_days=int(a.close_window_days), dated=dated, activities=acts, assets=assets, quadrants=quad,
+        quadrant_leads=per, quadrant_rules=quad_source, client_rules=client_table, client_scores=applied,
+        rules_source=source, scorecard=sc, scorecard_rules=scorecard_table(sc) if sc is not None else None,
+        model_quality=quality, thresholds=table, recommendation=rec, capacity=cap,
+        coverage_start=cov.start if cov.partial else None, uncovered_leads=int(cov.uncovered_leads) if cov.partial else 0,
+        names=crm_names(client), values=crm_values(client), cautions=tuple(cautions), missing=missing)
+
+
+def _evidence(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A guard row's evidence as caution values (codes and numbers; missing ones left out)."""
+    out: dict[str, Any] = {"feature": row["feature"], "reason": row["reason"]}
+    for k in ("auc", "level", "n", "k", "share", "other"):
+        v = row.get(k)
+        if k == "level" and row["reason"] in ("separation", "near_separation", "no_wins", "closed_level"):
+            out[k] = v if isinstance(v, str) else None
+        elif v is not None and not (isinstance(v, float) and np.isnan(v)) and v is not pd.NA:
+            out[k] = int(v) if k in ("n", "k") else float(v)
+    return out
 
 
 __all__ = [
-    "MODEL_SECTIONS", "QUADRANTS", "RULE_SECTIONS", "Caution", "ScoringResult", "activity_close_rates",
-    "activity_rules_from_rates", "analyse", "close_rates", "crm_names", "crm_values", "default_fit_interest_rules",
+    "AUC_FLOOR", "MODEL_SECTIONS", "QUADRANTS", "RULE_SECTIONS", "Caution", "ScoringResult", "activity_close_rates",
+    "activity_rules_from_rates", "analyse", "close_rates", "coverage", "covered_outcomes", "crm_names", "crm_values",
+    "default_fit_interest_rules", "model_quality",
     "fit_interest", "leads_per_month", "learn", "quadrant_table", "quadrants", "recommend_threshold",
     "sales_capacity", "scorecard_table", "threshold_table", "thresholds",
 ]

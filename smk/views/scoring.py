@@ -19,6 +19,7 @@ from matplotlib.patches import Rectangle
 
 from smk import texts
 from smk.analyses.rules import OPERATOR_CODES, VALUELESS_OPERATORS, Rule, value_text
+from smk.analyses.scorecard import CALENDAR_REASONS, LEAKAGE_REASONS
 from smk.analyses.scoring import ScoringResult
 from smk.views import fmt, theme
 from smk.views.html import Html, text_html
@@ -144,11 +145,18 @@ def quadrants_table(q: pd.DataFrame, lang: str) -> pd.DataFrame:
                          "action": [texts.t(f"scoring.actions.{c}", lang) for c in q["quadrant"]]})
 
 
-def client_rules_table(rules: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The client's rules as typed in client.yml (fields and values as written)."""
-    return pd.DataFrame({"field": rules["field"], "operator": [operator_words(o, lang) for o in rules["operator"]],
-                         "value": ["" if v is None else value_text(v) for v in rules["value"]],
-                         "points": rules["points"], "fired": rules["fired"], "share": rules["share"]})
+def client_rules_table(rules: pd.DataFrame, lang: str, names: Mapping[str, str] | None = None,
+                       values: Mapping[str, Mapping[str, str]] | None = None, *, as_written: bool = True) -> pd.DataFrame:
+    """The rules applied to every lead: the client's as typed in client.yml (``as_written``), or the
+    learned ones named as the CRM names them."""
+    if as_written:
+        field = list(rules["field"])
+        value = ["" if v is None else value_text(v) for v in rules["value"]]
+    else:
+        field = [field_label(f, lang, names) for f in rules["field"]]
+        value = [value_shown(v, lang, f, values) for f, v in zip(rules["field"], rules["value"])]
+    return pd.DataFrame({"field": field, "operator": [operator_words(o, lang) for o in rules["operator"]],
+                         "value": value, "points": rules["points"], "fired": rules["fired"], "share": rules["share"]})
 
 
 def scorecard_view(res: ScoringResult, lang: str) -> pd.DataFrame:
@@ -162,13 +170,62 @@ def scorecard_view(res: ScoringResult, lang: str) -> pd.DataFrame:
         "rate": t["rate"], "ci_low": t["ci_low"], "ci_high": t["ci_high"]})
 
 
-def excluded_table(d: pd.DataFrame, lang: str, values: Mapping | None = None) -> pd.DataFrame:
-    """Features (``Scorecard.excluded`` or ``.leakage`` rows) with the reason in words."""
+def _present(v) -> bool:
+    return v is not None and v is not pd.NA and not (isinstance(v, float) and np.isnan(v))
+
+
+def reason_text(row: Mapping[str, Any], lang: str, values: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """Why a field or rule is left out (or listed for review), with its evidence
+    (``scoring.reasons.<reason>``; a row of ``Scorecard.excluded`` or ``Scorecard.leakage``)."""
+    reason = row["reason"]
+    p: dict[str, Any] = {}
+    if _present(row.get("auc")):
+        p["auc"] = fmt.number(row["auc"], lang, 2)
+    for k in ("n", "k"):
+        if _present(row.get(k)):
+            p[k] = fmt.number(int(row[k]), lang)
+    if _present(row.get("share")):
+        p["share"] = fmt.pct(row["share"], lang, 0)
+    other = row.get("other")
+    if _present(other):
+        p["other"] = fmt.number(other, lang, 2) if reason == "dominant" else fmt.pct(other, lang, 0)
+        p["expected"] = fmt.number(other, lang, 0)
+    level = row.get("level")
+    if reason in ("separation", "near_separation", "no_wins", "closed_level"):
+        field = str(row.get("feature", ""))
+        p["level"] = value_shown(level, lang, field, values) if isinstance(level, str) else texts.t(
+            "scoring.values.no_value", lang)
+    return texts.t(f"scoring.reasons.{reason}", lang, **p)
+
+
+def _feature_name(feature: str, rule, lang: str, names: Mapping[str, str] | None,
+                  values: Mapping[str, Mapping[str, str]] | None) -> str:
+    """A left-out feature: a rule in words, or a field as the CRM names it."""
+    return describe_rule(rule, lang, None, values) if isinstance(rule, Rule) else field_label(str(feature), lang, names)
+
+
+def excluded_table(d: pd.DataFrame, lang: str, values: Mapping | None = None,
+                   names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Features (``Scorecard.excluded`` or ``.leakage`` rows) with the reason and its evidence in words."""
     rules = d["rule"] if "rule" in d else [None] * len(d)
-    return pd.DataFrame({"feature": [describe_rule(r, lang, None, values) if r is not None else f
-                                     for f, r in zip(d["feature"], rules)],
-                         "reason": [texts.t(f"scoring.reasons.{r}", lang) for r in d["reason"]],
+    rows = d.to_dict("records")
+    return pd.DataFrame({"feature": [_feature_name(f, r, lang, names, values) for f, r in zip(d["feature"], rules)],
+                         "reason": [reason_text(row, lang, values) for row in rows],
                          "auc": d["auc"].to_numpy()})
+
+
+def _decision(row: Mapping[str, Any]) -> str:
+    if row.get("action") == "review":
+        return "review_used" if row.get("used") else "review_unused"
+    return "excluded"
+
+
+def leakage_table(lk: pd.DataFrame, lang: str, values: Mapping | None = None,
+                  names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The leakage guard's findings (left out, or kept and listed for review) with the evidence."""
+    out = excluded_table(lk, lang, values, names)
+    out["decision"] = [_value_label("decision", _decision(r), lang) for r in lk.to_dict("records")]
+    return out
 
 
 def calibration_table(c: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -190,14 +247,23 @@ def thresholds_view(t: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------
 # Sentences
 # ------------------------------------------------------------------------------------------------
+def coverage_text(res: ScoringResult, lang: str) -> str:
+    """How many leads are left out because the outcome data start later ("" when none are)."""
+    if not res.uncovered_leads or res.coverage_start is None:
+        return ""
+    return texts.t("scoring.coverage.left_out", lang, count=res.uncovered_leads,
+                   leads=fmt.number(res.uncovered_leads, lang), month=fmt.month(res.coverage_start, lang))
+
+
 def activities_text(d: pd.DataFrame, days: int, lang: str) -> str:
-    """What the activity (or asset) close rates say."""
+    """What the activity (or asset) close rates say (without the N-day window when the data have no dates)."""
     if d.empty:
         return texts.t("scoring.activities.empty", lang)
     above = d[d["direction"] == "above"]
     small = int(d["too_small"].sum())
-    parts = [texts.t("scoring.activities.summary", lang, average=fmt.pct(d.attrs["average_rate"], lang),
-                     base=fmt.pct(d.attrs["base_rate"], lang), leads=fmt.number(d.attrs["n_leads"], lang), days=days)]
+    key = "scoring.activities.summary" if d.attrs.get("window_days") is not None else "scoring.activities.summary_undated"
+    parts = [texts.t(key, lang, average=fmt.pct(d.attrs["average_rate"], lang), base=fmt.pct(d.attrs["base_rate"], lang),
+                     leads=fmt.number(d.attrs["n_leads"], lang), days=days)]
     if len(above):
         names = texts.t("scoring.list_sep", lang).join(
             texts.t("scoring.activities.item", lang, activity=activity_name(a, lang), rate=fmt.pct(r, lang),
@@ -211,8 +277,10 @@ def activities_text(d: pd.DataFrame, days: int, lang: str) -> str:
     return " ".join(parts)
 
 
-def quadrants_text(q: pd.DataFrame, source: str, lang: str) -> str:
+def quadrants_text(q: pd.DataFrame, source: str, lang: str, days: int = 90) -> str:
     """How the best and the worst quadrant close (``source``: where fit and interest rules come from)."""
+    if not int(q["n"].sum()):
+        return texts.t("scoring.quadrants.empty", lang, days=days)
     by = q.set_index("quadrant")
     hh, ll = by.loc["high_fit_high_interest"], by.loc["low_fit_low_interest"]
     if hh["n"] and ll["n"]:
@@ -228,36 +296,54 @@ def quadrants_text(q: pd.DataFrame, source: str, lang: str) -> str:
     return f"{first} {texts.t(f'scoring.quadrants.how_{source}', lang)}"
 
 
-def scorecard_text(sc, days: int, lang: str) -> str:
-    """How the scorecard was learned and what its points mean."""
+def scorecard_text(sc, days: int, lang: str, usable: bool = True) -> str:
+    """How the scorecard was learned, what its points mean, and whether it can go into the CRM."""
     train = int((sc.scores["split"] == "train").sum())
     values = dict(count=len(sc.rules), train=fmt.number(train, lang), days=days,
                   pdo=fmt.number(sc.points_to_double_odds, lang, 0))
     if sc.split_kind == "time":
-        text = texts.t("scoring.scorecard.summary_time", lang, **values)
+        parts = [texts.t("scoring.scorecard.summary_time", lang, **values)]
     else:
-        text = texts.t("scoring.scorecard.summary_random", lang, share=fmt.pct(train / max(len(sc.scores), 1), lang, 0),
-                       **values)
+        parts = [texts.t("scoring.scorecard.summary_random", lang, share=fmt.pct(train / max(len(sc.scores), 1), lang, 0),
+                         **values)]
+    parts.append(texts.t("scoring.scorecard.ready" if usable else "scoring.scorecard.not_ready", lang, count=len(sc.rules)))
     n_ex = int(sc.excluded["reason"].isin(["sparse", "constant"]).sum())
-    return text + (" " + texts.t("scoring.scorecard.sparse", lang, count=n_ex) if n_ex else "")
+    if n_ex:
+        parts.append(texts.t("scoring.scorecard.sparse", lang, count=n_ex))
+    return " ".join(parts)
+
+
+#: The excluded section's count phrases, in order: catalogue key -> reasons counted.
+EXCLUDED_GROUPS: dict[str, tuple[str, ...]] = {
+    "leaky": LEAKAGE_REASONS, "calendar": CALENDAR_REASONS, "sales_side": ("sales_side",), "pii": ("pii",),
+    "collinear": ("collinear",), "not_significant": ("not_significant",), "diverges": ("diverges",),
+}
 
 
 def excluded_text(excluded: pd.DataFrame, lang: str) -> str:
-    """How many features were left out, by reason (``Scorecard.excluded``)."""
+    """How many features were left out, by reason (``Scorecard.excluded``); only the reasons that occur."""
     r = excluded["reason"].value_counts()
-    leaky = int(r.reindex(["configured", "name", "auc", "separation"]).fillna(0).sum())
-    return texts.t("scoring.excluded.summary", lang,
-                   leaky=texts.t("scoring.excluded.leaky", lang, count=leaky),
-                   collinear=texts.t("scoring.excluded.collinear", lang, count=int(r.get("collinear", 0))),
-                   not_significant=texts.t("scoring.excluded.not_significant", lang, count=int(r.get("not_significant", 0))))
+    items = []
+    for key, reasons in EXCLUDED_GROUPS.items():
+        n = int(r.reindex(list(reasons)).fillna(0).sum())
+        if n:
+            items.append(texts.t(f"scoring.excluded.{key}", lang, count=n))
+    if not items:
+        return texts.t("scoring.excluded.none", lang)
+    return texts.t("scoring.excluded.summary", lang, items=texts.t("scoring.list_sep", lang).join(items))
 
 
-def evaluation_text(sc, days: int, lang: str) -> str:
-    """The AUC on leads the model has not seen, and which leads those are."""
+def evaluation_text(sc, days: int, lang: str, quality: str = "usable", floor: float = 0.6) -> str:
+    """The AUC on leads the model has not seen, which leads those are, and whether it is clearly
+    better than chance (``quality``: :func:`smk.analyses.scoring.model_quality`)."""
     a = sc.auc
     test_n = fmt.number(int((sc.scores["split"] == "test").sum()), lang)
-    parts = [texts.t("scoring.evaluation.auc", lang, auc=fmt.number(a["auc"], lang, 2),
-                     ci=fmt.ci(a["ci_low"], a["ci_high"], lang, "number", 2), share=fmt.pct(a["auc"], lang, 0))]
+    parts = []
+    if not pd.isna(a["auc"]):
+        parts.append(texts.t("scoring.evaluation.auc", lang, auc=fmt.number(a["auc"], lang, 2),
+                             ci=fmt.ci(a["ci_low"], a["ci_high"], lang, "number", 2), share=fmt.pct(a["auc"], lang, 0)))
+    if quality in ("chance", "weak", "unknown"):
+        parts.append(texts.t(f"scoring.evaluation.{quality}", lang, floor=fmt.number(floor, lang, 2)))
     if sc.split_kind == "time":
         parts.append(texts.t("scoring.evaluation.split_time", lang, boundary=fmt.date(sc.split_boundary, lang), test=test_n))
     else:
@@ -268,25 +354,66 @@ def evaluation_text(sc, days: int, lang: str) -> str:
     return " ".join(parts)
 
 
-def calibration_text(c: pd.DataFrame, days: int, lang: str) -> str:
-    """In how many probability bands the prediction falls inside the observed rate's interval."""
-    return texts.t("scoring.calibration.summary", lang, days=days, ok=int(c["within_ci"].sum()), count=len(c))
+def calibration_text(c: pd.DataFrame, days: int | None, lang: str) -> str:
+    """What the probability is, and in how many bands it falls inside (or, in most, misses) the
+    observed rate's interval; ``days`` None: the data have no dates (no window)."""
+    what = (texts.t("scoring.calibration.what", lang, days=days) if days is not None
+            else texts.t("scoring.calibration.what_undated", lang))
+    ok, count = int(c["within_ci"].sum()), len(c)
+    if 2 * ok < count:  # most bands miss: say it plainly next to "likelihood to close"
+        return f"{what} {texts.t('scoring.calibration.misses', lang, miss=count - ok, count=count)}"
+    return f"{what} {texts.t('scoring.calibration.fits', lang, ok=ok, count=count)}"
 
 
 def gains_text(g: pd.DataFrame, lang: str) -> str:
-    """The top decile's close rate and lift, and the customers the top 30 % hold."""
+    """The top decile's close rate and lift, and the customers the top three deciles hold (their
+    actual share of the leads: deciles of uneven size are not exactly 10 % each)."""
     top = g.iloc[0]
-    k = g[g["cum_leads_share"] <= 0.3 + 1e-9]
-    cap30 = float(k["cum_customers_share"].iloc[-1]) if len(k) else float("nan")
-    return texts.t("scoring.gains.summary", lang, rate=fmt.pct(top["close_rate"], lang),
-                   lift=fmt.number(top["lift"], lang, 1), capture=fmt.pct(cap30, lang, 0))
+    values = dict(top=fmt.pct(top["cum_leads_share"], lang, 0), rate=fmt.pct(top["close_rate"], lang),
+                  lift=fmt.number(top["lift"], lang, 1))
+    third = g[g["decile"] == 3]
+    if third.empty:
+        return texts.t("scoring.gains.top_only", lang, **values)
+    row = third.iloc[0]
+    return texts.t("scoring.gains.summary", lang, share=fmt.pct(row["cum_leads_share"], lang, 0),
+                   capture=fmt.pct(row["cum_customers_share"], lang, 0), **values)
 
 
-def leakage_text(lk: pd.DataFrame, lang: str) -> str:
-    """The fields left out as probably recorded after the outcome (``Scorecard.leakage``)."""
-    if lk.empty:
-        return texts.t("scoring.leakage.none", lang)
-    return texts.t("scoring.leakage.listed", lang, count=len(lk), names=texts.t("scoring.list_sep", lang).join(lk["feature"]))
+def leakage_findings(lk: pd.DataFrame) -> pd.DataFrame:
+    """The guard's rows the leakage section is about: probable leakage and doubtful fields (not the
+    calendar, sales-side or personal-data fields: the excluded section lists those)."""
+    return lk[lk["reason"].isin(LEAKAGE_REASONS) | (lk["action"] == "review")]
+
+
+def leakage_text(lk: pd.DataFrame, lang: str, names: Mapping[str, str] | None = None, closed_checked: bool = True,
+                 dated: bool = True) -> str:
+    """The fields left out as probably recorded after the outcome, and the doubtful ones kept for review
+    (whether the scorecard uses them); only when there are none, what the checks looked for, and which
+    could not run (``closed_checked``: enough open leads; ``dated``: creation dates)."""
+    f = leakage_findings(lk)
+    sep = texts.t("scoring.list_sep", lang)
+
+    def listed(rows):
+        return sep.join(field_label(str(x), lang, names) for x in rows["feature"])
+
+    parts = []
+    out = f[f["action"] == "exclude"]
+    if len(out):
+        parts.append(texts.t("scoring.leakage.listed", lang, count=len(out), names=listed(out)))
+    review = f[f["action"] == "review"]
+    used = review[review["used"]] if "used" in review else review
+    unused = review[~review["used"]] if "used" in review else review.iloc[0:0]
+    if len(used):
+        parts.append(texts.t("scoring.leakage.review_used", lang, count=len(used), names=listed(used)))
+    if len(unused):
+        parts.append(texts.t("scoring.leakage.review_unused", lang, count=len(unused), names=listed(unused)))
+    if not parts:
+        ran = ["names", *(["closed"] if closed_checked else []), *(["dates"] if dated else []), "auc"]
+        checks = texts.t("scoring.leakage.check_sep", lang).join(texts.t(f"scoring.leakage.check.{c}", lang) for c in ran)
+        parts.append(texts.t("scoring.leakage.none", lang, checks=checks))
+        parts += [texts.t(f"scoring.leakage.unchecked.{c}", lang) for c, ok in (("closed", closed_checked), ("dates", dated))
+                  if not ok]
+    return " ".join(parts)
 
 
 def recommendation_text(rec: Mapping | None, cap: Mapping, lang: str) -> str:
@@ -303,13 +430,24 @@ def recommendation_text(rec: Mapping | None, cap: Mapping, lang: str) -> str:
     parts.append(texts.t(f"scoring.thresholds.recommended.{rec['basis']}", lang, count=rec["threshold"],
                          threshold=fmt.number(rec["threshold"], lang, 0),
                          min_capture=fmt.pct(rec.get("min_capture", 0.9), lang, 0)))
+    if rec.get("share_of_leads", 0) >= 1 - 1e-9:  # the lowest score: nobody is left out
+        parts.append(texts.t("scoring.thresholds.everyone", lang, lose=fmt.pct(1 - rec.get("min_capture", 0.9), lang, 0)))
     return " ".join(parts)
 
 
-def mql_definition(rec: Mapping | None, rules: list[Rule], lang: str, *, window_days: int,
+def unusable_text(res: ScoringResult, lang: str) -> str:
+    """Why no threshold is recommended when the model is not clearly better than chance."""
+    a = res.scorecard.auc
+    quality = res.model_quality if res.model_quality in ("chance", "weak") else "unknown"
+    return texts.t(f"scoring.thresholds.unusable.{quality}", lang, auc=fmt.number(a["auc"], lang, 2),
+                   ci=fmt.ci(a["ci_low"], a["ci_high"], lang, "number", 2), floor=fmt.number(res.auc_floor, lang, 2))
+
+
+def mql_definition(rec: Mapping | None, rules: list[Rule], lang: str, *, window_days: int | None,
                    values: Mapping[str, Mapping[str, str]] | None = None, top: int = 5) -> str:
     """The MQL definition in plain words both teams can sign: the threshold, the ``top`` rules that
-    give most points and the three that take most away, and what the threshold means in volume."""
+    give most points and the three that take most away, and what the threshold means in volume
+    (MQLs a month within N days; without dates, the share of the leads)."""
     if rec is None:
         return texts.t("scoring.thresholds.none", lang)
     pos = sorted([r for r in rules if r.points > 0], key=lambda r: (-r.points, r.text))[:top]
@@ -326,18 +464,42 @@ def mql_definition(rec: Mapping | None, rules: list[Rule], lang: str, *, window_
         parts.append(texts.t("scoring.definition.plus", lang, rules=items(pos)))
     if neg:
         parts.append(texts.t("scoring.definition.minus", lang, rules=items(neg)))
-    parts.append(texts.t("scoring.definition.volume", lang, mqls=fmt.number(rec["mqls_per_month"], lang, 0),
-                         rate=fmt.pct(rec["close_rate"], lang), days=window_days,
-                         capture=fmt.pct(rec["capture"], lang, 0)))
+    if window_days is not None and not pd.isna(rec["mqls_per_month"]):
+        parts.append(texts.t("scoring.definition.volume", lang, mqls=fmt.number(rec["mqls_per_month"], lang, 0),
+                             rate=fmt.pct(rec["close_rate"], lang), days=window_days,
+                             capture=fmt.pct(rec["capture"], lang, 0)))
+    else:
+        parts.append(texts.t("scoring.definition.volume_share", lang, share=fmt.pct(rec["share_of_leads"], lang, 0),
+                             rate=fmt.pct(rec["close_rate"], lang), capture=fmt.pct(rec["capture"], lang, 0)))
     return " ".join(parts)
 
 
-def caution_values(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """A caution's values for its catalogue text (numbers in the report's format)."""
-    values = dict(params)
-    if "auc" in values:
-        values["auc"] = fmt.number(values["auc"], lang, 2)
-    return values
+def caution_values(params: Mapping[str, Any], lang: str, values: Mapping[str, Mapping[str, str]] | None = None,
+                   names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A caution's values for its catalogue text (numbers, shares, months in the report's format; a
+    field as the CRM names it; ``why``: the evidence of a field kept for review, in words)."""
+    out = dict(params)
+    if "reason" in params:
+        out["why"] = reason_text(params, lang, values)
+    if "auc" in out:
+        out["auc"] = fmt.number(out["auc"], lang, 2)
+    for k in ("n", "k", "leads"):
+        if k in out:
+            out[k] = fmt.number(out[k], lang)
+    if "count" not in out and "leads" in params:
+        out["count"] = params["leads"]
+    for k in ("share", "other"):
+        if k in out and params.get("reason") != "dominant":
+            out[k] = fmt.pct(out[k], lang, 0)
+    if isinstance(params.get("level"), str) or "level" in params:
+        lv = params.get("level")
+        out["level"] = (value_shown(lv, lang, str(params.get("feature", "")), values) if isinstance(lv, str)
+                        else texts.t("scoring.values.no_value", lang))
+    if "start" in out:
+        out["start"] = fmt.month(out["start"], lang)
+    if "feature" in out:
+        out["feature"] = field_label(str(out["feature"]), lang, names)
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -483,37 +645,45 @@ def plot_thresholds(table: pd.DataFrame, rec: Mapping | None, lang: str):
 # ------------------------------------------------------------------------------------------------
 @section(ScoringResult, "cautions")
 def cautions(res: ScoringResult, ctx, **options) -> list:
-    """Cautions about the whole notebook (counters without dates, a field that leaks the outcome)."""
-    return [ctx.note_text(c.key, **caution_values(c.params, ctx.lang)) for c in res.cautions]
+    """Cautions about the whole notebook (outcome data that start late, counters without dates, a field
+    that leaks the outcome, a doubtful field the scorecard uses)."""
+    return [ctx.note_text(c.key, **caution_values(c.params, ctx.lang, res.values, res.names)) for c in res.cautions]
 
 
 @section(ScoringResult, "activities")
 def activities(res: ScoringResult, ctx, **options) -> list:
     d = res.activities
-    out = [ctx.table(activities_table(d, ctx.lang), formats=FORMATS["activities"], labels=LABELS)]
-    if len(d):
-        out.append(plot_activity_close_rates(d, ctx.lang))
-    return out + [text_html(activities_text(d, res.window_days, ctx.lang))]
+    out = []
+    if len(d):  # no table of headers without rows: the sentence says there is nothing
+        out += [ctx.table(activities_table(d, ctx.lang), formats=FORMATS["activities"], labels=LABELS),
+                plot_activity_close_rates(d, ctx.lang)]
+    return out + [_sentences(activities_text(d, res.window_days, ctx.lang), coverage_text(res, ctx.lang))]
 
 
 @section(ScoringResult, "assets")
 def assets(res: ScoringResult, ctx, **options) -> list:
     d = res.assets
-    return [ctx.table(activities_table(d, ctx.lang), formats=FORMATS["assets"], labels=LABELS, max_rows=15),
-            text_html(activities_text(d, res.window_days, ctx.lang))]
+    out = [ctx.table(activities_table(d, ctx.lang), formats=FORMATS["assets"], labels=LABELS, max_rows=15)] if len(d) else []
+    return out + [_sentences(activities_text(d, res.window_days, ctx.lang), coverage_text(res, ctx.lang))]
 
 
 @section(ScoringResult, "quadrants")
 def quadrants(res: ScoringResult, ctx, **options) -> list:
-    return [ctx.table(quadrants_table(res.quadrants, ctx.lang), formats=FORMATS["quadrants"], labels=LABELS),
-            plot_quadrants(res.quadrants, ctx.lang),
-            text_html(quadrants_text(res.quadrants, res.quadrant_rules, ctx.lang))]
+    q = res.quadrants
+    text = _sentences(quadrants_text(q, res.quadrant_rules, ctx.lang, res.window_days), coverage_text(res, ctx.lang))
+    if not int(q["n"].sum()):
+        return [text]
+    return [ctx.table(quadrants_table(q, ctx.lang), formats=FORMATS["quadrants"], labels=LABELS),
+            plot_quadrants(q, ctx.lang), text]
 
 
 @section(ScoringResult, "client_rules")
 def client_rules(res: ScoringResult, ctx, **options) -> list:
+    if res.client_rules is None:  # nothing configured and nothing usable learned
+        return [ctx.para(f"scoring.client_rules.{res.rules_source}")]
     scores = res.client_scores["score"]
-    return [ctx.table(client_rules_table(res.client_rules, ctx.lang), formats=FORMATS["client_rules"], labels=LABELS),
+    table = client_rules_table(res.client_rules, ctx.lang, res.names, res.values, as_written=res.rules_source == "config")
+    return [ctx.table(table, formats=FORMATS["client_rules"], labels=LABELS),
             _sentences(ctx.text(f"scoring.client_rules.{res.rules_source}"),
                        ctx.text("scoring.client_rules.scores", median=fmt.number(scores.median(), ctx.lang, 0),
                                 highest=fmt.number(scores.max(), ctx.lang, 0)))]
@@ -524,16 +694,19 @@ def scorecard(res: ScoringResult, ctx, **options) -> list:
     out = []
     if res.scorecard.rules:
         out.append(ctx.table(scorecard_view(res, ctx.lang), formats=FORMATS["scorecard"], labels=LABELS))
-        out.append(text_html(scorecard_text(res.scorecard, res.window_days, ctx.lang)))
+        out.append(_sentences(scorecard_text(res.scorecard, res.window_days, ctx.lang, res.usable),
+                              coverage_text(res, ctx.lang)))
     else:
-        out.append(ctx.para("scoring.missing.no_rules", days=res.window_days))
+        out.append(_sentences(ctx.text("scoring.missing.no_rules" if res.dated else "scoring.missing.no_rules_undated",
+                                       days=res.window_days), coverage_text(res, ctx.lang)))
     return out
 
 
 @section(ScoringResult, "excluded")
 def excluded(res: ScoringResult, ctx, **options) -> list:
     ex = res.scorecard.excluded
-    table = excluded_table(ex[~ex["reason"].isin(["sparse", "constant"])], ctx.lang, res.values)  # those are counted
+    shown = ex[~ex["reason"].isin(["sparse", "constant"])]  # those are counted in the scorecard's sentence
+    table = excluded_table(shown, ctx.lang, res.values, res.names)
     out = [ctx.table(table, formats=FORMATS["excluded"], labels=LABELS, max_rows=15)] if len(table) else []
     return out + [text_html(excluded_text(ex, ctx.lang))]
 
@@ -541,31 +714,41 @@ def excluded(res: ScoringResult, ctx, **options) -> list:
 @section(ScoringResult, "calibration")
 def calibration(res: ScoringResult, ctx, **options) -> list:
     c = res.scorecard.calibration
+    if not len(c):
+        return [ctx.para("scoring.calibration.empty")]
     return [ctx.table(calibration_table(c, ctx.lang), formats=FORMATS["calibration"], labels=LABELS),
-            plot_calibration(c, ctx.lang), text_html(calibration_text(c, res.window_days, ctx.lang))]
+            plot_calibration(c, ctx.lang),
+            text_html(calibration_text(c, res.window_days if res.scorecard.window_days is not None else None, ctx.lang))]
 
 
 @section(ScoringResult, "evaluation")
 def evaluation(res: ScoringResult, ctx, **options) -> list:
-    return [text_html(evaluation_text(res.scorecard, res.window_days, ctx.lang))]
+    return [_sentences(evaluation_text(res.scorecard, res.window_days, ctx.lang, res.model_quality, res.auc_floor),
+                       coverage_text(res, ctx.lang))]
 
 
 @section(ScoringResult, "gains")
 def gains(res: ScoringResult, ctx, **options) -> list:
     g = res.scorecard.gains
+    if not len(g):
+        return [ctx.para("scoring.gains.empty")]
     return [ctx.table(gains_view(g), formats=FORMATS["gains"], labels=LABELS),
             plot_deciles(g, ctx.lang), plot_gains(g, ctx.lang), text_html(gains_text(g, ctx.lang))]
 
 
 @section(ScoringResult, "leakage")
 def leakage(res: ScoringResult, ctx, **options) -> list:
-    lk = res.scorecard.leakage
-    out = [ctx.table(excluded_table(lk, ctx.lang), formats=FORMATS["leakage"], labels=LABELS)] if len(lk) else []
-    return out + [text_html(leakage_text(lk, ctx.lang))]
+    lk = leakage_findings(res.scorecard.leakage)
+    out = [ctx.table(leakage_table(lk, ctx.lang, res.values, res.names), formats=FORMATS["leakage"],
+                     labels=LABELS)] if len(lk) else []
+    return out + [text_html(leakage_text(res.scorecard.leakage, ctx.lang, res.names, res.scorecard.closed_checked,
+                                         res.scorecard.split_kind == "time"))]
 
 
 @section(ScoringResult, "thresholds")
 def thresholds(res: ScoringResult, ctx, **options) -> list:
+    if not res.usable:  # no threshold from a model no better than chance: no table to pick one from either
+        return [text_html(unusable_text(res, ctx.lang))]
     return [ctx.table(thresholds_view(res.thresholds), formats=FORMATS["thresholds"], labels=LABELS, max_rows=30),
             plot_thresholds(res.thresholds, res.recommendation, ctx.lang),
             text_html(recommendation_text(res.recommendation, res.capacity, ctx.lang))]
@@ -573,14 +756,16 @@ def thresholds(res: ScoringResult, ctx, **options) -> list:
 
 @section(ScoringResult, "definition")
 def definition(res: ScoringResult, ctx, **options) -> list:
-    return [text_html(mql_definition(res.recommendation, res.scorecard.rules, ctx.lang, window_days=res.window_days,
-                                     values=res.values))]
+    if not res.usable:
+        return [ctx.para("scoring.definition.unusable")]
+    return [text_html(mql_definition(res.recommendation, res.scorecard.rules, ctx.lang,
+                                     window_days=res.window_days if res.dated else None, values=res.values))]
 
 
 @section(ScoringResult, "explorer")
 def explorer(res: ScoringResult, ctx, **options) -> list:
     """In JupyterLab: a slider over the thresholds showing volume, close rate and capture live."""
-    if not ctx.interactive:
+    if not ctx.interactive or not res.usable:
         return []
     import ipywidgets as widgets  # JupyterLab only: batch runs never pay for the import
 
@@ -606,7 +791,8 @@ def explorer(res: ScoringResult, ctx, **options) -> list:
     return [ctx.para("scoring.explorer.intro"), widgets.VBox([slider, out])]
 
 
-__all__ = ["FORMATS", "LABELS", "activity_name", "describe_rule", "field_label", "mql_definition", "operator_words",
-           "recommendation_text", "value_shown",
+__all__ = ["EXCLUDED_GROUPS", "FORMATS", "LABELS", "activity_name", "caution_values", "coverage_text", "describe_rule",
+           "excluded_table", "field_label", "leakage_findings", "leakage_table", "mql_definition", "operator_words",
+           "reason_text", "recommendation_text", "unusable_text", "value_shown",
            "plot_activity_close_rates", "plot_calibration", "plot_deciles", "plot_gains", "plot_quadrants",
            "plot_thresholds"]
