@@ -368,3 +368,13 @@ def test_markup_and_contact_data_in_the_data_are_escaped_and_hidden(demo):
     for secret in ("jose.nunez@demo.example", "+34 600 111 222"):
         assert secret not in mail.html and secret not in mail.text
     assert "[hidden]" in mail.text
+
+
+def test_a_long_breaching_list_is_cut_and_counted(oct15):
+    res = oct15["all"]
+    many = pd.concat([res.breaching] * 10, ignore_index=True)  # 60 rows
+    many.attrs = dict(res.breaching.attrs)
+    mail = views.render_email(dataclasses.replace(res, breaching=many), "es", "EUR")
+    table = mail.text.split("-- Leads abiertos")[1]
+    assert len(re.findall(r"^\d{6} \| ", table, flags=re.M)) == views.MAX_BREACHING_ROWS == 50
+    assert "Se muestran las primeras 50 de 60 filas." in mail.text and "Se muestran las primeras 50 de 60 filas." in mail.html
