@@ -378,3 +378,23 @@ def test_a_long_breaching_list_is_cut_and_counted(oct15):
     table = mail.text.split("-- Leads abiertos")[1]
     assert len(re.findall(r"^\d{6} \| ", table, flags=re.M)) == views.MAX_BREACHING_ROWS == 50
     assert "Se muestran las primeras 50 de 60 filas." in mail.text and "Se muestran las primeras 50 de 60 filas." in mail.html
+
+
+def test_the_window_is_whole_local_days_across_a_clock_change(demo, raw):
+    """Madrid's clocks jump forward on Sunday 29 March 2026 (a 23-hour day): the window of 31 March is still
+    the new MQLs of 25–31 March, local midnight to local midnight (7 × 24 h back would reach 23:00 on the
+    24th). Two MQLs are added: at 23:30 on 24 March (outside) and at 00:30 on 25 March (inside)."""
+    leads, _ = raw
+    extra = demo.leads.head(2).copy()
+    extra["lead_id"] = ["X1", "X2"]
+    extra["created_at"] = extra["mql_at"] = pd.to_datetime(["2026-03-24 23:30", "2026-03-25 00:30"]).tz_localize(
+        "Europe/Madrid").astype(demo.leads["created_at"].dtype)
+    for col in ("sql_at", "customer_at", "closed_at"):
+        extra[col] = pd.NaT
+    extra["status"] = "open"
+    c = dataclasses.replace(demo, tables={**demo.tables, "leads": pd.concat([demo.leads, extra], ignore_index=True)},
+                            _derived={})
+    res = dashboard.analyse(c, "2026-03-31")
+    mql = leads["mql_at"]
+    want = int(((mql >= "2026-03-25") & (mql < "2026-04-01")).sum()) + 1  # X2
+    assert res.first_contact_overall["mqls"].iloc[0] == want

@@ -409,13 +409,15 @@ def _version(client, day: pd.Timestamp, now: _Snapshot, before: _Snapshot | None
     now_client = now.client
     missing: dict[str, Missing] = {}
 
-    def fc_window(snap: _Snapshot, stop: pd.Timestamp) -> pd.DataFrame | None:
+    def fc_window(snap: _Snapshot, last: pd.Timestamp) -> pd.DataFrame | None:
+        """New MQLs of the ``window_days`` local days that end with ``last``."""
         if snap.fc_all is None:
             return None
-        return _between(_in_scope(snap.fc_all, scope, name), stop - pd.Timedelta(days=window_days), stop)
+        start = day_end(client, last - pd.Timedelta(days=window_days))
+        return _between(_in_scope(snap.fc_all, scope, name), start, day_end(client, last))
 
     fc = fc_overall = at = at_overall = None
-    fc_win = fc_window(now, end)
+    fc_win = fc_window(now, day)
     if fc_win is None:
         missing["first_contact"] = now.fc_missing
     else:
@@ -425,7 +427,8 @@ def _version(client, day: pd.Timestamp, now: _Snapshot, before: _Snapshot | None
         missing["attempts"] = now.at_missing
     else:
         d = pd.Timedelta(days=float(now.at_all.attrs["within_days"]))
-        at_win = _between(_in_scope(now.at_all, scope, name), end - d - pd.Timedelta(days=window_days), end - d)
+        start = day_end(client, day - pd.Timedelta(days=window_days))  # windows (real time) that ended in those days
+        at_win = _between(_in_scope(now.at_all, scope, name), start - d, end - d)
         at = attempts_compliance(now_client, by=group, per_lead=at_win)
         at_overall = attempts_compliance(now_client, by=None, per_lead=at_win)
     breaching = None
@@ -444,7 +447,7 @@ def _version(client, day: pd.Timestamp, now: _Snapshot, before: _Snapshot | None
     before_ids = set() if before_breach is None else set(before_breach["lead_id"].astype(str))
     fc_before = None
     if before is not None:
-        w = fc_window(before, day_end(client, day - pd.Timedelta(days=1)))
+        w = fc_window(before, day - pd.Timedelta(days=1))
         if w is not None:
             fc_before = first_contact_compliance(before.client, by=None, per_lead=w)
     changes = Changes(
