@@ -102,9 +102,11 @@ def load_client(path: str | Path, *, as_of: pd.Timestamp | str | None = None,
         from smk.io.survey import clean_survey
 
         frames["survey"] = clean_survey(client).reset_index(drop=True)
+    led = ledger.to_frame()
+    aside = led.loc[led["action"] == SET_ASIDE, "table"].value_counts()
     for name, df in frames.items():
         kept = len(df)
-        set_aside = int((ledger.set_aside(name).shape[0]))
+        set_aside = int(aside.get(name, 0))
         if kept + set_aside != rows_in[name]:  # pragma: no cover - an invariant, tested by property tests
             raise AssertionError(f"ledger accounting broken for {name}: {rows_in[name]} in, {kept} kept, {set_aside} set aside")
     return client
@@ -543,8 +545,7 @@ class _Recorder:
             return
         idx = np.flatnonzero(new)
         vals = self._values(idx, source, None if values is None else np.asarray(values, dtype=object)[new[mask]])
-        for i, val in zip(idx.tolist(), vals):
-            self.ledger.add(self.name, self.fname, int(self.src_rows[i]), column, val, reason, SET_ASIDE, detail)
+        self.ledger.extend(self.name, self.fname, self.src_rows[idx].tolist(), column, vals, reason, SET_ASIDE, detail)
         self.drop[idx] = True
 
     def clear(self, mask: np.ndarray, reason: str, column: str, source: str | None = None, detail: str = "",
@@ -555,8 +556,7 @@ class _Recorder:
             return
         idx = np.flatnonzero(m)
         vals = self._values(idx, source, None if values is None else np.asarray(values, dtype=object)[m[mask]])
-        for i, val in zip(idx.tolist(), vals):
-            self.ledger.add(self.name, self.fname, int(self.src_rows[i]), column, val, reason, CLEARED, detail)
+        self.ledger.extend(self.name, self.fname, self.src_rows[idx].tolist(), column, vals, reason, CLEARED, detail)
 
 
 def _record_reader_findings(name: str, raw: RawTable, ledger: Ledger) -> None:
@@ -894,12 +894,6 @@ class _LeadsReady:
                     frame.loc[early, col] = pd.NaT
 
 
-def _append(ledger: Ledger, rows: Ledger) -> None:
-    """Write ``rows`` (ledger rows kept aside) into ``ledger``, in their order."""
-    for r in rows._rows:
-        ledger.add(r["table"], r["file"], r["source_row"], r["column"], r["value"], r["reason"], r["action"], r["detail"])
-
-
 def _cross_checks(tables: dict[str, _Table], cfg: ClientConfig, ledger: Ledger, sources: dict[str, Path],
                   pool: ThreadPoolExecutor | None = None, leads_ready: _LeadsReady | None = None) -> dict[str, pd.DataFrame]:
     """Duplicated ids, lead dates before the lead's creation, references to unknown leads and events
@@ -914,7 +908,7 @@ def _cross_checks(tables: dict[str, _Table], cfg: ClientConfig, ledger: Ledger, 
         t.drop[idx] = True
 
     ready = leads_ready if leads_ready is not None else _LeadsReady(tables["leads"], cfg, sources, pool)
-    _append(ledger, ready.duplicates)
+    ledger.merge(ready.duplicates)
     if "deals" in tables:
         aside("deals", tables["deals"].duplicated(["deal_id"]), "duplicate_id", "deal_id")
     if "survey" in tables:
@@ -923,7 +917,7 @@ def _cross_checks(tables: dict[str, _Table], cfg: ClientConfig, ledger: Ledger, 
     leads = ready.frame
     frames: dict[str, pd.DataFrame] = {"leads": leads}
     created = leads.set_index("lead_id")["created_at"]
-    _append(ledger, ready.lifecycle)
+    ledger.merge(ready.lifecycle)
     linked = [(table, spec) for table, spec in TABLES.items() if table != "leads" and table in tables and spec.lead_ref]
     found = _lead_positions([tables[table].cols[spec.lead_ref] for table, spec in linked], created.index)
     for (table, spec), pos in zip(linked, found):

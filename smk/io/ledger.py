@@ -49,6 +49,17 @@ class Ledger:
             "action": action, "detail": detail,
         })
 
+    def extend(self, table: str, file: str, source_rows, column: str | None, values, reason: str,
+               action: str = SET_ASIDE, detail: str = "") -> None:
+        """Record many rows with one reason: ``source_rows`` and ``values`` (None: missing) side by side."""
+        if reason not in REASON_CODES:
+            raise ValueError(f"unknown ledger reason {reason!r}")
+        self._rows.extend(
+            {"table": table, "file": file, "source_row": int(src), "column": column,
+             "value": None if val is None or val is pd.NA or (isinstance(val, float) and val != val) else str(val),
+             "reason": reason, "action": action, "detail": detail}
+            for src, val in zip(source_rows, values))
+
     def add_many(self, table: str, file: str, rows: pd.DataFrame, column: str | None, reason: str,
                  action: str = SET_ASIDE, detail: str = "", value_column: str | None = None) -> None:
         """Record every row of ``rows`` (which carries ``_source_row``) with one reason."""
@@ -56,11 +67,15 @@ class Ledger:
             return
         vc = value_column or column
         values = rows[vc].astype("object").where(rows[vc].notna(), None) if vc and vc in rows else [None] * len(rows)
-        for src, val in zip(rows["_source_row"].tolist(), list(values)):
-            self.add(table, file, int(src), column, val, reason, action, detail)
+        self.extend(table, file, rows["_source_row"].tolist(), column, list(values), reason, action, detail)
+
+    def merge(self, other: "Ledger") -> None:
+        """Append the rows of another ledger (kept aside while they were worked out), in their order."""
+        self._rows.extend(other._rows)
 
     def to_frame(self) -> pd.DataFrame:
-        df = pd.DataFrame(self._rows, columns=COLUMNS)
+        rows = self._rows  # column by column: pandas' list-of-dicts path is several times slower
+        df = pd.DataFrame({c: [r[c] for r in rows] for c in COLUMNS} if rows else [], columns=COLUMNS)
         df["source_row"] = df["source_row"].astype("Int64")
         return df.sort_values(["table", "source_row", "column"], kind="stable", na_position="first").reset_index(drop=True)
 
