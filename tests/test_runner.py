@@ -17,6 +17,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from smk.run import runner
 from smk.client import Client
 from smk.io.config import parse_config
+from smk.views import fmt
 from smk.io.ledger import Ledger
 from smk.report import PROJECT_ROOT
 
@@ -258,7 +259,7 @@ def test_run_finishes_the_others_and_names_the_failure(tiny_client, notebooks, t
     assert re.search(r'id="nb-01".*?Leads leídos</dt><dd>4</dd>', index, re.S)
     assert re.search(r'id="nb-02".*?ValueError: planted failure', index, re.S)
     assert re.search(r'id="nb-03".*?tráfico web por canal', index, re.S)
-    assert "Tiny Co" in index and "enero 2026" in index
+    assert "Tiny Co" in index and fmt.month("2026-01", "es") in index  # "enero de 2026"
 
     # ledger CSV: spreadsheet-safe, PII hidden (the duplicate row's email is not even listed: column lead_id)
     ledger = (out / runner.LEDGER_CSV).read_text(encoding="utf-8-sig")

@@ -25,7 +25,6 @@ with a fixed kernel environment, so the outputs stored in git (compared by nbval
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
 import copy
 import datetime as _dt
@@ -38,9 +37,8 @@ import signal
 import sys
 import tempfile
 import time
-import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Iterator
@@ -48,14 +46,17 @@ from typing import Any, Iterator
 import nbformat
 
 import smk
-from smk import texts
 from smk.client.loader import SNAPSHOT_ENV, load_snapshot, save_snapshot
 from smk.errors import ConfigError, SmkError
 from smk.io.readers import write_csv_safe
-from smk.report import BATCH_ENV, PROJECT_ROOT, capabilities, client_slug
-from smk.report.index import TEMPLATES_DIR, Tile, css, headline_items, write_index
+from smk.report import PROJECT_ROOT, capabilities
+from smk.report.index import Tile, headline_items, write_index
+from smk.run.execute import (KERNEL_ARGS, KERNEL_NAME, Result, Task, execute_task, export_html,  # noqa: F401
+                             kernel_env, not_enough_task, patched_env, warm_up)
+from smk.run.notebooks import (NOTEBOOK_RE, NOTEBOOKS_DIR, NotebookSpec, check_notebook, discover,  # noqa: F401
+                               read_spec, select)
 from smk.views import fmt
-from smk.views.html import capability_names, not_enough_data, render, text_html
+from smk.views.html import not_enough_data
 from smk.views.quality import ledger_export
 
 if sys.platform == "win32":  # pragma: no cover - the lock of a report folder
@@ -63,17 +64,7 @@ if sys.platform == "win32":  # pragma: no cover - the lock of a report folder
 else:
     import fcntl
 
-NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
-REPORT_TEMPLATE = "smk_report"
-NOTEBOOK_RE = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
-REQUIRED_PARAMETERS = ("client_dir", "period", "lang", "output_dir")
 LEDGER_CSV = "data_quality_ledger.csv"
-KERNEL_NAME = "python3"
-#: The kernel's own log is noise for a consultant: "Kernel is running over TCP without encryption"
-#: (a warning) on every start, and "KeyboardInterrupt caught in kernel" (an error) when the kernel
-#: manager interrupts it while shutting it down at the end of a notebook. Cell errors reach us as
-#: messages, not through this log.
-KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
 #: In a report folder while `smk run` writes into it: the lock, and the folder the run writes into
 #: before its files replace the previous report's (so an interrupted run leaves that report whole).
 LOCK_NAME = ".smk-run.lock"
@@ -82,154 +73,6 @@ STAGING_PREFIX = ".smk-partial-"
 
 class RunBusy(SmkError):
     """Another `smk run` is writing into the same report folder."""
-
-
-# --- notebooks -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class NotebookSpec:
-    """A playbook notebook: ``03_close_rates.ipynb`` → id ``03``, name ``03_close_rates``."""
-
-    path: Path
-    id: str
-    name: str
-    requires: tuple[str, ...] = ()
-    title: dict[str, str] = field(default_factory=dict)
-    cost: float = 1.0  # relative run time (metadata smk.cost): the longest notebooks start first
-
-    def title_in(self, lang: str) -> str:
-        """The title in ``lang`` (the notebook's name when its metadata names no catalogue title)."""
-        return self.title.get(lang) or self.name
-
-
-def read_spec(path: Path) -> NotebookSpec:
-    """Read a notebook's ``smk`` metadata (requires, title, cost) into a :class:`NotebookSpec`."""
-    m = NOTEBOOK_RE.match(path.name)
-    if not m:
-        raise ConfigError(f"{path}: notebooks must be named NN_name.ipynb (two digits, lowercase name)")
-    nb = nbformat.read(path, as_version=4)
-    meta = nb.metadata.get("smk", {}) or {}
-    key = meta.get("title")  # a catalogue key (smk.texts): the title in every language
-    title = {lang: texts.t(key, lang) for lang in texts.LANGS if isinstance(key, str) and texts.has(key, lang)}
-    cost = meta.get("cost", 1.0)
-    return NotebookSpec(path=path, id=m.group(1), name=path.stem,
-                        requires=tuple(meta.get("requires") or ()), title=title,
-                        cost=float(cost) if isinstance(cost, (int, float)) and cost > 0 else 1.0)
-
-
-def discover(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[NotebookSpec]:
-    """Every ``NN_name.ipynb`` of the folder, sorted by name."""
-    paths = sorted(p for p in Path(notebooks_dir).glob("*.ipynb") if NOTEBOOK_RE.match(p.name))
-    return [read_spec(p) for p in paths]
-
-
-def select(specs: list[NotebookSpec], only: str | None) -> list[NotebookSpec]:
-    """Keep the notebooks whose id is listed in ``only`` (``"02,05"``); all when empty."""
-    if not only:
-        return list(specs)
-    wanted = [w.strip() for w in only.split(",") if w.strip()]
-    wanted = [w.zfill(2) if w.isdigit() else w for w in wanted]
-    known = {s.id for s in specs}
-    unknown = [w for w in wanted if w not in known]
-    if unknown:
-        raise ConfigError(f"--only: no notebook {', '.join(unknown)}; available: {', '.join(sorted(known))}")
-    return [s for s in specs if s.id in wanted]
-
-
-def check_notebook(path: Path) -> list[str]:
-    """Problems with the notebook conventions of docs/architecture.md (empty list = conforms)."""
-    problems: list[str] = []
-    if not NOTEBOOK_RE.match(path.name):
-        problems.append("name is not NN_name.ipynb")
-    nb = nbformat.read(path, as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    if not code or "parameters" not in code[0].get("metadata", {}).get("tags", []):
-        problems.append("the first code cell is not tagged `parameters`")
-    else:
-        src = code[0].source
-        try:
-            tree = ast.parse(src)
-        except SyntaxError as exc:
-            problems.append(f"parameters cell does not parse: {exc}")
-            tree = ast.parse("")
-        names = []
-        for stmt in tree.body:
-            if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-                names += [t.id for t in targets if isinstance(t, ast.Name)]
-                if not isinstance(stmt.value, ast.Constant):
-                    problems.append(f"parameters cell line {stmt.lineno}: not a literal (nothing derived there)")
-            else:
-                problems.append(f"parameters cell line {stmt.lineno}: only assignments of literals")
-        for p in REQUIRED_PARAMETERS:
-            if p not in names:
-                problems.append(f"parameters cell lacks `{p}`")
-        for i, line in enumerate(src.splitlines(), 1):
-            if "=" in line and "#" not in line:
-                problems.append(f"parameters cell line {i}: add a comment saying what the parameter is")
-    for i, cell in enumerate(code):
-        if "parameters" in cell.get("metadata", {}).get("tags", []):
-            continue
-        try:
-            tree = ast.parse(_strip_magics(cell.source))
-        except SyntaxError:
-            problems.append(f"code cell {i} does not parse")
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.While)):
-                problems.append(f"code cell {i}: `{type(node).__name__}` (move the logic into smk)")
-        tags = cell.get("metadata", {}).get("tags", [])
-        if "interactive" in tags and "nbval-skip" not in tags:
-            problems.append(f"code cell {i}: tagged `interactive` without `nbval-skip`")
-    meta = nb.metadata.get("smk", {}) or {}
-    # Every text a reader sees comes from smk/texts through ctx.say / ctx.heading in cells whose
-    # input is hidden, so an analyst reads one language; the title is a catalogue key too.
-    title = meta.get("title")
-    if not isinstance(title, str):
-        problems.append("metadata smk.title must be a catalogue key (e.g. \"sla.title\")")
-    else:
-        missing = [lang for lang in texts.LANGS if not texts.has(title, lang)]
-        if missing:
-            problems.append(f"metadata smk.title {title!r} is not in the {', '.join(missing)} catalogue")
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "markdown":
-            problems.append(f"cell {i}: markdown (texts come from the catalogue: ctx.say / ctx.heading)")
-        elif cell.cell_type == "code" and _is_narrative(cell.source) and not cell.get("metadata", {}).get("jupyter", {}).get("source_hidden"):
-            problems.append(f"cell {i}: a narrative cell (ctx.say / ctx.heading only) must hide its input "
-                            "(metadata jupyter.source_hidden: true)")
-    cost = meta.get("cost", 1.0)
-    if isinstance(cost, bool) or not isinstance(cost, (int, float)) or cost <= 0:
-        problems.append("metadata smk.cost must be a positive number (relative run time)")
-    requires = meta.get("requires", [])
-    if not isinstance(requires, list):
-        problems.append("metadata smk.requires must be a list of capabilities")
-    else:
-        bad = [r for r in requires if r not in capability_names()]
-        if bad:
-            problems.append(f"metadata smk.requires names unknown capabilities: {', '.join(bad)}")
-    return problems
-
-
-def _is_narrative(src: str) -> bool:
-    """A cell made only of ``ctx.say(...)`` / ``ctx.heading(...)`` calls."""
-    try:
-        tree = ast.parse(src)
-    except SyntaxError:
-        return False
-    return bool(tree.body) and all(
-        isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute)
-        and isinstance(s.value.func.value, ast.Name) and s.value.func.value.id == "ctx"
-        and s.value.func.attr in ("say", "heading") for s in tree.body)
-
-
-def _strip_magics(src: str) -> str:
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in src.splitlines())
-
-
-def warm_up() -> None:
-    """Imports a notebook worker needs (run in each worker while the client loads)."""
-    import papermill  # noqa: F401
-    from nbconvert import HTMLExporter  # noqa: F401
 
 
 def release_memory() -> None:
@@ -246,235 +89,6 @@ def release_memory() -> None:
     libc = ctypes.util.find_library("c")
     if libc and hasattr(ctypes.CDLL(libc), "malloc_trim"):
         ctypes.CDLL(libc).malloc_trim(0)
-
-
-# --- kernel environment ----------------------------------------------------------------------
-
-def kernel_env(base: Path | None = None) -> dict[str, str]:
-    """Environment variables that make kernel runs repeatable: HOME, IPYTHONDIR, MPLCONFIGDIR and
-    the JUPYTER_* folders under ``.cache/kernel-env`` of the project (kept out of git), a fixed hash
-    seed, UTC, and ``SMK_BATCH=1`` (notebooks then know they run unattended: no widgets)."""
-    base = Path(base) if base else PROJECT_ROOT / ".cache" / "kernel-env"
-    dirs = {
-        "HOME": base / "home",
-        "IPYTHONDIR": base / "ipython",
-        "MPLCONFIGDIR": base / "matplotlib",
-        "JUPYTER_CONFIG_DIR": base / "jupyter" / "config",
-        "JUPYTER_DATA_DIR": base / "jupyter" / "data",
-        "JUPYTER_RUNTIME_DIR": base / "jupyter" / "runtime",
-    }
-    for d in dirs.values():
-        d.mkdir(parents=True, exist_ok=True)
-    env = {k: str(v) for k, v in dirs.items()}
-    env.update({
-        "PYTHONHASHSEED": "0",
-        "TZ": "UTC",
-        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-        "JUPYTER_PLATFORM_DIRS": "1",
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        BATCH_ENV: "1",
-        # kernels run side by side on few cores: multi-threaded BLAS only oversubscribes them
-        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-    })
-    return env
-
-
-@contextlib.contextmanager
-def patched_env(env: dict[str, str]) -> Iterator[None]:
-    """Temporarily set environment variables (kernels inherit them)."""
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-# --- export ----------------------------------------------------------------------------------
-
-def export_html(nb: nbformat.NotebookNode, path: Path, *, lang: str, title: str, client: str,
-                period_label: str, notebook: str) -> Path:
-    """Write the client-facing HTML of an executed notebook: no code, no prompts, ``interactive``
-    and ``parameters`` cells removed, stderr dropped, offline (the narrative is the output of
-    ``ctx.heading``/``ctx.say`` in the report's language).
-    Our parts of the page (head, navigation bar) are rendered by the autoescaped templates
-    page_head / page_nav; nbconvert inserts them as they are."""
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-    nb = copy.deepcopy(nb)
-    nb.metadata["title"] = title
-    nb.metadata.pop("widgets", None)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    exporter = HTMLExporter(template_name=REPORT_TEMPLATE, extra_template_basedirs=[str(TEMPLATES_DIR)])
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    exporter.embed_images = True
-    exporter.language_code = lang
-    remover = TagRemovePreprocessor(
-        remove_cell_tags={"interactive", "parameters", "injected-parameters", "smk-hide"},
-        remove_all_outputs_tags={"smk-hide-output"},
-        enabled=True,
-    )
-    exporter.register_preprocessor(remover, enabled=True)
-    resources = {"smk": {
-        "head": render("page_head.html.j2", notebook=notebook, css=css()),
-        "nav": render("page_nav.html.j2", back=texts.t("report.page.back", lang), client=client, period_label=period_label),
-    }}
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    path.write_text(body, encoding="utf-8")
-    return path
-
-
-# --- execution (one notebook, in a worker process) -------------------------------------------
-
-@dataclass
-class Task:
-    """Everything a worker needs (picklable)."""
-
-    spec: NotebookSpec
-    client_dir: str
-    period: str
-    lang: str
-    output_dir: str
-    client_name: str
-    period_label: str
-    env: dict[str, str]
-    timeout: int | None = None
-    final_dir: str = ""  # where the report ends up (output_dir is the run's staging folder inside it)
-
-
-@dataclass
-class Result:
-    id: str
-    name: str
-    status: str  # ok | failed | not_enough_data
-    seconds: float = 0.0
-    html: str | None = None
-    ipynb: str | None = None
-    cell: int | None = None  # index of the failing cell in the executed notebook
-    exec_count: int | None = None
-    error: str = ""  # "KeyError: 'x'"
-    source: str = ""  # the failing line of the cell (else its first line)
-    line: int | None = None  # line number in the cell, when the traceback says
-    missing: tuple[str, ...] = ()
-
-    def describe_error(self) -> str:
-        if self.status != "failed":
-            return ""
-        where = f"cell {self.cell}" if self.cell is not None else "before the first cell"
-        if self.exec_count is not None:
-            where += f" (In [{self.exec_count}])"
-        if self.line is not None:
-            where += f", line {self.line}"
-        src = f" `{self.source}`" if self.source else ""
-        return f"{self.name}: {where}{src}: {self.error}"
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def _failing_line(source: str, tb: list[str]) -> tuple[int | None, str]:
-    """The line of the cell where the error happened (IPython tracebacks say ``Cell In[5], line 3``;
-    the first such frame is the cell itself), else the cell's first line."""
-    text = _ANSI.sub("", "\n".join(tb))
-    lines = source.splitlines()
-    hits = [int(n) for n in re.findall(r"Cell In\[\d+\], line (\d+)", text)]
-    if hits and 1 <= hits[0] <= len(lines):
-        return hits[0], lines[hits[0] - 1].strip()[:120]
-    first = next((ln.strip() for ln in lines if ln.strip()), "")
-    return None, first[:120]
-
-
-def _without_interactive(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    nb = copy.deepcopy(nb)
-    nb.cells = [c for c in nb.cells if "interactive" not in c.get("metadata", {}).get("tags", [])]
-    return nb
-
-
-def execute_task(task: Task) -> Result:
-    """Execute one notebook with papermill and export its HTML; never raises."""
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    spec = task.spec
-    out_dir = Path(task.output_dir)
-    ipynb = out_dir / f"{spec.name}.ipynb"
-    html_path = out_dir / f"{spec.name}.html"
-    (out_dir / f"{spec.id}.headlines.json").unlink(missing_ok=True)
-    html_path.unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    result = Result(id=spec.id, name=spec.name, status="ok", ipynb=ipynb.name)
-    nb = _without_interactive(nbformat.read(spec.path, as_version=4))
-    params = {"client_dir": task.client_dir, "period": task.period, "lang": task.lang, "output_dir": task.output_dir}
-    try:
-        with patched_env(task.env):
-            executed = pm.execute_notebook(nb, str(ipynb), parameters=params, cwd=str(PROJECT_ROOT),
-                                           kernel_name=KERNEL_NAME, progress_bar=False, log_output=False,
-                                           execution_timeout=task.timeout, extra_arguments=list(KERNEL_ARGS))
-    except PapermillExecutionError as exc:
-        _name_final_dir(ipynb, task)
-        result.status = "failed"
-        result.cell = exc.cell_index
-        result.exec_count = exc.exec_count
-        result.error = f"{exc.ename}: {exc.evalue}"
-        result.line, result.source = _failing_line(exc.source or "", exc.traceback or [])
-    except Exception as exc:  # kernel died, timeout, bad notebook: report, do not stop the others
-        result.status = "failed"
-        result.error = f"{type(exc).__name__}: {exc}".strip()
-        result.source = traceback.format_exception_only(type(exc), exc)[-1].strip()[:120]
-    else:
-        _name_final_dir(ipynb, task)
-        try:
-            export_html(executed, html_path, lang=task.lang, title=spec.title_in(task.lang),
-                        client=task.client_name, period_label=task.period_label, notebook=spec.name)
-            result.html = html_path.name
-        except Exception as exc:  # export problems are failures of that notebook too
-            result.status = "failed"
-            result.error = f"HTML export: {type(exc).__name__}: {exc}"
-    result.seconds = time.perf_counter() - t0
-    return result
-
-
-def _name_final_dir(ipynb: Path, task: Task) -> None:
-    """The executed copy names the report folder, not the run's staging folder inside it, in its
-    injected parameters (papermill wrote what the kernel was given)."""
-    if not task.final_dir or task.final_dir == task.output_dir or not ipynb.exists():
-        return
-    nb = nbformat.read(ipynb, as_version=4)
-    for cell in nb.cells:
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
-            cell.source = cell.source.replace(repr(task.output_dir), repr(task.final_dir)).replace(
-                json.dumps(task.output_dir), json.dumps(task.final_dir))
-    params = nb.metadata.get("papermill", {}).get("parameters", {})
-    if params.get("output_dir") == task.output_dir:
-        params["output_dir"] = task.final_dir
-    nbformat.write(nb, ipynb)
-
-
-def not_enough_task(task: Task, missing: list[str]) -> Result:
-    """Write the "not enough data" page of a notebook whose requirements are not met (no execution)."""
-    spec = task.spec
-    out_dir = Path(task.output_dir)
-    title = spec.title_in(task.lang)
-    note = not_enough_data(missing, task.lang)
-    heading = text_html(title, tag="h1")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["smk"] = {"skipped": True, "missing": list(missing)}
-    nb.cells = [nbformat.v4.new_code_cell("", outputs=[
-        nbformat.v4.new_output("display_data", data={"text/html": heading.html, "text/plain": heading.text}),
-        nbformat.v4.new_output("display_data", data={"text/html": note.html, "text/plain": note.text})])]
-    html_path = out_dir / f"{spec.name}.html"
-    export_html(nb, html_path, lang=task.lang, title=title, client=task.client_name,
-                period_label=task.period_label, notebook=spec.name)
-    return Result(id=spec.id, name=spec.name, status="not_enough_data", html=html_path.name, missing=tuple(missing))
 
 
 # --- index -----------------------------------------------------------------------------------
