@@ -12,6 +12,7 @@ from smk.io.config import ClientConfig
 from smk.errors import NotEnoughData
 from smk.io.ledger import Ledger
 from smk.views import closerate as vcr
+from smk.views import fmt
 from conftest import title_of
 
 UTC = "UTC"
@@ -206,11 +207,13 @@ def test_landing_pages_by_hand(tmp_path):
     # both pages have views and submissions; the best rate is lp1's 1/3, Wilson [6.1 %, 79.2 %]
     facts = at.best_landing_page(lp.reset_index())
     assert facts["paired"] == 2 and facts["best"]["asset"] == "lp1"
+    lo, hi = lp.loc["lp1", "ci_low"], lp.loc["lp1", "ci_high"]
+    assert (round(lo, 3), round(hi, 3)) == (0.061, 0.792)
     c = make_client(ld, acts)
     assert vcr.landing_text(lp.reset_index(), ctx_for(c, "en", tmp_path)) == (
         "2 pages have both views and submissions. The best submission rate is lp1's: 33.3 % [6.1 %, 79.2 %] of 3 views.")
     assert vcr.landing_text(lp.reset_index(), ctx_for(c, "es", tmp_path)) == (
-        "2 páginas tienen vistas y envíos. La mejor tasa de envío es la de lp1: 33,3 % [6,1 %, 79,2 %] de 3 vistas.")
+        f"2 páginas tienen vistas y envíos. La mejor tasa de envío es la de lp1: 33,3 % {fmt.ci(lo, hi, 'es')} de 3 vistas.")
     # submissions named differently from the pages: nothing to pair
     lone = acts.assign(asset=np.where(acts["activity_type"].eq("form_submission"), "Contact form", acts["asset"]))
     lp0 = at.landing_pages(make_client(ld, lone))

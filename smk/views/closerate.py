@@ -19,7 +19,7 @@ from smk.analyses import closerate as cr
 from smk.analyses import survival
 from smk.analyses.closerate import CloseRatesResult
 from smk.views import fmt, theme
-from smk.views.html import text_html
+from smk.views.html import note_html, text_html
 from smk.views.registry import section
 
 # --------------------------------------------------------------------------------------------
@@ -30,7 +30,8 @@ COLUMNS: dict[str, list[str]] = {
     "rates": ["group", "n", "successes", "rate", "ci_low", "ci_high", "lift", "qvalue", "too_small", "direction"],
     "rates_long": ["dimension", "group", "n", "successes", "rate", "ci_low", "ci_high", "qvalue", "too_small",
                    "direction"],
-    "tests": ["dimension", "test", "groups", "statistic", "pvalue", "qvalue", "matters"],
+    "tests": ["dimension", "test", "groups", "statistic", "pvalue", "qvalue", "matters", "decided_qvalue",
+              "decided_matters", "agree"],
     "cohorts": ["cohort", "leads", "won", "open_share", "naive_rate", "window_rate", "window_ci_low", "window_ci_high"],
     "naive_fair": ["group", "leads", "won", "lost", "open", "naive_rate", "decided_rate", "window_rate", "cif_window",
                    "cif_window_ci_low", "cif_window_ci_high", "km_window", "median_days_to_won", "median_days_to_lost"],
@@ -43,6 +44,8 @@ COLUMNS: dict[str, list[str]] = {
                 "difference", "diff_ci_low", "diff_ci_high", "qvalue", "real_difference"],
     "landing": ["asset", "views", "submissions", "submission_rate", "ci_low", "ci_high", "new_contacts"],
     "attribution": ["key", "first_touch", "last_touch", "linear", "u_shaped", "spread"],
+    "decided": ["group", "n", "open", "open_share", "decided", "decided_rate", "ci_low", "ci_high", "direction"],
+    "set_aside": ["lead_id", "created_at", "outcome_at", "days", "reason"],
 }
 
 #: ``ctx.table`` formats of the columns of this notebook.
@@ -57,7 +60,9 @@ FORMATS: dict[str, str] = {
     "window_ci": "ci", "cif_window_ci": "ci", "statistic": "number:1", "share_customers": "pct",
     "share_non_customers": "pct", "difference": "pp", "diff_ci": "ci", "submission_rate": "pct",
     "first_touch": "number:1", "last_touch": "number:1", "linear": "number:1", "u_shaped": "number:1",
-    "spread": "number:1", "mqls": "int", "sqls": "int", "step_rate": "pct",
+    "spread": "number:1", "mqls": "int", "sqls": "int", "step_rate": "pct", "decided": "int", "open": "int",
+    "created_at": "date", "outcome_at": "date", "days": "number:0", "decided_pvalue": "number:3",
+    "decided_qvalue": "number:3",
 }
 
 #: Formats per kind of table (the interval columns joined into one).
@@ -72,7 +77,8 @@ FORMATS_BY_VIEW: dict[str, dict[str, str]] = {
 
 #: Rows shown per kind of table (the rest is counted under the table).
 MAX_ROWS: dict[str, int] = {"rates": 50, "rates_long": 120, "tests": 50, "cohorts": 36, "naive_fair": 50,
-                            "funnel": 50, "leaks": 50, "cycle": 50, "assists": 30, "landing": 30, "attribution": 50}
+                            "funnel": 50, "leaks": 50, "cycle": 50, "assists": 30, "landing": 30, "attribution": 50,
+                            "decided": 50, "set_aside": 20}
 
 _GROUP_KEYS = {cr.TOTAL: "all", cr.MISSING: "missing", attr.NO_TOUCH: "no_touch"}
 #: stats.rate_table's test names -> catalogue keys (closerate.values.tests.*)
@@ -104,6 +110,16 @@ def column_labels(lang: str, window_days: int | None) -> dict[str, str]:
     return labels
 
 
+def decided_labels(lang: str, window_days: int | None) -> dict[str, str]:
+    """Column labels of the cross-check table (:func:`smk.analyses.closerate.decided_rates`)."""
+    labels = column_labels(lang, window_days)
+    labels["n"] = texts.t("closerate.window_columns.n_old", lang, days=window_days)
+    labels["open"] = texts.t("closerate.window_columns.open_old", lang, days=window_days)
+    labels["open_share"] = texts.t("closerate.window_columns.open_share_old", lang, days=window_days)
+    labels["direction"] = texts.t("closerate.columns.decided_direction", lang)
+    return labels
+
+
 def localize(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Copy with the playbook's own values in words: groups, dimension, step, start, direction, test."""
     out = df.copy()
@@ -117,6 +133,11 @@ def localize(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         out["direction"] = out["direction"].map(lambda v: _value("direction", v, lang) if v else "")
     if "test" in out:
         out["test"] = out["test"].map(lambda v: _value("tests", _TEST_KEYS.get(v, v), lang))
+    if "reason" in out:
+        out["reason"] = out["reason"].map(lambda v: _value("set_aside", v, lang))
+    for c in ("decided_matters", "agree"):
+        if c in out:
+            out[c] = out[c].map(lambda v: fmt.MISSING if pd.isna(v) else texts.t("common.yes" if v else "common.no", lang))
     return out
 
 
@@ -139,10 +160,16 @@ def view(df: pd.DataFrame, kind: str, lang: str) -> pd.DataFrame:
     return localize(d[[c for c in COLUMNS[kind] if c in d.columns]], lang)
 
 
-def table(ctx, df: pd.DataFrame, kind: str, window_days: int | None = None):
-    """``ctx.table`` of a result table as the notebook shows it."""
-    return ctx.table(view(df, kind, ctx.lang), formats=FORMATS_BY_VIEW[kind],
-                     labels=column_labels(ctx.lang, window_days), max_rows=MAX_ROWS[kind])
+def table(ctx, df: pd.DataFrame | None, kind: str, window_days: int | None = None, *, empty: str | None = None,
+          drop: tuple[str, ...] = (), labels: dict | None = None, **values):
+    """``ctx.table`` of a result table as the notebook shows it; a table without rows is never printed as
+    bare headers: the sentence ``empty`` (a catalogue key, filled with ``values``) says what is missing."""
+    if df is None or not len(df):
+        return ctx.para(empty or "closerate.empty.rows", **values)
+    shown = view(df, kind, ctx.lang)
+    shown = shown[[c for c in shown.columns if c not in drop]]
+    return ctx.table(shown, formats=FORMATS_BY_VIEW[kind],
+                     labels=labels or column_labels(ctx.lang, window_days), max_rows=MAX_ROWS[kind])
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,36 +179,148 @@ def _join(items, lang: str) -> str:
     return texts.t("closerate.list_sep", lang).join(str(x) for x in items)
 
 
-def p_text(p: float, lang: str) -> str:
-    """``p < 0.001`` / ``p = 0.034`` in the report language."""
+def p_text(p: float, lang: str, key: str = "p") -> str:
+    """``p < 0.001`` / ``p = 0.034`` (``key='q'``: the q-value) in the report language."""
     if p < 0.001:
-        return texts.t("closerate.p.below", lang, p=fmt.number(0.001, lang, 3))
-    return texts.t("closerate.p.equal", lang, p=fmt.number(p, lang, 3))
+        return texts.t(f"closerate.{key}.below", lang, p=fmt.number(0.001, lang, 3))
+    return texts.t(f"closerate.{key}.equal", lang, p=fmt.number(p, lang, 3))
 
 
-def rates_text(rates: pd.DataFrame, ctx) -> str:
+def _test_row(res: CloseRatesResult | None, dimension: str) -> dict | None:
+    if res is None or res.tests is None:
+        return None
+    rows = res.tests[res.tests["dimension"] == dimension]
+    return rows.iloc[0].to_dict() if len(rows) else None
+
+
+def rates_text(rates: pd.DataFrame, ctx, res: CloseRatesResult | None = None) -> str:
     """The overall rate, whether the dimension matters, which groups are above / below, how many
-    are too small to judge (a :func:`smk.analyses.closerate.close_rates` table)."""
+    are too small to judge (a :func:`smk.analyses.closerate.close_rates` table). With the result ``res``,
+    the verdict is the tests table's (q-value corrected across dimensions), and it is left to the
+    cross-check box when the two comparisons disagree."""
     lang = ctx.lang
-    overall = rates.attrs.get("overall_rate", np.nan)
     n_days = rates.attrs.get("window_days")
+    if not len(rates) or not rates.attrs.get("n_total"):
+        return ctx.text("closerate.rates.none_old_enough", days=n_days) if n_days else ctx.text("closerate.rates.none")
+    overall = rates.attrs.get("overall_rate", np.nan)
+    dimension = rates.attrs.get("dimension", "")
     test = rates.attrs.get("independence", {}) or {}
     p = test.get("pvalue", np.nan)
     small = int(rates["too_small"].sum()) if len(rates) else 0
-    above = rates.loc[rates["direction"] == "above", "group"].map(lambda g: group_label(g, lang)).tolist()
-    below = rates.loc[rates["direction"] == "below", "group"].map(lambda g: group_label(g, lang)).tolist()
     parts = [ctx.text("closerate.rates.overall_window", rate=fmt.pct(overall, lang), days=n_days) if n_days
              else ctx.text("closerate.rates.overall_naive", rate=fmt.pct(overall, lang))]
-    if pd.notna(p):
+    row = _test_row(res, dimension)
+    verdict = res.verdict(dimension) if res is not None else None
+    words = dimension_in_text(dimension, lang)
+    if verdict == "disputed":
+        pass  # the cross-check box says both, with the reason
+    elif row is not None and pd.notna(row["qvalue"]):
+        parts.append(ctx.text("closerate.rates.matters_q" if row["matters"] else "closerate.rates.does_not_matter_q",
+                              dimension=words, p=p_text(row["pvalue"], lang), q=p_text(row["qvalue"], lang, "q")))
+    elif pd.notna(p):
         parts.append(ctx.text("closerate.rates.matters" if p < 0.05 else "closerate.rates.does_not_matter",
-                             dimension=dimension_in_text(rates.attrs.get("dimension", ""), lang), p=p_text(p, lang)))
-    if above:
-        parts.append(ctx.text("closerate.rates.above", groups=_join(above, lang)))
-    if below:
-        parts.append(ctx.text("closerate.rates.below", groups=_join(below, lang)))
+                              dimension=words, p=p_text(p, lang)))
+    elif int((~rates["too_small"]).sum()) == 1 and len(rates) > 1:
+        parts.append(ctx.text("closerate.rates.one_group"))
+    if verdict != "disputed":
+        above = rates.loc[rates["direction"] == "above", "group"].map(lambda g: group_label(g, lang)).tolist()
+        below = rates.loc[rates["direction"] == "below", "group"].map(lambda g: group_label(g, lang)).tolist()
+        if above:
+            parts.append(ctx.text("closerate.rates.above", groups=_join(above, lang)))
+        if below:
+            parts.append(ctx.text("closerate.rates.below", groups=_join(below, lang)))
     if small:
         parts.append(ctx.text("closerate.rates.too_small", count=small))
+    merged = rates.attrs.get("merged") or {}
+    if merged:
+        parts.append(merged_text({dimension: merged}, ctx))
     return " ".join(parts)
+
+
+def merged_text(merged: dict, ctx) -> str:
+    """Placeholders such as "unknown" counted with the empty values as one missing group."""
+    items = [ctx.text("closerate.scope.merged_item", value=value, count=count, leads=fmt.number(count, ctx.lang),
+                      column=dimension_in_text(column, ctx.lang))
+             for column, found in merged.items() for value, count in found.items()]  # a few placeholders
+    return ctx.text("closerate.scope.merged", count=len(items), items=_join(items, ctx.lang),
+                    missing=group_label(cr.MISSING, ctx.lang))
+
+
+def check_text(chk: dict, ctx) -> str:
+    """Why the close rate within N days and won ÷ (won + lost) disagree on a dimension, and what to do."""
+    lang = ctx.lang
+    days = int(chk["window_days"])
+    words = dimension_in_text(chk["dimension"], lang)
+    conflicts = list(chk.get("conflicts") or ())
+    if chk["window_matters"] != chk["decided_matters"]:
+        head = ctx.text("closerate.check.window_only" if chk["window_matters"] else "closerate.check.decided_only",
+                        dimension=words, days=days, window_p=p_text(chk["window_pvalue"], lang),
+                        decided_p=p_text(chk["decided_pvalue"], lang))
+    else:
+        head = ctx.text("closerate.check.conflicts", dimension=words, count=len(conflicts),
+                        groups=_join([group_label(g, lang) for g in conflicts], lang))
+    reason = chk["reason"]
+    if reason == "open_share":
+        tail = ctx.text("closerate.check.reason.open_share", group=group_label(chk["open_group"], lang), days=days,
+                        share=fmt.pct(chk["open_share"], lang, 0), rest=fmt.pct(chk["open_rest"], lang, 0),
+                        dimension=words)
+    elif reason == "short_window":
+        tail = ctx.text("closerate.check.reason.short_window", days=days, q3=fmt.number(chk["cycle_q3"], lang))
+    else:
+        tail = ctx.text("closerate.check.reason.other", days=days)
+    return f"{head} {tail}"
+
+
+def check_parts(res: CloseRatesResult, dimension: str, ctx) -> list:
+    """The cross-check of a dimension when its two comparisons disagree: the box with the reason and the
+    table of won ÷ (won + lost) and leads still open (nothing when they agree)."""
+    chk = res.check(dimension)
+    if chk is None or chk["agree"] or res.decided is None:
+        return []
+    d = res.decided[res.decided["dimension"] == dimension]
+    return [note_html(check_text(chk, ctx), "note", ctx.text("common.caution")),
+            table(ctx, d, "decided", res.window_days, labels=decided_labels(ctx.lang, res.window_days))]
+
+
+def coverage_text(res: CloseRatesResult, ctx, short: bool = True) -> str:
+    """Which leads the outcome data cover ("" when all are)."""
+    if res.coverage_start is None or not res.uncovered_leads:
+        return ""
+    key = "closerate.scope.coverage_short" if short else "closerate.scope.coverage"
+    return ctx.text(key, start=fmt.month(res.coverage_start, ctx.lang), count=res.uncovered_leads,
+                    leads=fmt.number(res.uncovered_leads, ctx.lang))
+
+
+def _coverage(res: CloseRatesResult, ctx) -> list:
+    text = coverage_text(res, ctx)
+    return [note_html(text, "note", ctx.text("common.caution"))] if text else []
+
+
+def short_window_text(res: CloseRatesResult, ctx) -> str:
+    """The close window is shorter than the sales cycle's third quartile ("" when it is not)."""
+    if not res.short_window:
+        return ""
+    return ctx.text("closerate.scope.short_window", days=res.window_days, q3=fmt.number(res.cycle_q3, ctx.lang))
+
+
+def set_aside_text(res: CloseRatesResult, ctx) -> str:
+    """Leads set aside because their outcome is dated before their creation ("" without any)."""
+    n = 0 if res.set_aside is None else len(res.set_aside)
+    return ctx.text("closerate.scope.set_aside", count=n, leads=fmt.number(n, ctx.lang)) if n else ""
+
+
+def scope_parts(res: CloseRatesResult, ctx) -> list:
+    """Who is counted and how days are counted: always the unit of days; the coverage of the outcome data,
+    the leads set aside, placeholders merged, no lost leads, a window shorter than the cycle, when so."""
+    out = [ctx.para("closerate.scope.days", tz=str(ctx.client.tz) if ctx.client is not None else "", days=res.window_days)]
+    caution = ctx.text("common.caution")
+    for text in (coverage_text(res, ctx, short=False), set_aside_text(res, ctx),
+                 ctx.text("closerate.scope.no_lost") if not res.has_lost else "", short_window_text(res, ctx)):
+        if text:
+            out.append(note_html(text, "note", caution))
+    if res.merged:
+        out.append(text_html(merged_text(res.merged, ctx)))
+    return out
 
 
 def censoring_text(res: CloseRatesResult, ctx) -> str:
@@ -190,7 +329,9 @@ def censoring_text(res: CloseRatesResult, ctx) -> str:
     text = ctx.text("closerate.censoring.explain", days=res.window_days)
     facts = cr.recent_vs_earlier(res.cohorts)
     if facts:
-        text += " " + ctx.text("closerate.censoring.in_this_data", days=res.window_days,
+        key = ("closerate.censoring.in_this_data" if facts["recent_rate"] < facts["earlier_rate"]
+               else "closerate.censoring.in_this_data_not_lower")
+        text += " " + ctx.text(key, days=res.window_days,
                                recent_rate=fmt.pct(facts["recent_rate"], lang),
                                recent_open=fmt.pct(facts["recent_open"], lang),
                                earlier_rate=fmt.pct(facts["earlier_rate"], lang))
@@ -198,8 +339,11 @@ def censoring_text(res: CloseRatesResult, ctx) -> str:
 
 
 def decided_text(table_: pd.DataFrame | None, ctx) -> str:
-    """Why won ÷ (won + lost) flatters fast channels, with the fastest and slowest channel."""
+    """Why won ÷ (won + lost) flatters fast channels, with the fastest and slowest channel; without lost
+    leads in the export, why it is not shown at all."""
     lang = ctx.lang
+    if table_ is not None and not table_.attrs.get("has_lost", True):
+        return ctx.text("closerate.decided.no_lost", days=table_.attrs.get("window_days", 90))
     text = ctx.text("closerate.decided.explain")
     facts = cr.fast_and_slow(table_)
     if facts:
@@ -214,13 +358,19 @@ def decided_text(table_: pd.DataFrame | None, ctx) -> str:
 
 
 def curves_text(nf: pd.DataFrame, ctx) -> str:
-    """P(won by day N) per group: highest and lowest with intervals ("" without any)."""
+    """P(won by day N): highest and lowest group with intervals, or the one curve's value ("" without any)."""
     lang = ctx.lang
+    days = nf.attrs.get("window_days", 90) if nf is not None else 90
     facts = cr.highest_and_lowest(nf, "cif_window")
     if not facts:
-        return ""
+        one = nf.dropna(subset=["cif_window"]) if nf is not None and len(nf) else None
+        if one is None or len(one) != 1:
+            return ""
+        r = one.iloc[0]
+        return ctx.text("closerate.curves.overall", days=days, rate=fmt.pct(r["cif_window"], lang),
+                        ci=fmt.ci(r["cif_low"], r["cif_high"], lang))
     hi, lo = facts["high"], facts["low"]
-    return ctx.text("closerate.curves.summary", days=nf.attrs.get("window_days", 90),
+    return ctx.text("closerate.curves.summary", days=days,
                     high=group_label(hi["group"], lang), high_rate=fmt.pct(hi["cif_window"], lang),
                     high_ci=fmt.ci(hi["cif_low"], hi["cif_high"], lang),
                     low=group_label(lo["group"], lang), low_rate=fmt.pct(lo["cif_window"], lang),
@@ -238,6 +388,8 @@ def funnel_text(ft: pd.DataFrame, lk: pd.DataFrame, ctx) -> str:
     else:
         head = ctx.text("closerate.funnel.no_leaks")
     tot = ft[ft["group"] == cr.TOTAL].iloc[0]
+    if pd.isna(tot["leads_per_customer"]):
+        return f"{head} {ctx.text('closerate.funnel.no_customers')}"
     per_customer = fmt.number(tot["leads_per_customer"], lang, 1)
     if pd.notna(tot["visits_per_lead"]):
         ratios = ctx.text("closerate.funnel.ratios", visits_per_lead=fmt.number(tot["visits_per_lead"], lang, 1),
@@ -464,44 +616,79 @@ def plot_attribution(table_: pd.DataFrame, lang: str, value: str = "credit_custo
 # --------------------------------------------------------------------------------------------
 # the notebook's sections
 # --------------------------------------------------------------------------------------------
-def _rates(rates: pd.DataFrame, ctx) -> list:
-    return [table(ctx, rates, "rates"), plot_rates(rates, ctx.lang), text_html(rates_text(rates, ctx))]
+def _rates(res: CloseRatesResult, rates: pd.DataFrame, ctx) -> list:
+    if not len(rates) or not rates.attrs.get("n_total"):
+        return _coverage(res, ctx) + [text_html(rates_text(rates, ctx, res))]
+    return (_coverage(res, ctx) + [table(ctx, rates, "rates"), plot_rates(rates, ctx.lang),
+                                   text_html(rates_text(rates, ctx, res))]
+            + check_parts(res, rates.attrs.get("dimension", ""), ctx))
+
+
+@section(CloseRatesResult, "scope")
+def scope(res: CloseRatesResult, ctx, **options) -> list:
+    """How days are counted and who is counted (coverage of the outcome data, leads set aside,
+    placeholders merged, no lost leads, a close window shorter than the cycle)."""
+    return scope_parts(res, ctx)
 
 
 @section(CloseRatesResult, "channel")
 def channel(res: CloseRatesResult, ctx, **options) -> list:
-    return _rates(res.channel, ctx)
+    return _rates(res, res.channel, ctx)
 
 
 @section(CloseRatesResult, "offer")
 def offer(res: CloseRatesResult, ctx, **options) -> list:
-    return _rates(res.offer, ctx)
+    return _rates(res, res.offer, ctx)
+
+
+def tests_text(res: CloseRatesResult, ctx) -> str:
+    """The dimensions whose two comparisons disagree, or why there is no cross-check ("" otherwise)."""
+    if not res.has_lost:
+        return ctx.text("closerate.tests.no_lost")
+    if res.checks is None:
+        return ""
+    bad = res.checks[~res.checks["agree"].astype(bool)]
+    if not len(bad):
+        return ctx.text("closerate.tests.agree", count=len(res.checks), days=res.window_days)
+    return ctx.text("closerate.tests.disputed", count=len(bad), days=res.window_days,
+                    dimensions=_join([dimension_in_text(d, ctx.lang) for d in bad["dimension"]], ctx.lang))
 
 
 @section(CloseRatesResult, "dimension_tests")
 def dimension_tests(res: CloseRatesResult, ctx, **options) -> list:
-    return [table(ctx, res.tests, "tests")]
+    drop = () if res.has_lost else ("decided_qvalue", "decided_matters", "agree")
+    text = tests_text(res, ctx)
+    return (_coverage(res, ctx) + [table(ctx, res.tests, "tests", empty="closerate.empty.tests", drop=drop)]
+            + ([text_html(text)] if text else []))
 
 
 @section(CloseRatesResult, "other_dimensions")
 def other_dimensions(res: CloseRatesResult, ctx, **options) -> list:
-    return [table(ctx, res.others, "rates_long")]
+    out = [table(ctx, res.others, "rates_long", empty="closerate.empty.rows")]
+    for dim in res.others.attrs.get("dimensions", []) if res.others is not None else []:  # a handful
+        out += check_parts(res, dim, ctx)
+    return out
 
 
 @section(CloseRatesResult, "cohorts")
 def cohorts(res: CloseRatesResult, ctx, **options) -> list:
-    return [plot_cohorts(res.cohorts, ctx.lang), text_html(censoring_text(res, ctx)),
-            table(ctx, res.cohorts, "cohorts", res.window_days)]
+    if res.cohorts is None or not len(res.cohorts):
+        return _coverage(res, ctx) + [ctx.para("closerate.empty.cohorts")]
+    return _coverage(res, ctx) + [plot_cohorts(res.cohorts, ctx.lang), text_html(censoring_text(res, ctx)),
+                                  table(ctx, res.cohorts, "cohorts", res.window_days)]
 
 
 @section(CloseRatesResult, "naive_fair")
 def naive_fair(res: CloseRatesResult, ctx, **options) -> list:
-    return [table(ctx, res.naive_fair, "naive_fair", res.window_days),
+    drop = () if res.has_lost else ("lost", "decided_rate", "median_days_to_lost")
+    return [table(ctx, res.naive_fair, "naive_fair", res.window_days, empty="closerate.empty.rows", drop=drop),
             text_html(decided_text(res.naive_fair, ctx))]
 
 
 @section(CloseRatesResult, "curves")
 def curves(res: CloseRatesResult, ctx, **options) -> list:
+    if res.curves is None or not len(res.curves):
+        return [ctx.para("closerate.empty.curves")]
     out = [plot_close_curves(res.curves, ctx.lang, window_days=res.window_days, max_days=options.get("max_days", 365))]
     text = curves_text(res.naive_fair, ctx)
     return out + ([text_html(text)] if text else [])
@@ -509,7 +696,7 @@ def curves(res: CloseRatesResult, ctx, **options) -> list:
 
 @section(CloseRatesResult, "funnel")
 def funnel(res: CloseRatesResult, ctx, **options) -> list:
-    out = [table(ctx, res.funnel, "funnel")]
+    out = _coverage(res, ctx) + [table(ctx, res.funnel, "funnel")]
     return out + ([plot_funnel(res.steps, ctx.lang)] if len(res.steps) else [])
 
 
@@ -521,52 +708,70 @@ def leaks(res: CloseRatesResult, ctx, **options) -> list:
 
 @section(CloseRatesResult, "cycle")
 def cycle(res: CloseRatesResult, ctx, **options) -> list:
-    out = [table(ctx, res.cycle_all, "cycle")]
-    if res.cycle_channel is not None:
+    out = _coverage(res, ctx) + [table(ctx, res.cycle_all, "cycle", empty="closerate.empty.cycle")]
+    if res.cycle_channel is not None and len(res.cycle_channel) > 1:
         out += [table(ctx, res.cycle_channel, "cycle"), plot_sales_cycle(res.cycle_channel, ctx.lang)]
-    return out + [text_html(cycle_text(res.cycle_all, res.cycle_channel, ctx))]
+    out.append(text_html(cycle_text(res.cycle_all, res.cycle_channel, ctx)))
+    short = short_window_text(res, ctx)
+    if short:
+        out.append(note_html(short, "note", ctx.text("common.caution")))
+    if res.set_aside is not None and len(res.set_aside):
+        out += [note_html(set_aside_text(res, ctx), "note", ctx.text("common.caution")),
+                table(ctx, res.set_aside, "set_aside")]
+    return out
 
 
 @section(CloseRatesResult, "cycle_offer")
 def cycle_offer(res: CloseRatesResult, ctx, **options) -> list:
-    return [table(ctx, res.cycle_offer, "cycle")]
+    return [table(ctx, res.cycle_offer, "cycle", empty="closerate.empty.cycle")]
 
 
 @section(CloseRatesResult, "cycle_segment")
 def cycle_segment(res: CloseRatesResult, ctx, **options) -> list:
-    return [table(ctx, res.cycle_segment, "cycle")]
+    return [table(ctx, res.cycle_segment, "cycle", empty="closerate.empty.cycle")]
 
 
 @section(CloseRatesResult, "cycle_mql")
 def cycle_mql(res: CloseRatesResult, ctx, **options) -> list:
-    return [table(ctx, res.cycle_mql, "cycle")]
+    out = [table(ctx, res.cycle_mql, "cycle", empty="closerate.empty.cycle")]
+    n = int(res.cycle_mql.attrs.get("set_aside", 0))
+    return out + ([ctx.para("closerate.cycle.mql_set_aside", count=n, leads=fmt.number(n, ctx.lang))] if n else [])
 
 
 @section(CloseRatesResult, "assists")
 def assists(res: CloseRatesResult, ctx, **options) -> list:
-    return [table(ctx, res.assists, "assists"), plot_assists(res.assists, ctx.lang),
-            text_html(assists_text(res.assists, ctx))]
+    if not len(res.assists):
+        return _coverage(res, ctx) + [ctx.para("closerate.empty.assists")]
+    return _coverage(res, ctx) + [table(ctx, res.assists, "assists"), plot_assists(res.assists, ctx.lang),
+                                  text_html(assists_text(res.assists, ctx))]
 
 
 @section(CloseRatesResult, "landing")
 def landing(res: CloseRatesResult, ctx, **options) -> list:
-    return [table(ctx, res.landing, "landing"), text_html(landing_text(res.landing, ctx))]
+    out = [table(ctx, res.landing, "landing")] if len(res.landing) else []
+    return out + [text_html(landing_text(res.landing, ctx))]
 
 
 @section(CloseRatesResult, "attribution_channel")
 def attribution_channel(res: CloseRatesResult, ctx, **options) -> list:
+    if not len(res.attribution_channel):
+        return [ctx.para("closerate.empty.attribution")]
     text = attribution_text(res.attribution_channel, ctx)
     return [table(ctx, res.attribution_channel, "attribution")] + ([text_html(text)] if text else [])
 
 
 @section(CloseRatesResult, "attribution_asset")
 def attribution_asset(res: CloseRatesResult, ctx, **options) -> list:
+    if not len(res.attribution_asset):
+        return [ctx.para("closerate.empty.attribution")]
     text = attribution_text(res.attribution_asset, ctx)
     out = [table(ctx, res.attribution_asset, "attribution"), plot_attribution(res.attribution_asset, ctx.lang)]
     return out + ([text_html(text)] if text else [])
 
 
 __all__ = ["COLUMNS", "FORMATS", "FORMATS_BY_VIEW", "MAX_ROWS", "assists_text", "attribution_text", "censoring_text",
-           "column_labels", "curves_text", "cycle_text", "decided_text", "dimension_in_text", "funnel_text",
-           "group_label", "landing_text", "localize", "p_text", "plot_assists", "plot_attribution",
-           "plot_close_curves", "plot_cohorts", "plot_funnel", "plot_rates", "plot_sales_cycle", "rates_text", "view"]
+           "check_parts", "check_text", "column_labels", "coverage_text", "curves_text", "cycle_text",
+           "decided_labels", "decided_text", "dimension_in_text", "funnel_text", "group_label", "landing_text",
+           "localize", "merged_text", "p_text", "plot_assists", "plot_attribution", "plot_close_curves",
+           "plot_cohorts", "plot_funnel", "plot_rates", "plot_sales_cycle", "rates_text", "scope_parts",
+           "set_aside_text", "short_window_text", "tests_text", "view"]
