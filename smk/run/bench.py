@@ -176,7 +176,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    out = Path(args.out)
+    out = Path(args.out).expanduser().absolute()  # from where the user stands; the timed commands run at the project root
     out.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in str(args.sizes).split(",") if s.strip()]
     results = []
