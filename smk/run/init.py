@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from smk.errors import ConfigError, DataError
-from smk.io.parsing import _DMY, _ISO, clean_strings, parse_dates, parse_numbers
+from smk.io.parsing import DMY_DATE, ISO_DATE, clean_strings, parse_dates, parse_numbers
 from smk.io.presets import available as available_presets
 from smk.io.presets import load_preset
 from smk.io.readers import read_raw
@@ -363,7 +363,7 @@ def propose_values(tp: TableProposal, preset_values: dict[str, dict], placeholde
 
 
 def _strptime_format(value: str, dayfirst: bool) -> str | None:
-    m = _DMY.match(value.strip())
+    m = DMY_DATE.match(value.strip())
     if not m:
         return None
     seps = re.findall(r"[/.\-]", value.strip()[: m.end("y")])
@@ -387,10 +387,10 @@ def detect_date(s: pd.Series, column: str, placeholders) -> tuple[str | None, st
     if vals.empty:
         return None, None, "empty"
     vals = vals.astype(str).str.strip()
-    iso = vals.str.match(_ISO)
+    iso = vals.str.match(ISO_DATE)
     if iso.all():
         return None, None, "ISO 8601"
-    dmy = vals[~iso].str.extract(_DMY)
+    dmy = vals[~iso].str.extract(DMY_DATE)
     if dmy["a"].notna().any() and not iso.any():  # judge the order on the dd/mm values; misfits are flagged later
         vals, iso, dmy = vals[dmy["a"].notna()], iso[dmy["a"].notna()], dmy[dmy["a"].notna()]
     if dmy["a"].isna().any():
