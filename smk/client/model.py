@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from smk.client.capabilities import table_summary
+from smk.errors import ConfigError
 from smk.io.config import ClientConfig
 from smk.io.ledger import Ledger
 
@@ -102,8 +104,6 @@ class Client:
         if self.config.period:
             return self.config.period
         if pd.isna(self.data_end):
-            from smk.errors import ConfigError
-
             raise ConfigError(f"{self.config.path}: the data has no dates, so there is no default month; "
                               "set `period: YYYY-MM` in client.yml (it only names the report folder).")
         end = self.data_end.tz_localize(None) if self.data_end.tzinfo else self.data_end
@@ -114,6 +114,4 @@ class Client:
 
     def summary(self) -> pd.DataFrame:
         """One row per table: rows in, kept, set aside, first and last date."""
-        from smk.client.capabilities import table_summary
-
         return table_summary(self)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import datetime as dt
-import os
 import re
 import types
 import typing

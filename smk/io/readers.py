@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from smk.errors import DataError
+from smk.io.parsing import arrow_text
 
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 DELIMITERS = ",;\t|"
@@ -168,8 +169,6 @@ class RawTable:
     def column(self, name: str) -> pd.Series:
         """One column as pandas (on a RangeIndex)."""
         if self.table is not None:
-            from smk.io.parsing import arrow_text
-
             return arrow_text(self._plain(self.table.column(name)))
         return self._frame[name]
 
@@ -327,7 +326,7 @@ def _has_data(ws) -> bool:
 
 def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
     import openpyxl
-    from openpyxl.utils import column_index_from_string, get_column_letter
+    from openpyxl.utils import column_index_from_string
     from openpyxl.utils.cell import coordinate_from_string
 
     try:
