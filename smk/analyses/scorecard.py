@@ -405,28 +405,58 @@ def _nice(x: float) -> float:
     return float(round(x)) if abs(x) >= 10 else round(x, 2)
 
 
-def _column_auc(s: pd.Series, y: np.ndarray, min_support: int = 1) -> float:
+@dataclass(frozen=True)
+class _Coded:
+    """A column as integer codes (one per distinct trimmed text value; -1: missing or blank) and the
+    values' labels: every per-value count of the guard is a ``np.bincount`` over the codes, so a
+    million leads cost one factorisation per column."""
+
+    codes: np.ndarray
+    labels: list[str]
+
+    @property
+    def known(self) -> np.ndarray:
+        return self.codes >= 0
+
+    def counts(self, weights=None) -> np.ndarray:
+        """Leads (or the sum of ``weights``) per value, in label order."""
+        k = self.known
+        w = None if weights is None else np.asarray(weights, dtype=float)[k]
+        return np.bincount(self.codes[k], weights=w, minlength=len(self.labels))
+
+
+def _coded(s: pd.Series) -> _Coded:
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    labels: dict[str, int] = {}
+    remap = np.empty(len(uniques) + 1, dtype=np.int64)
+    remap[-1] = -1  # the missing sentinel indexes the last slot
+    for i, u in enumerate(uniques):
+        text = str(u).strip()
+        remap[i] = -1 if text == "" else labels.setdefault(text, len(labels))
+    return _Coded(remap[codes], list(labels))
+
+
+def _column_auc(s: pd.Series, y: np.ndarray, min_support: int = 1, coded: _Coded | None = None) -> float:
     """Single-field AUC, oriented (max(AUC, 1 − AUC)): numbers as they are; categories scored by the
     in-sample close rate of their level (missing is a level; levels with fewer than ``min_support``
     leads pooled into one, so a free-text field does not look predictive by memorising its rows)."""
+    y = np.asarray(y, dtype=bool)
     if _is_number_dtype(s):
         v = pd.to_numeric(s, errors="coerce")
         v = v.fillna(v.min() - 1 if v.notna().any() else 0)
         a = auc_delong(y, v.to_numpy())["auc"]
     else:
-        lv = _levels(s)
-        if min_support > 1:
-            size = lv.map(lv.value_counts())
-            lv = lv.where(size >= min_support, "\x00small")
-        rate = pd.Series(y, index=s.index).groupby(lv).transform("mean")
-        a = auc_delong(y, rate.to_numpy())["auc"]
+        c = coded if coded is not None else _coded(s)
+        code = np.where(c.codes >= 0, c.codes, len(c.labels))  # missing: its own level
+        n = np.bincount(code, minlength=len(c.labels) + 1).astype(float)
+        k = np.bincount(code, weights=y.astype(float), minlength=len(c.labels) + 1)
+        small = n < min_support
+        if small.any():  # pooled
+            n = np.where(small, n[small].sum(), n)
+            k = np.where(small, k[small].sum(), k)
+        rate = np.divide(k, n, out=np.zeros_like(k), where=n > 0)
+        a = auc_delong(y, rate[code])["auc"]
     return float(max(a, 1 - a)) if not np.isnan(a) else float("nan")
-
-
-def _levels(s: pd.Series) -> pd.Series:
-    """Text levels of a column, missing and blank values as the level ``"\\x00missing"``."""
-    txt = s.astype("string").str.strip().fillna("")
-    return txt.where(txt != "", "\x00missing").astype(object)
 
 
 def _blank(s: pd.Series) -> np.ndarray:
@@ -478,7 +508,8 @@ def _naive(created: pd.Series) -> pd.Series:
     return created.dt.tz_localize(None) if getattr(created.dt, "tz", None) is not None else created
 
 
-def _calendar_evidence(s: pd.Series, col: str, created: pd.Series | None, min_support: int) -> dict | None:
+def _calendar_evidence(s: pd.Series, col: str, created: pd.Series | None, min_support: int,
+                       coded: _Coded | None = None) -> dict | None:
     """Why ``s`` is a date or a part of the calendar rather than a lead attribute, or None.
 
     - ``after_creation``: its values are dates or periods, and at least a fifth of them start after
@@ -489,38 +520,43 @@ def _calendar_evidence(s: pd.Series, col: str, created: pd.Series | None, min_su
     - ``calendar_creation``: its value follows the creation month: knowing the month a lead was
       created predicts the value (Goodman–Kruskal λ ≥ 0.9 over at least 3 months, 2 values of
       ``min_support`` leads), as a creation quarter exported under an unhelpful name would."""
-    known = ~_blank(s)
-    if known.sum() == 0:
+    text = not _is_number_dtype(s) and not pd.api.types.is_bool_dtype(s)
+    few = text or s.nunique(dropna=True) <= 60
+    c = coded if coded is not None else (_coded(s) if few else None)
+    if c is not None and not c.known.any():
         return None
-    if not _is_number_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        vals = s[known].astype(str).str.strip()
-        uniq = pd.Series(vals.unique())
-        if len(uniq) <= 5000:
-            parsed = {u: _date_value(u) for u in uniq}
-            dated = vals.map(lambda v: parsed[v] is not None)
-            if dated.mean() >= 0.9:
-                if created is not None:
-                    when = vals[dated.to_numpy()].map(parsed)
-                    born = _naive(created[known][dated.to_numpy()]).dt.normalize()
-                    ok = born.notna().to_numpy()
-                    after = (pd.to_datetime(when.to_numpy()[ok]) > born.to_numpy()[ok])
-                    if ok.sum() and after.mean() >= 0.2:
+    if text and len(c.labels) <= 5000:
+        starts = [_date_value(v) for v in c.labels]
+        counts = c.counts()
+        dated = np.array([v is not None for v in starts], dtype=bool)
+        if counts[dated].sum() >= 0.9 * counts.sum():
+            if created is not None:
+                when = np.array([v.value if v is not None else np.iinfo(np.int64).min for v in starts], dtype=np.int64)
+                born = _naive(created).dt.normalize()
+                ok = c.known & dated[np.maximum(c.codes, 0)] & born.notna().to_numpy()
+                if ok.any():
+                    after = when[c.codes[ok]] > born.to_numpy(dtype="datetime64[ns]")[ok].astype(np.int64)
+                    if after.mean() >= 0.2:
                         return {"reason": "after_creation", "n": int(ok.sum()), "k": int(after.sum()),
                                 "share": float(after.mean())}
-                return {"reason": "calendar_dates"}
-            if uniq.str.lower().isin(CALENDAR_NAMES).all():
-                return {"reason": "calendar_names"}
+            return {"reason": "calendar_dates"}
+        if all(v.lower() in CALENDAR_NAMES for v in c.labels):
+            return {"reason": "calendar_names"}
     if set(_key(col).split("_")) & CALENDAR_WORDS:
         return {"reason": "calendar_name"}
-    if created is not None and created.notna().sum() >= 3 * min_support:
-        lv = _levels(s)
-        counts = lv.value_counts()
-        if 2 <= len(counts) <= 60 and (counts >= min_support).sum() >= 2:
-            month = _naive(created).dt.to_period("M")
-            ok = month.notna().to_numpy()
-            if month[ok].nunique() >= 3:
-                tab = pd.crosstab(month[ok], lv[ok])
-                n, top = float(tab.to_numpy().sum()), float(tab.sum(axis=0).max())
+    if c is not None and created is not None and created.notna().sum() >= 3 * min_support:
+        code = np.where(c.codes >= 0, c.codes, len(c.labels))  # missing: a level too
+        n_levels = len(c.labels) + 1
+        sizes = np.bincount(code, minlength=n_levels)
+        if 2 <= (sizes > 0).sum() <= 60 and (sizes >= min_support).sum() >= 2:
+            born = _naive(created)
+            ok = born.notna().to_numpy()
+            month = (born.dt.year * 12 + born.dt.month).to_numpy()[ok].astype(np.int64)
+            month = month - month.min()
+            n_months = int(month.max()) + 1
+            if len(np.unique(month)) >= 3:
+                tab = np.bincount(month * n_levels + code[ok], minlength=n_months * n_levels).reshape(n_months, n_levels)
+                n, top = float(tab.sum()), float(tab.sum(axis=0).max())
                 lam = (float(tab.max(axis=1).sum()) - top) / (n - top) if n > top else 0.0
                 if lam >= 0.9:
                     return {"reason": "calendar_creation", "share": lam}
@@ -539,7 +575,9 @@ def _closed_evidence(s: pd.Series, status: np.ndarray, min_support: int) -> dict
     overall = float(closed.mean()) if len(closed) else float("nan")
     if not len(closed) or overall > 0.8 or (~closed).sum() < min_support:
         return None  # nearly every lead has an outcome: filled-after cannot be told apart
-    known = ~_blank(s)
+    text = not _is_number_dtype(s)
+    c = _coded(s) if text else None
+    known = c.known if c is not None else ~_blank(s)
     n_known, n_blank = int(known.sum()), int((~known).sum())
     if n_known >= min_support and n_blank >= min_support:
         ck, cu = float(closed[known].mean()), float(closed[~known].mean())
@@ -548,37 +586,40 @@ def _closed_evidence(s: pd.Series, status: np.ndarray, min_support: int) -> dict
             return {"reason": "post_outcome", **ev}
         if ck >= CLOSED_MOSTLY and ck - cu >= CLOSED_GAP_MOSTLY:
             return {"reason": "mostly_closed", **ev}
-    if not _is_number_dtype(s) and (status == "lost").any():
-        lv = _levels(s)
-        g = pd.DataFrame({"lv": lv.to_numpy(), "c": closed}).groupby("lv")["c"].agg(["size", "mean", "sum"])
-        g = g[(g["size"] >= min_support) & (g["mean"] >= CLOSED_ONLY) & (g.index != "\x00missing")]
-        if len(g) and overall <= 0.8:
-            top = g.sort_values(["size"], ascending=False).iloc[0]
-            return {"reason": "closed_level", "level": str(top.name), "n": int(top["size"]), "k": int(top["sum"]),
-                    "share": float(top["mean"])}
+    if c is not None and (status == "lost").any():
+        size, hit = c.counts(), c.counts(closed)
+        share = np.divide(hit, size, out=np.zeros_like(hit), where=size > 0)
+        cand = np.flatnonzero((size >= min_support) & (share >= CLOSED_ONLY))
+        if len(cand):
+            top = cand[np.argmax(size[cand])]
+            return {"reason": "closed_level", "level": c.labels[top], "n": int(size[top]), "k": int(hit[top]),
+                    "share": float(share[top])}
     return None
 
 
-def _level_evidence(s: pd.Series, y: np.ndarray, min_support: int) -> list[dict]:
+def _level_evidence(s: pd.Series, y: np.ndarray, min_support: int, coded: _Coded | None = None) -> list[dict]:
     """Values of a text field whose leads were all won (``separation``), almost all (``near_separation``,
     ≥ 98 %) or none where :data:`NO_WINS_EXPECTED` wins or more were expected (``no_wins``); values of
-    at least ``min_support`` leads, the largest first."""
+    at least ``min_support`` leads, the largest first ("no value" is a value: level None)."""
+    y = np.asarray(y, dtype=bool)
     if _is_number_dtype(s) or not len(y) or y.mean() >= 0.9:
         return []
     base = float(y.mean())
-    lv = _levels(s)
-    g = pd.DataFrame({"lv": lv.to_numpy(), "y": y}).groupby("lv")["y"].agg(["size", "mean", "sum"])
-    g = g[g["size"] >= min_support].sort_values("size", ascending=False, kind="stable")
+    c = coded if coded is not None else _coded(s)
+    code = np.where(c.codes >= 0, c.codes, len(c.labels))
+    size = np.bincount(code, minlength=len(c.labels) + 1)
+    wins = np.bincount(code, weights=y.astype(float), minlength=len(c.labels) + 1)
     out = []
-    for level, row in g.iterrows():
-        level = None if level == "\x00missing" else str(level)
-        ev = {"level": level, "n": int(row["size"]), "k": int(row["sum"]), "share": float(row["mean"])}
-        if row["mean"] == 1.0:
+    for i in sorted(np.flatnonzero(size >= min_support), key=lambda i: (-size[i], i)):
+        level = c.labels[i] if i < len(c.labels) else None
+        n, k = int(size[i]), int(round(wins[i]))
+        ev = {"level": level, "n": n, "k": k, "share": k / n}
+        if k == n:
             out.append({"reason": "separation", **ev})
-        elif row["mean"] >= 0.98:
+        elif k / n >= 0.98:
             out.append({"reason": "near_separation", **ev})
-        elif row["sum"] == 0 and row["size"] * base >= NO_WINS_EXPECTED:
-            out.append({"reason": "no_wins", **ev, "other": row["size"] * base})
+        elif k == 0 and n * base >= NO_WINS_EXPECTED:
+            out.append({"reason": "no_wins", **ev, "other": n * base})
     order = {"separation": 0, "near_separation": 1, "no_wins": 2}
     return sorted(out, key=lambda e: order[e["reason"]])
 
@@ -620,11 +661,14 @@ def leakage_guard(frame: pd.DataFrame, y, columns: list[str], *, exclude: list[s
             created = None
     excl = {_norm(e) for e in (exclude or [])}
     rows, aucs, open_cols = [], {}, []
+    coded: dict[str, _Coded] = {}
     for col in columns:
         s = frame[col]
         if pd.api.types.is_datetime64_any_dtype(s):
             continue
-        auc = _column_auc(s, y, min_support)
+        if not _is_number_dtype(s):
+            coded[col] = _coded(s)
+        auc = _column_auc(s, y, min_support, coded.get(col))
         aucs[col] = auc
         counter = col.startswith("n_")
         ev = None
@@ -642,11 +686,11 @@ def leakage_guard(frame: pd.DataFrame, y, columns: list[str], *, exclude: list[s
                 if ev is not None and ev["reason"] != "post_outcome":
                     ev = None  # doubtful only: reviewed below, once the clear cases are known
             if ev is None and not counter:
-                ev = _calendar_evidence(s, col, created, min_support)
+                ev = _calendar_evidence(s, col, created, min_support, coded.get(col))
             if ev is None and not np.isnan(auc) and auc >= auc_limit:
                 ev = {"reason": "auc"}
             if ev is None:
-                lev = _level_evidence(s, y, min_support)
+                lev = _level_evidence(s, y, min_support, coded.get(col))
                 if lev and lev[0]["reason"] == "separation":
                     ev = lev[0]
         if ev is not None:
@@ -666,7 +710,7 @@ def leakage_guard(frame: pd.DataFrame, y, columns: list[str], *, exclude: list[s
             if st is not None:
                 ev = _closed_evidence(status[col], st, min_support)
             if ev is None:
-                lev = _level_evidence(s, y, min_support)
+                lev = _level_evidence(s, y, min_support, coded.get(col))
                 ev = lev[0] if lev else None
         if ev is not None:
             rows.append({"feature": col, "action": "review", "auc": auc, **ev})
