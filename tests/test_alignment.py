@@ -131,7 +131,7 @@ def test_default_bank_has_the_demo_ids_and_their_words_in_both_languages():
         en, es = (view.question_text(NO_CLIENT_TEXTS, q, lang) for lang in ("en", "es"))
         assert len(en) > 20 and len(es) > 20 and en != es
     assert view.question_text(NO_CLIENT_TEXTS, "follow_up", "es") == (
-        "Ventas hace seguimiento de cada lead cualificado por marketing con rapidez y con suficientes intentos de contacto.")
+        "Ventas hace seguimiento de cada lead calificado por marketing con rapidez y con suficientes intentos de contacto.")
     # meetings_frequency and meetings_quality share a dimension: 10 dimensions for 11 questions
     dims = survey.dimensions(bank)
     assert len(dims) == 10
@@ -206,8 +206,8 @@ def test_client_questions_reach_the_report_in_the_report_language(tmp_path):
     res = al.analyse(client)
     assert res.priorities["dimension"].tolist() == ["partners"]
     for lang, label, statement, action, notebook in (
-            ("en", "Partners", "Partners get leads.", "pay partners on time", "04 Service level agreement"),
-            ("es", "Socios", "Los socios reciben leads.", "pagar a tiempo a los socios", "04 Acuerdo de nivel de servicio")):
+            ("en", "Partners", "Partners get leads.", "pay partners on time", "04 Service level agreement (SLA)"),
+            ("es", "Socios", "Los socios reciben leads.", "pagar a tiempo a los socios", "04 Acuerdo de nivel de servicios (ANS)")):
         q = view.question_frame(res, lang).set_index("question_id")
         assert (q.loc["partner_program", "dimension"], q.loc["partner_program", "text"]) == (label, statement)
         assert q.loc["partner_program", "answers"] == 6 and q.loc["partner_program", "mean"] == pytest.approx(1.5)
@@ -328,7 +328,8 @@ def test_score_table_by_hand_in_both_languages(hand_audit):
     assert en.loc["Follow-up"].tolist() == ["3.0", "4.3 [2.9, 5.0] (n=3)", "1.7 [1.0, 3.1] (n=3)", "3.0 – (n=1) ⚠"]
     assert en.loc["Lead quality", "marketing"] == "4.5 [1.0, 5.0] (n=2) ⚠"
     es = view.score_frame(hand_audit, "es").set_index("dimension")
-    assert es.loc["Seguimiento de leads"].tolist() == ["3,0", "4,3 [2,9, 5,0] (n=3)", "1,7 [1,0, 3,1] (n=3)", "3,0 – (n=1) ⚠"]
+    # a decimal comma: the two ends of an interval separated by a semicolon
+    assert es.loc["Seguimiento de leads"].tolist() == ["3,0", "4,3 [2,9; 5,0] (n=3)", "1,7 [1,0; 3,1] (n=3)", "3,0 – (n=1) ⚠"]
 
 
 def test_balanced_scores_and_gaps_by_hand(hand_audit):
@@ -471,18 +472,21 @@ def test_headlines_and_narrative(hand_audit, tmp_path):
     assert view.weakest_text(hand_audit, "en") == "The weakest dimension is follow-up (3.0/5)."
     assert view.weakest_text(hand_audit, "es") == "La dimensión más débil es «seguimiento de leads» (3,0/5)."
     assert view.largest_gap_text(hand_audit, "en") == (
-        "The largest perception gap is on follow-up: sales scores 4.3 and marketing 1.7 (2.7 points; q = 0.150); "
-        "the difference is not statistically significant.")
+        "The largest perception gap is on follow-up: sales scores 4.3 and marketing 1.7 (2.7 points), but with "
+        "these answers the difference could be chance.")
     assert view.largest_gap_text(hand_audit, "es") == (
         "La mayor brecha de percepción está en «seguimiento de leads»: ventas puntúa 4,3 y marketing 1,7 "
-        "(2,7 puntos; q = 0,150); la diferencia no es estadísticamente significativa.")
+        "(2,7 puntos), pero con estas respuestas la diferencia podría deberse al azar.")
 
 
 def test_gap_table_renders_with_catalogue_labels(hand_audit, tmp_path):
     ctx = ctx_for(make_client(HAND), "es", tmp_path)
     ctx.show(hand_audit, "gaps")
-    lines = ctx.shown[-1].text.splitlines()
-    assert lines[0] == ("Dimensión | Ventas | Marketing | Brecha (ventas − marketing) | valor p | valor q (BH) | "
+    # the statistics are named in the small method box under the table, not in the sentences
+    assert repr(ctx.shown[-1]).startswith("Método: Prueba U de Mann–Whitney con valor p exacto")
+    assert 'class="smk-note smk-method"' in ctx.shown[-1].html
+    lines = ctx.shown[-2].text.splitlines()
+    assert lines[0] == ("Dimensión | Ventas | Marketing | Brecha (ventas − marketing) | valor p | valor q | "
                         "Significativa | Precaución")
     assert len(lines) == 11  # every dimension of the questionnaire, answered or not
     assert lines[1] == "Reuniones | 2,8 (n=3) | 4,2 (n=3) | −1,3 | 0,100 | 0,150 | no | "
@@ -602,25 +606,25 @@ def test_data_evidence_by_hand():
         "mql_contacted": "40.0 % of MQLs at least 14 days old were never contacted (2 of 5)",
         "contacted_within_sla": "20.0 % of MQLs were first contacted within the SLA's 4 h",
         "hours_to_first_contact": "the median time from MQL to first contact is 6.0 h (SLA: 4 h)",
-        "mql_conversion": "25.0 % of MQLs at least 90 days old became customers vs 100.0 % of other leads "
+        "mql_conversion": "25.0 % of MQLs at least 90 days old became customers against 100.0 % of other leads "
                           "(MQLs convert 0.2× as often)",
         "sales_cycle": "the median sales cycle (lead created to customer) is 46 days (2 customers)",
         "mql_recorded": "60.0 % of leads have an MQL date",
         "source_recorded": "80.0 % of leads have a recorded source (channel)",
         "deals_linked": "75.0 % of deals are linked to the lead they came from",
-        "lead_volume": "2 leads a month in the last 3 complete months vs 2 in the 3 before (±0.0 %)",
+        "lead_volume": "2 leads a month in the last 3 complete months against 2 in the 3 before (0.0 %)",
     }
     assert facts["es"] == {
         "mql_contacted": "el 40,0 % de los MQL con al menos 14 días nunca fue contactado (2 de 5)",
-        "contacted_within_sla": "el 20,0 % de los MQL recibió el primer contacto dentro de las 4 h del SLA",
-        "hours_to_first_contact": "la mediana del tiempo desde MQL hasta el primer contacto es 6,0 h (SLA: 4 h)",
+        "contacted_within_sla": "el 20,0 % de los MQL recibió el primer contacto dentro de las 4 h del ANS",
+        "hours_to_first_contact": "la mediana del tiempo desde MQL hasta el primer contacto es 6,0 h (ANS: 4 h)",
         "mql_conversion": "el 25,0 % de los MQL con al menos 90 días se convirtió en cliente frente al 100,0 % del resto "
-                          "de leads (los MQL convierten 0,2 veces más)",
-        "sales_cycle": "la mediana del ciclo de venta (de lead creado a cliente) es de 46 días (2 clientes)",
+                          "de leads (multiplicador: los MQL convierten 0,2 veces lo que el resto)",
+        "sales_cycle": "la mediana del ciclo de ventas (de lead creado a cliente) es de 46 días (2 clientes)",
         "mql_recorded": "el 60,0 % de los leads tiene fecha de MQL",
         "source_recorded": "el 80,0 % de los leads tiene un origen (canal) registrado",
-        "deals_linked": "el 75,0 % de las oportunidades está vinculada al lead del que salió",
-        "lead_volume": "2 leads al mes en los últimos 3 meses completos frente a 2 en los 3 anteriores (±0,0 %)",
+        "deals_linked": "el 75,0 % de los negocios está vinculado al lead del que salió",
+        "lead_volume": "2 leads al mes en los últimos 3 meses completos frente a 2 en los 3 anteriores (0,0 %)",
     }
 
 
@@ -656,7 +660,7 @@ def test_evidence_sentences_confirm_and_contradict(tmp_path):
     # closed_loop has no survey answer in HAND -> 'no_survey'
     assert ev.loc["deals_linked", "relation"] == "no_survey"
     row = a.evidence.set_index("indicator", drop=False).loc["deals_linked"]
-    assert view.evidence_sentence(a, row, "es") == "El 75,0 % de las oportunidades está vinculada al lead del que salió."
+    assert view.evidence_sentence(a, row, "es") == "El 75,0 % de los negocios está vinculado al lead del que salió."
     # 6 weak indicators -> the level drops one: S = 3.1667 -> 3, minus 1 -> 2
     assert a.verdict.level == 2 and a.verdict.step_codes() == ["mean", "weak_evidence"]
     assert view.step_text(a, a.verdict.steps[1], "steps", "en") == (
@@ -673,7 +677,8 @@ def test_evidence_sentences_confirm_and_contradict(tmp_path):
         "Sales rates follow-up 4.3/5, but 40.0 % of MQLs at least 14 days old were never contacted (2 of 5)."]
     assert en.loc["Median sales cycle", "value"] == "46 days"
     es = view.evidence_frame(a, "es").set_index("indicator")
-    assert es.loc["Mediana del ciclo de venta", "value"] == "46 días"
+    assert es.loc["Mediana del ciclo de ventas", "value"] == "46 días"
+    assert es.loc["MQL contactados alguna vez", "value"] == "60,0 % [23,1 %; 88,2 %]"
     assert es.loc["Mediana hasta el primer contacto", "relation"] == "contradice la encuesta"
 
 
@@ -823,7 +828,11 @@ def test_form_section_shows_nothing_outside_jupyterlab(hand_audit, tmp_path):
     assert ctx.shown == []
     live = ctx_for(client, "en", tmp_path, interactive=True)
     live.show(hand_audit, "form")
-    assert len(live.shown) == 1 and live.shown[0].children[-2].description == "Save answers"
+    # the consultant's tool under its own heading and intro, in JupyterLab only
+    assert [repr(x) for x in live.shown[:2]] == ["Run the questionnaire live", (
+        "In JupyterLab, the form below lets a consultant collect answers in a workshop; each Save appends them to "
+        "the client's survey file. Re-run the notebook to include them. (Not shown in reports.)")]
+    assert len(live.shown) == 3 and live.shown[2].children[-2].description == "Save answers"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -865,7 +874,7 @@ def test_demo_planted_weaknesses_are_priorities(demo_audit):
     assert view.fact_text(row["fact"], row["params"], "en") == (
         "67.8 % of MQLs were first contacted within the SLA's 4 h; team Cobalt: 18.5 %")
     assert view.fact_text(row["fact"], row["params"], "es") == (
-        "el 67,8 % de los MQL recibió el primer contacto dentro de las 4 h del SLA; equipo Cobalt: 18,5 %")
+        "el 67,8 % de los MQL recibió el primer contacto dentro de las 4 h del ANS; equipo Cobalt: 18,5 %")
     # the planted bad answers are in the ledger (out of range by the loader or here; unknown question here)
     led = client.ledger.set_aside("survey")
     assert {"out_of_range", "unknown_question"} <= set(led["reason"])
@@ -895,15 +904,21 @@ def test_every_notebook_section_renders_on_the_demo(demo_audit, lang, tmp_path):
         ctx.show(a, name)
     matplotlib.pyplot.close("all")
     texts_shown = [repr(x) for x in ctx.shown if hasattr(x, "html")]
-    assert len(ctx.shown) == 10  # verdict box + sentence, 7 tables/paragraphs, the chart; no form in a report
+    # verdict box + sentence, 7 tables/paragraphs, the chart, the method boxes of scores, gaps and evidence;
+    # no form and no note for the analyst in a report
+    assert len(ctx.shown) == 13
+    methods = [repr(x) for x in ctx.shown if 'class="smk-note smk-method"' in getattr(x, "html", "")]
+    assert [m.split(":")[0] for m in methods] == [{"en": "Method", "es": "Método"}[lang]] * 3
+    assert not [x for x in ctx.shown if "smk-analyst" in getattr(x, "html", "")]
     assert texts_shown[0].startswith({"en": "Maturity level 3 of 5: Cooperating (",
                                       "es": "Nivel de madurez 3 de 5: Cooperando ("}[lang])
     assert texts_shown[1] == {
         "en": "The weakest dimension is service level agreement (1.6/5). The largest perception gap is on lead quality: "
-              "marketing scores 4.3 and sales 1.7 (2.6 points; q = 0.012); the difference is statistically significant.",
-        "es": "La dimensión más débil es «acuerdo de nivel de servicio (SLA)» (1,6/5). La mayor brecha de percepción "
-              "está en «calidad de los leads»: marketing puntúa 4,3 y ventas 1,7 (2,6 puntos; q = 0,012); la "
-              "diferencia es estadísticamente significativa."}[lang]
+              "marketing scores 4.3 and sales 1.7 (2.6 points): the two teams really do see it differently (a "
+              "difference this large is not chance).",
+        "es": "La dimensión más débil es «acuerdo de nivel de servicios (ANS)» (1,6/5). La mayor brecha de percepción "
+              "está en «calidad de los leads»: marketing puntúa 4,3 y ventas 1,7 (2,6 puntos): los dos equipos lo ven "
+              "de verdad de forma distinta (una diferencia así no se explica por azar)."}[lang]
     assert texts_shown[3] == {
         "en": "16 people answered (sales 7, marketing 6, management 3); 175 valid answers.",
         "es": "16 personas respondieron (ventas 7, marketing 6, dirección 3); 175 respuestas válidas."}[lang]
@@ -911,7 +926,7 @@ def test_every_notebook_section_renders_on_the_demo(demo_audit, lang, tmp_path):
         "en": "1 | Follow-up | scores 1.8/5; sales rates it 1.7 points higher than marketing; 67.8 % of MQLs were "
               "first contacted within the SLA's 4 h; team Cobalt: 18.5 % | set how fast",
         "es": "1 | Seguimiento de leads | puntúa 1,8/5; ventas la puntúa 1,7 puntos más que marketing; el 67,8 % de "
-              "los MQL recibió el primer contacto dentro de las 4 h del SLA; equipo Cobalt: 18,5 % | fijar con qué"}[lang])
+              "los MQL recibió el primer contacto dentro de las 4 h del ANS; equipo Cobalt: 18,5 % | fijar con qué"}[lang])
     assert texts_shown[4].splitlines()[1:] == {
         "en": ["14 | Score | 7 | value out of the allowed range", "35 | Question | favourite_colour | question id not in the question bank"],
         "es": ["14 | Score | 7 | valor fuera del rango permitido", "35 | Question | favourite_colour | pregunta desconocida en el banco de preguntas"]}[lang]

@@ -19,7 +19,7 @@ from smk.analyses.alignment import AlignmentResult, Step
 from smk.errors import ConfigError
 from smk.io.schema import SURVEY_TEAMS
 from smk.io.survey import save_answers
-from smk.views import fmt, theme
+from smk.views import fmt, labels, theme
 from smk.views.html import Html, render_string, text_html
 from smk.views.registry import section
 
@@ -66,12 +66,7 @@ def sentence_start(text: str) -> str:
 
 def signed(x: float, lang: str, decimals: int = 1) -> str:
     """A signed score difference: ``+1.7``, ``−2.6``, ``0.0`` (no ``-0.0``)."""
-    if pd.isna(x):
-        return fmt.MISSING
-    r = round(float(x), decimals)
-    if r == 0:
-        return fmt.number(0, lang, decimals)
-    return ("+" if r > 0 else "−") + fmt.number(abs(r), lang, decimals)
+    return fmt.signed_number(x, lang, decimals)
 
 
 def score(x: float, lang: str, decimals: int = 1) -> str:
@@ -160,7 +155,7 @@ def largest_gap_text(res: AlignmentResult, lang: str) -> str:
                    dimension=mid_sentence(dimension_label(res, g["dimension"], lang)),
                    high_team=texts.t(f"alignment.teams.{hi}", lang), high=score(g[hi], lang),
                    low_team=texts.t(f"alignment.teams.{lo}", lang), low=score(g[lo], lang),
-                   gap=score(abs(g["gap"]), lang), q=fmt.number(g["qvalue"], lang, 3))
+                   gap=score(abs(g["gap"]), lang), q=fmt.pvalue(g["qvalue"], lang))
 
 
 def respondents_text(res: AlignmentResult, lang: str) -> str:
@@ -213,7 +208,8 @@ def gap_frame(res: AlignmentResult, lang: str) -> pd.DataFrame:
             "sales": texts.t("alignment.gaps.team_cell", lang, mean=score(g["sales"], lang), n=int(g["n_sales"])),
             "marketing": texts.t("alignment.gaps.team_cell", lang, mean=score(g["marketing"], lang), n=int(g["n_marketing"])),
             "gap": signed(g["gap"], lang),
-            "pvalue": g["pvalue"], "qvalue": g["qvalue"], "significant": bool(g["significant"]),
+            "pvalue": fmt.pvalue(g["pvalue"], lang), "qvalue": fmt.pvalue(g["qvalue"], lang),
+            "significant": bool(g["significant"]),
             "caution": texts.t("alignment.gaps.few", lang) if g["caution"] else "",
         })
     return pd.DataFrame(rows, columns=["dimension", "sales", "marketing", "gap", "pvalue", "qvalue", "significant", "caution"])
@@ -307,6 +303,7 @@ def plot_dimension_scores(res: AlignmentResult, lang: str, ax=None):
     ax.set_title(texts.t("alignment.scores.chart.title", lang), pad=28)
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=max(len(teams), 1), frameon=False,
               borderaxespad=0.2)
+    theme.localize(ax, lang)
     return ax
 
 
@@ -399,31 +396,35 @@ def score_chart(res: AlignmentResult, ctx, **options):
 
 @section(AlignmentResult, "scores")
 def scores(res: AlignmentResult, ctx, **options) -> list:
-    return [ctx.table(score_frame(res, ctx.lang), labels="alignment.columns")]
+    return [ctx.table(score_frame(res, ctx.lang), labels="alignment.columns"), labels.method_note(ctx, "alignment.scores.method")]
 
 
 @section(AlignmentResult, "gaps")
 def gaps(res: AlignmentResult, ctx, **options) -> list:
-    return [ctx.table(gap_frame(res, ctx.lang), formats={"pvalue": "number:3", "qvalue": "number:3", "significant": "bool"},
-                      labels="alignment.columns")]
+    return [ctx.table(gap_frame(res, ctx.lang), formats={"pvalue": "text", "qvalue": "text", "significant": "bool"},
+                      labels="alignment.columns"), labels.method_note(ctx, "alignment.gaps.method")]
 
 
 @section(AlignmentResult, "evidence")
 def evidence(res: AlignmentResult, ctx, **options) -> list:
-    return [ctx.table(evidence_frame(res, ctx.lang), labels="alignment.columns")]
+    return [ctx.table(evidence_frame(res, ctx.lang), labels="alignment.columns"), labels.method_note(ctx, "alignment.evidence.method")]
 
 
 @section(AlignmentResult, "questions")
 def questions(res: AlignmentResult, ctx, **options) -> list:
-    return [ctx.table(question_frame(res, ctx.lang), formats={"mean": "number:1"}, labels="alignment.columns")]
+    shown = question_frame(res, ctx.lang).drop(columns=["question_id"])  # an internal id: the analyst's view only
+    return [ctx.table(shown, formats={"mean": "number:1"}, labels="alignment.columns"),
+            *labels.analyst_note(ctx, "alignment.questionnaire.analyst")]
 
 
 @section(AlignmentResult, "form")
 def form(res: AlignmentResult, ctx, **options):
-    """The live questionnaire; nothing outside JupyterLab (reports, papermill, nbval)."""
+    """The live questionnaire, under its heading and intro; nothing outside JupyterLab (reports,
+    papermill, nbval): it is the consultant's tool, not the client's text."""
     if not ctx.interactive:
         return None
-    return questionnaire_form(res, ctx.client, ctx.lang, **options)
+    return [text_html(ctx.text("alignment.live.title"), tag="h2"), ctx.para("alignment.live.intro"),
+            questionnaire_form(res, ctx.client, ctx.lang, **options)]
 
 
 __all__ = [
