@@ -548,7 +548,7 @@ def test_window_basis():
 def test_data_notes_texts():
     res = A.analyse(counters_client(), rep_hourly_cost=60, attempts_per_hour=6)
     assert V.data_text(res, "en") == (
-        "Only per-lead attempt counts are available (no attempts log): the seed's method runs; the per-attempt "
+        "Only per-lead attempt counts are available (no attempts log): the guide's method runs; the per-attempt "
         "sale probability assumes the counter includes the successful attempt and that calling stopped at the "
         "sale; connect rates per attempt and the cadence (D) need the log with dates and outcomes. No "
         "first-attempt times: speed to lead needs the attempts log (or a first-contact date per lead).")
@@ -559,7 +559,7 @@ def test_data_notes_texts():
         "registro con fechas y resultados. Sin la hora del primer intento: la velocidad de respuesta necesita el "
         "registro de intentos (o una fecha de primer contacto por lead).")
     assert texts.t("attempts.data.none", "en") == (
-        "The data has no contact attempts (no attempts log and no n_attempts counter): this analysis cannot run.")
+        "The data has no contact attempts (no attempts log and no number of attempts per lead): this analysis cannot run.")
     assert texts.t("attempts.data.no_outcome", "es") == (
         "El registro de intentos no tiene resultado: no hay tasas de contacto por intento; la venta se atribuye "
         "al último intento antes del cierre.")
@@ -572,8 +572,8 @@ def test_counters_evidence_and_sentences_both_languages():
     assert V.evidence(rec, "en", "USD") == {
         "attempts": "K = 3: attempt 3 still brings $100 of expected revenue (P(sale at attempt 3) 5.00 % among "
                     "leads not reached before × $2,000 per customer) against $10.00 per attempt, and no later "
-                    "attempt with enough leads pays; the 95 % interval bounds give 3 attempts, and a bootstrap "
-                    "over leads gives 3.",
+                    "attempt with enough leads pays; the 95 % interval bounds give 3 attempts, and redoing the "
+                    "calculation on samples of the leads gives 3 attempts.",
         "first_contact_hours": "H = 4 h: kept from the current SLA (the data has no first-attempt times).",
         "within_days": "D = 14 days: kept from the current SLA (this needs the attempts log with dates).",
     }
@@ -581,7 +581,7 @@ def test_counters_evidence_and_sentences_both_languages():
         "attempts": "K = 3: el intento 3 todavía aporta $100 de ingreso esperado (P(venta en el intento 3) 5,00 % "
                     "entre los leads no contactados antes × $2.000 por cliente) frente a $10,00 por intento, y "
                     "ningún intento posterior con suficientes leads se paga; los límites de los intervalos del "
-                    "95 % dan 3 intentos, y un bootstrap sobre los leads da 3.",
+                    "95 % dan 3 intentos, y al repetir el cálculo con muestras de los leads el resultado es 3 intentos.",
         "first_contact_hours": "H = 4 h: se mantiene el ANS actual (los datos no tienen la hora del primer intento).",
         "within_days": "D = 14 días: se mantiene el ANS actual (hace falta el registro de intentos con fechas).",
     }
@@ -610,14 +610,14 @@ def test_demo_sentences_both_languages(demo):
     cur = client.config.currency
     assert V.value_text(res, "en", cur) == (
         "Recommended: 8 attempts. Attempt 8 is the last whose expected value (€102) exceeds its cost (€6.67). "
-        "Using the 95 % interval bounds instead of the estimate gives 8–11 attempts; a bootstrap over leads "
-        "(50 resamples, seed 0) gives 8 (90 % range).")
+        "The uncertainty of the data moves the number little: the 95 % interval bounds give 8–11 attempts, and "
+        "redoing the calculation on samples of the leads gives 8 attempts.")
     assert V.value_text(res, "es", cur) == (
         "Recomendado: 8 intentos. El intento 8 es el último cuyo valor esperado (€102) supera su costo (€6,67). "
-        "Con los límites de los intervalos del 95 % en lugar de la estimación salen 8–11 intentos; un bootstrap "
-        "sobre los leads (50 remuestreos, semilla 0) da 8 (rango del 90 %).")
+        "Con el margen de incertidumbre de los datos la cifra se mueve poco: con los extremos de los intervalos del "
+        "95 % salen 8–11 intentos, y al repetir el cálculo con muestras de los leads el resultado es 8 intentos.")
     assert V.naive_text(res, "en", cur).startswith(
-        "Cost per attempt: €6.67 = €40.00 ÷ 6.0 (rep hourly cost ÷ attempts per hour). The seed's profitability "
+        "Cost per attempt: €6.67 = €40.00 ÷ 6.0 (rep hourly cost ÷ attempts per hour). The guide's profitability "
         "line levels off at 5 attempts (from there on it stays within 10 % of its range). Read literally,")
     assert V.naive_text(res, "es", cur).startswith(
         "Costo por intento: €6,67 = €40,00 ÷ 6,0 (costo por hora del vendedor ÷ intentos por hora). La línea de "
@@ -626,8 +626,8 @@ def test_demo_sentences_both_languages(demo):
         "Leads first attempted < 5 min after reaching sales closed at 11.8 % [7.6 %, 17.9 %]; those attempted "
         "> 24 h at 1.4 % [0.4 %, 5.0 %]. The longest delay not clearly worse than the fastest is 4 h.")
     assert V.speed_text(res, "es") == (
-        "Los leads con el primer intento < 5 min tras llegar a ventas cerraron un 11,8 % [7,6 %, 17,9 %]; los "
-        "contactados > 24 h, un 1,4 % [0,4 %, 5,0 %]. El mayor retraso no claramente peor que el más rápido es 4 h.")
+        "Los leads con el primer intento < 5 min tras llegar a ventas cerraron un 11,8 % [7,6 %; 17,9 %]; los "
+        "contactados > 24 h, un 1,4 % [0,4 %; 5,0 %]. El mayor retraso no claramente peor que el más rápido es 4 h.")
     assert V.cadence_text(res, "en") == (
         "90 % of the 1,156 successful attempts among the first 8 happened within 8 days of the lead reaching "
         "sales: D = 8.")
@@ -635,11 +635,15 @@ def test_demo_sentences_both_languages(demo):
         "El 90 % de los 1.156 intentos exitosos entre los primeros 8 ocurrió en un plazo de 8 días desde la "
         "llegada del lead a ventas: D = 8.")
     assert V.by_type_text(res, "en").startswith(
-        "Recommended attempts per lead type (checklist: 6; demo_request: 8; ebook: 8; free_trial: 7; newsletter: 5; "
-        "webinar: 7). Each type uses its own revenue per customer;")
+        "Recommended attempts per lead type (Checklist: 6; Demo request: 8; Ebook: 8; Free trial: 7; Newsletter: 5; "
+        "Webinar: 7). Each type uses its own revenue per customer;")
+    # lead types as labels in the report's language, never as codes
+    assert V.by_type_text(res, "es", client).startswith(
+        "Intentos recomendados por tipo de lead (Lista de verificación: 6; Solicitud de demo: 8; Ebook: 8; "
+        "Prueba gratuita: 7; Boletín: 5; Webinar: 7).")
     ev = V.evidence(res.recommendation, "es", cur)
-    assert ev["attempts"].endswith("los límites de los intervalos del 95 % dan 8–11 intentos, y un bootstrap sobre "
-                                   "los leads da 8.")
+    assert ev["attempts"].endswith("los límites de los intervalos del 95 % dan 8–11 intentos, y al repetir el cálculo "
+                                   "con muestras de los leads el resultado es 8 intentos.")
     assert ev["first_contact_hours"] == (
         "H = 4 h: el mayor retraso del primer intento cuya tasa de cierre no es claramente inferior a la de los "
         "leads contactados más rápido (< 5 min 11,8 %; 5–30 min 7,6 %; 30 min–4 h 6,0 %; 4–24 h 3,2 %; > 24 h "
@@ -660,8 +664,10 @@ def test_every_branch_reads_right():
                               attempts_bootstrap=(1, 2))
     assert V.sla_line(one, "en") == "First attempt within 30 min, 1 attempt within 1 day."
     assert V.sla_line(one, "es") == "Primer intento en menos de 30 min, 1 intento en 1 día."
-    assert "the 95 % interval bounds give 1 attempt, and a bootstrap over leads gives 1–2." in V.evidence(one, "en", "USD")["attempts"]
-    assert "dan 1 intento, y un bootstrap sobre los leads da 1–2." in V.evidence(one, "es", "USD")["attempts"]
+    assert ("the 95 % interval bounds give 1 attempt, and redoing the calculation on samples of the leads gives "
+            "1–2 attempts.") in V.evidence(one, "en", "USD")["attempts"]
+    assert ("dan 1 intento, y al repetir el cálculo con muestras de los leads el resultado es 1–2 intentos."
+            in V.evidence(one, "es", "USD")["attempts"])
     kept = dataclasses.replace(one, basis={"first_contact_hours": "no_clear_drop", "within_days": "no_successes"})
     assert V.evidence(kept, "en", "USD")["first_contact_hours"] == (
         "H = 30 min: kept from the current SLA (no delay to the first attempt closes clearly worse than the fastest).")
@@ -702,7 +708,10 @@ def test_sections_and_headlines_through_the_context(demo, tmp_path):
         assert repr(table).splitlines()[0] == {"en": "SLA element | Recommended | Evidence",
                                                "es": "Elemento del ANS | Recomendado | Evidencia"}[lang]
         ctx.show(res, "speed")
-        assert repr(ctx.shown[-1]) == {"en": "Note: This is observational: leads answered fast may differ from the others "
+        # the statistics in the small method box last; no note for the analyst in a report
+        assert repr(ctx.shown[-1]) == {"en": "Method: Wilson 95 % intervals for the close rates.",
+                                       "es": "Método: Intervalos de Wilson del 95 % para las tasas de cierre."}[lang]
+        assert repr(ctx.shown[-2]) == {"en": "Note: This is observational: leads answered fast may differ from the others "
                                              "(hotter leads, better-staffed hours, better teams), so the gap shows an "
                                              "association, not exactly what answering faster would gain. Test it with "
                                              "a pilot before promising it.",
@@ -736,7 +745,7 @@ def test_missing_sections_say_why(tmp_path):
         ctx0.show(r0, name)
     assert len(ctx0.shown) == 1
     assert repr(ctx0.shown[0]).startswith("Not enough data: The data has no contact attempts (no attempts log and "
-                                          "no n_attempts counter): this analysis cannot run.")
+                                          "no number of attempts per lead): this analysis cannot run.")
 
 
 def test_cost_sliders_move_the_recommendation(demo):

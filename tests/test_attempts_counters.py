@@ -317,7 +317,7 @@ def test_value_per_customer_read_from_client_config(tmp_path):
 # the words, both languages
 # --------------------------------------------------------------------------------------------
 DATA_EN = (
-    "Only per-lead attempt counts are available (no attempts log): the seed's method runs; the per-attempt sale "
+    "Only per-lead attempt counts are available (no attempts log): the guide's method runs; the per-attempt sale "
     "probability assumes the counter includes the successful attempt and that calling stopped at the sale; "
     "connect rates per attempt and the cadence (D) need the log with dates and outcomes. The export has no "
     "dates: every lead counts with its outcome as exported (a finished campaign; leads still being worked "
@@ -355,7 +355,7 @@ def test_sections_without_a_value_en(campaign):
         "4 | 4 | 1 | 25.0 % | [4.6 %, 69.9 %] | yes",
         "5 | 2 | 0 | 0.0 % | [0.0 %, 65.8 %] | yes"]
     assert naive_txt == (
-        "No customer can be valued (no revenue in the data and no costs.value_per_customer in client.yml), so "
+        "No customer can be valued (no revenue in the data and no value per customer was set), so "
         "the guide's cost and profitability columns cannot be computed: the table and the chart show the close "
         "rate of each group with its 95 % interval. Read it with care: it is biased (next section).")
     _fig, compare = shown(res, client, folder, "en", "compare")
@@ -376,7 +376,7 @@ def test_sections_without_a_value_en(campaign):
         "5 | 2 | 0 | 0.00 % | [0.00 %, 65.76 %] | yes"]
     assert caution == CAUTION["en"]
     assert value_txt == (
-        "No customer can be valued (no revenue in the export and no costs.value_per_customer in client.yml): an "
+        "No customer can be valued (no revenue in the export and no value per customer was set): an "
         "attempt cannot be priced against its cost, so the table shows the sale probability of each attempt and "
         "the cap below chooses the number of attempts.")
     intro, t_cap, _fig, cap_txt = shown(res, client, folder, "en", "cap")
@@ -389,7 +389,7 @@ def test_sections_without_a_value_en(campaign):
         "4 | 9 | 100.0 % | 68 | 2 | 2.9 %",
         "5 | 9 | 100.0 % | 70 | 0 | 0.0 %"]
     assert cap_txt == (
-        "No customer can be valued (no revenue in the export and no costs.value_per_customer in client.yml), so an "
+        "No customer can be valued (no revenue in the export and no value per customer was set), so an "
         "attempt cannot be priced against its cost: the recommended cap is the smallest that keeps at least 90 % "
         "of the sales, 4 attempts. A cap at 4 attempts keeps 100.0 % of the sales (9 of 9) and saves 2.9 % of the "
         "calls (2 of 70). The attempts beyond it brought no sale in 2 calls.")
@@ -418,10 +418,10 @@ def test_sections_without_a_value_es(campaign):
     data, t_naive, _fig, naive_txt = shown(res, client, folder, "es", "data", "naive")
     assert data == DATA_ES
     assert t_naive.splitlines()[:2] == ["Intentos | Leads | Clientes | Tasa de cierre | IC 95 % | Muy pequeño para juzgar",
-                                        "1 | 10 | 4 | 40,0 % | [16,8 %, 68,7 %] | no"]
+                                        "1 | 10 | 4 | 40,0 % | [16,8 %; 68,7 %] | no"]
     assert naive_txt == (
-        "No es posible valorar a un cliente (los datos no tienen ingresos y client.yml no tiene "
-        "costs.value_per_customer), así que las columnas de costo y rentabilidad de la guía no pueden calcularse: "
+        "No es posible valorar a un cliente (los datos no tienen ingresos y no se fijó un valor por cliente), "
+        "así que las columnas de costo y rentabilidad de la guía no pueden calcularse: "
         "la tabla y el gráfico muestran la tasa de cierre de cada grupo con su intervalo del 95 %. Léala con "
         "cuidado: está sesgada (siguiente sección).")
     _fig, compare = shown(res, client, folder, "es", "compare")
@@ -434,16 +434,16 @@ def test_sections_without_a_value_es(campaign):
     _t, caution, value_txt = shown(res, client, folder, "es", "value")
     assert caution == CAUTION["es"]
     assert value_txt == (
-        "No es posible valorar a un cliente (la exportación no tiene ingresos y client.yml no tiene "
-        "costs.value_per_customer): un intento no puede compararse con su costo, así que la tabla muestra la "
+        "No es posible valorar a un cliente (la exportación no tiene ingresos y no se fijó un valor por cliente): "
+        "un intento no puede compararse con su costo, así que la tabla muestra la "
         "probabilidad de venta de cada intento y el tope de más abajo elige el número de intentos.")
     _intro, t_cap, _fig, cap_txt = shown(res, client, folder, "es", "cap")
     assert t_cap.splitlines()[0] == ("Tope (intentos) | Ventas conservadas | % de ventas conservadas | Llamadas con el tope | "
                                      "Llamadas ahorradas | % de llamadas ahorradas")
     assert t_cap.splitlines()[3] == "3 | 8 | 88,9 % | 62 | 8 | 11,4 %"
     assert cap_txt == (
-        "No es posible valorar a un cliente (la exportación no tiene ingresos y client.yml no tiene "
-        "costs.value_per_customer), así que un intento no puede compararse con su costo: el tope recomendado es "
+        "No es posible valorar a un cliente (la exportación no tiene ingresos y no se fijó un valor por cliente), "
+        "así que un intento no puede compararse con su costo: el tope recomendado es "
         "el más bajo que conserva al menos el 90 % de las ventas, 4 intentos. Un tope de 4 intentos conserva el "
         "100,0 % de las ventas (9 de 9) y ahorra el 2,9 % de las llamadas (2 de 70). Los intentos posteriores no "
         "trajeron ninguna venta en 2 llamadas.")
@@ -472,14 +472,23 @@ def test_sections_with_amounts_both_languages(campaign_money):
     folder, client, res = campaign_money
     _t, _fig, naive_en = shown(res, client, folder, "en", "naive")
     assert naive_en.startswith(
-        "Cost per attempt: $30.00 = $60.00 ÷ 2.0 (rep hourly cost ÷ attempts per hour). The seed's profitability "
+        "Cost per attempt: $30.00 = $60.00 ÷ 2.0 (rep hourly cost ÷ attempts per hour). The guide's profitability "
         "line levels off at 2 attempts (from there on it stays within 10 % of its range).")
-    _t, _fig, caution, value_en = shown(res, client, folder, "en", "value")
+    _t, _fig, caution, value_en, method_en = shown(res, client, folder, "en", "value")
     assert caution == CAUTION["en"]
     assert value_en == (
-        "Recommended: 2 attempts. Attempt 2 is the last whose expected value ($45) exceeds its cost ($30.00). Using "
-        "the 95 % interval bounds instead of the estimate gives 0–3 attempts; a bootstrap over leads (200 "
-        "resamples, seed 0) gives 1–4 (90 % range).")
+        "Recommended: 2 attempts. Attempt 2 is the last whose expected value ($45) exceeds its cost ($30.00). The "
+        "uncertainty of the data moves the number little: the 95 % interval bounds give 0–3 attempts, and redoing "
+        "the calculation on samples of the leads gives 1–4 attempts.")
+    # the resampling's figures (200 resamples, seed 0, 90 % range) in the method box, not in the sentence
+    assert method_en == (
+        "Method: Samples of the leads: a bootstrap with 200 resamples (seed 0); the 90 % range of the recommended "
+        "numbers is given. Per-attempt probabilities: a life table (discrete-time hazard) with Wilson 95 % "
+        "intervals.")
+    assert shown(res, client, folder, "es", "value")[-1] == (
+        "Método: Muestras de los leads: bootstrap con 200 remuestreos (semilla 0); se da el rango del 90 % de los "
+        "números recomendados. Probabilidades por intento: tabla de vida (riesgo en tiempo discreto) con "
+        "intervalos de Wilson del 95 %.")
     cap = {"en": "The recommendation above is 2 attempts (the last whose expected value exceeds its cost). The "
                  "smallest cap that keeps at least 90 % of the sales is 4 attempts. A cap at 2 attempts keeps 77.8 % "
                  "of the sales (7 of 9) and saves 28.6 % of the calls (20 of 70). The attempts beyond it brought 2 "
@@ -492,13 +501,14 @@ def test_sections_with_amounts_both_languages(campaign_money):
     k_row = {"en": "Attempts per lead | 2 | K = 2: attempt 2 still brings $45 of expected revenue (P(sale at "
                    "attempt 2) 15.00 % among leads not reached before × $300 per customer) against $30.00 per "
                    "attempt, and no later attempt with enough leads pays; the 95 % interval bounds give 0–3 "
-                   "attempts, and a bootstrap over leads gives 1–4. Capping at 2 keeps 77.8 % of the sales and "
-                   "saves 28.6 % of the calls.",
+                   "attempts, and redoing the calculation on samples of the leads gives 1–4 attempts. Capping at 2 "
+                   "keeps 77.8 % of the sales and saves 28.6 % of the calls.",
              "es": "Intentos por lead | 2 | K = 2: el intento 2 todavía aporta $45 de ingreso esperado (P(venta en "
                    "el intento 2) 15,00 % entre los leads no contactados antes × $300 por cliente) frente a $30,00 "
                    "por intento, y ningún intento posterior con suficientes leads se paga; los límites de los "
-                   "intervalos del 95 % dan 0–3 intentos, y un bootstrap sobre los leads da 1–4. Un tope de 2 "
-                   "conserva el 77,8 % de las ventas y ahorra el 28,6 % de las llamadas."}
+                   "intervalos del 95 % dan 0–3 intentos, y al repetir el cálculo con muestras de los leads el "
+                   "resultado es 1–4 intentos. Un tope de 2 conserva el 77,8 % de las ventas y ahorra el 28,6 % de "
+                   "las llamadas."}
     # no lead type column: one "type", which is the company-wide line itself, so no line per type
     assert res.by_type_recommended == {} and len(res.by_type) == 0
     for lang in ("en", "es"):
@@ -512,11 +522,11 @@ def test_value_per_customer_is_said(campaign):
     folder, client, _ = campaign
     res = A.analyse(client, value_per_customer=300)
     assert shown(res, client, folder, "en", "naive")[0] == (
-        "The data has no revenue: every customer is valued at $300 (client.yml costs.value_per_customer) in this "
-        "page's money figures.")
+        "The data has no revenue: every customer is valued at $300 in this page's money figures, the value per "
+        "customer agreed for this analysis.")
     assert shown(res, client, folder, "es", "naive")[0] == (
-        "Los datos no tienen ingresos: en las cifras de dinero de esta página cada cliente se valora en $300 "
-        "(client.yml costs.value_per_customer).")
+        "Los datos no tienen ingresos: en las cifras de dinero de esta página cada cliente se valora en $300, el "
+        "valor por cliente acordado para este análisis.")
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from matplotlib.ticker import MaxNLocator
 
 from smk import texts
 from smk.analyses.attempts import AttemptsResult, SlaRecommendation, attempt_value, cost_per_attempt
-from smk.views import fmt, theme
+from smk.views import fmt, labels, theme
 from smk.views.html import text_html
 from smk.views.registry import section
 
@@ -88,7 +88,7 @@ def evidence(rec: SlaRecommendation, lang: str, currency: str) -> dict[str, str]
     k_txt = texts.t("attempts.evidence.attempts", lang, k=K, value=fmt.money(rec.value_last_attempt, currency, lang),
                     hazard=fmt.pct(rec.close_hazard_last, lang, 2), revenue=fmt.money(rec.avg_revenue, currency, lang),
                     cost=fmt.money(rec.cost_per_attempt, currency, lang, 2), span_attempts=attempts_span(low, high, lang),
-                    boot_span=span(*rec.attempts_bootstrap))
+                    boot_span=attempts_span(*rec.attempts_bootstrap, lang))
     basis_h = rec.basis["first_contact_hours"]
     if basis_h == "data":
         names = bucket_labels(lang)
@@ -164,16 +164,25 @@ def value_text(res: AttemptsResult, lang: str, currency: str) -> str:
     return texts.t("attempts.value.summary", lang, count=res.recommended, value=fmt.money(res.value_last, currency, lang),
                    cost=fmt.money(res.cost, currency, lang, 2),
                    span_attempts=attempts_span(res.recommended_low, res.recommended_high, lang),
-                   n_boot=b.get("n_boot"), seed=b.get("seed"), boot_span=span(b.get("low"), b.get("high")),
-                   level=fmt.pct(b.get("level", 0.9), lang, 0))
+                   boot_span=attempts_span(b.get("low"), b.get("high"), lang))
 
 
-def by_type_text(res: AttemptsResult, lang: str) -> str:
+def value_method_values(res: AttemptsResult, lang: str) -> dict[str, Any]:
+    """The bootstrap's figures the value section's method note quotes."""
+    b = res.boot
+    return {"n_boot": fmt.number(b.get("n_boot"), lang), "seed": b.get("seed"),
+            "level": fmt.pct(b.get("level", 0.9), lang, 0)}
+
+
+def by_type_text(res: AttemptsResult, lang: str, client: Any = None) -> str:
+    """Recommended attempts per lead type, the types as labels (:func:`smk.views.labels.value_label`)."""
     rec = res.by_type_recommended
     if not rec:
         return texts.t("attempts.by_type.none", lang)
+    own = labels.client_values(client)
     items = texts.t("common.list_sep", lang).join(
-        texts.t("attempts.by_type.item", lang, lead_type=t, attempts=k) for t, k in rec.items())
+        texts.t("attempts.by_type.item", lang, lead_type=labels.value_label("lead_type", t, lang, own), attempts=k)
+        for t, k in rec.items())
     return texts.t("attempts.by_type.summary", lang, items=items)
 
 
@@ -288,13 +297,17 @@ def naive(res: AttemptsResult, ctx, **options) -> list:
         out = [ctx.table(res.naive[NAIVE_RATE_COLUMNS], formats=FORMATS["naive"], labels=LABELS)]
         if len(res.naive):
             out.append(plot_close_rate(res.naive, lang=ctx.lang).figure)
-        return [*out, text_html(naive_rate_text(res, ctx.lang))]
+        return [*out, text_html(naive_rate_text(res, ctx.lang)), *labels.analyst_note(ctx, "attempts.naive.analyst"),
+                *labels.analyst_note(ctx, "attempts.analyst.value_per_customer")]
     out = [ctx.para("attempts.naive.from_config", value=fmt.money(res.avg_revenue, ctx.currency, ctx.lang))
            ] if res.value_source == "config" else []
     out.append(ctx.table(res.naive[NAIVE_COLUMNS], formats=FORMATS["naive"], labels=LABELS))
     if len(res.naive):
         out.append(plot_naive(res.naive, lang=ctx.lang).figure)
-    return [*out, text_html(naive_text(res, ctx.lang, ctx.currency))]
+    analyst = labels.analyst_note(ctx, "attempts.naive.analyst")
+    if res.value_source == "config":
+        analyst += labels.analyst_note(ctx, "attempts.analyst.value_per_customer")
+    return [*out, text_html(naive_text(res, ctx.lang, ctx.currency)), *analyst]
 
 
 @section(AttemptsResult, "compare")
@@ -311,12 +324,16 @@ def value(res: AttemptsResult, ctx, **options) -> list:
     if res.value_source == "none":  # no customer can be valued: the probabilities, no money
         cols, formats = _without_connects(HAZARD_COLUMNS, res)
         return [ctx.table(res.value[cols], formats=formats, labels=LABELS), *caution,
-                text_html(value_missing_text(res, ctx.lang, ctx.currency))]
+                text_html(value_missing_text(res, ctx.lang, ctx.currency)),
+                *labels.analyst_note(ctx, "attempts.analyst.value_per_customer")]
     cols, formats = _without_connects(VALUE_COLUMNS, res)
     out = [ctx.table(res.value[cols], formats=formats, labels=LABELS)]
     if len(res.value):
-        out.append(plot_value(res.value, lang=ctx.lang, currency=ctx.currency, by_type=res.by_type).figure)
-    return [*out, *caution, text_html(value_text(res, ctx.lang, ctx.currency))]
+        out.append(plot_value(res.value, lang=ctx.lang, currency=ctx.currency, by_type=res.by_type,
+                              client=ctx.client).figure)
+    method = [labels.method_note(ctx, "attempts.value.method", **value_method_values(res, ctx.lang))] \
+        if res.recommended and res.boot.get("n_boot") else []
+    return [*out, *caution, text_html(value_text(res, ctx.lang, ctx.currency)), *method]
 
 
 @section(AttemptsResult, "cap")
@@ -329,12 +346,13 @@ def cap(res: AttemptsResult, ctx, **options) -> list:
     return [ctx.para("attempts.cap.intro"),
             ctx.table(res.cap[CAP_COLUMNS].rename(columns={"attempts": "cap"}), formats=FORMATS["cap"], labels=LABELS),
             plot_cap(res.cap, k=K, lang=ctx.lang).figure,
-            text_html(cap_text(res, ctx.lang))]
+            text_html(cap_text(res, ctx.lang)),
+            *(labels.analyst_note(ctx, "attempts.analyst.value_per_customer") if res.value_source == "none" else [])]
 
 
 @section(AttemptsResult, "by_type")
 def by_type(res: AttemptsResult, ctx, **options) -> list:
-    return [text_html(by_type_text(res, ctx.lang))]
+    return [text_html(by_type_text(res, ctx.lang, ctx.client))]
 
 
 @section(AttemptsResult, "speed")
@@ -342,7 +360,8 @@ def speed(res: AttemptsResult, ctx, **options) -> list:
     return [ctx.table(speed_view(res.speed, ctx.lang), formats=FORMATS["speed"], labels=LABELS),
             plot_speed(res.speed, lang=ctx.lang).figure,
             text_html(speed_text(res, ctx.lang)),
-            ctx.note_text("attempts.speed.caution")]
+            ctx.note_text("attempts.speed.caution"),
+            labels.method_note(ctx, "attempts.speed.method"), *labels.analyst_note(ctx, "attempts.speed.analyst")]
 
 
 @section(AttemptsResult, "cadence")
@@ -374,9 +393,10 @@ def explorer(res: AttemptsResult, ctx, **options):
     """The cost sliders, in JupyterLab only."""
     if not ctx.interactive:
         return []
+    intro = ctx.para("attempts.explorer.intro")
     if res.value_source == "none":
-        return [ctx.para("attempts.explorer.no_value")]
-    return cost_sliders(res, lang=ctx.lang, currency=ctx.currency)
+        return [intro, ctx.para("attempts.explorer.no_value")]
+    return [intro, cost_sliders(res, lang=ctx.lang, currency=ctx.currency)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -415,6 +435,7 @@ def plot_naive(naive: pd.DataFrame, *, lang: str = "en", ax=None):
     ax.set_xlabel(_label("attempts", lang))
     ax.set_ylabel(_label("profitability", lang))
     _ = ax.set_title(texts.t("attempts.naive.chart.title", lang))
+    theme.localize(ax, lang)
     return ax
 
 
@@ -431,6 +452,7 @@ def plot_close_rate(naive: pd.DataFrame, *, lang: str = "en", ax=None):
     theme.format_axis(ax, "y", "pct", lang)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     _ = ax.set_title(texts.t("attempts.naive.chart.close_rate_title", lang))
+    theme.localize(ax, lang)
     return ax
 
 
@@ -451,11 +473,12 @@ def plot_cap(cap: pd.DataFrame, *, k: int = 0, lang: str = "en", ax=None):
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="center right")
     _ = ax.set_title(texts.t("attempts.cap.chart.title", lang))
+    theme.localize(ax, lang)
     return ax
 
 
 def plot_value(value: pd.DataFrame, *, lang: str = "en", currency: str = "USD", ax=None,
-               by_type: pd.DataFrame | None = None):
+               by_type: pd.DataFrame | None = None, client: Any = None):
     """Corrected method: expected value of attempt k (with its interval) against the cost per attempt;
     optional lines per lead type; the recommended K marked."""
     ax = _ax(ax, "wide")
@@ -465,7 +488,8 @@ def plot_value(value: pd.DataFrame, *, lang: str = "en", currency: str = "USD", 
             label=texts.t("attempts.value.chart.all_leads", lang), zorder=3)
     if by_type is not None and len(by_type):
         for i, (typ, g) in enumerate(by_type[~by_type["too_small"]].groupby("lead_type", sort=True)):
-            ax.plot(g["attempts"], g["value"], linewidth=1.0, alpha=0.8, color=theme.palette(i + 2)[-1], label=str(typ))
+            ax.plot(g["attempts"], g["value"], linewidth=1.0, alpha=0.8, color=theme.palette(i + 2)[-1],
+                    label=str(labels.value_label("lead_type", typ, lang, client)))
     cost = value.attrs["cost"]
     ax.axhline(cost, color=theme.COLORS["bad"], linestyle="--", linewidth=1.5, label=texts.t("attempts.value.chart.cost", lang))
     k = value.attrs.get("recommended")
@@ -485,6 +509,7 @@ def plot_value(value: pd.DataFrame, *, lang: str = "en", currency: str = "USD", 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _ = ax.set_title(texts.t("attempts.value.chart.title", lang, k=k))
+    theme.localize(ax, lang)
     return ax
 
 
@@ -504,6 +529,7 @@ def plot_compare(naive: pd.DataFrame, hazard: pd.DataFrame, *, lang: str = "en",
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend()
     _ = ax.set_title(texts.t("attempts.compare.chart.title", lang))
+    theme.localize(ax, lang)
     return ax
 
 
@@ -522,6 +548,7 @@ def plot_speed(speed: pd.DataFrame, *, lang: str = "en", ax=None):
     ax.set_ylabel(_label("close_rate", lang))
     theme.format_axis(ax, "y", "pct", lang, decimals=1)
     _ = ax.set_title(texts.t("attempts.speed.chart.title", lang))
+    theme.localize(ax, lang)
     return ax
 
 
@@ -541,6 +568,7 @@ def plot_cadence(cad: pd.DataFrame, *, lang: str = "en", ax=None):
     title = (texts.t("attempts.cadence.chart.title", lang, days=texts.t("attempts.phrase.days", lang, count=D)) if D
              else texts.t("attempts.cadence.chart.title_no_d", lang))
     _ = ax.set_title(title)
+    theme.localize(ax, lang)
     return ax
 
 
