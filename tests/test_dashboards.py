@@ -462,16 +462,16 @@ def test_breaching_list_in_words(tmp_path):
         "sin contacto en 4 h; menos de 3 intentos en 4 días", "menos de 3 intentos en 4 días",
         "sin contacto en 4 h; ya no llega a 3 intentos en 4 días"]
     # owners: A2 ana, A3 luis, A6 luis
-    assert repr(views.say_breaching(b, en)) == ("On 20 Apr 2026, 3 open leads breach the sales SLA, held by 2 reps "
+    assert repr(views.say_breaching(b, en)) == ("As of 20 Apr 2026, 3 open leads breach the sales SLA, held by 2 reps "
                                                 "(most: luis, 2). Reassign or work them today.")
-    assert repr(views.say_breaching(b, es)) == ("A 20 abr 2026, 3 leads abiertos incumplen el SLA de ventas, de 2 "
-                                                "comerciales (más: luis, 2). Reasignarlos o trabajarlos hoy.")
+    assert repr(views.say_breaching(b, es)) == ("Al 20 abr 2026, 3 leads abiertos incumplen el ANS de ventas, de 2 "
+                                                "vendedores (más: luis, 2). Reasignarlos o trabajarlos hoy.")
     one = sla.breaching_leads(a, lookback_days=2)
-    assert repr(views.say_breaching(one, en)) == ("On 20 Apr 2026, 1 open lead breaches the sales SLA, held by luis. "
+    assert repr(views.say_breaching(one, en)) == ("As of 20 Apr 2026, 1 open lead breaches the sales SLA, held by luis. "
                                                   "Reassign or work it today.")
-    assert repr(views.say_breaching(one, es)) == ("A 20 abr 2026, 1 lead abierto incumple el SLA de ventas, de luis. "
+    assert repr(views.say_breaching(one, es)) == ("Al 20 abr 2026, 1 lead abierto incumple el ANS de ventas, de luis. "
                                                   "Reasignarlo o trabajarlo hoy.")
-    assert repr(views.say_breaching(one.iloc[0:0], es)) == "Ningún lead abierto incumple ahora el SLA de ventas."
+    assert repr(views.say_breaching(one.iloc[0:0], es)) == "Ningún lead abierto incumple ahora el ANS de ventas."
     # the table shows words, never the codes
     shown = views.breaching(sla.analyse(a, "2026-04"), en)
     assert "fewer than 3 attempts in 4 days" in repr(shown[0]) and "too_few_attempts" not in repr(shown[0])
@@ -485,7 +485,11 @@ def test_codes_in_cells_become_words(tmp_path):
                                        "team": ["(missing)", "Atlas"], "lead_type": ["(mix)", "ebook"]}),
                          context(c, "es", tmp_path))
     assert loc.to_dict("list") == {"direction": ["por debajo", ""], "side": ["Ventas", "Marketing"],
-                                   "team": ["(sin dato)", "Atlas"], "lead_type": ["Mix actual", "ebook"]}
+                                   "team": ["(sin dato)", "Atlas"], "lead_type": ["Combinación actual", "Ebook"]}
+    # a lead type is a canonical value: its label in the report's language, never the code
+    loc = views.localize(pd.DataFrame({"lead_type": ["demo_request", "free_trial", "Partner webinar"]}),
+                         context(c, "es", tmp_path))
+    assert loc["lead_type"].tolist() == ["Solicitud de demo", "Prueba gratuita", "Partner webinar"]
 
 
 def test_pacing_sentences_with_the_seeds_advice(tmp_path):
@@ -501,9 +505,9 @@ def test_pacing_sentences_with_the_seeds_advice(tmp_path):
         "goal: marketing has to work harder to reach it — develop new content, increase social media activity "
         "or invest more in advertising.")
     assert repr(views.say_pacing(behind, context(c, "es", tmp_path))) == (
-        "Abril 2026 hasta ahora: 50 MQL frente a 100 esperados a esta fecha; a este ritmo el mes termina con unos "
+        "Abril de 2026 hasta ahora: 50 MQL frente a 100 esperados a esta fecha; a este ritmo el mes termina con unos "
         "150 (rango del 95 % 119–187) frente a una meta de 300; probabilidad de alcanzarla 0 %. Estado: por "
-        "debajo. Por debajo de la meta del SLA: el equipo de marketing debe trabajar más para alcanzarla — "
+        "debajo. Por debajo de la meta del ANS: el equipo de marketing debe trabajar más para alcanzarla — "
         "desarrollar nuevo contenido, aumentar la actividad en redes sociales o invertir más en publicidad.")
     ahead = sla.pacing_from_events(_events({"2026-04-05": 130}), "2026-04", 300, tz=TZ, as_of=ts("2026-04-11 00:00"))
     assert "start designing next month's material" in repr(views.say_pacing(ahead, context(c, "en", tmp_path)))
@@ -513,10 +517,14 @@ def test_pacing_sentences_with_the_seeds_advice(tmp_path):
     assert repr(views.say_pacing(one, context(c, "en", tmp_path))).startswith(
         "April 2026: 1 MQL against a goal of 1. Status: on track.")
     assert repr(views.say_pacing(one, context(c, "es", tmp_path))).startswith(
-        "Abril 2026: 1 MQL frente a una meta de 1. Estado: en línea.")
+        "Abril de 2026: 1 MQL frente a una meta de 1. Estado: en línea.")
     not_started = sla.pacing_from_events(pd.Series([], dtype=f"datetime64[ns, {TZ}]"), "2026-04", 300, tz=TZ,
                                          as_of=ts("2026-03-20 00:00"))
     assert repr(views.say_pacing(not_started, context(c, "en", tmp_path))) == "The month has not started in the data yet."
     fig = views.plot_pacing(behind, context(c, "es", tmp_path))
-    assert title(fig.axes[0]) == "MQL del mes frente a la meta del SLA — abril 2026: por debajo"
+    assert title(fig.axes[0]) == "MQL del mes frente a la meta del ANS — abril de 2026: por debajo"
+    # the days of the month on the x axis in Spanish, without the year
+    fig.canvas.draw()
+    days = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert days and all(d.split()[-1] in ("mar", "abr", "may") and d.split()[0].isdigit() for d in days), days
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["MQL acumulados", "Meta a la fecha", "Proyección"]

@@ -354,30 +354,30 @@ def test_value_goal_and_terms_sentences_in_both_languages():
     # values from test_mql_value_table_from_data_by_hand: demo 50,000 × 10 % = 5,000; ebook 120,000 × 2 % = 2,400;
     # mix 3,050; goal 200,000 / 3,050 = 65.6 → 66; range 200,000 / mix value high … low (9,182.5 … 989.9)
     assert repr(views.say_values(res, en)) == (
-        "An MQL from demo is worth $5,000 ($50,000 per customer × 10.0 % close within 90 days); one from ebook "
-        "only $2,400. The mix of the last months is worth $3,050 per MQL.")
+        "An MQL from “demo” is worth $5,000 ($50,000 per customer × 10.0 % close within 90 days); one from “Ebook” "
+        "only $2,400. The mix of lead types of the last months is worth $3,050 per MQL.")
     assert repr(views.say_values(res, es)) == (
-        "Un MQL de demo vale $5.000 ($50.000 por cliente × 10,0 % que cierra en 90 días); uno de ebook solo "
-        "$2.400. El mix de los últimos meses vale $3.050 por MQL.")
+        "Un MQL de «demo» vale $5.000 ($50.000 por cliente × 10,0 % que cierra en 90 días); uno de «Ebook», solo "
+        "$2.400. La combinación de tipos de los últimos meses vale $3.050 por MQL.")
     assert repr(views.say_goal(res, en)) == (
         "Marketing answers for 50 % of the $400,000 quota of May 2026: $200,000. At $3,050 per MQL that is 66 MQLs "
         "(between 22 and 202 given the uncertainty of the close rates); the whole quota would need about 131.")
     assert repr(views.say_goal(res, es)) == (
-        "Marketing responde del 50 % de la cuota de $400.000 de mayo 2026: $200.000. A $3.050 por MQL son 66 MQL "
+        "Marketing responde del 50 % de la cuota de $400.000 de mayo de 2026: $200.000. A $3.050 por MQL son 66 MQL "
         "(entre 22 y 202 por la incertidumbre de las tasas de cierre); la cuota completa necesitaría unos 131.")
     assert repr(views.sales_terms(res, en)[0]) == (
-        "The sales SLA in client.yml: first contact within 4 h, 8 attempts within 14 days; the dashboards below "
-        "measure it.")
+        "Today's rule (the current sales SLA): first contact within 4 h, 8 attempts within 14 days. The dashboards "
+        "below measure this current rule.")
     assert repr(views.sales_terms(res, es)[0]) == (
-        "El SLA de ventas de client.yml: primer contacto en 4 h, 8 intentos en 14 días; los cuadros de mando de "
-        "abajo lo miden.")
+        "Regla vigente hoy (el ANS de ventas actual): primer contacto en 4 h, 8 intentos en 14 días. Los cuadros "
+        "de mando de abajo miden esta regla vigente.")
     # one attempt in one day reads in the singular; no quota: no goal
     one = sla.analyse(_value_client(sla=SLAConfig(attempts=1, attempts_within_days=1)), "2026-05", use_recommendation=False)
-    assert "first contact within 4 h, 1 attempt within 1 day;" in repr(views.sales_terms(one, en)[0])
-    assert "primer contacto en 4 h, 1 intento en 1 día;" in repr(views.sales_terms(one, es)[0])
+    assert "first contact within 4 h, 1 attempt within 1 day." in repr(views.sales_terms(one, en)[0])
+    assert "primer contacto en 4 h, 1 intento en 1 día." in repr(views.sales_terms(one, es)[0])
     assert repr(views.say_goal(one, es)) == (
-        "No se puede fijar una meta de MQL para este mes: no hay cuota (tabla de cuotas o marketing.monthly_quota) "
-        "o todavía no hay valor del MQL.")
+        "No se puede fijar una meta de MQL para este mes: no hay cuota de ventas del mes o todavía no hay valor del "
+        "MQL.")
 
 
 def test_commitments_in_words():
@@ -397,7 +397,7 @@ def test_commitments_in_words():
         "target": ["10", "$50.000", "90 %", "90 %"], "actual": ["0", "$0", "–", "–"],
         "met": ["no", "no", "–", "–"], "on_track": ["no", "no", "no", "no"]}
     assert repr(views.say_goal(res, context(c, "es", period="2026-04"))) == (
-        "La meta de MQL de abril 2026 es 10 (fijada en client.yml).")
+        "La meta de MQL de abril de 2026 es 10 (una meta fija acordada, no calculada a partir del valor del MQL).")
 
 
 def title(ax) -> str:
@@ -479,7 +479,7 @@ def _one_lead_client() -> Client:
     ("es", ["El único MQL nuevo evaluado se contactó en 4 h.",
             "El único MQL nuevo evaluado recibió 8 intentos en 14 días o se contactó antes.",
             "Todavía no hay MQL con antigüedad suficiente para haber podido cerrar: no se puede calcular su valor.",
-            "Ningún lead abierto incumple ahora el SLA de ventas."]),
+            "Ningún lead abierto incumple ahora el ANS de ventas."]),
 ])
 def test_notebook_runs_on_a_client_with_one_lead(lang, expect, tmp_path, monkeypatch):
     # 04 used to stop with KeyError 'direction' (a one-team table has nobody to compare with)
@@ -568,9 +568,10 @@ def test_small_groups_and_a_single_lead_type_read_correctly():
     c = _value_client(analysis=AnalysisConfig(min_group_size=50))
     res = sla.analyse(c, "2026-05", use_recommendation=False)
     assert repr(views.say_values(res, context(c, "en"))).endswith(
-        "The mix of the last months is worth $3,050 per MQL. Too few matured MQLs to trust: demo.")
+        "The mix of lead types of the last months is worth $3,050 per MQL. Too few matured MQLs to trust: demo.")
     assert repr(views.say_values(res, context(c, "es"))).endswith(
-        "El mix de los últimos meses vale $3.050 por MQL. Hay muy pocos MQL maduros para fiarse de: demo.")
+        "La combinación de tipos de los últimos meses vale $3.050 por MQL. Hay muy pocos MQL maduros para sacar "
+        "conclusiones de estos tipos: demo.")
     # one lead type: no "one from X only …" comparing it with itself
     one = _value_client()
     one.leads["offer"] = "ebook"
@@ -578,14 +579,18 @@ def test_small_groups_and_a_single_lead_type_read_correctly():
     assert len(r1.values) == 1
     # 140 matured MQLs, 6 won within 90 days; revenue (100,000 + 60,000 + 200,000 + 4 × 50,000) / 7 = 80,000
     assert repr(views.say_values(r1, context(one, "en"))) == (
-        "An MQL from ebook is worth $3,429 ($80,000 per customer × 4.3 % close within 90 days).")
+        "An MQL from “Ebook” is worth $3,429 ($80,000 per customer × 4.3 % close within 90 days).")
 
 
 def test_goal_explorer_only_in_jupyterlab():
     c = _value_client(marketing=MarketingConfig(monthly_quota=400_000.0))
     res = sla.analyse(c, "2026-05", use_recommendation=False)
     assert views.explorer(res, context(c, "en")) == []
-    (box,) = views.explorer(res, context(c, "es", interactive=True))
+    heading, intro, box = views.explorer(res, context(c, "es", interactive=True))
+    # the explorer's heading and intro are the consultant's: in JupyterLab only, with the sliders
+    assert (repr(heading), repr(intro)) == ("Probar otros supuestos", (
+        "En JupyterLab, mueva la cuota, la parte de marketing y la tasa de cierre de cada tipo: los MQL necesarios "
+        "se actualizan al momento."))
     # quota, marketing's share, one close-rate slider per lead type (demo, ebook), the table
-    assert [w.description for w in box.children[:-1]] == ["Cuota", "Parte de marketing", "demo", "ebook"]
+    assert [w.description for w in box.children[:-1]] == ["Cuota", "Parte de marketing", "demo", "Ebook"]
     assert box.children[0].value == 400_000 and box.children[1].value == 0.5

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import ipywidgets as W
-import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -22,7 +21,7 @@ from markupsafe import Markup
 
 from smk.analyses.sla import MISSING_GROUP, MIX_ROW, Pacing, SlaResult, what_if
 from smk.views import attempts as attempt_views
-from smk.views import fmt, theme
+from smk.views import fmt, labels, theme
 from smk.views.html import Html, render, text_html
 from smk.views.registry import section
 
@@ -40,19 +39,35 @@ def value_words(ctx) -> dict[str, str]:
             MIX_ROW: ctx.text("sla.values.mix"), MISSING_GROUP: ctx.text("sla.values.missing")}
 
 
-def localize(df: pd.DataFrame, ctx) -> pd.DataFrame:
-    """A copy with the codes of :data:`CODED_COLUMNS` as words in the report language (other values,
-    such as team names from the data, unchanged)."""
+def localize(df: pd.DataFrame, ctx, lead_type: str = "offer") -> pd.DataFrame:
+    """A copy with the codes of :data:`CODED_COLUMNS` as words in the report language: the mix row, a
+    missing group, the sides and directions from the catalogue; lead types (canonical values of the
+    ``lead_type`` column, e.g. ``demo_request``) through :func:`smk.views.labels.value_label`; other
+    values, such as team names from the data, unchanged."""
     words = value_words(ctx)
     out = df.copy()
+    own = labels.client_values(ctx.client)
     for col in CODED_COLUMNS:
         if col in out:
             out[col] = out[col].map(lambda v: words.get(v, v) if isinstance(v, str) else v)
+    if "lead_type" in out:
+        out["lead_type"] = out["lead_type"].map(lambda v: labels.value_label(lead_type, v, ctx.lang, own))
     return out
 
 
-def _label(value: Any, ctx) -> str:
-    return value_words(ctx).get(value, str(value)) if isinstance(value, str) else str(value)
+def _label(value: Any, ctx, lead_type: str | None = None) -> str:
+    """One coded cell value as words (a lead type when ``lead_type`` names its column)."""
+    if not isinstance(value, str):
+        return str(value)
+    if value in value_words(ctx):
+        return value_words(ctx)[value]
+    return str(labels.value_label(lead_type, value, ctx.lang, ctx.client)) if lead_type else value
+
+
+def _done(fig, ctx):
+    """A finished chart: every axis it did not format itself written like the tables."""
+    theme.localize(fig, ctx.lang)
+    return fig
 
 
 def _paragraph(*texts: str) -> Html:
@@ -112,10 +127,10 @@ def _md_values(value: Any) -> Any:
 # --------------------------------------------------------------------------------------------
 # 1. MQL value
 # --------------------------------------------------------------------------------------------
-def value_display(values: pd.DataFrame, ctx) -> pd.DataFrame:
-    """The MQL value table ready for ``ctx.table``: the value intervals written as money."""
+def value_display(values: pd.DataFrame, ctx, lead_type: str = "offer") -> pd.DataFrame:
+    """The MQL value table ready for ``ctx.table``: lead types as labels, the value intervals written as money."""
     lang, cur = ctx.lang, ctx.currency
-    v = localize(values, ctx)
+    v = localize(values, ctx, lead_type)
     out = v[["lead_type", "mqls", "customers", "close_rate", "avg_revenue", "value"]].copy()
     out["value_ci"] = [fmt.ci(lo, hi, lang, kind="money", decimals=0, currency=cur)
                        for lo, hi in zip(v["value_low"], v["value_high"])]
@@ -125,10 +140,10 @@ def value_display(values: pd.DataFrame, ctx) -> pd.DataFrame:
     return out
 
 
-def plot_mql_value(values: pd.DataFrame, ctx):
+def plot_mql_value(values: pd.DataFrame, ctx, lead_type: str = "offer"):
     """Value per MQL by lead type (bars) with the 95 % interval carried from the close rate."""
     fig, ax = _figure("normal")
-    t = localize(values, ctx).sort_values(["value", "lead_type"], ascending=[True, True], kind="stable")
+    t = localize(values, ctx, lead_type).sort_values(["value", "lead_type"], ascending=[True, True], kind="stable")
     y = np.arange(len(t))
     ax.barh(y, t["value"], color=theme.COLORS["marketing"], alpha=0.85)
     lo = (t["value"] - t["value_low"]).clip(lower=0).fillna(0)
@@ -138,7 +153,7 @@ def plot_mql_value(values: pd.DataFrame, ctx):
     theme.format_axis(ax, "x", "money", ctx.lang, ctx.currency)
     ax.set_xlabel(ctx.text("sla.value.columns.value"))
     ax.set_title(ctx.text("sla.value.plot_title"))
-    return fig
+    return _done(fig, ctx)
 
 
 def say_values(res: SlaResult, ctx) -> Html:
@@ -148,12 +163,12 @@ def say_values(res: SlaResult, ctx) -> Html:
         return ctx.para("sla.value.none")
     lang, cur = ctx.lang, ctx.currency
     top, low = v.iloc[0], v.iloc[-1]
-    values = {"top": _label(top["lead_type"], ctx), "top_value": fmt.money(top["value"], cur, lang),
+    values = {"top": _label(top["lead_type"], ctx, res.lead_type), "top_value": fmt.money(top["value"], cur, lang),
               "top_revenue": fmt.money(top["avg_revenue"], cur, lang), "top_rate": fmt.pct(top["close_rate"], lang),
-              "days": fmt.number(res.window_days, lang), "low": _label(low["lead_type"], ctx),
+              "days": fmt.number(res.window_days, lang), "low": _label(low["lead_type"], ctx, res.lead_type),
               "low_value": fmt.money(low["value"], cur, lang), "mix_value": fmt.money(res.goal["mix_value"], cur, lang)}
     main = ctx.text("sla.value.summary" if len(v) > 1 else "sla.value.summary_one", **values)
-    small = [_label(t, ctx) for t in v.loc[v["too_small"], "lead_type"]]
+    small = [_label(t, ctx, res.lead_type) for t in v.loc[v["too_small"], "lead_type"]]
     extra = ctx.text("sla.value.too_small", types=ctx.text("sla.list_sep").join(small)) if small else ""
     return _paragraph(main, extra)
 
@@ -161,13 +176,14 @@ def say_values(res: SlaResult, ctx) -> Html:
 @section(SlaResult, "value")
 def value(res: SlaResult, ctx, **options) -> list:
     if res.values.empty:
-        return [say_values(res, ctx)]
-    table = _columns(value_display(res.values, ctx), ["lead_type", "mqls", "customers", "close_rate", "avg_revenue",
+        return [say_values(res, ctx), *labels.analyst_note(ctx, "sla.value.analyst")]
+    table = _columns(value_display(res.values, ctx, res.lead_type), ["lead_type", "mqls", "customers", "close_rate", "avg_revenue",
                                                       "value", "value_ci", "value_ci_full"])
     return [ctx.table(table, formats={"mqls": "int", "customers": "int", "close_rate": "pct", "avg_revenue": "money",
                                       "value": "money", "value_ci": "text", "value_ci_full": "text"},
                       labels="sla.value.columns"),
-            plot_mql_value(res.values, ctx), say_values(res, ctx)]
+            plot_mql_value(res.values, ctx, res.lead_type), say_values(res, ctx),
+            labels.method_note(ctx, "sla.value.method"), *labels.analyst_note(ctx, "sla.value.analyst")]
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,13 +215,13 @@ def say_goal(res: SlaResult, ctx) -> Html:
 @section(SlaResult, "goal")
 def goal(res: SlaResult, ctx, **options) -> list:
     if res.needed.empty:
-        return [say_goal(res, ctx)]
-    table = _columns(localize(res.needed, ctx), ["lead_type", "mix_share", "value", "mqls_needed_ceil",
+        return [say_goal(res, ctx), *labels.analyst_note(ctx, "sla.goal.analyst")]
+    table = _columns(localize(res.needed, ctx, res.lead_type), ["lead_type", "mix_share", "value", "mqls_needed_ceil",
                                                  "mqls_needed_low", "mqls_needed_high"])
     return [ctx.table(table, formats={"mix_share": "pct:0", "value": "money", "mqls_needed_ceil": "int",
                                       "mqls_needed_low": "number:0", "mqls_needed_high": "number:0"},
                       labels="sla.columns"),
-            say_goal(res, ctx)]
+            say_goal(res, ctx), *labels.analyst_note(ctx, "sla.goal.analyst")]
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,12 +246,11 @@ def plot_pacing(p: Pacing, ctx):
     ax.set_xlabel("")
     ax.set_ylabel(cumulative)
     theme.format_axis(ax, "y", "int", lang)
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(
-        lambda v, _pos: fmt.date(mdates.num2date(v).date(), lang)[:-5]))  # day and month, no year
+    ax.xaxis.set_major_formatter(theme.DateTickFormatter(lang))  # "31 oct": day and month, no year
     ax.set_title(ctx.text("sla.pacing.plot_title", month=fmt.month(p.period, lang),
                           status=ctx.text(f"sla.pacing.status.{p.status}")))
     ax.legend(loc="upper left")
-    return fig
+    return _done(fig, ctx)
 
 
 def say_pacing(p: Pacing, ctx) -> Html:
@@ -245,7 +260,7 @@ def say_pacing(p: Pacing, ctx) -> Html:
         return _paragraph(advice)
     lang = ctx.lang
     month = fmt.month(p.period, lang)
-    month = month[:1].upper() + month[1:]  # it starts the sentence ("abril 2026" → "Abril 2026")
+    month = month[:1].upper() + month[1:]  # it starts the sentence ("abril de 2026" → "Abril de 2026")
     if p.complete:
         main = ctx.text("sla.pacing.complete", month=month, count=p.mqls_so_far,
                         mqls=fmt.number(p.mqls_so_far, lang), goal=fmt.number(p.goal, lang))
@@ -263,7 +278,8 @@ def pacing(res: SlaResult, ctx, **options) -> list:
     out: list = []
     if res.pacing.basis != "mql_at":
         out.append(ctx.note_text("sla.pacing.no_mql_date"))
-    return out + [plot_pacing(res.pacing, ctx), say_pacing(res.pacing, ctx)]
+    return out + [plot_pacing(res.pacing, ctx), say_pacing(res.pacing, ctx), labels.method_note(ctx, "sla.pacing.method"),
+                  *labels.analyst_note(ctx, "sla.pacing.analyst")]
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,7 +287,9 @@ def pacing(res: SlaResult, ctx, **options) -> list:
 # --------------------------------------------------------------------------------------------
 @section(SlaResult, "sales_terms")
 def sales_terms(res: SlaResult, ctx, **options) -> list:
-    """The sales SLA in force (client.yml) and notebook 05's recommendation, if any."""
+    """Today's sales SLA (the rule the dashboards measure) and, when notebook 05 recommends one, the
+    proposal the agreement of section 6 uses, said as a proposal (or as a confirmation when it is the
+    same rule)."""
     r = res.rule
     lang = ctx.lang
     main = ctx.text("sla.sales.rule", hours=fmt.number(r.first_contact_hours, lang),
@@ -279,9 +297,13 @@ def sales_terms(res: SlaResult, ctx, **options) -> list:
     rec = ""
     if res.terms.attrs.get("recommended") and len(res.terms):
         t = res.terms.iloc[0]
-        rec = ctx.text("sla.sales.recommended", hours=fmt.number(t["recommended_first_contact_hours"], lang),
-                       **_phrases(ctx, t["recommended_attempts"], t["recommended_within_days"]))
-    return [_paragraph(main, rec)]
+        new = (float(t["recommended_first_contact_hours"]), float(t["recommended_attempts"]),
+               float(t["recommended_within_days"]))
+        if new == (float(r.first_contact_hours), float(r.attempts), float(r.within_days)):
+            rec = ctx.text("sla.sales.recommended_same")
+        else:
+            rec = ctx.text("sla.sales.recommended", hours=fmt.number(new[0], lang), **_phrases(ctx, new[1], new[2]))
+    return [_paragraph(main, rec), *labels.analyst_note(ctx, "sla.sales.analyst")]
 
 
 def say_compliance(table: pd.DataFrame, ctx, *, kind: str, by: str = "team") -> Html:
@@ -343,7 +365,7 @@ def plot_first_contact(per_lead: pd.DataFrame, ctx, *, by: str | None = "team", 
     ax.set_title(ctx.text("sla.first_contact.plot_title"))
     if by:
         ax.legend(loc="lower right")
-    return fig
+    return _done(fig, ctx)
 
 
 def plot_compliance(table: pd.DataFrame, ctx, *, by: str = "team", target: float | None = None,
@@ -392,7 +414,7 @@ def plot_compliance(table: pd.DataFrame, ctx, *, by: str = "team", target: float
         theme.format_axis(ax, "y", "pct", lang)
     if title:
         ax.set_title(title)
-    return fig
+    return _done(fig, ctx)
 
 
 _TEAM_FC = ["team", "mqls", "evaluable", "late", "not_contacted", "rate", "ci_low", "ci_high", "median_hours", "direction"]
@@ -416,7 +438,7 @@ def first_contact_team(res: SlaResult, ctx, **options) -> list:
     out = [_compliance_table(t, _TEAM_FC, ctx), say_compliance(t, ctx, kind="first_contact")]
     if (res.first_contact_leads["status"] != "pending").any():
         out.append(plot_first_contact(res.first_contact_leads, ctx, by="team"))
-    return out
+    return [*out, labels.method_note(ctx, "sla.first_contact.method")]
 
 
 @section(SlaResult, "first_contact_rep")
@@ -439,7 +461,8 @@ def attempts_team(res: SlaResult, ctx, **options) -> list:
     t = res.attempts_team
     if t.empty:
         return [say_compliance(t, ctx, kind="attempts")]
-    return [_compliance_table(t, _TEAM_AT, ctx), say_compliance(t, ctx, kind="attempts")]
+    return [_compliance_table(t, _TEAM_AT, ctx), say_compliance(t, ctx, kind="attempts"),
+            *labels.analyst_note(ctx, "sla.attempts.analyst")]
 
 
 @section(SlaResult, "attempts_rep")
@@ -539,12 +562,30 @@ def evidence_text(res: SlaResult, lang: str, currency: str) -> str | None:
     return attempt_views.evidence_text(rec, lang, currency) if rec is not None else None
 
 
-def agreement_values(res: SlaResult, lang: str, currency: str, words: Mapping[str, str]) -> dict:
-    """What the agreement template of ``lang`` fills in, formatted (not yet escaped)."""
+def agreement_values(res: SlaResult, lang: str, currency: str, words: Mapping[str, str], client: Any = None) -> dict:
+    """What the agreement template of ``lang`` fills in, formatted (not yet escaped). ``client`` (a
+    loaded client): lead types as the client wrote them when the catalogue has no label, and the lead
+    type field under the name it has in the client's CRM. ``current`` is today's rule (client.yml)
+    when the agreement proposes another one (notebook 05's recommendation), else None."""
     g, src, terms = res.goal, res.sources, res.agreement
     money = lambda v: fmt.money(v, currency, lang)  # noqa: E731
     vt = terms.value_table
-    rows = [{"lead_type": words.get(r.lead_type, r.lead_type), "avg_revenue": money(r.avg_revenue),
+    own = labels.client_values(client)
+
+    def type_label(code):
+        return words[code] if code in words else labels.value_label(res.lead_type, code, lang, own)
+
+    config = getattr(client, "config", None)
+    leads_cfg = getattr(config, "tables", {}).get("leads") if config is not None else None
+    field = (getattr(leads_cfg, "columns", None) or {}).get(res.lead_type) if leads_cfg is not None else None
+    r0 = res.rule
+    today = (float(r0.first_contact_hours), float(r0.attempts), float(r0.within_days))
+    proposed = (float(terms.first_contact_hours), float(terms.attempts), float(terms.within_days))
+    current = None
+    if terms.from_recommendation and today != proposed:
+        current = {"hours": fmt.number(today[0], lang, 0), "attempts": fmt.number(today[1], lang, 0),
+                   "days": fmt.number(today[2], lang, 0)}
+    rows = [{"lead_type": type_label(r.lead_type), "avg_revenue": money(r.avg_revenue),
              "close_rate": fmt.pct(r.close_rate, lang, 1), "value": money(r.value),
              "mqls_needed": fmt.number(r.mqls_needed, lang, 0)} for r in vt[vt["kind"] == "type"].itertuples()]
     mix = vt[vt["kind"] == "mix"]
@@ -559,7 +600,8 @@ def agreement_values(res: SlaResult, lang: str, currency: str, words: Mapping[st
     return {
         "client": res.client_name, "period": fmt.month(res.period, lang),
         "quota": money(g["quota"]), "quota_share": fmt.pct(g["quota_share"], lang, 0),
-        "marketing_share": money(g["marketing_share"]), "lead_type": res.lead_type,
+        "marketing_share": money(g["marketing_share"]),
+        "lead_type": str(field) if isinstance(field, str) and field else str(labels.humanize(res.lead_type)),
         "window_days": fmt.number(res.window_days, lang, 0), "rows": rows,
         "mix": ({"value": money(mix["value"].iloc[0]), "mqls_needed": fmt.number(mix["mqls_needed"].iloc[0], lang, 0)}
                 if len(mix) else None),
@@ -573,14 +615,14 @@ def agreement_values(res: SlaResult, lang: str, currency: str, words: Mapping[st
         "hours": fmt.number(terms.first_contact_hours, lang, 0), "attempts": fmt.number(terms.attempts, lang, 0),
         "days": fmt.number(terms.within_days, lang, 0), "business_hours": terms.business_hours,
         "timezone": terms.timezone, "target": fmt.pct(terms.target, lang, 0), "workload": workload,
-        "evidence": evidence_text(res, lang, currency),
+        "evidence": evidence_text(res, lang, currency), "current": current,
     }
 
 
 def agreement_markdown(res: SlaResult, ctx) -> str:
     """The filled-in agreement (markdown, in the report language), ready to paste into a proposal:
     smk/views/templates/sla_agreement_<lang>.md.j2 with every value escaped by :func:`md_escape`."""
-    values = agreement_values(res, ctx.lang, ctx.currency, value_words(ctx))
+    values = agreement_values(res, ctx.lang, ctx.currency, value_words(ctx), ctx.client)
     return render(f"sla_agreement_{ctx.lang}.md.j2", **_md_values(values)).strip() + "\n"
 
 
@@ -594,7 +636,7 @@ def agreement(res: SlaResult, ctx, **options) -> list:
     path.write_text(text, encoding="utf-8")
     # inside the report the document sits under a section heading: two levels down (# → ###)
     shown = "\n".join(("##" + line) if line.startswith("#") else line for line in text.splitlines())
-    return [Markdown(shown)]
+    return [Markdown(shown), *labels.analyst_note(ctx, "sla.agreement.analyst", file=path.name)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -606,6 +648,7 @@ def explorer(res: SlaResult, ctx, **options) -> list:
     Nothing when the notebook runs unattended."""
     if not ctx.interactive:
         return []
+    head = [text_html(ctx.text("sla.explorer.title"), tag="h2"), ctx.para("sla.explorer.intro")]
     g = res.goal
     q0 = g["quota"] if g["quota"] is not None and np.isfinite(g["quota"]) else 100_000.0
     layout, style = W.Layout(width="520px"), {"description_width": "160px"}
@@ -618,7 +661,7 @@ def explorer(res: SlaResult, ctx, **options) -> list:
     for r in vt.itertuples(index=False):
         base = float(r.close_rate) if np.isfinite(r.close_rate) else 0.0
         rates[r.lead_type] = W.FloatSlider(value=base, min=0, max=max(0.1, base * 3), step=0.001,
-                                           description=_label(r.lead_type, ctx), readout_format=".1%",
+                                           description=_label(r.lead_type, ctx, res.lead_type), readout_format=".1%",
                                            layout=layout, style=style)
     out = W.Output()
 
@@ -626,13 +669,13 @@ def explorer(res: SlaResult, ctx, **options) -> list:
         n = what_if(vt, quota=quota.value, quota_share=share.value, close_rates={t: w.value for t, w in rates.items()})
         out.clear_output()
         with out:
-            display(ctx.table(localize(n, ctx)[["lead_type", "value", "mqls_needed_ceil"]],
+            display(ctx.table(localize(n, ctx, res.lead_type)[["lead_type", "value", "mqls_needed_ceil"]],
                               formats={"value": "money", "mqls_needed_ceil": "int"}, labels="sla.columns"))
 
     for w in [quota, share, *rates.values()]:
         w.observe(update, names="value")
     update()
-    return [W.VBox([quota, share, *rates.values(), out])]
+    return [*head, W.VBox([quota, share, *rates.values(), out])]
 
 
 __all__ = [
