@@ -265,6 +265,8 @@ def test_dates_and_calendar_parts():
         "Fecha alta": ["x", "y"] * 180,
         "tier": created.dt.quarter.map({1: "gold", 2: "silver", 3: "bronze", 4: "iron"}),  # a quarter in disguise
         "industry": ["Retail", "Energy", "Software"] * 120,
+        "year_founded": [1990 + i % 30 for i in range(360)],  # a date about the company, not the lead's arrival
+        "Best day to call": ["Monday", "Friday", "any"] * 120,
     })
     g = _guard(frame, y, created=created)
     assert g["reason"].to_dict() == {"fiscal_q": "after_creation", "born_q": "calendar_dates",

@@ -98,6 +98,14 @@ NOT_FEATURES: tuple[str, ...] = (
 CALENDAR_WORDS: frozenset[str] = frozenset({
     "date", "day", "week", "weekday", "month", "quarter", "year", "hour", "period", "cohort", "fecha", "dia", "día",
     "semana", "mes", "trimestre", "ano", "año", "hora", "periodo", "cohorte"})
+#: Words that may accompany a calendar word in the name of a creation-date part (``Create Date``,
+#: ``created_month_name``, ``Fecha de alta``, ``signup_week``); a name with any other word (``year_founded``,
+#: ``Best day to call``, ``Date of birth``) describes the lead, not when it arrived.
+CREATION_WORDS: frozenset[str] = frozenset({
+    "created", "create", "creation", "creado", "creada", "creacion", "creación", "alta", "registro", "registered",
+    "registration", "signup", "sign", "up", "submitted", "submission", "received", "entry", "ingreso", "lead",
+    "contact", "record", "name", "number", "nombre", "numero", "número", "of", "the", "at", "on", "de", "del", "la",
+    "el", "en"})
 #: Month and weekday names (English and Spanish, full and three-letter), lower case.
 CALENDAR_NAMES: frozenset[str] = frozenset(
     "january february march april may june july august september october november december "
@@ -516,7 +524,8 @@ def _calendar_evidence(s: pd.Series, col: str, created: pd.Series | None, min_su
       the lead was created (recorded later, e.g. the quarter a deal closed);
     - ``calendar_dates``: its values are dates or periods (no later than creation);
     - ``calendar_names``: its values are month or weekday names;
-    - ``calendar_name``: its name is a calendar word (``created_month``, ``Fecha``, ``year``);
+    - ``calendar_name``: its name is made of calendar and creation words (``created_month``, ``Fecha
+      alta``, ``year``; not ``year_founded``);
     - ``calendar_creation``: its value follows the creation month: knowing the month a lead was
       created predicts the value (Goodman–Kruskal λ ≥ 0.9 over at least 3 months, 2 values of
       ``min_support`` leads), as a creation quarter exported under an unhelpful name would."""
@@ -542,7 +551,8 @@ def _calendar_evidence(s: pd.Series, col: str, created: pd.Series | None, min_su
             return {"reason": "calendar_dates"}
         if all(v.lower() in CALENDAR_NAMES for v in c.labels):
             return {"reason": "calendar_names"}
-    if set(_key(col).split("_")) & CALENDAR_WORDS:
+    words = set(_key(col).split("_"))
+    if words & CALENDAR_WORDS and words <= CALENDAR_WORDS | CREATION_WORDS:
         return {"reason": "calendar_name"}
     if c is not None and created is not None and created.notna().sum() >= 3 * min_support:
         code = np.where(c.codes >= 0, c.codes, len(c.labels))  # missing: a level too
@@ -1037,7 +1047,7 @@ def probability(points, platt: tuple[float, float]) -> np.ndarray:
     return 1 / (1 + np.exp(-(a + b * np.asarray(points, dtype=float))))
 
 
-__all__ = ["BEHAVIOUR_REASONS", "CALENDAR_NAMES", "CALENDAR_REASONS", "CALENDAR_WORDS", "DOMINANT_AUC", "DOMINANT_MARGIN",
+__all__ = ["BEHAVIOUR_REASONS", "CALENDAR_NAMES", "CALENDAR_REASONS", "CALENDAR_WORDS", "CREATION_WORDS", "DOMINANT_AUC", "DOMINANT_MARGIN",
            "EXCLUDED_COLUMNS", "GUARD_COLUMNS", "LEAKAGE_REASONS", "LEAKY_NAME_PATTERNS", "MODEL_REASONS", "NOT_FEATURES",
            "NOT_LEAD_REASONS", "REASONS", "REVIEW_REASONS", "SALES_SIDE_FIELDS", "SALES_SIDE_NAME_PATTERNS",
            "LeakageWarning", "NotEnoughToLearn", "Scorecard", "auc_delong", "calibration_table", "candidate_features",
