@@ -159,3 +159,13 @@ def test_localize_gives_every_untouched_axis_the_report_numbers_and_dates():
     assert isinstance(ax3.yaxis.get_major_formatter(), theme.TickFormatter) and ax3.yaxis.get_major_formatter().lang == "en"
     assert drawn_labels(ax3, "x") == ["Atlas", "Boreal"]
     plt.close("all")
+
+
+def test_figure_title_is_the_charts_alt_text():
+    fig, ax = plt.subplots()
+    assert theme.figure_title(fig) == ""
+    ax.set_title("Valor de un MQL por tipo de lead", loc="left")
+    assert theme.figure_title(fig) == theme.figure_title(ax) == "Valor de un MQL por tipo de lead"
+    fig.suptitle("Intentos de contacto")
+    assert theme.figure_title(fig) == "Intentos de contacto"
+    plt.close("all")

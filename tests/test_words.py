@@ -314,3 +314,62 @@ def test_chart_ticks_read_like_the_tables(nb, demo, tmp_path, monkeypatch):
             assert not [s for s in nums if re.search(r"\d{4}", s) or re.search(r"\d\.\d{1,2}( %)?$", s)], (title, labels)
             assert not [s for s in labels if "-" in s and s[:1] == "-"], (title, labels)  # U+2212, never a hyphen
             assert not re.search(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b", " ".join(labels)), labels
+
+
+# --------------------------------------------------------------------------------------------
+# smk.views.labels: codes as the reader's words
+# --------------------------------------------------------------------------------------------
+def test_value_labels_in_the_reports_language():
+    import pandas as pd
+
+    from smk.views import labels
+
+    assert labels.value_label("channel", "organic_search", "es") == "Búsqueda orgánica"
+    assert labels.value_label("channel", "organic_search", "en") == "Organic search"
+    assert labels.value_label("offer", "demo_request", "es") == "Solicitud de demo"
+    assert labels.value_label("lead_type", "demo_request", "es") == "Solicitud de demo"  # the offer by default
+    assert labels.value_label("outcome", "no_answer", "es") == "No contesta"
+    assert labels.value_label("table", "contact_attempts", "es") == "Intentos de contacto"
+    assert labels.value_label("team", "management", "es") == "Dirección"
+    assert labels.value_label("offer", "(missing)", "es") == "(sin dato)"
+    # unknown codes: as the client wrote them (client.yml values read backwards), else as words
+    own = {"offer": {"partner_webinar": "Webinar: Partners 2026"}}
+    assert labels.value_label("offer", "partner_webinar", "es", own) == "Webinar: Partners 2026"
+    assert labels.value_label("offer", "partner_webinar", "en") == "Partner webinar"
+    # values that are not codes, and missing values, come back unchanged
+    assert labels.value_label("team", "Atlas", "es") == "Atlas"
+    assert labels.value_label("offer", None, "es") is None
+    assert labels.humanize("free_trial") == "Free trial" and labels.humanize("Free Trial") == "Free Trial"
+    df = pd.DataFrame({"channel": ["organic_search", "OFFLINE", None], "n": [1, 2, 3]})
+    out = labels.relabel(df, "channel", "es")
+    assert out["channel"].tolist()[:2] == ["Búsqueda orgánica", "OFFLINE"] and df["channel"][0] == "organic_search"
+    assert labels.relabel(df, "offer", "es").equals(df)
+    with pytest.raises(ValueError):
+        labels.value_label("channel", "email", "fr")
+
+
+def test_client_values_read_backwards_from_client_yml(demo):
+    from smk.views import labels
+
+    own = labels.client_values(demo)
+    assert own["channel"]["events"] == "OFFLINE" and own["offer"]["checklist"] == "Checklist: SLA Template"
+    assert own["outcome"]["voicemail"] == "Left Voicemail"
+    assert labels.client_values(None) == {}
+    # the catalogue's label first, the client's spelling for a code it does not know
+    assert labels.value_label("channel", "events", "es", demo) == "Eventos"
+
+
+def test_method_and_analyst_notes(demo, tmp_path):
+    import smk.report
+    from smk.views import labels
+
+    ctx = smk.report.setup(client_dir=tmp_path, lang="es", output_dir=tmp_path, client=demo, apply_theme=False)
+    box = labels.method_note(ctx, "sla.first_contact.method")
+    assert repr(box).startswith("Método: Intervalos de Wilson del 95 %")
+    assert 'class="smk-note smk-method"' in box.html
+    # the client never reads a note for the analyst; the consultant does, in JupyterLab
+    assert labels.analyst_note(ctx, "sla.attempts.analyst") == []
+    ctx.interactive = True
+    (note,) = labels.analyst_note(ctx, "sla.agreement.analyst", file="<sla_agreement_es.md>")
+    assert repr(note) == "Para el analista: El acuerdo también se guarda como <sla_agreement_es.md> junto a este informe."
+    assert "&lt;sla_agreement_es.md&gt;" in note.html and "<sla_agreement" not in note.html

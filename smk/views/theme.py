@@ -198,6 +198,19 @@ def localize(figure, lang: str = "en") -> None:
                 axis.set_major_formatter(TickFormatter("number", lang))
 
 
+def figure_title(figure) -> str:
+    """The title a reader sees on a chart (the figure's suptitle, else its first Axes' title wherever
+    the theme put it), in the report's language: the chart's alt text. ``""`` when it has none."""
+    fig = figure.figure if hasattr(figure, "get_figure") and not hasattr(figure, "savefig") else figure
+    if fig.get_suptitle():
+        return fig.get_suptitle()
+    for ax in fig.axes:
+        for loc in ("left", "center", "right"):
+            if ax.get_title(loc):
+                return ax.get_title(loc)
+    return ""
+
+
 def figsize(kind: str = "normal") -> tuple[float, float]:
     """Named figure size (``wide``, ``normal``, ``square``, ``tall``)."""
     if kind not in FIGSIZE:
@@ -206,5 +219,5 @@ def figsize(kind: str = "normal") -> tuple[float, float]:
 
 
 __all__ = ["COLORS", "DPI", "FIGSIZE", "PALETTE", "RC", "DateTickFormatter", "TickFormatter", "apply", "figsize",
-           "format_axis", "formatter", "localize", "palette", "tick_decimals"]
+           "figure_title", "format_axis", "formatter", "localize", "palette", "tick_decimals"]
 
