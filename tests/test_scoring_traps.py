@@ -275,6 +275,12 @@ def test_a_model_no_better_than_chance_recommends_nothing(coin_toss):
         "has not seen clearly better than chance (section 6). Set scoring.fit_rules and scoring.interest_rules in "
         "client.yml to see the matrix."]
     assert "MQLs a month" not in text_of(shown, "en") and "MQL al mes" not in text_of(shown, "es")
+    assert shown["en"]["gains"][-1].endswith(
+        "The scorecard is not clearly better than chance (section 6): read these differences between deciles as noise, "
+        "not as a ranking.")
+    assert shown["es"]["gains"][-1].endswith(
+        "El modelo de puntos no es claramente mejor que el azar (sección 6): lea estas diferencias entre deciles como "
+        "ruido, no como un orden.")
 
 
 def test_the_index_tile_says_the_model_is_no_better_than_chance(coin_toss):

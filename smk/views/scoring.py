@@ -732,8 +732,9 @@ def gains(res: ScoringResult, ctx, **options) -> list:
     g = res.scorecard.gains
     if not len(g):
         return [ctx.para("scoring.gains.empty")]
+    noise = "" if res.usable else ctx.text("scoring.gains.noise")  # a flat model's deciles differ by chance
     return [ctx.table(gains_view(g), formats=FORMATS["gains"], labels=LABELS),
-            plot_deciles(g, ctx.lang), plot_gains(g, ctx.lang), text_html(gains_text(g, ctx.lang))]
+            plot_deciles(g, ctx.lang), plot_gains(g, ctx.lang), _sentences(gains_text(g, ctx.lang), noise)]
 
 
 @section(ScoringResult, "leakage")
