@@ -381,6 +381,8 @@ def test_uncovered_cohorts_stay_out_of_rates_and_say_so(half_covered):
         assert shown[lang]["scorecard"][-1].endswith(left_out[lang])
     # within the covered months nothing matters: no rule, and no "month created makes a difference"
     assert res.scorecard.rules == [] and not res.scorecard.coefficients["field"].str.contains("creat").any()
+    assert tile(shown, "en") == {"scoring.headline.lift_none": ("Lift: activities", "no activity stands out")}
+    assert tile(shown, "es") == {"scoring.headline.lift_none": ("Lift: actividades", "ninguna actividad destaca")}
 
 
 @pytest.fixture(scope="module")
@@ -454,6 +456,12 @@ def test_no_window_wording_and_every_lead_counted(undated):
         "Checks cannot prove a field clean: ask how and when each field of the scorecard is filled in. Without creation "
         "dates, dates recorded after creation could not be looked for.")
     assert "none holds dates after the lead's creation" not in shown["en"]["leakage"][-1]
+    # the index tile: the random hold-out said in its label; no threshold without capacity or a target
+    auc = res.scorecard.auc["auc"]
+    assert tile(shown, "es") == {
+        "scoring.headline.lift.demo_request": ("Lift: Solicitud de demo", "×1,3"),
+        "scoring.headline.auc_random": ("AUC del modelo (muestra aleatoria, sin fechas)", fmt.number(auc, "es", 2))}
+    assert res.model_quality == "usable" and res.recommendation is None
 
 
 def test_an_undated_definition_speaks_of_shares_not_months():
