@@ -260,7 +260,7 @@ def test_partial_month_prorates(client):
     assert s.notes[0] == "partial"
     assert vm.note_texts(s, "en")[0] == ("March 2026 is not over: the data end on 2 Mar 2026 (5 % of the month). Counts "
                                          "and money of earlier months are pro-rated to the same share before comparing.")
-    assert vm.note_texts(s, "es")[0] == ("Marzo 2026 no ha terminado: los datos llegan al 2 mar 2026 (5 % del mes). Los "
+    assert vm.note_texts(s, "es")[0] == (f"{fmt.month('2026-03', 'es')[:1].upper()}{fmt.month('2026-03', 'es')[1:]} no ha terminado: los datos llegan al 2 mar 2026 (5 % del mes). Los "
                                          "recuentos e importes de meses anteriores se prorratean a la misma parte antes "
                                          "de comparar.")
     # movements against February pro-rated by f = 34/744: MQLs 0 vs 5f = 0.23, z = −5f / √(5f²) = −√5 = −2.24
@@ -279,7 +279,7 @@ def test_no_data_month_renders(client):
     assert res.kpi("leads") == 0
     s = vm.sentences(res, "en", "USD")
     assert s == ["There is no data for June 2026: the data run from 1 Jan 2026 to 2 Mar 2026. Every figure below is empty."]
-    assert vm.sentences(res, "es", "USD") == ["No hay datos de junio 2026: los datos van del 1 ene 2026 al 2 mar 2026. "
+    assert vm.sentences(res, "es", "USD") == [f"No hay datos de {fmt.month('2026-06', 'es')}: los datos van del 1 ene 2026 al 2 mar 2026. "
                                               "Todas las cifras están vacías."]
     ag = vm.agenda(res, "en", "USD")
     assert len(ag["weekly"]) >= 1 and len(ag["monthly"]) >= 1
@@ -321,7 +321,8 @@ def test_no_quotas_and_no_traffic(tmp_path):
     ctx = context(c, "es", tmp_path)
     ctx.save_headlines("06", res)
     items = json.loads((tmp_path / "06.headlines.json").read_text(encoding="utf-8"))["items"]
-    assert items[0]["display"] == fmt.MISSING and items[0]["value"] is None
+    # the tile says why there is no % of quota instead of a bare dash
+    assert items[0]["display"] == "sin cuota definida" and items[0]["value"] is None
     assert vm.sources_text(res, "en", "USD") == (
         "organic brought the most leads (3, 50 % of the month's); paid the most customers (2). There is no web-traffic "
         "export, so visits and visit-to-lead rates are not shown.")
@@ -444,12 +445,21 @@ def test_pipeline(client, res):
     assert p["deals"].to_dict() == {"discovery": 1, "proposal": 1}
     assert p["amount"].to_dict() == {"discovery": 1000, "proposal": 4000}
     # at the end of January: D5 and D6 not created yet; D4 (created 20 Jan, won 10 Feb) and
-    # D7 (created 16 Jan, lost 5 Feb) were open -> their export stages
-    pj = mo.pipeline(client, "2026-01").set_index("pipeline_stage")
-    assert pj["deals"].to_dict() == {"closed_lost": 1, "closed_won": 1}
-    assert vm.pipeline_text(res, "en", "USD") == "2 open deals worth $5,000 at the end of the month (stages as exported)."
-    assert vm.pipeline_text(res, "es", "USD") == ("2 negocios abiertos por $5.000 al cierre del mes (etapas según la "
-                                                  "exportación).")
+    # D7 (created 16 Jan, lost 5 Feb) were open; their stage on 31 January is not in the export (it keeps
+    # their final stage, closed_won / closed_lost, which they had not reached yet): listed as closed since
+    pj = mo.pipeline(client, "2026-01")
+    assert pj.set_index("pipeline_stage")["deals"].to_dict() == {mo.CLOSED_LATER: 2}
+    assert pj.attrs["closed_later"] == 2 and pj.attrs["undated_closed"] == 0
+    assert vm.group_name(mo.CLOSED_LATER, "en") == "closed since (stage at the month end not in the export)"
+    assert vm.pipeline_text(res, "en", "USD") == (
+        "2 open deals worth $5,000 at the end of February 2026 (stages as exported).")
+    assert vm.pipeline_text(res, "es", "USD") == (
+        f"2 negocios abiertos por $5.000 al cierre de {fmt.month('2026-02', 'es')} (etapas según la exportación).")
+    jan = mo.analyse(client, "2026-01")
+    assert vm.pipeline_text(jan, "en", "USD") == (
+        "2 open deals worth $1,300 at the end of January 2026 (stages as exported). 2 of them have been won or lost "
+        "since: the export keeps only their final stage, so their stage at the end of the month is not known and "
+        "they are listed as such.")
 
 
 def test_won_cycle(client, res):
@@ -527,7 +537,11 @@ def test_no_commitment_is_behind_a_target_nobody_set():
     assert com.loc[["mqls", "mql_value"], "status"].tolist() == ["unknown", "unknown"]
     assert com.loc[["first_contact", "attempts"], "status"].tolist() == ["missed", "behind"]
     assert vm.agenda(res, "en", "USD")["weekly"]["detail"].iloc[0] == "5 / – → cannot be judged"
-    assert vm.commitments_text(res, "es") == "Marketing: 0 de 2 compromisos cumplidos; Ventas: 0 de 2 compromisos cumplidos."
+    # a commitment without a target is not counted as not met
+    assert vm.commitments_text(res, "es") == ("Marketing: ninguno de los 2 compromisos se puede juzgar; Ventas: 0 de 2 "
+                                              "compromisos cumplidos.")
+    assert vm.commitments_text(res, "en") == ("Marketing: none of the 2 commitments can be judged; Sales: 0 of 2 "
+                                              "commitments met.")
 
 
 def test_agenda_lists_sla_status_and_highlights(client, res):
@@ -781,7 +795,7 @@ def run_notebook_cells(client, period, lang, tmp_path, monkeypatch) -> list:
     ("2026-02", "full", "en", "Sales reached 91.7 % of the month's quota"),
     ("2026-01", "full", "es", "Es el primer mes con datos"),
     ("2026-03", "full", "en", "March 2026 is not over: the data end on 2 Mar 2026 (5 % of the month)"),
-    ("2026-06", "full", "es", "No hay datos de junio 2026"),
+    ("2026-06", "full", "es", "No hay datos de " + fmt.month("2026-06", "es")),
     ("2026-02", "bare", "en", "There is no sales quota for this month"),
     ("2026-02", "bare", "es", "No hay exportación de tráfico web"),
 ])

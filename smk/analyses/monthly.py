@@ -45,7 +45,7 @@ from revenue and MQLs and are not ranked separately (they would repeat the same 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
@@ -54,7 +54,7 @@ from scipy import stats as _st
 
 from smk.analyses import attempts, closerate, sla
 from smk.analyses.base import Headline, Missing, Result
-from smk.analyses.outcomes import lead_outcomes
+from smk.analyses.outcomes import lead_outcomes, outcome_coverage
 from smk.analyses.stats import bh_adjust, wilson_interval
 from smk.errors import NotEnoughData
 
@@ -74,8 +74,11 @@ TOTAL = "(total)"
 #: group code of rows whose group (channel, team, owner) is not recorded
 MISSING_GROUP = "(missing)"
 #: codes of the month's notes, in the order they are shown (texts: monthly.notes.<code>)
-NOTE_CODES = ("no_data", "partial", "first_month", "no_previous", "no_last_year", "no_quota", "no_contacts",
-              "no_goal", "no_mql")
+NOTE_CODES = ("no_data", "partial", "first_month", "no_previous", "no_last_year", "outcomes_start", "no_quota",
+              "no_contacts", "no_goal", "no_mql")
+#: stage code of a deal open at the month end that has closed since: the export keeps only its final stage,
+#: so its stage at the month end is not known (texts: monthly.values.closed_later)
+CLOSED_LATER = "(closed_later)"
 #: statuses of a commitment (texts: monthly.values.<status>)
 STATUSES = ("met", "missed", "on_track", "behind", "unknown")
 
@@ -147,6 +150,22 @@ def _local_period(ts: pd.Timestamp, tz) -> pd.Period:
 
 def _has_values(df: pd.DataFrame | None, col: str) -> bool:
     return df is not None and col in df and df[col].notna().any()
+
+
+def group_key(values: pd.Series) -> pd.Series:
+    """A grouping column (channel, team, rep) as the report's groups: empty values and placeholders such
+    as "unknown" (:data:`smk.analyses.closerate.MISSING_TOKENS`) are one group, :data:`MISSING_GROUP`."""
+    return closerate.clean_groups(values)[0].fillna(MISSING_GROUP)
+
+
+def outcomes_cover(client, period) -> bool:
+    """Whether the outcome data reach the month: False for a month before the first creation month the
+    outcome data cover (:func:`smk.analyses.outcomes.outcome_coverage`), when its customers and revenue are
+    missing from the export rather than zero."""
+    cov = outcome_coverage(client)
+    if not cov.partial:
+        return True
+    return pd.Period(period, freq="M").start_time >= pd.Timestamp(cov.start)
 
 
 def has_contact_data(client) -> bool:
@@ -221,7 +240,7 @@ def commitments(client, period=None) -> pd.DataFrame:
     target for the sales rules is client.yml ``sla.compliance_target``), with one status per row:
     ``met`` / ``missed`` once the month is judged; while it is not (month open, leads still inside
     their attempts window) ``on_track`` / ``behind``; ``unknown`` when there is no actual or no target
-    (no contact data; no MQL goal), never "behind" a target nobody set.
+    (no contact data; no MQL dates; no MQL goal), never "behind" a target nobody set.
 
     Columns: ``side, commitment, target, actual, unit ('count'|'money'|'share'), status``. Empty for a
     month the data do not cover.
@@ -231,6 +250,12 @@ def commitments(client, period=None) -> pd.DataFrame:
     if m.status == "no_data":
         return pd.DataFrame(columns=cols)
     c = sla.commitments(client, str(m.period))
+    if not _has_values(client.leads, "mql_at"):
+        # without MQL dates the SLA clock counts leads; this report says MQL figures are missing, so the
+        # MQL commitments have no actual here (not the lead count under another name)
+        mk = (c["side"] == "marketing").to_numpy()
+        c.loc[mk, "actual"] = np.nan
+        c.loc[mk, "met"] = pd.NA
     met = c["met"].astype("boolean")
     on = c["on_track"].astype(bool)
     status = np.where(met.fillna(False).astype(bool), "met",
@@ -315,18 +340,20 @@ def _prepare(client) -> _Prep:
 
 
 def _raw(client, prep: _Prep, m: Month) -> dict:
-    """Additive figures of a whole month (or of the covered part when it is the report month)."""
+    """Additive figures of a whole month (or of the covered part when it is the report month). Customers
+    and revenue are NaN for a month before the outcome data start (:func:`outcomes_cover`): missing, not 0."""
     leads = client.leads
     mql_known = _has_values(leads, "mql_at")
     won_m = prep.won[m.contains(prep.won["won_at"])]
     amounts = won_m["amount"].fillna(0.0)
     fc_met, fc_judged = _fc_counts(client, m)
+    covered = outcomes_cover(client, m.period)
     return {
         "leads": float(m.contains(leads["created_at"]).sum()),
         "mqls": float(m.contains(leads["mql_at"]).sum()) if mql_known else np.nan,
-        "customers": float(m.contains(prep.outcomes["won_at"]).sum()),
-        "revenue": float(amounts.sum()),
-        "revenue_sq": float((amounts ** 2).sum()),
+        "customers": float(m.contains(prep.outcomes["won_at"]).sum()) if covered else np.nan,
+        "revenue": float(amounts.sum()) if covered else np.nan,
+        "revenue_sq": float((amounts ** 2).sum()) if covered else np.nan,
         "fc_met": fc_met,
         "fc_judged": fc_judged,
     }
@@ -386,6 +413,10 @@ class Summary(Result):
     notes: tuple[str, ...]
     goal: float | None
     quota: float | None
+    #: first creation month the outcome data cover, when the report month or a comparison month comes before it
+    outcomes_start: pd.Timestamp | None = field(default=None, kw_only=True)
+    #: the client records sales contacts (first-contact compliance can be measured)
+    has_contacts: bool = field(default=True, kw_only=True)
 
     def movements(self, n: int = 3) -> pd.DataFrame:
         return movements(self.kpis, n)
@@ -394,17 +425,34 @@ class Summary(Result):
         return float(self.kpis.set_index("kpi").loc[name, column])
 
     def headlines(self) -> list[Headline]:
-        """Index tile: % of quota, MQLs against the goal ("203 / 128"), first-contact SLA compliance."""
+        """Index tile: % of quota, MQLs against the goal ("1,303 / 1,200", formatted by the report in its
+        language), first-contact SLA compliance. A figure that cannot be computed says why (no quota, no
+        outcome data for the month, no MQL dates, no goal, no contact data) instead of a bare dash."""
         def value(x):
             return None if x is None or pd.isna(x) else float(x)
 
         mq, pq, fc = (value(self.kpi(k)) for k in ("mqls", "pct_quota", "first_contact_compliance"))
         goal = self.goal
-        mqls = (Headline("monthly.headline.mqls_vs_goal", mq, "int", display="monthly.headline.of_goal",
-                         params={"mqls": int(round(mq)), "goal": int(round(goal))})
-                if goal and mq is not None else Headline("monthly.headline.mqls_vs_goal", mq, "int"))
-        return [Headline("monthly.headline.pct_quota", pq, "pct:0"), mqls,
-                Headline("monthly.headline.sla_compliance", fc, "pct:0")]
+        if mq is None:
+            mqls = Headline("monthly.headline.mqls_vs_goal", None, "int", display="monthly.headline.no_mql")
+        elif goal:
+            mqls = Headline("monthly.headline.mqls_vs_goal", mq, "int", display="monthly.headline.of_goal",
+                            params={"mqls": mq, "goal": float(goal)}, formats={"mqls": "int", "goal": "int"})
+        else:
+            mqls = Headline("monthly.headline.mqls_vs_goal", mq, "int", display="monthly.headline.no_goal",
+                            params={"mqls": mq}, formats={"mqls": "int"})
+        if pq is not None:
+            quota = Headline("monthly.headline.pct_quota", pq, "pct:0")
+        else:
+            why = ("no_data" if self.month.status == "no_data" else "no_quota" if self.quota is None
+                   else "not_covered" if "outcomes_start" in self.notes else "no_value")
+            quota = Headline("monthly.headline.pct_quota", None, "pct:0", display=f"monthly.headline.{why}")
+        if fc is not None:
+            sla_ = Headline("monthly.headline.sla_compliance", fc, "pct:0")
+        else:
+            why = "no_contacts" if not self.has_contacts else "no_data" if self.month.status == "no_data" else "no_value"
+            sla_ = Headline("monthly.headline.sla_compliance", None, "pct:0", display=f"monthly.headline.{why}")
+        return [quota, mqls, sla_]
 
 
 def summary(client, period=None) -> Summary:
@@ -460,6 +508,14 @@ def summary(client, period=None) -> Summary:
         notes.append("no_previous")
     if m.status != "no_data" and refs["last_year"][0] is None:
         notes.append("no_last_year")
+    cov = outcome_coverage(client)
+    before = [p for p in (m.period, m.period - 1, m.period - 12) if not outcomes_cover(client, p)]
+    # the report month, or a comparison month that is shown, comes before the outcome data start
+    shown = [m.period] + [p for p, name in ((m.period - 1, "previous"), (m.period - 12, "last_year"))
+                          if refs[name][0] is not None]
+    outcomes_start = pd.Timestamp(cov.start) if any(p in before for p in shown) and m.status != "no_data" else None
+    if outcomes_start is not None:
+        notes.append("outcomes_start")
     if quota is None:
         notes.append("no_quota")
     if not has_contact_data(client):
@@ -468,7 +524,8 @@ def summary(client, period=None) -> Summary:
         notes.append("no_goal")
     if not _has_values(client.leads, "mql_at"):
         notes.append("no_mql")
-    return Summary(month=m, kpis=table, notes=tuple(notes), goal=goal, quota=quota)
+    return Summary(month=m, kpis=table, notes=tuple(notes), goal=goal, quota=quota, outcomes_start=outcomes_start,
+                   has_contacts=has_contact_data(client))
 
 
 def kpis(client, period=None) -> pd.DataFrame:
@@ -480,7 +537,9 @@ def monthly_series(client, months: int = 13, end_period=None) -> pd.DataFrame:
     """Leads, MQLs, customers, won deals and revenue per calendar month (client timezone) for the
     ``months`` months ending at ``end_period`` (default: the month of data_end).
 
-    Columns: ``month (YYYY-MM), status, leads, mqls, customers, won_deals, revenue``.
+    Columns: ``month (YYYY-MM), status, leads, mqls, customers, won_deals, revenue``. Customers, won
+    deals and revenue are NaN (missing, not 0) for months before the outcome data start
+    (:func:`outcomes_cover`).
     """
     end_p = pd.Period(end_period, freq="M") if end_period else _local_period(client.data_end, client.tz)
     prep = _prepare(client)
@@ -489,12 +548,18 @@ def monthly_series(client, months: int = 13, end_period=None) -> pd.DataFrame:
     mql_known = _has_values(leads, "mql_at")
     for p in pd.period_range(end=end_p, periods=months, freq="M"):
         m = month_info(client, p)
+        covered = outcomes_cover(client, p)
         rows.append({"month": str(p), "status": m.status, "leads": int(m.contains(leads["created_at"]).sum()),
                      "mqls": float(m.contains(leads["mql_at"]).sum()) if mql_known else np.nan,
-                     "customers": int(m.contains(prep.outcomes["won_at"]).sum()),
-                     "won_deals": int(m.contains(prep.won["won_at"]).sum()),
-                     "revenue": float(prep.won.loc[m.contains(prep.won["won_at"]), "amount"].fillna(0.0).sum())})
-    return pd.DataFrame(rows, columns=["month", "status", "leads", "mqls", "customers", "won_deals", "revenue"])
+                     "customers": int(m.contains(prep.outcomes["won_at"]).sum()) if covered else np.nan,
+                     "won_deals": int(m.contains(prep.won["won_at"]).sum()) if covered else np.nan,
+                     "revenue": (float(prep.won.loc[m.contains(prep.won["won_at"]), "amount"].fillna(0.0).sum())
+                                 if covered else np.nan)})
+    out = pd.DataFrame(rows, columns=["month", "status", "leads", "mqls", "customers", "won_deals", "revenue"])
+    for c in ("customers", "won_deals"):
+        if out[c].notna().all():
+            out[c] = out[c].astype("int64")
+    return out
 
 
 def movements(table: pd.DataFrame, n: int = 3) -> pd.DataFrame:
@@ -534,9 +599,10 @@ def by_source(client, period=None, months: int = 3) -> pd.DataFrame:
         created = mm.contains(leads["created_at"])
         ch = (leads.loc[created, "channel"] if "channel" in leads  # no channel: every lead is "(missing)"
               else pd.Series(MISSING_GROUP, index=leads.index[created], dtype="object"))
-        lead_n = ch.astype("object").fillna(MISSING_GROUP).value_counts()
+        lead_n = group_key(ch).value_counts()
         w = won[mm.contains(won["won_at"])]
-        wch = w["channel"].astype("object").fillna(MISSING_GROUP)
+        wch = group_key(w["channel"])
+        covered = outcomes_cover(client, p)
         cust = w.groupby(wch)["lead_id"].nunique() if len(w) else pd.Series(dtype=float)
         rev = w.groupby(wch)["amount"].sum() if len(w) else pd.Series(dtype=float)
         if has_traffic:
@@ -549,8 +615,9 @@ def by_source(client, period=None, months: int = 3) -> pd.DataFrame:
         for c in sorted(set(lead_n.index) | set(cust.index) | set(vis.index)):
             rows.append({"month": str(p), "status": mm.status, "channel": c,
                          "visits": float(vis.get(c, 0.0)) if c in web_channels else np.nan,
-                         "leads": int(lead_n.get(c, 0)), "customers": int(cust.get(c, 0)),
-                         "revenue": float(rev.get(c, 0.0)),
+                         "leads": int(lead_n.get(c, 0)),
+                         "customers": int(cust.get(c, 0)) if covered else np.nan,
+                         "revenue": float(rev.get(c, 0.0)) if covered else np.nan,
                          "spend": float(spd.get(c, np.nan)) if has_spend else np.nan})
     out = pd.DataFrame(rows, columns=["month", "status", "channel", "visits", "leads", "customers", "revenue", "spend"])
     out["visit_to_lead"] = np.where(out["visits"] > 0, out["leads"] / out["visits"].where(out["visits"] > 0), np.nan)
@@ -655,7 +722,7 @@ def follow_up_time(client, period=None, by: str = "channel", months: int = 3) ->
     fc = sla.first_contact_table(client)
     group = (client.leads.set_index("lead_id")[by].astype("object") if by in client.leads
              else pd.Series(dtype="object"))
-    fc["group"] = fc["lead_id"].map(group).fillna(MISSING_GROUP) if len(group) else MISSING_GROUP
+    fc["group"] = group_key(fc["lead_id"].map(group)) if len(group) else MISSING_GROUP
     h = float(client.config.sla.first_contact_hours)
     rows = []
     for p in pd.period_range(end=m.period, periods=months, freq="M"):
@@ -694,7 +761,7 @@ def quota_attainment(client, period=None, by: str = "team") -> pd.DataFrame:
         if by == "team" and "owner" in lvl:  # team quotas are the rows without a rep
             lvl = lvl[lvl["owner"].isna()]
         qby = lvl.groupby(lvl[by].astype("object"))["amount"].sum()
-    g = w[by].astype("object").fillna(MISSING_GROUP) if by in w else pd.Series(MISSING_GROUP, index=w.index)
+    g = group_key(w[by]) if by in w else pd.Series(MISSING_GROUP, index=w.index)
     rev = w.groupby(g)["amount"].sum()
     cnt = w.groupby(g).size()
     groups = sorted(set(qby.index) | set(rev.index))
@@ -710,39 +777,56 @@ def quota_attainment(client, period=None, by: str = "team") -> pd.DataFrame:
 
 
 def pipeline(client, period=None) -> pd.DataFrame:
-    """Open pipeline at the end of the month (or at data_end in a partial month) by ``pipeline_stage``.
+    """Open pipeline at the end of the month (or at data_end in a partial month), by stage, using only
+    the state as of that moment t.
 
-    A deal is open at time t when created ≤ t and not closed by t (``closed_at`` missing or > t);
-    for the current month that is ``stage == 'open'``. The stage shown is the one in the export
-    (as of data_end). Columns: ``pipeline_stage, deals, amount``. Raises NotEnoughData without a
-    deals table.
+    A deal was open at t when it was created by t (``created_at`` ≤ t; every deal when there is no creation
+    date) and either is still open in the export (``stage == 'open'``: a ``closed_at`` of an open deal is
+    the CRM's expected close date, not a close) or was won or lost after t (``closed_at`` > t). The stage
+    of a deal still open is the one exported (``pipeline_stage``, else the code of its stage): the CRM
+    keeps only today's stage. A deal won or lost after t was open then, but its stage at t is not in the
+    export: its stage is :data:`CLOSED_LATER` (never "won" or "lost", which it was not yet). A won or lost
+    deal without a close date cannot be placed: left out and counted in ``attrs['undated_closed']``.
+    Columns: ``pipeline_stage, deals, amount``; ``attrs``: ``as_of`` (t), ``closed_later``,
+    ``undated_closed``. Raises NotEnoughData without a deals table.
     """
     m = month_info(client, period)
     d = client.deals
     if d is None or len(d) == 0:
         raise NotEnoughData(["deals"], reason="monthly.missing.no_deals")
     t = min(m.end, m.data_end)
-    created = d["created_at"] <= t if "created_at" in d else pd.Series(True, index=d.index)
-    closed_by = (d["closed_at"] <= t).fillna(False).astype(bool) if "closed_at" in d else pd.Series(False, index=d.index)
-    still_open = (d["stage"] == "open") | ((d["stage"] != "open") & ~closed_by)
-    o = d[created.fillna(False).astype(bool) & still_open]
-    stage = (o["pipeline_stage"] if "pipeline_stage" in o else o["stage"]).astype("object").fillna(MISSING_GROUP)
+    created = ((d["created_at"] <= t).fillna(False).astype(bool) if "created_at" in d
+               else pd.Series(True, index=d.index))
+    closed_at = d["closed_at"] if "closed_at" in d else pd.Series(pd.NaT, index=d.index)
+    open_now = (d["stage"] == "open").fillna(False).astype(bool)
+    closed_after = ~open_now & (closed_at > t).fillna(False).astype(bool)
+    undated = ~open_now & closed_at.isna()
+    o = d[created & (open_now | closed_after)]
+    stage = (o["pipeline_stage"] if "pipeline_stage" in o else o["stage"]).astype("object")
+    stage = stage.where(stage.notna(), MISSING_GROUP).where(open_now[o.index], CLOSED_LATER)
     amt = pd.to_numeric(o["amount"], errors="coerce") if "amount" in o else pd.Series(np.nan, index=o.index)
     out = pd.DataFrame({"pipeline_stage": stage, "amount": amt}).groupby("pipeline_stage", sort=True).agg(
         deals=("amount", "size"), amount=("amount", "sum")).reset_index()
-    return out[["pipeline_stage", "deals", "amount"]]
+    # deals whose stage at t is unknown go last
+    out = out.assign(_later=out["pipeline_stage"].eq(CLOSED_LATER)).sort_values(
+        ["_later", "pipeline_stage"], kind="stable").drop(columns="_later").reset_index(drop=True)
+    out = out[["pipeline_stage", "deals", "amount"]]
+    out.attrs.update({"as_of": t, "closed_later": int((created & closed_after).sum()),
+                      "undated_closed": int((created & undated).sum())})
+    return out
 
 
 def _cycle_stats(client, o: pd.DataFrame, keep: pd.Series, by: str | None) -> pd.DataFrame:
-    """Won-lead cycle statistics (days from lead creation to win) of the won leads in ``keep``:
-    :func:`smk.analyses.closerate.sales_cycle` on outcomes where every other lead is marked lost (so its
-    won-only median and quartiles cover exactly these wins). Columns: ``group, n, median_days,
-    p25_days, p75_days``."""
+    """Won-lead cycle statistics (calendar days from lead creation to win, as 03 counts them) of the won
+    leads in ``keep``: :func:`smk.analyses.closerate.sales_cycle` on outcomes where every other lead is
+    marked lost (so its won-only median and quartiles cover exactly these wins), leads created before the
+    outcome data start included (a win of the month is a fact), wins dated before their lead's creation
+    left out. Columns: ``group, n, median_days, p25_days, p75_days``."""
     oo = o.copy()
     other = ~keep.to_numpy()
     oo.loc[other, "won"] = False
     oo.loc[other, "status"] = "lost"
-    res = closerate.sales_cycle(client, by, start="lead", outcomes=oo)
+    res = closerate.sales_cycle(client, by, start="lead", outcomes=oo, covered_only=False)
     out = pd.DataFrame({"group": res["group"].astype("object"), "n": res["n_won"].astype(int),
                         "median_days": res["median_days"], "p25_days": res["q1_days"], "p75_days": res["q3_days"]})
     out = out[out["n"] > 0] if by is not None else out
@@ -754,10 +838,14 @@ def won_cycle(client, period=None, by: str = "channel", history_months: int = 12
     (DOMAIN §5: "time from marketing lead to customer"), overall (TOTAL) and per ``by``, with the
     median of the wins of the ``history_months`` before for reference.
 
-    Columns: ``group, n, median_days, p25_days, p75_days, history_median_days``.
+    Columns: ``group, n, median_days, p25_days, p75_days, history_median_days``. ``attrs['set_aside']``:
+    customers won in the month whose win is dated on a day before their lead was created (not a 0-day
+    cycle: left out of the figures, counted here).
     """
     m = month_info(client, period)
     o = lead_outcomes(client)
+    full = closerate.lead_table(client, o)
+    aside = int((full["set_aside"].eq("won_before_created") & m.contains(full["won_at"])).sum())
     cur = m.contains(o["won_at"])
     hist_start = m.start - pd.DateOffset(months=history_months)
     hist = ((o["won_at"] >= hist_start) & (o["won_at"] < m.start)).fillna(False).astype(bool)
@@ -773,7 +861,9 @@ def won_cycle(client, period=None, by: str = "channel", history_months: int = 12
     out = pd.concat(parts, ignore_index=True)
     if out.loc[0, "n"] == 0:
         out = out.iloc[:1]
-    return out[["group", "n", "median_days", "p25_days", "p75_days", "history_median_days"]]
+    out = out[["group", "n", "median_days", "p25_days", "p75_days", "history_median_days"]]
+    out.attrs["set_aside"] = aside
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -784,8 +874,10 @@ def quality_disputes(client, period=None, *, baseline_months: int | None = None,
     own baseline?
 
     Metrics: ``mql_rate`` (lead → MQL; leads created in the month vs the ``baseline_months`` before)
-    and ``close_rate`` (won within ``analysis.close_window_days``; latest month whose leads are all at
-    least that old at data_end vs the ``baseline_months`` before it). Test: two-sided Fisher exact
+    and ``close_rate`` (won within ``analysis.close_window_days`` calendar days, as 03 counts it; latest
+    month whose leads are all at least that old at data_end vs the ``baseline_months`` before it; only
+    leads the outcome data cover, none set aside, and no close-rate test at all when that month comes
+    before the outcome data start: ``attrs['close_rate_skipped'] = 'not_covered'``). Test: two-sided Fisher exact
     test on the 2×2 table (recent vs baseline × success / not), Benjamini–Hochberg across all
     channel × metric tests. A dispute = rate fell, q < ``analysis.alpha``, and both groups have at
     least ``analysis.min_group_size`` leads. Columns: ``metric, group, cohort, recent_n,
@@ -796,24 +888,32 @@ def quality_disputes(client, period=None, *, baseline_months: int | None = None,
     cfg = client.config.analysis
     o = lead_outcomes(client)
     leads = client.leads
-    o["group"] = (leads[by].astype("object").fillna(MISSING_GROUP).to_numpy() if by in leads else MISSING_GROUP)
+    o["group"] = group_key(leads[by]).to_numpy() if by in leads else MISSING_GROUP
     win = pd.Timedelta(days=cfg.close_window_days)
     o["mql"] = o["mql_at"].notna() if _has_values(leads, "mql_at") else np.nan
-    o["won_in"] = (o["won"] & ((o["won_at"] - o["created_at"]) <= win)).fillna(False).astype(bool)
+    # won within N calendar days, as 03 counts it; leads the outcome data cover and not set aside only
+    lt = closerate.lead_table(client, o)
+    o["won_in"] = lt["won_in_window"].to_numpy(bool)
+    o["in_scope"] = lt["in_scope"].to_numpy(bool)
     tests = []
     if _has_values(leads, "mql_at") and m.status != "no_data":
         tests.append(("mql_rate", m.period, "mql"))
     # latest cohort month fully mature at data_end, not after the report month
     mature = _local_period(m.data_end - win, client.tz) - 1
+    skipped = None
     if m.status != "no_data":
         mature = min(mature, m.period)
-        tests.append(("close_rate", mature, "won_in"))
+        if outcomes_cover(client, mature):
+            tests.append(("close_rate", mature, "won_in"))
+        else:  # the cohort's outcomes are not in the export: a "fall" would be the gap, not lead quality
+            skipped = "not_covered"
     rows = []
     for metric, cohort, col in tests:
         cm = month_info(client, cohort)
         b0, _ = month_bounds(cohort - baseline_months, m.start.tz)
-        rec = o[cm.contains(o["created_at"])]
-        base = o[((o["created_at"] >= b0) & (o["created_at"] < cm.start)).fillna(False).astype(bool)]
+        pool = o[o["in_scope"]] if metric == "close_rate" else o
+        rec = pool[cm.contains(pool["created_at"])]
+        base = pool[((pool["created_at"] >= b0) & (pool["created_at"] < cm.start)).fillna(False).astype(bool)]
         if len(base) == 0:
             continue
         for grp in sorted(set(rec["group"]) | set(base["group"])):
@@ -827,11 +927,15 @@ def quality_disputes(client, period=None, *, baseline_months: int | None = None,
     cols = ["metric", "group", "cohort", "recent_n", "recent_rate", "baseline_n", "baseline_rate", "pvalue",
             "qvalue", "too_small", "dispute"]
     if not rows:
-        return pd.DataFrame(columns=cols)
+        out = pd.DataFrame(columns=cols)
+        out.attrs["close_rate_skipped"] = skipped
+        return out
     out = pd.DataFrame(rows)
     out["qvalue"] = bh_adjust(out["pvalue"].where(~out["too_small"]))
     out["dispute"] = (out["recent_rate"] < out["baseline_rate"]) & (out["qvalue"] < cfg.alpha) & ~out["too_small"]
-    return out[cols]
+    out = out[cols]
+    out.attrs["close_rate_skipped"] = skipped
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -897,9 +1001,14 @@ def analyse(client, period=None, **params: Any) -> MonthlyResult:
     missing: dict[str, Missing] = {}
     if s.month.status == "no_data":
         missing["commitments"] = Missing(reason="monthly.missing.no_data")
+    elif not outcomes_cover(client, p):
+        # the deals export does not reach the month: its sales, pipeline and cycle would read as zero
+        for name in ("quota", "quota_reps", "pipeline", "cycle"):
+            missing[name] = Missing(reason="monthly.missing.not_covered")
     cfg = client.config
     return MonthlyResult(
-        month=s.month, kpis=s.kpis, notes=s.notes, goal=s.goal, quota=s.quota,
+        month=s.month, kpis=s.kpis, notes=s.notes, goal=s.goal, quota=s.quota, outcomes_start=s.outcomes_start,
+        has_contacts=s.has_contacts,
         series=monthly_series(client, history_months, p),
         sources=by_source(client, p, months=source_months),
         has_traffic=traffic_available(client), has_spend=spend_available(client),
@@ -931,7 +1040,8 @@ def analyse(client, period=None, **params: Any) -> MonthlyResult:
 
 
 __all__ = [
-    "CONVERSION_TYPES", "KPIS", "KPI_KIND", "MISSING_GROUP", "Month", "MonthlyResult", "NOTE_CODES", "RANKED",
+    "CLOSED_LATER", "CONVERSION_TYPES", "KPIS", "KPI_KIND", "MISSING_GROUP", "Month", "MonthlyResult", "NOTE_CODES",
+    "RANKED", "group_key", "outcomes_cover",
     "SECTIONS", "STATUSES", "Summary", "TOTAL", "Z_CLEAR", "analyse", "asset_conversion", "by_source", "commitments",
     "company_quota", "data_start", "elapsed_fraction", "first_contact_compliance", "follow_up_time",
     "has_contact_data", "kpis", "monthly_series", "month_bounds", "month_info", "movements", "mql_goal", "pipeline",

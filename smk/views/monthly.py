@@ -21,7 +21,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from smk import texts
-from smk.analyses.monthly import KPI_KIND, MISSING_GROUP, TOTAL, MonthlyResult, Summary
+from smk.analyses.monthly import CLOSED_LATER, KPI_KIND, MISSING_GROUP, TOTAL, MonthlyResult, Summary
 from smk.views import fmt, theme
 from smk.views.html import Html, note_html, render, text_html
 from smk.views.registry import section
@@ -70,6 +70,8 @@ def group_name(value: Any, lang: str) -> str:
         return t("values.total", lang)
     if value == MISSING_GROUP:
         return t("values.missing", lang)
+    if value == CLOSED_LATER:
+        return t("values.closed_later", lang)
     return str(value)
 
 
@@ -91,6 +93,14 @@ def sentence_start(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def table_or_say(ctx, df: pd.DataFrame | None, empty: str, /, **kwargs) -> Html:
+    """``ctx.table(df, **kwargs)``, or the catalogue sentence ``monthly.<empty>`` when the table has no rows
+    (a table is never printed as bare headers)."""
+    if df is None or not len(df):
+        return ctx.para(f"monthly.{empty}")
+    return ctx.table(df, **kwargs)
+
+
 def commitment_name(res: MonthlyResult, commitment: str, lang: str) -> str:
     return t(f"commitments.{commitment}", lang, hours=fmt.number(res.first_contact_hours, lang, 0),
              attempts=res.attempts, days=fmt.number(res.attempts_within_days, lang, 0))
@@ -110,6 +120,8 @@ def note_texts(res: Summary, lang: str) -> list[str]:
             out.append(t("notes.partial", lang, **{**values, "month": sentence_start(values["month"])}))
         elif code == "no_data":
             out.append(t("notes.no_data", lang, **values))
+        elif code == "outcomes_start":
+            out.append(t("notes.outcomes_start", lang, start=fmt.month(res.outcomes_start, lang)))
         else:
             out.append(t(f"notes.{code}", lang))
     return out
@@ -199,7 +211,8 @@ def plot_series(series: pd.DataFrame, *, metric: str = "mqls", period=None, lang
         _, ax = plt.subplots(figsize=theme.figsize("wide"))
     x = [fmt.month(p, lang, short=True) for p in series["month"]]
     colors = [theme.COLORS["highlight"] if str(p) == str(period) else theme.COLORS["neutral"] for p in series["month"]]
-    ax.bar(x, series[metric].fillna(0).to_numpy(dtype=float), color=colors)
+    # a month the outcome data do not reach has no bar (missing), not a bar at 0
+    ax.bar(x, series[metric].to_numpy(dtype=float), color=colors)
     ax.set_title(kpi_name(metric, lang))
     ax.tick_params(axis="x", rotation=45)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no fractional ticks
@@ -246,15 +259,28 @@ def plot_by_source(table: pd.DataFrame, *, metric: str = "leads", lang: str = "e
 
 def sources_text(res: MonthlyResult, lang: str, currency: str) -> str:
     """Which source brought most leads and customers this month; return where spend exists; what the
-    traffic export lacks."""
+    traffic export lacks. Whether there were leads is read from the KPI tile's own figure, so the sentence
+    never says "no leads" beside a tile with leads; customers that the outcome data do not reach are not
+    called zero."""
     cur = res.sources[res.sources["month"] == str(res.month.period)]
-    if cur.empty or cur["leads"].sum() == 0:
-        return t("sources.none", lang)
+    n_leads = res.kpi("leads")
+    known = bool(len(cur)) and bool(cur["customers"].notna().all())
+    n_customers = float(cur["customers"].sum()) if known else np.nan
+    tc = (cur.sort_values(["customers", "channel"], ascending=[False, True], kind="stable").iloc[0]
+          if known and n_customers > 0 else None)
+    if pd.isna(n_leads) or n_leads == 0 or cur.empty or cur["leads"].sum() == 0:
+        if tc is not None:
+            return t("sources.no_leads_customers", lang, top_customers=group_name(tc["channel"], lang),
+                     customers=fmt.number(tc["customers"], lang))
+        return t("sources.none" if known else "sources.no_leads", lang)
     top = cur.sort_values(["leads", "channel"], ascending=[False, True], kind="stable").iloc[0]
-    tc = cur.sort_values(["customers", "channel"], ascending=[False, True], kind="stable").iloc[0]
-    out = [t("sources.top", lang, top=group_name(top["channel"], lang), leads=fmt.number(top["leads"], lang),
-             share=fmt.pct(top["leads"] / cur["leads"].sum(), lang, 0),
-             top_customers=group_name(tc["channel"], lang), customers=fmt.number(tc["customers"], lang))]
+    values = {"top": group_name(top["channel"], lang), "leads": fmt.number(top["leads"], lang),
+              "share": fmt.pct(top["leads"] / n_leads, lang, 0)}
+    if tc is not None:
+        out = [t("sources.top", lang, **values, top_customers=group_name(tc["channel"], lang),
+                 customers=fmt.number(tc["customers"], lang))]
+    else:
+        out = [t("sources.top_no_customers" if known else "sources.top_leads_only", lang, **values)]
     if res.has_spend:
         items = [t("sources.spend_item", lang, channel=group_name(r["channel"], lang),
                    spend=fmt.money(r["spend"], currency, lang), revenue=fmt.money(r["revenue"], currency, lang))
@@ -271,10 +297,10 @@ def sources_text(res: MonthlyResult, lang: str, currency: str) -> str:
 @section(MonthlyResult, "sources")
 def sources(res: MonthlyResult, ctx, **options) -> list:
     cols = ["month", "channel", "visits", "leads", "visit_to_lead", "customers", "revenue", "spend", "roi"]
-    table = ctx.table(_groups_in_words(res.sources[cols], ctx.lang, "channel"),
-                      formats={"month": "month", "visits": "int", "leads": "int", "visit_to_lead": "pct",
-                               "customers": "int", "revenue": "money", "spend": "money", "roi": "pct:0"},
-                      labels="monthly.columns")
+    table = table_or_say(ctx, _groups_in_words(res.sources[cols], ctx.lang, "channel"), "sources.empty",
+                         formats={"month": "month", "visits": "int", "leads": "int", "visit_to_lead": "pct",
+                                  "customers": "int", "revenue": "money", "spend": "money", "roi": "pct:0"},
+                         labels="monthly.columns")
     return [table, plot_by_source(res.sources, metric="leads", lang=ctx.lang),
             text_html(sources_text(res, ctx.lang, ctx.currency))]
 
@@ -282,16 +308,22 @@ def sources(res: MonthlyResult, ctx, **options) -> list:
 def assets_text(res: MonthlyResult, lang: str) -> str:
     """Best and lowest page by engagement→conversion rate, and the offer that brought the most new leads
     (assets too small to judge left out)."""
+    if res.assets.empty:
+        return t("assets.none", lang)
     ok = res.assets[~res.assets["too_small"].astype(bool)]
     if ok.empty:
         return t("assets.too_small", lang)
     out = []
     pages = ok[ok["kind"] == "page"]
-    if len(pages):
+    if len(pages) > 1:
         b, w = pages.iloc[0], pages.iloc[-1]
         out.append(t("assets.pages", lang, best=b["asset"], rate=fmt.pct(b["rate"], lang),
                      converted=fmt.number(b["converted"], lang), engaged=fmt.number(b["engaged"], lang),
                      worst=w["asset"], worst_rate=fmt.pct(w["rate"], lang)))
+    elif len(pages) == 1:  # one page is not the best and the lowest at once
+        b = pages.iloc[0]
+        out.append(t("assets.page_one", lang, page=b["asset"], rate=fmt.pct(b["rate"], lang),
+                     converted=fmt.number(b["converted"], lang), engaged=fmt.number(b["engaged"], lang)))
     offers = ok[ok["kind"] == "offer"].sort_values(["new_leads", "asset"], ascending=[False, True], kind="stable")
     if len(offers):
         o = offers.iloc[0]
@@ -301,6 +333,8 @@ def assets_text(res: MonthlyResult, lang: str) -> str:
 
 @section(MonthlyResult, "assets")
 def assets(res: MonthlyResult, ctx, **options) -> list:
+    if res.assets.empty:
+        return [text_html(assets_text(res, ctx.lang))]
     shown = res.assets.copy()
     shown["kind"] = [t(f"values.{k}", ctx.lang) for k in shown["kind"]]
     return [ctx.table(shown, formats={"engaged": "int", "converted": "int", "rate": "pct", "ci": "ci",
@@ -325,6 +359,8 @@ def follow_up_text(res: MonthlyResult, lang: str) -> str:
 
 @section(MonthlyResult, "follow_up")
 def follow_up(res: MonthlyResult, ctx, **options) -> list:
+    if res.follow_up.empty:
+        return [text_html(follow_up_text(res, ctx.lang))]
     return [ctx.table(_groups_in_words(res.follow_up, ctx.lang),
                       formats={"month": "month", "n": "int", "contacted": "int", "median_hours": "hours",
                                "p75_hours": "hours", "within_sla": "pct"},
@@ -387,17 +423,32 @@ def quota(res: MonthlyResult, ctx, **options) -> list:
 
 @section(MonthlyResult, "quota_reps")
 def quota_reps(res: MonthlyResult, ctx, **options) -> list:
+    reps = res.quota_owner[res.quota_owner["group"] != TOTAL]
+    if reps.empty:  # only the company line, already in the table above
+        return [ctx.para("monthly.quota_reps.none")]
     return [ctx.table(_groups_in_words(res.quota_owner, ctx.lang), formats=QUOTA_FORMATS,
                       labels=_labels(ctx.lang, group="groups.rep"))]
 
 
 def pipeline_text(res: MonthlyResult, lang: str, currency: str) -> str:
+    """Deals open at the month end (or on the last day of the data in a partial month), those that have
+    closed since (their stage then is unknown), and won or lost deals without a close date."""
     p = res.pipeline
+    partial = res.month.status == "partial"
+    when = {"month": fmt.month(res.month.period, lang), "date": fmt.date(res.month.data_end, lang)}
     if p.empty:
-        return t("pipeline.none", lang)
-    n = int(p["deals"].sum())
-    return t("pipeline.summary", lang, count=n, deals=fmt.number(n, lang),
-             amount=fmt.money(p["amount"].sum(), currency, lang))
+        out = [t("pipeline.none_partial" if partial else "pipeline.none", lang, **when)]
+    else:
+        n = int(p["deals"].sum())
+        out = [t("pipeline.summary_partial" if partial else "pipeline.summary", lang, count=n,
+                 deals=fmt.number(n, lang), amount=fmt.money(p["amount"].sum(), currency, lang), **when)]
+    later = int(p.attrs.get("closed_later", 0))
+    if later:
+        out.append(t("pipeline.closed_later", lang, count=later, deals=fmt.number(later, lang)))
+    undated = int(p.attrs.get("undated_closed", 0))
+    if undated:
+        out.append(t("pipeline.undated", lang, count=undated, deals=fmt.number(undated, lang)))
+    return " ".join(out)
 
 
 @section(MonthlyResult, "pipeline")
@@ -409,18 +460,27 @@ def pipeline(res: MonthlyResult, ctx, **options) -> list:
 
 
 def cycle_text(res: MonthlyResult, lang: str) -> str:
-    """Median sales cycle of this month's wins against the previous twelve months."""
+    """Median sales cycle of this month's wins against the previous twelve months; wins dated before their
+    lead's creation are said to be left out."""
     a = res.cycle[res.cycle["group"] == TOTAL].iloc[0]
     n = int(a["n"])
+    aside = int(res.cycle.attrs.get("set_aside", 0))
+    out = []
     if n == 0:
-        return t("cycle.none", lang)
-    key = "cycle.summary" if pd.notna(a["history_median_days"]) else "cycle.no_history"
-    return t(key, lang, count=n, median=fmt.number(a["median_days"], lang),
-             history=fmt.number(a["history_median_days"], lang))
+        out.append(t("cycle.none", lang) if not aside else t("cycle.none_dated", lang))
+    else:
+        key = "cycle.summary" if pd.notna(a["history_median_days"]) else "cycle.no_history"
+        out.append(t(key, lang, count=n, median=fmt.number(a["median_days"], lang),
+                     history=fmt.number(a["history_median_days"], lang)))
+    if aside:
+        out.append(t("cycle.set_aside", lang, count=aside, customers=fmt.number(aside, lang)))
+    return " ".join(out)
 
 
 @section(MonthlyResult, "cycle")
 def cycle(res: MonthlyResult, ctx, **options) -> list:
+    if int(res.cycle["n"].iloc[0]) == 0:  # no row of figures to show, only the sentence
+        return [text_html(cycle_text(res, ctx.lang))]
     return [ctx.table(_groups_in_words(res.cycle, ctx.lang),
                       formats={"n": "int", "median_days": "number:0", "p25_days": "number:0", "p75_days": "number:0",
                                "history_median_days": "number:0"},
@@ -436,13 +496,15 @@ def compliance_text(res: MonthlyResult, lang: str) -> str:
     out = [t("compliance.summary", lang, rate=fmt.pct(fc["met"].sum() / fc["judged"].sum(), lang))]
     low = [group_name(g, lang) for g in fc.loc[fc["direction"].eq("below"), "group"]]
     if low:
-        out.append(t("compliance.below", lang, teams=", ".join(low)))
+        out.append(t("compliance.below", lang, teams=texts.t("common.list_sep", lang).join(low)))
     return " ".join(out)
 
 
 @section(MonthlyResult, "compliance")
 def compliance(res: MonthlyResult, ctx, **options) -> list:
     cols = ["group", "judged", "met", "compliance", "ci_low", "ci_high", "pending", "too_small"]
+    if res.compliance.empty:
+        return [text_html(compliance_text(res, ctx.lang))]
     return [ctx.table(_groups_in_words(res.compliance[cols], ctx.lang),
                       formats={"judged": "int", "met": "int", "compliance": "pct", "ci": "ci", "pending": "int",
                                "too_small": "bool"},
@@ -466,19 +528,31 @@ def commitments_table(res: MonthlyResult, lang: str, currency: str) -> pd.DataFr
 
 
 def commitments_text(res: MonthlyResult, lang: str) -> str:
-    """How many commitments each side met this month."""
+    """How many commitments each side met this month, among those that can be judged: a commitment
+    without an actual or a target is never counted as not met."""
     parts = {}
     for side in ("marketing", "sales"):
         c = res.commitments[res.commitments["side"] == side]
+        unknown = int((c["status"] == "unknown").sum())
+        judged = int(len(c)) - unknown
         met = int((c["status"] == "met").sum())
         ok = int(c["status"].isin(["met", "on_track"]).sum())
-        parts[side] = t("commitments.side" if ok == met else "commitments.side_on_track", lang, count=len(c),
-                        side=t(f"values.{side}", lang), met=met, ok=ok)
+        name = t(f"values.{side}", lang)
+        if judged == 0:
+            parts[side] = t("commitments.side_none", lang, count=unknown, side=name)
+        elif unknown:
+            parts[side] = t("commitments.side_partial" if ok == met else "commitments.side_partial_on_track", lang,
+                            count=judged, side=name, met=met, ok=ok, unknown=unknown)
+        else:
+            parts[side] = t("commitments.side" if ok == met else "commitments.side_on_track", lang, count=judged,
+                            side=name, met=met, ok=ok)
     return t("commitments.summary", lang, **parts)
 
 
 @section(MonthlyResult, "commitments")
 def commitments(res: MonthlyResult, ctx, **options) -> list:
+    if res.commitments.empty:
+        return [ctx.para("monthly.commitments.none")]
     return [ctx.table(commitments_table(res, ctx.lang, ctx.currency), labels="monthly.columns"),
             text_html(commitments_text(res, ctx.lang))]
 
@@ -515,6 +589,8 @@ def agenda(res: MonthlyResult, lang: str, currency: str) -> dict[str, pd.DataFra
                                     metric=t(f"values.{r['metric']}", lang), recent=fmt.pct(r["recent_rate"], lang),
                                     n=fmt.number(r["recent_n"], lang), baseline=fmt.pct(r["baseline_rate"], lang),
                                     months=res.baseline_months, q=fmt.number(r["qvalue"], lang, 3))})
+    if dis.attrs.get("close_rate_skipped") == "not_covered":
+        monthly.append({"item": t("agenda.dispute_quality", lang), "detail": t("agenda.quality_not_covered", lang)})
     fc = res.compliance
     for _, r in fc[fc["direction"].eq("below")].iterrows():
         monthly.append({"item": t("agenda.dispute_follow_up", lang),
@@ -538,7 +614,7 @@ def agenda(res: MonthlyResult, lang: str, currency: str) -> dict[str, pd.DataFra
 
 @section(MonthlyResult, "weekly_agenda")
 def weekly_agenda(res: MonthlyResult, ctx, **options) -> list:
-    return [ctx.table(agenda(res, ctx.lang, ctx.currency)["weekly"], labels="monthly.columns")]
+    return [table_or_say(ctx, agenda(res, ctx.lang, ctx.currency)["weekly"], "weekly.none", labels="monthly.columns")]
 
 
 @section(MonthlyResult, "monthly_agenda")
