@@ -284,7 +284,6 @@ ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:[.
 DMY_DATE = re.compile(
     r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
     r"(?:[ T,]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?\s*(?P<ap>[AaPp]\.?[Mm]\.?)?)?$")
-_ISO, _DMY = ISO_DATE, DMY_DATE  # old names, still imported by smk/run/init.py: use ISO_DATE, DMY_DATE
 _YMD = re.compile(r"^(?P<y>\d{4})[/.](?P<m>\d{1,2})[/.](?P<d>\d{1,2})(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$")
 _SERIAL = re.compile(r"^\d{4,5}(?:\.\d+)?$")
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
