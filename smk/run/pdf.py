@@ -1,0 +1,263 @@
+"""``smk run … --pdf``: the report as one PDF (``report.pdf``), printed by headless Chromium.
+
+The index and every notebook page of a report folder are put into one HTML document (the index
+first, then each page's body, each starting on a new page; links between the pages become links
+inside the document), written into a temporary folder next to the pages, and printed over the
+DevTools protocol (``Page.printToPDF``) with a header naming the client and the period and a footer
+with "page / pages". The print CSS of smk/report/templates/smk.css keeps tables, figures and notes
+whole. Chromium is driven over ``--remote-debugging-pipe`` with the standard library only: no
+port, no websocket client, no new dependency. Debian's ``chromium`` package is enough.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from smk.errors import SmkError
+
+PDF_NAME = "report.pdf"
+CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+#: A quiet, isolated headless browser that asks the network for nothing.
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
+         "--disable-extensions", "--mute-audio")
+NO_CHROMIUM = ("--pdf needs Chromium, which is not installed (Debian/Ubuntu: apt-get install chromium, "
+               "or set SMK_CHROMIUM to a Chrome/Chromium executable); the HTML report is written")
+TIMEOUT = 120.0  # seconds for one DevTools reply (printing a long report takes a few seconds)
+
+
+class PdfError(SmkError):
+    """The PDF could not be printed (no Chromium, or Chromium failed)."""
+
+
+def find_chromium() -> str | None:
+    """The Chromium executable (``$SMK_CHROMIUM`` first, then the usual places), or None."""
+    env = os.environ.get("SMK_CHROMIUM")
+    if env:
+        return env if Path(env).is_file() and os.access(env, os.X_OK) else None
+    for c in CANDIDATES:
+        if Path(c).exists():
+            return c
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+# --- one document ------------------------------------------------------------------------------
+
+_HEAD = re.compile(r"<head[^>]*>(.*?)</head>", re.S | re.I)
+_BODY = re.compile(r"<body([^>]*)>(.*)</body>", re.S | re.I)
+_CLASS = re.compile(r'class="([^"]*)"')
+_STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S | re.I)
+_NAV = re.compile(r'<nav class="smk-nav">.*?</nav>', re.S)
+
+
+def _anchor(page: str) -> str:
+    return "smk-page-" + re.sub(r"[^A-Za-z0-9_-]", "_", page)
+
+
+def combined_html(out_dir: Path, pages: list[str], lang: str) -> str:
+    """One HTML document of ``pages`` (file names in ``out_dir``, the index first): the style
+    sheets of the pages (each once), then each page's body in a ``<section>`` that starts a new
+    page. Links to another page of the list point inside the document. The pages are our own
+    output (already escaped); nothing of the data is added here."""
+    styles: list[str] = []
+    sections: list[str] = []
+    for i, name in enumerate(pages):
+        text = (out_dir / name).read_text(encoding="utf-8")
+        head = _HEAD.search(text)
+        for style in _STYLE.findall(head.group(1) if head else ""):
+            if style not in styles:
+                styles.append(style)
+        body = _BODY.search(text)
+        attrs, inner = (body.group(1), body.group(2)) if body else ("", text)
+        cls = _CLASS.search(attrs)
+        inner = _NAV.sub("", inner)  # the "back to the index" bar has no use on paper
+        brk = "" if i == 0 else ' style="break-before: page; page-break-before: always"'
+        sections.append(f'<section id="{_anchor(name)}" class="smk-pdf-page {cls.group(1) if cls else ""}"{brk}>\n'
+                        f"{inner}\n</section>")
+    doc = "\n".join(sections)
+    for name in pages:  # href="03_close_rates.html" (tiles, nav) -> href="#smk-page-03_close_rates_html"
+        doc = doc.replace(f'href="{name}"', f'href="#{_anchor(name)}"')
+    return (f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
+            + "\n".join(styles) + "\n</head>\n<body>\n" + doc + "\n</body>\n</html>\n")
+
+
+def header_template(client: str, period_label: str) -> str:
+    """Chromium's page header: client and period, escaped (they come from client.yml)."""
+    return ('<div style="font-size:8px; width:100%; padding:0 15mm; color:#5f6b7a; '
+            'font-family:system-ui, sans-serif;">'
+            f'<span class="smk-pdf-client">{html.escape(client)}</span> · '
+            f'<span class="smk-pdf-period">{html.escape(period_label)}</span></div>')
+
+
+FOOTER_TEMPLATE = ('<div style="font-size:8px; width:100%; padding:0 15mm; text-align:right; color:#5f6b7a; '
+                   'font-family:system-ui, sans-serif;"><span class="pageNumber"></span> / '
+                   '<span class="totalPages"></span></div>')
+
+
+# --- Chromium over the DevTools pipe ---------------------------------------------------------------
+
+class _Chromium:
+    """Headless Chromium with a DevTools session on fds 3 (commands in) and 4 (replies out), each
+    JSON message ending with NUL."""
+
+    def __init__(self, executable: str):
+        self.profile = tempfile.mkdtemp(prefix="smk-chromium-")  # a new, empty --user-data-dir
+        to_r, self._to_w = os.pipe()
+        self._from_r, from_w = os.pipe()
+
+        def wire_fds() -> None:  # in the child: the pipe ends on fds 3 and 4
+            a, b = os.dup(to_r), os.dup(from_w)
+            os.dup2(a, 3)
+            os.dup2(b, 4)
+
+        try:
+            self.proc = subprocess.Popen(
+                [executable, *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self.profile}", "about:blank"],
+                preexec_fn=wire_fds, close_fds=False, stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError as exc:
+            for fd in (to_r, self._to_w, self._from_r, from_w):
+                os.close(fd)
+            shutil.rmtree(self.profile, ignore_errors=True)
+            raise PdfError(f"cannot start {executable}: {exc.strerror or exc}") from None
+        os.close(to_r)
+        os.close(from_w)
+        self._id = 0
+        self._messages: queue.Queue = queue.Queue()
+        self._events: list[dict] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        buf = b""
+        with os.fdopen(self._from_r, "rb", buffering=0) as f:
+            while chunk := f.read(1 << 20):
+                buf += chunk
+                while b"\0" in buf:
+                    raw, buf = buf.split(b"\0", 1)
+                    self._messages.put(json.loads(raw.decode("utf-8")))
+        self._messages.put(None)
+
+    def _next(self) -> dict:
+        try:
+            msg = self._messages.get(timeout=TIMEOUT)
+        except queue.Empty:
+            raise PdfError(f"chromium did not answer within {TIMEOUT:.0f} s") from None
+        if msg is None:
+            raise PdfError("chromium stopped before the PDF was printed")
+        return msg
+
+    def send(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
+        self._id += 1
+        msg: dict = {"id": self._id, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = session
+        try:
+            os.write(self._to_w, json.dumps(msg).encode("utf-8") + b"\0")
+        except OSError:
+            raise PdfError("chromium stopped before the PDF was printed") from None
+        while True:
+            reply = self._next()
+            if reply.get("id") == self._id:
+                if "error" in reply:
+                    raise PdfError(f"chromium: {method}: {reply['error'].get('message', reply['error'])}")
+                return reply.get("result", {})
+            self._events.append(reply)
+
+    def wait_event(self, method: str, session: str) -> None:
+        if any(e.get("method") == method and e.get("sessionId") == session for e in self._events):
+            return
+        while True:
+            e = self._next()
+            if e.get("method") == method and e.get("sessionId") == session:
+                return
+            self._events.append(e)
+
+    def close(self) -> None:
+        try:
+            self.send("Browser.close")
+        except PdfError:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        os.close(self._to_w)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def print_pdf(html_path: Path, pdf_path: Path, *, header: str, footer: str = FOOTER_TEMPLATE,
+              executable: str | None = None) -> Path:
+    """Print ``html_path`` (a local file) to ``pdf_path`` with Chromium: A4, backgrounds, the
+    given header and footer templates (Chromium fills ``pageNumber``/``totalPages``)."""
+    exe = executable or find_chromium()
+    if not exe:
+        raise PdfError(NO_CHROMIUM)
+    browser = _Chromium(exe)
+    try:
+        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        browser.send("Page.enable", {}, session)
+        browser.send("Page.navigate", {"url": Path(html_path).resolve().as_uri()}, session)
+        browser.wait_event("Page.loadEventFired", session)
+        mm = 1 / 25.4  # inches
+        result = browser.send("Page.printToPDF", {
+            "paperWidth": 210 * mm, "paperHeight": 297 * mm,
+            "marginTop": 18 * mm, "marginBottom": 16 * mm, "marginLeft": 15 * mm, "marginRight": 15 * mm,
+            "printBackground": True, "displayHeaderFooter": True,
+            "headerTemplate": header, "footerTemplate": footer,
+            "preferCSSPageSize": False, "transferMode": "ReturnAsStream",
+        }, session)
+        with open(pdf_path, "wb") as f:
+            while True:
+                chunk = browser.send("IO.read", {"handle": result["stream"], "size": 1 << 20}, session)
+                data = chunk.get("data", "")
+                f.write(base64.b64decode(data) if chunk.get("base64Encoded") else data.encode("latin-1"))
+                if chunk.get("eof"):
+                    break
+        browser.send("IO.close", {"handle": result["stream"]}, session)
+    finally:
+        browser.close()
+    return pdf_path
+
+
+def write_pdf(out_dir: str | Path, pages: list[str], *, client: str, period_label: str, lang: str,
+              executable: str | None = None) -> Path:
+    """Write ``<out_dir>/report.pdf`` from ``pages`` (HTML files in ``out_dir``, the index first).
+    The combined document lives in a temporary folder inside ``out_dir`` (so the pages' relative
+    links and images resolve the same way) and is removed afterwards."""
+    out_dir = Path(out_dir)
+    exe = executable or find_chromium()
+    if not exe:
+        raise PdfError(NO_CHROMIUM)
+    tmp = Path(tempfile.mkdtemp(prefix=".smk-pdf-", dir=out_dir))
+    try:
+        combined = tmp / "report.html"
+        combined.write_text(combined_html(out_dir, pages, lang), encoding="utf-8")
+        part = tmp / PDF_NAME
+        print_pdf(combined, part, header=header_template(client, period_label), executable=exe)
+        target = out_dir / PDF_NAME
+        os.replace(part, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+__all__ = ["FOOTER_TEMPLATE", "PDF_NAME", "PdfError", "combined_html", "find_chromium", "header_template",
+           "print_pdf", "write_pdf"]
+
+if __name__ == "__main__":  # pragma: no cover - python -m smk.run.pdf <report folder>: reprint a folder
+    folder = Path(sys.argv[1])
+    names = ["index.html"] + sorted(p.name for p in folder.glob("[0-9][0-9]_*.html"))
+    print(write_pdf(folder, names, client=sys.argv[2] if len(sys.argv) > 2 else folder.parent.name,
+                    period_label=folder.name, lang="en"))
