@@ -55,6 +55,7 @@ from smk.run.execute import (KERNEL_ARGS, KERNEL_NAME, Result, Task, execute_tas
                              kernel_env, not_enough_task, patched_env, warm_up)
 from smk.run.notebooks import (NOTEBOOK_RE, NOTEBOOKS_DIR, NotebookSpec, check_notebook, discover,  # noqa: F401
                                read_spec, select)
+from smk.run.pdf import PDF_NAME, PdfError, write_pdf
 from smk.views import fmt
 from smk.views.html import not_enough_data
 from smk.views.quality import ledger_export
@@ -123,6 +124,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--notebooks", default=None, help=argparse.SUPPRESS)  # tests: another notebooks folder
     parser.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell (default: no limit)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--pdf", action="store_true", help="also write report.pdf (index and every page; needs Chromium)")
 
 
 def user_path(path: str | Path) -> Path:
@@ -333,13 +335,26 @@ def run(args: argparse.Namespace) -> int:
             "client": client.config.name, "period": period, "lang": lang, "generated_at": generated,
             "notebooks": [asdict(results[s.id]) for s in specs],
         }, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        pdf_error = ""
+        if getattr(args, "pdf", False):  # report.pdf: the index, then each notebook's page (smk.run.pdf)
+            pages = ["index.html"] + [results[s.id].html for s in specs if results[s.id].html]
+            try:
+                write_pdf(stage, pages, client=client.config.name, period_label=fmt.month(period, lang), lang=lang)
+            except PdfError as exc:
+                pdf_error = str(exc)
+                (out / PDF_NAME).unlink(missing_ok=True)  # never leave the previous run's PDF beside this report
         publish(stage, out, specs)
         for line in _summary_lines(specs, results):
             print(line)
+        if getattr(args, "pdf", False) and not pdf_error:
+            print(f"pdf: {out / PDF_NAME}")
         print(f"report: {out / 'index.html'}  ({time.perf_counter() - t_start:.1f} s)")
         failed = [results[s.id] for s in specs if results[s.id].status == "failed"]
         for r in failed:
             print(f"error: {r.describe_error()}; partial executed copy: {out / r.name}.ipynb", file=sys.stderr)
+        if pdf_error:
+            print(f"error: {pdf_error}", file=sys.stderr)
+            return 2
         return 1 if failed else 0
 
 
