@@ -79,8 +79,7 @@ PENDING: dict[str, set[str]] = {
     # pending: dashboard.yml (the daily dashboard)
     "dashboard": {"client.yml key"},
     # pending: monthly.yml (notebook 06)
-    "monthly": {"vs", "ciclo de venta", "días naturales", "rellenado", "comercial", "client.yml key",
-                "statistical name"},
+    "monthly": {"vs", "ciclo de venta", "días naturales", "comercial", "client.yml key", "statistical name"},
     # pending: quality.yml (notebook 00)
     "quality": {"client.yml key"},
     # pending: scoring.yml (notebook 02)
