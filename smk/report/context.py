@@ -56,6 +56,24 @@ def display(obj: Any) -> None:
         ipython_display(obj)
 
 
+def display_figure(fig: Any, lang: str) -> None:
+    """Show a figure as a PNG whose alt text (and plain-text form) is its title in the report's
+    language; axes a view left at matplotlib's defaults get the report's number and date formats."""
+    if _ipython() is None:
+        return
+    import base64
+    import io
+
+    from IPython.display import display as ipython_display
+
+    theme.localize(fig, lang)
+    alt = theme.figure_title(fig) or ""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    ipython_display({"image/png": base64.b64encode(buf.getvalue()).decode("ascii"), "text/plain": alt or "<Figure>"},
+                    raw=True, metadata={"image/png": {"alt": alt}})
+
+
 def is_batch() -> bool:
     """True when running unattended (smk run / refresh / nbval set ``SMK_BATCH``) or outside a kernel."""
     if os.environ.get(BATCH_ENV, "") not in ("", "0"):
@@ -138,7 +156,7 @@ class Context:
             fig = items
         if fig is not None:
             self.shown.append(fig)
-            display(fig)
+            display_figure(fig, self.lang)
             plt.close(fig)
             return
         self._show(items)
