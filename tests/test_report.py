@@ -96,14 +96,14 @@ def test_format_table_spanish_formats_and_ci_from_low_high():
     out = html.format_table(df, lang="es", currency="EUR",
                               formats={"rate": "pct", "ci": "ci", "revenue": "money", "n": "int"},
                               labels={"rate": {"en": "Close rate", "es": "Tasa de cierre"}, "ci": "IC 95 %"})
-    # 0.1234 → 12,3 %; ci 0.1/0.2 → [10,0 %, 20,0 %]; 1600 EUR → €1.600; 1234 → 1.234; 5 Mar → 5 mar 2026
-    for piece in ("12,3 %", "[10,0 %, 20,0 %]", "€1.600", "€1.234.567", "1.234", "5 mar 2026", "31 dic 2026",
+    # 0.1234 → 12,3 %; ci 0.1/0.2 → [10,0 %; 20,0 %] (a semicolon where the decimal mark is a comma); 1600 EUR → €1.600; 1234 → 1.234; 5 Mar → 5 mar 2026
+    for piece in ("12,3 %", "[10,0 %; 20,0 %]", "€1.600", "€1.234.567", "1.234", "5 mar 2026", "31 dic 2026",
                   "Tasa de cierre", "IC 95 %"):
         assert piece in out.html, piece
     assert "ci_low" not in out.html and "ci_high" not in out.html
     lines = repr(out).splitlines()
     assert lines[0] == "channel | Tasa de cierre | IC 95 % | revenue | n | day"
-    assert lines[1] == "email | 12,3 % | [10,0 %, 20,0 %] | €1.600 | 1.234 | 5 mar 2026"
+    assert lines[1] == "email | 12,3 % | [10,0 %; 20,0 %] | €1.600 | 1.234 | 5 mar 2026"
     # identical input → identical HTML (nbval compares it)
     assert out.html == html.format_table(df, lang="es", currency="EUR",
                                            formats={"rate": "pct", "ci": "ci", "revenue": "money", "n": "int"},

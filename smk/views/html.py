@@ -172,7 +172,7 @@ def format_value(v: Any, kind: str, decimals: int | None, lang: str, currency: s
     if kind == "date":
         return fmt.date(v, lang)
     if kind == "month":
-        return fmt.month(v, lang)
+        return fmt.month(v, lang, short=True)  # tables: "ene 2026"; running text spells the month out
     if kind == "hours":
         return fmt.duration_hours(v, lang)
     if kind == "bool":
