@@ -24,6 +24,7 @@ import threading
 from pathlib import Path
 
 from smk.errors import SmkError
+from smk.views import fmt
 
 PDF_NAME = "report.pdf"
 CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
@@ -254,10 +255,20 @@ def write_pdf(out_dir: str | Path, pages: list[str], *, client: str, period_labe
 
 
 __all__ = ["FOOTER_TEMPLATE", "PDF_NAME", "PdfError", "combined_html", "find_chromium", "header_template",
-           "print_pdf", "write_pdf"]
+           "print_pdf", "reprint", "write_pdf"]
 
-if __name__ == "__main__":  # pragma: no cover - python -m smk.run.pdf <report folder>: reprint a folder
-    folder = Path(sys.argv[1])
-    names = ["index.html"] + sorted(p.name for p in folder.glob("[0-9][0-9]_*.html"))
-    print(write_pdf(folder, names, client=sys.argv[2] if len(sys.argv) > 2 else folder.parent.name,
-                    period_label=folder.name, lang="en"))
+def reprint(folder: str | Path) -> Path:
+    """``python -m smk.run.pdf <report folder>``: print a report folder already written, with the
+    client, period, language and pages its ``run.json`` names."""
+    folder = Path(folder)
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    pages = ["index.html"] + [nb["html"] for nb in run["notebooks"] if nb.get("html")]
+    return write_pdf(folder, pages, client=run["client"], period_label=fmt.month(run["period"], run["lang"]),
+                     lang=run["lang"])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    try:
+        print(reprint(sys.argv[1]))
+    except (PdfError, OSError, KeyError, ValueError) as exc:
+        sys.exit(f"error: {exc}")
