@@ -3,17 +3,19 @@
 On the demo client's notebooks 00 and 03, in English and in Spanish: more pages than HTML pages
 included, text extractable, the index heading and every heading (h1/h2) of every included page
 present in the report's language (and the other language's notebook titles absent), every page
-headed by the client and the period and numbered "i / N". Without Chromium: one error line, no
+headed by the client and the period and numbered "i / N", every chart drawn on one page only. Without Chromium: one error line, no
 traceback, the HTML report written, exit 2. The end-to-end tests are marked ``browser`` and skip,
 with the reason, only when Chromium cannot be found or installed (tests/browser_setup.py).
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
 import sys
 import unicodedata
+from collections import defaultdict
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -106,6 +108,18 @@ def test_pdf_pages_text_and_numbers(report):
         assert header in squash(text), f"page {i}: no header with client and period"
         assert re.search(rf"(?m)^\s*{i} / {n}\s*$", text), f"page {i}: no '{i} / {n}'"
     assert not list(out.glob(".smk-pdf-*")), "the combined HTML's temporary folder is left behind"
+
+
+@pytest.mark.browser
+def test_pdf_figures_not_cut(report):
+    """A figure cut across two sheets is drawn on both: every chart is on exactly one page."""
+    lang, out, _ = report
+    pages_of = defaultdict(set)
+    for i, page in enumerate(PdfReader(out / PDF_NAME).pages, start=1):
+        for image in page.images:
+            pages_of[hashlib.sha256(image.data).hexdigest()].add(i)
+    assert len(pages_of) >= 5  # the charts of 00 and 03 are there
+    assert all(len(p) == 1 for p in pages_of.values()), sorted(map(sorted, pages_of.values()))
 
 
 @pytest.mark.browser
