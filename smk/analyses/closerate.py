@@ -357,14 +357,15 @@ def close_rates_all(client, dims=None, *, within_days: int | Literal["config"] |
 def _tests_frame(tests: list[dict], alpha: float) -> pd.DataFrame:
     t = pd.DataFrame(tests, columns=["dimension", "test", "statistic", "dof", "pvalue", "groups"])
     t["qvalue"] = stats.bh_adjust(t["pvalue"]) if len(t) else []
-    t["matters"] = t["qvalue"] < alpha
+    # a dimension with no test (overlapping groups, one group) is neither "yes" nor "no"
+    t["matters"] = pd.array(np.where(t["qvalue"].notna(), t["qvalue"] < alpha, pd.NA), dtype="boolean")
     return t
 
 
 def dimension_tests(client, dims=None, *, within_days: int | Literal["config"] | None = "config") -> pd.DataFrame:
     """Does each dimension matter at all? One row per dimension: ``dimension, test, statistic, dof,
-    pvalue, groups, qvalue`` (BH across dimensions), ``matters`` (q < alpha). Only groups big
-    enough to judge enter the test; ``activity`` has none (its groups overlap)."""
+    pvalue, groups, qvalue`` (BH across dimensions), ``matters`` (q < alpha; NA without a test). Only groups
+    big enough to judge enter the test; ``activity`` has none (its groups overlap)."""
     return close_rates_all(client, dims, within_days=within_days).attrs["tests"]
 
 

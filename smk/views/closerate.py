@@ -135,7 +135,7 @@ def localize(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         out["test"] = out["test"].map(lambda v: _value("tests", _TEST_KEYS.get(v, v), lang))
     if "reason" in out:
         out["reason"] = out["reason"].map(lambda v: _value("set_aside", v, lang))
-    for c in ("decided_matters", "agree"):
+    for c in ("matters", "decided_matters", "agree"):
         if c in out:
             out[c] = out[c].map(lambda v: fmt.MISSING if pd.isna(v) else texts.t("common.yes" if v else "common.no", lang))
     return out
