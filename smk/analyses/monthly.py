@@ -41,6 +41,11 @@ of the change against the previous month (pro-rated in a partial month):
 The three largest |z| are the three most important movements; |z| ≥ 1.96 is called a clear change,
 smaller ones are "within normal month-to-month variation". % of quota and MQL pacing are derived
 from revenue and MQLs and are not ranked separately (they would repeat the same movement).
+
+Nothing is invented: a month before the outcome data start (:func:`outcomes_cover`) has its customers,
+revenue and % of quota missing, not zero (also as a comparison month); the pipeline is the state as of
+the month end only (:func:`pipeline`); a commitment without an actual or a target is "cannot be judged";
+durations are 03's calendar days (:func:`smk.analyses.closerate.calendar_days`).
 """
 from __future__ import annotations
 
