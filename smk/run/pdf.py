@@ -14,24 +14,17 @@ import base64
 import html
 import json
 import os
-import queue
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 from smk.errors import SmkError
+from smk.run.chromium import ChromiumError, DevTools, find_chromium
 from smk.views import fmt
 
 PDF_NAME = "report.pdf"
-CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
-#: A quiet, isolated headless browser that asks the network for nothing.
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
-         "--disable-extensions", "--mute-audio")
 NO_CHROMIUM = ("--pdf needs Chromium, which is not installed (Debian/Ubuntu: apt-get install chromium, "
                "or set SMK_CHROMIUM to a Chrome/Chromium executable); the HTML report is written")
 TIMEOUT = 120.0  # seconds for one DevTools reply (printing a long report takes a few seconds)
@@ -39,17 +32,6 @@ TIMEOUT = 120.0  # seconds for one DevTools reply (printing a long report takes 
 
 class PdfError(SmkError):
     """The PDF could not be printed (no Chromium, or Chromium failed)."""
-
-
-def find_chromium() -> str | None:
-    """The Chromium executable (``$SMK_CHROMIUM`` first, then the usual places), or None."""
-    env = os.environ.get("SMK_CHROMIUM")
-    if env:
-        return env if Path(env).is_file() and os.access(env, os.X_OK) else None
-    for c in CANDIDATES:
-        if Path(c).exists():
-            return c
-    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 # --- one document ------------------------------------------------------------------------------
@@ -105,98 +87,6 @@ FOOTER_TEMPLATE = ('<div style="font-size:8px; width:100%; padding:0 15mm; text-
                    '<span class="totalPages"></span></div>')
 
 
-# --- Chromium over the DevTools pipe ---------------------------------------------------------------
-
-class _Chromium:
-    """Headless Chromium with a DevTools session on fds 3 (commands in) and 4 (replies out), each
-    JSON message ending with NUL."""
-
-    def __init__(self, executable: str):
-        self.profile = tempfile.mkdtemp(prefix="smk-chromium-")  # a new, empty --user-data-dir
-        to_r, self._to_w = os.pipe()
-        self._from_r, from_w = os.pipe()
-
-        def wire_fds() -> None:  # in the child: the pipe ends on fds 3 and 4
-            a, b = os.dup(to_r), os.dup(from_w)
-            os.dup2(a, 3)
-            os.dup2(b, 4)
-
-        try:
-            self.proc = subprocess.Popen(
-                [executable, *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self.profile}", "about:blank"],
-                preexec_fn=wire_fds, close_fds=False, stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        except OSError as exc:
-            for fd in (to_r, self._to_w, self._from_r, from_w):
-                os.close(fd)
-            shutil.rmtree(self.profile, ignore_errors=True)
-            raise PdfError(f"cannot start {executable}: {exc.strerror or exc}") from None
-        os.close(to_r)
-        os.close(from_w)
-        self._id = 0
-        self._messages: queue.Queue = queue.Queue()
-        self._events: list[dict] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        buf = b""
-        with os.fdopen(self._from_r, "rb", buffering=0) as f:
-            while chunk := f.read(1 << 20):
-                buf += chunk
-                while b"\0" in buf:
-                    raw, buf = buf.split(b"\0", 1)
-                    self._messages.put(json.loads(raw.decode("utf-8")))
-        self._messages.put(None)
-
-    def _next(self) -> dict:
-        try:
-            msg = self._messages.get(timeout=TIMEOUT)
-        except queue.Empty:
-            raise PdfError(f"chromium did not answer within {TIMEOUT:.0f} s") from None
-        if msg is None:
-            raise PdfError("chromium stopped before the PDF was printed")
-        return msg
-
-    def send(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
-        self._id += 1
-        msg: dict = {"id": self._id, "method": method, "params": params or {}}
-        if session:
-            msg["sessionId"] = session
-        try:
-            os.write(self._to_w, json.dumps(msg).encode("utf-8") + b"\0")
-        except OSError:
-            raise PdfError("chromium stopped before the PDF was printed") from None
-        while True:
-            reply = self._next()
-            if reply.get("id") == self._id:
-                if "error" in reply:
-                    raise PdfError(f"chromium: {method}: {reply['error'].get('message', reply['error'])}")
-                return reply.get("result", {})
-            self._events.append(reply)
-
-    def wait_event(self, method: str, session: str) -> None:
-        if any(e.get("method") == method and e.get("sessionId") == session for e in self._events):
-            return
-        while True:
-            e = self._next()
-            if e.get("method") == method and e.get("sessionId") == session:
-                return
-            self._events.append(e)
-
-    def close(self) -> None:
-        try:
-            self.send("Browser.close")
-        except PdfError:
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        os.close(self._to_w)
-        shutil.rmtree(self.profile, ignore_errors=True)
-
-
 def print_pdf(html_path: Path, pdf_path: Path, *, header: str, footer: str = FOOTER_TEMPLATE,
               executable: str | None = None) -> Path:
     """Print ``html_path`` (a local file) to ``pdf_path`` with Chromium: A4, backgrounds, the
@@ -204,7 +94,10 @@ def print_pdf(html_path: Path, pdf_path: Path, *, header: str, footer: str = FOO
     exe = executable or find_chromium()
     if not exe:
         raise PdfError(NO_CHROMIUM)
-    browser = _Chromium(exe)
+    try:
+        browser = DevTools(exe, timeout=TIMEOUT)
+    except ChromiumError as exc:
+        raise PdfError(str(exc)) from None
     try:
         target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
@@ -227,6 +120,8 @@ def print_pdf(html_path: Path, pdf_path: Path, *, header: str, footer: str = FOO
                 if chunk.get("eof"):
                     break
         browser.send("IO.close", {"handle": result["stream"]}, session)
+    except ChromiumError as exc:
+        raise PdfError(f"{exc} (the PDF was not printed)") from None
     finally:
         browser.close()
     return pdf_path
