@@ -320,6 +320,18 @@ def _scan_sheet(zf: zipfile.ZipFile, part: str) -> tuple[list[str], bool]:
     return sorted(set(merged)), formulas
 
 
+#: a workbook's parts unpack to at most this many times their packed size (real workbooks: about 10)
+MAX_XLSX_RATIO = 200
+
+
+def _refuse_zip_bomb(zf: zipfile.ZipFile, path: Path) -> None:
+    packed = sum(i.compress_size for i in zf.infolist())
+    unpacked = sum(i.file_size for i in zf.infolist())
+    if unpacked > 100 * (1 << 20) and unpacked > MAX_XLSX_RATIO * max(packed, 1):
+        raise DataError(f"unpacks from {packed:,} to {unpacked:,} bytes: not a workbook a CRM writes (a zip bomb?).",
+                        file=str(path), hint="Export the table again, or as CSV.")
+
+
 def _has_data(ws) -> bool:
     return any(v is not None for row in ws.iter_rows(values_only=True) for v in row)
 
@@ -330,6 +342,8 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
     from openpyxl.utils.cell import coordinate_from_string
 
     try:
+        with zipfile.ZipFile(path) as zf:
+            _refuse_zip_bomb(zf, path)
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
         names = wb.sheetnames
         if sheet is not None and sheet not in names:
@@ -389,9 +403,11 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
         first, _, end = ref.partition(":")
         c1, r1 = coordinate_from_string(first)
         c2, r2 = coordinate_from_string(end or first)
-        for r in range(max(r1, top + 2), r2 + 1):
-            for c in range(column_index_from_string(c1), column_index_from_string(c2) + 1):
-                if (r, c) != (r1, column_index_from_string(c1)) and r in position and c in col_of:
+        k1, k2 = column_index_from_string(c1), column_index_from_string(c2)
+        # only the cells of the table (a range may claim a million rows)
+        for r in range(max(r1, top + 2), min(r2, last + 1) + 1):
+            for c in range(max(k1, 1), min(k2, width) + 1):
+                if (r, c) != (r1, k1) and r in position and c in col_of:
                     detail = f"part of the merged cells {ref}: only {first} holds the value"
                     found.setdefault((col_of[c], detail, "merged_cell"), []).append((position[r], None))
     if formulas is not None:

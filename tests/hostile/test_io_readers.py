@@ -244,3 +244,37 @@ def test_a_missing_column_error_lists_the_header_briefly(tmp_path):
         load(tmp_path, (header + "\n" + ",".join(["1"] * 101) + "\n").encode())
     msg = str(exc.value)
     assert "x" * 61 not in msg and "and 61 more" in msg and len(msg) < 2000
+
+
+def test_a_merged_range_claiming_a_million_rows_costs_only_the_table(tmp_path):
+    import time
+    import zipfile
+
+    def build(wb):
+        ws = wb.active
+        ws.append(["lead_id", "created_at", "team"])
+        ws.append(["L1", "2025-01-01", "North"])
+        ws.append(["L2", "2025-01-02", None])
+        ws.merge_cells("C2:C3")
+
+    workbook(tmp_path / "small.xlsx", build)
+    # the same workbook claiming C2:Z1048576 (openpyxl itself would create every cell of such a range)
+    with zipfile.ZipFile(tmp_path / "small.xlsx") as src, \
+            zipfile.ZipFile(tmp_path / "leads.xlsx", "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            dst.writestr(item, data.replace(b'ref="C2:C3"', b'ref="C2:Z1048576"'))
+    start = time.perf_counter()
+    raw = read_raw(tmp_path / "leads.xlsx")
+    assert time.perf_counter() - start < 5  # iterating the claimed range would take minutes
+    assert [(c.reason, c.rows.tolist()) for c in raw.bad_cells] == [("merged_cell", [1])]
+
+
+def test_a_zip_bomb_named_xlsx_is_refused_before_unpacking(tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "leads.xlsx", "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * (200 << 20))
+    assert (tmp_path / "leads.xlsx").stat().st_size < 1 << 20
+    with pytest.raises(DataError, match="zip bomb"):
+        read_raw(tmp_path / "leads.xlsx")
