@@ -29,6 +29,7 @@ from smk.errors import NotEnoughData  # noqa: E402
 from smk.io.config import ClientConfig  # noqa: E402
 from smk.io.ledger import Ledger  # noqa: E402
 from smk.views import attempts as V  # noqa: E402
+from smk.views.html import text_html  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TZ = "UTC"
@@ -801,3 +802,47 @@ def test_notebook_renders_edge_clients(kind, lang, expect, tmp_path, monkeypatch
         assert e in text
     assert "Traceback" not in text
     assert (tmp_path / "out" / "05.headlines.json").exists()
+
+
+def test_cost_sliders_open_on_the_reports_costs(demo, tmp_path):
+    """The sliders open on client.yml's costs exactly and compute the report's cost and K with them.
+    An hourly cost of 112.40 at one attempt an hour: K = 6 (from €112.35 or so; €112, the cost rounded
+    to a step of 1 as the browser used to send it back, gives 7). No step, so the browser has nothing
+    to round to; the float noise it adds (a position kept as a percentage of the range) is ignored."""
+    client, _ = demo
+    res = A.analyse(client, rep_hourly_cost=112.4, attempts_per_hour=1, n_boot=50)
+    assert res.recommended == 6
+    k_rounded = A.attempt_value(res.hazard, res.avg_revenue, A.cost_per_attempt(112, 1),
+                                min_group_size=res.min_group_size).attrs["recommended"]
+    assert k_rounded == 7  # so the line below could not pass with the rounded cost
+    ctx = context(client, "en", tmp_path)
+    ctx.interactive = True
+    intro, box = V.explorer(res, ctx)
+    hourly, per_hour, label, _ = box.children
+    assert (hourly.value, per_hour.value) == (112.4, 1.0)
+    assert [(w.step, w.readout_format) for w in (hourly, per_hour)] == [(None, ".2f"), (None, ".2f")]
+    # "Attempts/hour" in full (the default description width cut it to "Attempts/…")
+    assert [w.style.description_width for w in (hourly, per_hour)] == ["initial", "initial"]
+    expected = text_html(texts.t("attempts.explorer.label", "en", cost="€112.40", k=6), tag="span").html
+    assert label.value == expected and "<strong>6</strong>" in expected
+
+    hourly.value = float(np.nextafter(112.4, 200.0))  # what the browser may send back for 112.4
+    assert label.value == expected
+    hourly.value = 112.0  # the analyst's own value: K 7
+    assert label.value == text_html(texts.t("attempts.explorer.label", "en", cost="€112.00", k=7), tag="span").html
+
+
+@pytest.mark.parametrize(("cost", "ticks"), [
+    (40 / 6, ["€0", "€10", "€100"]),            # the demo's report: €6.67 too close to €10 to be labelled
+    (50.0, ["€0", "€50", "€100"]),
+    (200.0, ["€0", "€100", "€200"]),            # cost and top (€713) in the same power of ten
+    (400.0, ["€0", "€100", "€400"]),            # (only "€0" before: matplotlib's ticks, and the cost)
+])
+def test_value_chart_keeps_its_y_labels_at_high_cost(demo, cost, ticks):
+    _, res = demo
+    v = A.attempt_value(res.hazard, res.avg_revenue, cost, min_group_size=res.min_group_size)
+    ax = V.plot_value(v, lang="en", currency="EUR")
+    ax.figure.canvas.draw()
+    assert ax.get_ylim() == pytest.approx((0.0, 712.9), abs=0.1)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ticks
+    plt.close(ax.figure)

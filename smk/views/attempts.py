@@ -477,6 +477,18 @@ def plot_cap(cap: pd.DataFrame, *, k: int = 0, lang: str = "en", ax=None):
     return ax
 
 
+def value_ticks(cost: float, top: float, locator) -> list[float]:
+    """The y ticks of the value chart (symlog, linear below ``cost``): €0, the powers of ten from the
+    cost to the top of the axis, else (cost and top in the same power of ten, e.g. a cost of €200 under
+    a top of €713) the ticks of matplotlib's symlog ``locator``; and the cost itself, unless it would
+    crowd a tick less than twice or half its size (the demo's €6.67 beside €10)."""
+    powers = [10.0 ** d for d in range(int(math.ceil(math.log10(cost))), int(math.floor(math.log10(top))) + 1)]
+    ticks = {0.0, *(powers or (float(t) for t in locator.tick_values(0.0, top) if 0.0 <= t <= top))}
+    if all(max(t, cost) / min(t, cost) >= 2 for t in ticks if t > 0):
+        ticks.add(float(cost))
+    return sorted(ticks)
+
+
 def plot_value(value: pd.DataFrame, *, lang: str = "en", currency: str = "USD", ax=None,
                by_type: pd.DataFrame | None = None, client: Any = None):
     """Corrected method: expected value of attempt k (with its interval) against the cost per attempt;
@@ -501,8 +513,7 @@ def plot_value(value: pd.DataFrame, *, lang: str = "en", currency: str = "USD", 
     ax.set_ylim(bottom=0)
     top = ax.get_ylim()[1]
     if cost > 0 and top > cost:
-        decades = range(int(math.ceil(math.log10(cost))), int(math.floor(math.log10(top))) + 1)
-        ax.set_yticks([0.0] + [10.0 ** d for d in decades])
+        ax.set_yticks(value_ticks(cost, top, ax.yaxis.get_major_locator()))
     ax.set_xlabel(_label("attempts", lang))
     ax.set_ylabel(_label("value", lang))
     theme.format_axis(ax, "y", "money", lang, currency)
@@ -575,19 +586,55 @@ def plot_cadence(cad: pd.DataFrame, *, lang: str = "en", ax=None):
 # --------------------------------------------------------------------------------------------
 # interactive (JupyterLab only)
 # --------------------------------------------------------------------------------------------
+#: Above this share of a slider's range, a value is the user's, not the browser's rounding noise.
+SLIDER_NOISE = 1e-9
+
+
+def data_slider(value: float, *, decimals: int, **kwargs) -> widgets.FloatSlider:
+    """A FloatSlider that opens on the data's ``value`` and shows it as a plain number.
+
+    No step: JupyterLab rounds the value to the step when it draws the slider and sends the rounding
+    back (a cost of 37.3 came back as 37, a quota of 234,000 as 233,999.99999999997). A plain
+    ``.{decimals}f`` readout: the value box is read back with ``parseFloat``, which stops at a
+    thousands separator and ignores a ``%``. Compute with :func:`held_value`."""
+    return widgets.FloatSlider(value=value, step=None, readout_format=f".{decimals}f", **kwargs)
+
+
+def held_value(slider: widgets.FloatSlider, base: float) -> float:
+    """The value to compute with for a :func:`data_slider` opened on the data's ``base``.
+
+    The browser sends back ``base`` with a float error (the slider keeps positions as percentages of
+    its range): that is ``base``. Enter in the value box sends what the box shows (``base`` rounded
+    to the readout's decimals): that is ``base`` too, and the slider is set back to it. Anything else
+    is the user's value."""
+    value = float(slider.value)
+    gap = abs(value - base)
+    noise = SLIDER_NOISE * (slider.max - slider.min)
+    if gap <= noise:
+        return base
+    shown = 0.5 * 10.0 ** -int(slider.readout_format.rstrip("f").lstrip("."))  # half the box's last digit
+    if gap <= shown + noise:
+        slider.value = base  # the browser answers with base up to its noise (no loop: that is kept as is)
+        return base
+    return value
+
+
 def cost_sliders(result: AttemptsResult, *, lang: str = "en", currency: str = "USD"):
     """ipywidgets sliders for rep hourly cost and attempts per hour that recompute the cost per
-    attempt, the recommended K and the value chart live (only for interactive sessions)."""
+    attempt, the recommended K and the value chart live (only for interactive sessions). They open on
+    client.yml's costs exactly (:func:`data_slider`)."""
     hz, R, mg = result.hazard, result.avg_revenue, result.min_group_size
-    hourly = widgets.FloatSlider(value=result.rep_hourly_cost, min=0.0, max=max(200.0, 4 * result.rep_hourly_cost),
-                                 step=1.0, description=texts.t("attempts.explorer.hourly", lang))
-    per_hour = widgets.FloatSlider(value=result.attempts_per_hour, min=0.5, max=max(30.0, 2 * result.attempts_per_hour),
-                                   step=0.5, description=texts.t("attempts.explorer.per_hour", lang))
+    h0, a0 = float(result.rep_hourly_cost), float(result.attempts_per_hour)
+    style = {"description_width": "initial"}  # "Attempts/hour" in full, not "Attempts/…"
+    hourly = data_slider(h0, decimals=2, min=0.0, max=max(200.0, 4 * h0),
+                         description=texts.t("attempts.explorer.hourly", lang), style=style)
+    per_hour = data_slider(a0, decimals=2, min=min(0.5, a0), max=max(30.0, 2 * a0),
+                           description=texts.t("attempts.explorer.per_hour", lang), style=style)
     out = widgets.Output()
     label = widgets.HTML()
 
     def redraw(*_):
-        c = cost_per_attempt(hourly.value, per_hour.value)
+        c = cost_per_attempt(held_value(hourly, h0), held_value(per_hour, a0))
         v = attempt_value(hz, R, c, min_group_size=mg)
         text = texts.t("attempts.explorer.label", lang, cost=fmt.money(c, currency, lang, 2), k=v.attrs["recommended"])
         label.value = text_html(text, tag="span").html
@@ -603,7 +650,7 @@ def cost_sliders(result: AttemptsResult, *, lang: str = "en", currency: str = "U
     return widgets.VBox([hourly, per_hour, label, out])
 
 
-__all__ = ["FORMATS", "LABELS", "attempts_span", "bucket_labels", "cap_figures", "cap_text", "cost_sliders",
-           "evidence", "evidence_text", "hours_text", "plot_cadence", "plot_cap", "plot_close_rate", "plot_compare",
-           "plot_naive", "plot_speed", "plot_value", "recommendation_view", "sla_line", "span", "speed_view",
-           "undated_recommendation_view"]
+__all__ = ["FORMATS", "LABELS", "SLIDER_NOISE", "attempts_span", "bucket_labels", "cap_figures", "cap_text",
+           "cost_sliders", "data_slider", "evidence", "evidence_text", "held_value", "hours_text", "plot_cadence",
+           "plot_cap", "plot_close_rate", "plot_compare", "plot_naive", "plot_speed", "plot_value",
+           "recommendation_view", "sla_line", "span", "speed_view", "undated_recommendation_view", "value_ticks"]
