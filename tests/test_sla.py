@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 from pathlib import Path
 
@@ -594,3 +595,40 @@ def test_goal_explorer_only_in_jupyterlab():
     # quota, marketing's share, one close-rate slider per lead type (demo, ebook), the table
     assert [w.description for w in box.children[:-1]] == ["Cuota", "Parte de marketing", "demo", "Ebook"]
     assert box.children[0].value == 400_000 and box.children[1].value == 0.5
+
+
+def _mqls_shown(printed: str) -> list[str]:
+    """The MQLs-needed column of the last explorer table printed (outside a kernel the Output widget
+    prints what it displays)."""
+    last = printed.rsplit('<div class="smk-table-wrap">', 1)[-1]
+    return re.findall(r'<td class="num">([^<]*)</td></tr>', last)
+
+
+def test_goal_explorer_keeps_the_datas_values(capsys):
+    """JupyterLab rounds a slider to its step and sends the rounding back, and reads a value box back
+    with parseFloat (",.0f" and "%" readouts do not survive it). The explorer's sliders have no step
+    and plain readouts; the browser's float noise and Enter in an unchanged box give the data's value."""
+    c = _value_client(marketing=MarketingConfig(monthly_quota=130_000.4))
+    res = sla.analyse(c, "2026-05", use_recommendation=False)
+    _, _, box = views.explorer(res, context(c, "en", interactive=True))
+    quota, share, demo, ebook = box.children[:-1]
+    assert [(w.step, w.readout_format) for w in (quota, share, demo, ebook)] == [
+        (None, ".0f"), (None, ".2f"), (None, ".3f"), (None, ".3f")]
+    assert [quota.value, share.value, demo.value, ebook.value] == [130_000.4, 0.5, 0.1, 0.02]
+    # by hand: marketing's half of the quota 65,000.2 / $5,000 (demo) = 13.00004 → 14; / $2,400 (ebook)
+    # = 27.08 → 28; / $3,050 (mix) = 21.31 → 22
+    assert _mqls_shown(capsys.readouterr().out) == ["14", "28", "22"]
+
+    # Enter in the quota box sends what it shows, "130000": that is the data's 130,000.4 (else demo 13)
+    quota.value = 130_000.0
+    assert quota.value == 130_000.4
+    assert _mqls_shown(capsys.readouterr().out) == ["14", "28", "22"]
+    # float noise from the browser (a position kept as a percentage of the range): kept, computed as the data's
+    demo.value = float(np.nextafter(0.1, 1.0))
+    assert demo.value != 0.1
+    assert _mqls_shown(capsys.readouterr().out) == ["14", "28", "22"]
+    # a real move: marketing answers for 75 %: 97,500.3 / 5,000 = 19.5 → 20; / 2,400 = 40.6 → 41;
+    # / 3,050 = 31.97 → 32
+    share.value = 0.75
+    assert share.value == 0.75
+    assert _mqls_shown(capsys.readouterr().out) == ["20", "41", "32"]

@@ -650,23 +650,29 @@ def explorer(res: SlaResult, ctx, **options) -> list:
         return []
     head = [text_html(ctx.text("sla.explorer.title"), tag="h2"), ctx.para("sla.explorer.intro")]
     g = res.goal
-    q0 = g["quota"] if g["quota"] is not None and np.isfinite(g["quota"]) else 100_000.0
+    q0 = float(g["quota"]) if g["quota"] is not None and np.isfinite(g["quota"]) else 100_000.0
+    s0 = float(g["quota_share"])
+    # data_slider: no step (the browser would round each value to it and send that back) and plain
+    # number readouts (the value box is read back with parseFloat: no "234,000", no "50%")
     layout, style = W.Layout(width="520px"), {"description_width": "160px"}
-    quota = W.FloatSlider(value=q0, min=0, max=max(q0 * 3, 1.0), step=max(q0 / 100, 1.0),
-                          description=ctx.text("sla.explorer.quota"), readout_format=",.0f", layout=layout, style=style)
-    share = W.FloatSlider(value=g["quota_share"], min=0, max=1, step=0.05, description=ctx.text("sla.explorer.share"),
-                          readout_format=".0%", layout=layout, style=style)
+    quota = attempt_views.data_slider(q0, decimals=0, min=0, max=max(q0 * 3, 1.0),
+                                      description=ctx.text("sla.explorer.quota"), layout=layout, style=style)
+    share = attempt_views.data_slider(s0, decimals=2, min=0, max=1, description=ctx.text("sla.explorer.share"),
+                                      layout=layout, style=style)
     vt = res.values
-    rates = {}
+    rates, base = {}, {}
     for r in vt.itertuples(index=False):
-        base = float(r.close_rate) if np.isfinite(r.close_rate) else 0.0
-        rates[r.lead_type] = W.FloatSlider(value=base, min=0, max=max(0.1, base * 3), step=0.001,
-                                           description=_label(r.lead_type, ctx, res.lead_type), readout_format=".1%",
-                                           layout=layout, style=style)
+        base[r.lead_type] = float(r.close_rate) if np.isfinite(r.close_rate) else 0.0
+        rates[r.lead_type] = attempt_views.data_slider(base[r.lead_type], decimals=3, min=0,
+                                                       max=max(0.1, base[r.lead_type] * 3),
+                                                       description=_label(r.lead_type, ctx, res.lead_type),
+                                                       layout=layout, style=style)
     out = W.Output()
 
     def update(_=None):
-        n = what_if(vt, quota=quota.value, quota_share=share.value, close_rates={t: w.value for t, w in rates.items()})
+        held = attempt_views.held_value
+        n = what_if(vt, quota=held(quota, q0), quota_share=held(share, s0),
+                    close_rates={t: held(w, base[t]) for t, w in rates.items()})
         out.clear_output()
         with out:
             display(ctx.table(localize(n, ctx, res.lead_type)[["lead_type", "value", "mqls_needed_ceil"]],
