@@ -8,6 +8,7 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+import tempfile  # noqa: E402
 import textwrap  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -51,3 +52,32 @@ def require_dataset(name: str) -> Path:
 def title_of(ax) -> str:
     """The axes' title wherever the theme puts it (smk.views.theme sets axes.titlelocation = left)."""
     return " ".join(t for t in (ax.get_title(loc=loc) for loc in ("left", "center", "right")) if t)
+
+
+def run_notebook_cells(notebook, client, monkeypatch, *, period: str = "", lang: str = "en",
+                       output_dir=None) -> dict:
+    """Execute a notebook's code cells in-process on ``client`` (smk.report.setup patched to use it),
+    as a kernel in a report run would (interactive cells left out), and return the namespace: its
+    ``ctx.shown`` is everything the cells displayed through the context. ``notebook`` is a path or a
+    file name under notebooks/."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import nbformat
+
+    import smk.report
+
+    path = Path(notebook) if Path(notebook).is_absolute() else ROOT / "notebooks" / notebook
+    out = Path(output_dir) if output_dir is not None else Path(tempfile.mkdtemp(prefix="smk-cells-"))
+    real = smk.report.setup
+    monkeypatch.setattr(smk.report, "setup", lambda **kw: real(
+        client_dir=out, period=period, lang=lang, output_dir=out, client=client, apply_theme=False))
+    ns: dict = {}
+    try:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code" and "interactive" not in cell.metadata.get("tags", []):
+                exec(compile(cell.source, f"<{path.name}>", "exec"), ns)
+    finally:
+        plt.close("all")
+    return ns

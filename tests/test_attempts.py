@@ -12,7 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import nbformat  # noqa: E402
+from conftest import run_notebook_cells as run_cells  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
@@ -772,18 +772,8 @@ NOTEBOOK = ROOT / "notebooks" / "05_contact_attempts.ipynb"
 
 
 def run_notebook_cells(client, lang, tmp_path, monkeypatch) -> list:
-    """Execute the notebook's code cells in-process on ``client`` (smk.report.setup patched to use
-    it) and return what the context displayed."""
-    real = smk.report.setup
-    monkeypatch.setattr(smk.report, "setup", lambda **kw: real(
-        client_dir=tmp_path, period="2025-12", lang=lang, output_dir=tmp_path / "out", client=client, apply_theme=False))
-    ns: dict = {}
-    for cell in nbformat.read(NOTEBOOK, 4).cells:
-        if cell.cell_type == "code" and "interactive" not in cell.metadata.get("tags", []):
-            exec(compile(cell.source, "<cell>", "exec"), ns)
-    plt.close("all")
-    return ns["ctx"].shown
-
+    """Notebook 05's cells in-process on ``client``; what they displayed through the context."""
+    return run_cells(NOTEBOOK, client, monkeypatch, period="2025-12", lang=lang, output_dir=tmp_path / "out")["ctx"].shown
 
 @pytest.mark.parametrize("kind, lang, expect", [
     ("counters", "en", ["First attempt within 4 h, 3 attempts within 14 days.",

@@ -7,6 +7,8 @@ import copy
 import pandas as pd
 import pytest
 
+from conftest import run_notebook_cells as run_cells
+
 import smk.report
 from smk import texts
 from smk.analyses import scoring
@@ -733,25 +735,8 @@ NOTEBOOK = __import__("pathlib").Path(__file__).resolve().parents[1] / "notebook
 
 
 def run_notebook_cells(client, lang, tmp_path, monkeypatch) -> list:
-    """Execute the notebook's code cells in-process on ``client`` (smk.report.setup patched to use it)
-    and return everything the cells displayed through the context, in order."""
-    import matplotlib
-    import nbformat
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    real = smk.report.setup
-    monkeypatch.setattr(smk.report, "setup", lambda **kw: real(
-        client_dir=tmp_path, period="", lang=lang, output_dir=tmp_path / "out", client=client, apply_theme=False))
-    ns: dict = {}
-    for cell in nbformat.read(NOTEBOOK, 4).cells:
-        if cell.cell_type != "code" or "interactive" in cell.metadata.get("tags", []):
-            continue
-        exec(compile(cell.source, "<cell>", "exec"), ns)
-    plt.close("all")
-    return ns["ctx"].shown
-
+    """Notebook 02's cells in-process on ``client``; what they displayed through the context."""
+    return run_cells(NOTEBOOK, client, monkeypatch, lang=lang, output_dir=tmp_path / "out")["ctx"].shown
 
 @pytest.mark.parametrize("variant, lang, expect", [
     ("chat_bot", "en", "Points come mostly from: Chat Bot (at least once) +88"),

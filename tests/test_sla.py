@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import run_notebook_cells as run_cells
+
 from smk.analyses import sla
 from smk.client import Client
 from smk.io.config import ClientConfig, MarketingConfig, SLAConfig
@@ -436,27 +438,8 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "04_sla.ipynb"
 
 
 def run_notebook_cells(client, period: str, lang: str, tmp_path, monkeypatch) -> list:
-    """Execute notebook 04's code cells in-process on ``client`` (smk.report.setup patched to use it,
-    the parameters cell's values kept) and return everything the cells displayed through the context."""
-    import matplotlib
-    import nbformat
-
-    import smk.report
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    real = smk.report.setup
-    monkeypatch.setattr(smk.report, "setup", lambda **kw: real(
-        client_dir=tmp_path, period=period, lang=lang, output_dir=tmp_path / "out", client=client, apply_theme=False))
-    ns: dict = {}
-    for cell in nbformat.read(NOTEBOOK, 4).cells:
-        if cell.cell_type != "code" or "interactive" in cell.metadata.get("tags", []):
-            continue
-        exec(compile(cell.source, "<cell>", "exec"), ns)
-    plt.close("all")
-    return ns["ctx"].shown
-
+    """Notebook 04's cells in-process on ``client``; what they displayed through the context."""
+    return run_cells(NOTEBOOK, client, monkeypatch, period=period, lang=lang, output_dir=tmp_path / "out")["ctx"].shown
 
 def shown_text(shown) -> str:
     return "\n".join(repr(x) if not hasattr(x, "data") else x.data for x in shown if not hasattr(x, "savefig"))
