@@ -95,16 +95,23 @@ def clean_groups(values: pd.Series) -> tuple[pd.Series, dict[str, int]]:
     many leads carried each literal placeholder (``{"unknown": 1099}``), so the report can say it
     merged them with the empty ones."""
     s = values.astype("object")
-    present = s.notna()
-    if not present.any():
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)  # a few distinct values, checked once each
+    if not len(uniques):
         return s, {}
-    text = s[present].astype(str)
-    folded = text.str.strip().str.casefold()
-    hit = folded.isin(MISSING_TOKENS) | folded.eq("")
-    merged = {str(k): int(v) for k, v in text[hit].str.strip().value_counts().sort_index().items()}
+    shown = pd.Index(uniques).astype(str).str.strip()
+    folded = shown.str.casefold()
+    bad = np.asarray(folded.isin(MISSING_TOKENS) | (folded == ""), dtype=bool)
+    if not bad.any():
+        return s, {}
+    hit = (codes >= 0) & bad[np.maximum(codes, 0)]
+    counts = np.bincount(codes[hit], minlength=len(uniques))
+    merged: dict[str, int] = {}
+    for i in np.flatnonzero(bad):  # the placeholders found (a handful); blank text is simply empty
+        if shown[i]:
+            merged[str(shown[i])] = merged.get(str(shown[i]), 0) + int(counts[i])
     out = s.copy()
-    out[hit[hit].index] = None
-    return out, merged
+    out[hit] = None
+    return out, dict(sorted(merged.items()))
 
 
 def size_band_labels(bands) -> list[str]:
@@ -188,10 +195,22 @@ def lead_table(client, outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
     return out
 
 
-def in_scope(table: pd.DataFrame) -> pd.DataFrame:
-    """The leads of a :func:`lead_table` that 03's rates, tests, cohorts, curves and cycles use."""
+#: Columns of the lead table every computation below may read (dimensions are added per call).
+_CORE = ("lead_id", "created_at", "status", "won", "won_at", "lost", "lost_at", "mql_at", "sql_at", "event", "days",
+         "age_days", "old_enough", "won_in_window", "revenue")
+
+
+def in_scope(table: pd.DataFrame, columns=None, mask=None) -> pd.DataFrame:
+    """The leads of a :func:`lead_table` that 03's rates, tests, cohorts, curves and cycles use (``mask``:
+    another selection instead); ``columns`` limits the copy to the columns a computation reads (on a
+    million leads, copying every column for every table is what costs)."""
     attrs = dict(table.attrs)
-    sub = table[table["in_scope"].to_numpy(bool)]
+    keep = table["in_scope"].to_numpy(bool) if mask is None else np.asarray(mask, dtype=bool)
+    if columns is None:
+        sub = table[keep]
+    else:
+        cols = list(dict.fromkeys(c for c in (*_CORE, *columns) if c is not None and c in table.columns))
+        sub = table.loc[keep, cols]
     sub.attrs.update(attrs)
     return sub
 
@@ -266,7 +285,7 @@ def close_rates(client, by: str, *, within_days: int | Literal["config"] | None 
     leads table does not have raises ``NotEnoughData``.
     """
     table = lead_table(client, outcomes)
-    scope = in_scope(table)
+    scope = in_scope(table, [by])
     days = _window(client, within_days)
     sample, y = _sample(scope, days)
     cfg = client.config.analysis
@@ -383,9 +402,11 @@ def decided_rates(client, by: str, *, outcomes: pd.DataFrame | None = None) -> p
     wrong one when they are slow deals still to close; the close rate within N days is the opposite.
     """
     table = lead_table(client, outcomes)
-    scope = in_scope(table)
     n_days = int(table.attrs["window_days"])
-    sample = scope[(scope["age_days"] >= n_days).to_numpy(bool)]
+    if by not in table:
+        raise NotEnoughData([by], reason="closerate.missing.no_column", params={"column": by})
+    has_lost = bool((table["lost"].to_numpy(bool) & table["in_scope"].to_numpy(bool)).any())
+    sample = in_scope(table, [by], mask=table["in_scope"].to_numpy(bool) & (table["age_days"] >= n_days).to_numpy(bool))
     if by not in sample:
         raise NotEnoughData([by], reason="closerate.missing.no_column", params={"column": by})
     cfg = client.config.analysis
@@ -406,7 +427,7 @@ def decided_rates(client, by: str, *, outcomes: pd.DataFrame | None = None) -> p
     out.insert(0, "dimension", by)
     out = out.reset_index(drop=True)
     out.attrs.update({"decided_test": dt.attrs["independence"], "open_test": ot.attrs["independence"],
-                      "has_lost": bool(scope["lost"].any()), "window_days": n_days, "dimension": by,
+                      "has_lost": has_lost, "window_days": n_days, "dimension": by,
                       "overall_decided": dt.attrs["overall_rate"], "overall_open": ot.attrs["overall_rate"]})
     return out
 
@@ -490,7 +511,7 @@ def cohort_table(client, outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
     The naive rate of recent cohorts is biased low: their leads have had less time to close. Months
     the outcome data do not cover are not rows (their 0 % would be missing data, not failure).
     """
-    t = in_scope(lead_table(client, outcomes))
+    t = in_scope(lead_table(client, outcomes), ["cohort"])
     n_days = t.attrs["window_days"]
     t = t.assign(is_open=t["status"].eq("open"), win_ok=t["won_in_window"] & t["old_enough"])
     g = t.groupby("cohort", sort=True)
@@ -515,7 +536,7 @@ def close_curves(client, by: str | None = "channel", *, outcomes: pd.DataFrame |
     Aalen–Johansen incidence of *won* with *lost* as a competing event and open leads censored at
     ``client.data_end`` (``smk.analyses.survival.cumulative_incidence``). Leads won or lost without a
     date are left out (``attrs['undated']`` counts them)."""
-    t = in_scope(lead_table(client, outcomes))
+    t = in_scope(lead_table(client, outcomes), [by])
     ok = t["days"].notna()
     t = t[ok]
     groups = None if by is None else t[by].astype(object).where(t[by].notna(), MISSING).to_numpy()
@@ -537,7 +558,7 @@ def naive_vs_fair(client, by: str = "channel", *, outcomes: pd.DataFrame | None 
     with lost leads censored: overstates, because it treats lost leads as if they could still win),
     ``median_days_to_won``, ``median_days_to_lost`` (among decided leads). ``attrs['has_lost']``.
     """
-    t = in_scope(lead_table(client, outcomes))
+    t = in_scope(lead_table(client, outcomes), [by])
     n_days = t.attrs["window_days"]
     key = t[by].astype(object).where(t[by].notna(), MISSING) if by is not None else pd.Series(TOTAL, index=t.index)
     t = t.assign(_g=key.to_numpy(), is_open=t["status"].eq("open"),
@@ -586,7 +607,7 @@ def funnel(client, by: str = "channel", *, outcomes: pd.DataFrame | None = None)
     visitas y leads").
     """
     full = lead_table(client, outcomes)
-    t = in_scope(full)
+    t = in_scope(full, [by])
     cov = full.attrs["coverage"]
     has_mql = "mql_at" in client.leads and client.leads["mql_at"].notna().any()
     has_sql = "sql_at" in client.leads and client.leads["sql_at"].notna().any()
@@ -722,7 +743,7 @@ def sales_cycle(client, by: str | None = None, *, start: Literal["lead", "mql"] 
     counted in ``attrs['set_aside']``.
     """
     table = lead_table(client, outcomes)
-    t = in_scope(table) if covered_only else table[pd.isna(table["set_aside"]).to_numpy()]
+    t = in_scope(table, [by], mask=None if covered_only else pd.isna(table["set_aside"]).to_numpy())
     tz = client.tz
     if start == "mql":
         t = t[t["mql_at"].notna()]
