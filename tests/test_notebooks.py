@@ -175,8 +175,7 @@ def run_cells(path, client, period, lang, tmp_path, monkeypatch) -> dict:
 
 
 #: Known failures, each with its reason (strict: the test says when one is fixed).
-KNOWN = {("01_alignment_audit", "undated"): "alignment.data_evidence reads data_end (NaT) before it checks "
-                                            "that the client has a survey: AttributeError 'to_period'"}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.parametrize("kind", sorted(EDGES))

@@ -371,13 +371,13 @@ def data_evidence(client, *, thresholds: dict[str, float] | None = None) -> pd.D
         rows.append(_indicator("deals_linked", "closed_loop", share, "weak" if share < th["linked_share_min"] else "ok",
                                n, "deals_linked.share", {"share": share}, *wilson_interval(k, n)))
 
-    # lead volume trend
-    months = _last_complete_months(end, 6)
+    # lead volume trend (an undated export has no months to compare)
+    months = _last_complete_months(end, 6) if pd.notna(end) else []
     created = leads["created_at"]
     created = created.dt.tz_localize(None) if getattr(created.dt, "tz", None) is not None else created
     per_month = created.dt.to_period("M").value_counts().reindex(months, fill_value=0)
-    first_month = created.min().to_period("M") if n_leads else None
-    if n_leads and first_month is not None and first_month <= months[0]:
+    first_month = created.min().to_period("M") if n_leads and created.notna().any() else None
+    if months and n_leads and first_month is not None and first_month <= months[0]:
         before, recent = float(per_month.iloc[:3].mean()), float(per_month.iloc[3:].mean())
         change = recent / before - 1 if before > 0 else float("nan")
         status = "weak" if (not math.isnan(change) and change < th["volume_change_min"]) else "ok"
