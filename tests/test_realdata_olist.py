@@ -199,3 +199,19 @@ def test_whole_analysis_and_every_section_render_on_real_data(client, tmp_path):
         assert "b91cf8812365f50ff4bda4bcd6206b05" in words
         assert ("The export records no lost deals or lost leads" if lang == "en"
                 else "La exportación no registra negocios ni leads perdidos") in words
+
+
+def test_the_first_covered_month_is_flagged_when_it_comes_out_low(client, tmp_path):
+    """December 2017, the month the closed deals start, closes at 3.0 % within 90 days against 11.0 % for the
+    covered months together: the section says the export may cover it only in part."""
+    from smk.views import closerate as vcr
+    import smk.report
+
+    res = cr.analyse(client)
+    dec = res.others[(res.others["dimension"] == "cohort") & (res.others["group"] == "2017-12")].iloc[0]
+    assert (dec["n"], dec["successes"], dec["direction"]) == (200, 6, "below")
+    ctx = smk.report.setup(client_dir=tmp_path, period="2018-05", lang="en", output_dir=tmp_path, client=client,
+                           apply_theme=False)
+    assert vcr.first_month_text(res, ctx).startswith(
+        "The first month the outcome data cover, December 2017, comes out below the rest by month created (3.0 % "
+        "[1.4 %, 6.4 %] against 11.0 %): the export starts during or just before it")

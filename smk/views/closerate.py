@@ -296,6 +296,23 @@ def _coverage(res: CloseRatesResult, ctx) -> list:
     return [note_html(text, "note", ctx.text("common.caution"))] if text else []
 
 
+def first_month_text(res: CloseRatesResult, ctx) -> str:
+    """When the first month the outcome data cover comes out below the rest by month created, say that the
+    export may cover it only in part ("" otherwise): the gap may still be speaking."""
+    if res.coverage_start is None or res.others is None or not len(res.others):
+        return ""
+    code = pd.Timestamp(res.coverage_start).strftime("%Y-%m")
+    row = res.others[(res.others["dimension"] == "cohort") & (res.others["group"] == code)]
+    if not len(row) or row["direction"].iloc[0] != "below":
+        return ""
+    r = row.iloc[0]
+    months = res.others[res.others["dimension"] == "cohort"]
+    overall = months["successes"].sum() / months["n"].sum()
+    return ctx.text("closerate.scope.first_month_low", month=fmt.month(res.coverage_start, ctx.lang),
+                    rate=fmt.pct(r["rate"], ctx.lang), ci=fmt.ci(r["ci_low"], r["ci_high"], ctx.lang),
+                    overall=fmt.pct(overall, ctx.lang))
+
+
 def short_window_text(res: CloseRatesResult, ctx) -> str:
     """The close window is shorter than the sales cycle's third quartile ("" when it is not)."""
     if not res.short_window:
@@ -658,8 +675,10 @@ def tests_text(res: CloseRatesResult, ctx) -> str:
 def dimension_tests(res: CloseRatesResult, ctx, **options) -> list:
     drop = () if res.has_lost else ("decided_qvalue", "decided_matters", "agree")
     text = tests_text(res, ctx)
+    first = first_month_text(res, ctx)
     return (_coverage(res, ctx) + [table(ctx, res.tests, "tests", empty="closerate.empty.tests", drop=drop)]
-            + ([text_html(text)] if text else []))
+            + ([text_html(text)] if text else [])
+            + ([note_html(first, "note", ctx.text("common.caution"))] if first else []))
 
 
 @section(CloseRatesResult, "other_dimensions")
@@ -674,8 +693,10 @@ def other_dimensions(res: CloseRatesResult, ctx, **options) -> list:
 def cohorts(res: CloseRatesResult, ctx, **options) -> list:
     if res.cohorts is None or not len(res.cohorts):
         return _coverage(res, ctx) + [ctx.para("closerate.empty.cohorts")]
-    return _coverage(res, ctx) + [plot_cohorts(res.cohorts, ctx.lang), text_html(censoring_text(res, ctx)),
-                                  table(ctx, res.cohorts, "cohorts", res.window_days)]
+    first = first_month_text(res, ctx)
+    return (_coverage(res, ctx) + [plot_cohorts(res.cohorts, ctx.lang), text_html(censoring_text(res, ctx))]
+            + ([note_html(first, "note", ctx.text("common.caution"))] if first else [])
+            + [table(ctx, res.cohorts, "cohorts", res.window_days)])
 
 
 @section(CloseRatesResult, "naive_fair")
@@ -770,7 +791,7 @@ def attribution_asset(res: CloseRatesResult, ctx, **options) -> list:
 
 
 __all__ = ["COLUMNS", "FORMATS", "FORMATS_BY_VIEW", "MAX_ROWS", "assists_text", "attribution_text", "censoring_text",
-           "check_parts", "check_text", "column_labels", "coverage_text", "curves_text", "cycle_text",
+           "check_parts", "check_text", "column_labels", "first_month_text", "coverage_text", "curves_text", "cycle_text",
            "decided_labels", "decided_text", "dimension_in_text", "funnel_text", "group_label", "landing_text",
            "localize", "merged_text", "p_text", "plot_assists", "plot_attribution", "plot_close_curves",
            "plot_cohorts", "plot_funnel", "plot_rates", "plot_sales_cycle", "rates_text", "scope_parts",
