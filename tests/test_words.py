@@ -1,6 +1,6 @@
 """One term per concept, the guide's, in the words a client reads (issue 21, items 2–4).
 
-1. The Spanish catalogue uses the glossary's terms (smk/texts/{en,es}/glossary.yml): ANS, never SLA;
+1. The Spanish catalogue uses the glossary's terms (`glossary` in smk/texts/{en,es}.yml): ANS, never SLA;
    vendedor, never comercial; calificado, never cualificado; negocios; ciclo de ventas; días
    calendario / hábiles, never naturales / laborables; completado, never rellenado; en vivo; "Al 31
    oct"; multiplicador, frente a, combinación, páginas de destino, cálculo simple; costo.
@@ -178,7 +178,7 @@ def test_the_namespaces_done_have_no_pending_variant():
 
 
 def test_glossary_has_the_same_terms_in_both_languages():
-    en, es = (yaml.safe_load((ROOT / "smk" / "texts" / lang / "glossary.yml").read_text(encoding="utf-8"))["glossary"]
+    en, es = (yaml.safe_load((ROOT / "smk" / "texts" / f"{lang}.yml").read_text(encoding="utf-8"))["glossary"]
               for lang in ("en", "es"))
     assert en.keys() == es.keys() and len(es) >= 20
     for concept in es:

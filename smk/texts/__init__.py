@@ -60,18 +60,7 @@ def _read(path: Path) -> dict:
 def catalogue(lang: str) -> dict[str, Any]:
     """Every key of ``lang``'s catalogue, flattened (``{"sla.goal.summary": "…"}``)."""
     check_lang(lang)
-    tree: dict = {}
-    main = HERE / f"{lang}.yml"
-    if main.exists():
-        tree.update(_read(main))
-    parts = HERE / lang  # during development a catalogue may be split by namespace: <lang>/<ns>.yml
-    if parts.is_dir():
-        for path in sorted(parts.glob("*.yml")):
-            for ns, sub in _read(path).items():
-                if ns in tree:
-                    raise ValueError(f"{path}: namespace {ns!r} is defined twice in the {lang} catalogue")
-                tree[ns] = sub
-    flat = _flatten(tree)
+    flat = _flatten(_read(HERE / f"{lang}.yml"))
     for key, value in flat.items():
         if not isinstance(value, (str, dict)):
             raise ValueError(f"{lang} catalogue: {key} must be text (got {type(value).__name__})")
