@@ -19,6 +19,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import title_of
 
 matplotlib.use("Agg")
 
@@ -523,7 +524,7 @@ def test_one_respondent_renders_with_cautions(tmp_path):
         assert "<em>" in ctx.shown[0].html
         ax = view.plot_dimension_scores(a, lang)
         assert len(ax.get_yticklabels()) == 10
-        assert ax.get_title() == {"en": "Alignment by dimension and team", "es": "Alineación por dimensión y equipo"}[lang]
+        assert title_of(ax) == {"en": "Alignment by dimension and team", "es": "Alineación por dimensión y equipo"}[lang]
         matplotlib.pyplot.close("all")
 
 
