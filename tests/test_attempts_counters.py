@@ -38,7 +38,7 @@ import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from conftest import write_client  # noqa: E402
+from conftest import run_notebook_cells, write_client  # noqa: E402
 
 import smk  # noqa: E402
 import smk.report  # noqa: E402
@@ -533,15 +533,8 @@ def test_value_per_customer_is_said(campaign):
 # the notebook's own cells, in-process
 # --------------------------------------------------------------------------------------------
 def run_cells(client, folder: Path, lang: str, monkeypatch) -> tuple[str, dict]:
-    real = smk.report.setup
     out = folder / f"nb-{lang}"
-    monkeypatch.setattr(smk.report, "setup", lambda **kw: real(
-        client_dir=folder, period="2024-06", lang=lang, output_dir=out, client=client, apply_theme=False))
-    ns: dict = {}
-    for cell in nbformat.read(NOTEBOOK, 4).cells:
-        if cell.cell_type == "code" and "interactive" not in cell.metadata.get("tags", []):
-            exec(compile(cell.source, "<cell>", "exec"), ns)
-    plt.close("all")
+    ns = run_notebook_cells(NOTEBOOK, client, monkeypatch, period="2024-06", lang=lang, output_dir=out)
     text = "\n".join(repr(x) for x in ns["ctx"].shown)
     return text, json.loads((out / "05.headlines.json").read_text(encoding="utf-8"))
 

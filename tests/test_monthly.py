@@ -768,27 +768,10 @@ NOTEBOOK = __import__("pathlib").Path(__file__).resolve().parents[1] / "notebook
 
 
 def run_notebook_cells(client, period, lang, tmp_path, monkeypatch) -> list:
-    """Execute the notebook's code cells in-process on ``client`` (smk.report.setup patched to use
-    it, the parameters cell's values kept) and return everything the cells displayed through the
-    context, in order."""
-    import matplotlib
-    import nbformat
+    """Notebook 06's cells in-process on ``client``; everything they displayed through the context."""
+    from conftest import run_notebook_cells as run_cells
 
-    import smk.report
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    real = smk.report.setup
-    monkeypatch.setattr(smk.report, "setup", lambda **kw: real(
-        client_dir=tmp_path, period=period, lang=lang, output_dir=tmp_path / "out", client=client, apply_theme=False))
-    ns: dict = {}
-    for cell in nbformat.read(NOTEBOOK, 4).cells:
-        if cell.cell_type != "code" or "interactive" in cell.metadata.get("tags", []):
-            continue
-        exec(compile(cell.source, "<cell>", "exec"), ns)
-    plt.close("all")
-    return ns["ctx"].shown
+    return run_cells(NOTEBOOK, client, monkeypatch, period=period, lang=lang, output_dir=tmp_path / "out")["ctx"].shown
 
 
 @pytest.mark.parametrize("period, variant, lang, expect", [

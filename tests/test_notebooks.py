@@ -12,7 +12,6 @@ Refresh stored outputs deliberately with ``smk refresh`` (= ``python3 tasks.py r
 """
 from __future__ import annotations
 
-import ast
 import configparser
 import copy
 import dataclasses
@@ -25,6 +24,7 @@ import matplotlib
 import nbformat
 import pandas as pd
 import pytest
+from conftest import run_notebook_cells
 
 from smk.analyses.base import Result, Unavailable
 from smk.io.ledger import Ledger
@@ -154,24 +154,8 @@ SHOW_RE = re.compile(r"ctx\.show\((\w+),\s*[\"'](\w+)[\"']")
 
 
 def run_cells(path, client, period, lang, tmp_path, monkeypatch) -> dict:
-    """Execute the notebook's code cells in-process on ``client`` (smk.report.setup patched to use
-    it), as a kernel would (interactive cells left out); return the namespace."""
-    import matplotlib.pyplot as plt
-
-    import smk.report
-
-    real = smk.report.setup
-    monkeypatch.setattr(smk.report, "setup", lambda **kw: real(
-        client_dir=tmp_path, period=period, lang=lang, output_dir=tmp_path / "out", client=client, apply_theme=False))
-    ns: dict = {}
-    try:
-        for cell in nbformat.read(path, as_version=4).cells:
-            if cell.cell_type != "code" or "interactive" in cell.metadata.get("tags", []):
-                continue
-            exec(compile(ast.parse(cell.source), f"<{path.name}>", "exec"), ns)
-    finally:
-        plt.close("all")
-    return ns
+    """The notebook's code cells in-process on ``client`` (conftest.run_notebook_cells); the namespace."""
+    return run_notebook_cells(path, client, monkeypatch, period=period, lang=lang, output_dir=tmp_path / "out")
 
 
 #: Known failures, each with its reason (strict: the test says when one is fixed).

@@ -19,15 +19,13 @@ exactly which namespace still has which variant. A new variant anywhere fails
 """
 from __future__ import annotations
 
-import ast
 import re
 from functools import lru_cache
 from pathlib import Path
 
-import matplotlib
-import nbformat
 import pytest
 import yaml
+from conftest import run_notebook_cells
 
 from smk import texts
 
@@ -242,23 +240,8 @@ def run_notebook(nb: str, client, lang: str, tmp_path, monkeypatch) -> list:
 
 def displayed(nb: str, client, lang: str, tmp_path, monkeypatch) -> list:
     """What the context displayed (Html, Markdown, Figures) running the notebook's cells."""
-    import matplotlib.pyplot as plt
-
-    import smk.report
-
-    matplotlib.use("Agg")
-    real = smk.report.setup
-    monkeypatch.setattr(smk.report, "setup", lambda **kw: real(
-        client_dir=tmp_path, period="2026-10", lang=lang, output_dir=tmp_path / "out", client=client, apply_theme=False))
-    ns: dict = {}
-    try:
-        for cell in nbformat.read(ROOT / "notebooks" / NOTEBOOKS[nb], as_version=4).cells:
-            if cell.cell_type != "code" or "interactive" in cell.metadata.get("tags", []):
-                continue
-            exec(compile(ast.parse(cell.source), f"<{nb}>", "exec"), ns)
-        return list(ns["ctx"].shown)
-    finally:
-        plt.close("all")
+    ns = run_notebook_cells(NOTEBOOKS[nb], client, monkeypatch, period="2026-10", lang=lang, output_dir=tmp_path / "out")
+    return list(ns["ctx"].shown)
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
