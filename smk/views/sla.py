@@ -535,7 +535,7 @@ def commitments_display(res: SlaResult, ctx) -> pd.DataFrame:
             return fmt.pct(v, lang, 0)
         return fmt.number(v, lang, 0)
 
-    yes, no = ctx.text("report.bool.yes"), ctx.text("report.bool.no")  # common.yes: YAML reads a bare yes key as true
+    yes, no = ctx.text("common.yes"), ctx.text("common.no")
     return pd.DataFrame({
         "side": [_label(s, ctx) for s in c["side"]],
         "commitment": [ctx.text(f"sla.commitments.labels.{code}", **values) for code in c["commitment"]],
